@@ -1,0 +1,233 @@
+//! `App`: a reusable bundle of routes, templates, static files and commands, like a Flask
+//! blueprint or a Django app.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use futures_util::future::BoxFuture;
+
+use crate::routing::MethodRouter;
+use crate::templates::EnvHook;
+use crate::{Files, ProjectState, Result, Site};
+
+pub(crate) type RouterLayer = Box<dyn FnOnce(Router<ProjectState>) -> Router<ProjectState> + Send>;
+type CommandFn =
+    Arc<dyn Fn(Site, clap::ArgMatches) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+
+/// A management command an app adds to the project's command line, like a Django app's
+/// `management/commands/`.
+#[derive(Clone)]
+pub struct Command {
+    pub(crate) cli: clap::Command,
+    pub(crate) run: CommandFn,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("name", &self.cli.get_name())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Route {
+    pub(crate) path: String,
+    pub(crate) name: String,
+    pub(crate) router: MethodRouter,
+}
+
+/// A part of a project: named routes under a URL prefix, templates, static files and
+/// management commands. Mount it in a [`Project`](crate::Project), or serve it alone.
+///
+/// ```
+/// use alder_web::{App, routing::get};
+/// async fn index() -> &'static str { "Blog" }
+/// async fn post(axum::extract::Path(id): axum::extract::Path<u32>) -> String { format!("post {id}") }
+///
+/// let blog = App::new("blog")
+///     .prefix("/blog")
+///     .route("/", get(index), "index")
+///     .route("/{id}/", get(post), "post");
+/// assert_eq!(blog.name(), "blog");
+/// ```
+pub struct App {
+    pub(crate) name: String,
+    pub(crate) prefix: String,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) templates: Option<Files>,
+    pub(crate) static_files: Option<Files>,
+    pub(crate) commands: Vec<Command>,
+    pub(crate) env_hooks: Vec<EnvHook>,
+    pub(crate) layers: Vec<RouterLayer>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field("prefix", &self.prefix)
+            .field("routes", &self.routes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app named `name`; the name is the namespace of its routes (`name:route`) and commands.
+    pub fn new(name: impl Into<String>) -> Self {
+        App {
+            name: name.into(),
+            prefix: String::new(),
+            routes: Vec::new(),
+            templates: None,
+            static_files: None,
+            commands: Vec::new(),
+            env_hooks: Vec::new(),
+            layers: Vec::new(),
+        }
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Mounts every route of the app under `prefix` (e.g. `/blog`). A project can change it
+    /// with [`Project::mount`](crate::Project::mount).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Adds a route at `path` (axum syntax: `/posts/{id}/`, `/files/{*rest}`) called `name`.
+    /// Any axum handler works; `handlers` is [`get`](crate::routing::get)`(h)`,
+    /// `get(a).post(b)`, or an axum `MethodRouter`.
+    pub fn route(
+        mut self,
+        path: impl Into<String>,
+        handlers: impl Into<MethodRouter>,
+        name: impl Into<String>,
+    ) -> Self {
+        self.routes.push(Route {
+            path: path.into(),
+            name: name.into(),
+            router: handlers.into(),
+        });
+        self
+    }
+
+    /// The app's templates, looked up after the project's own. Namespace them in a folder
+    /// named after the app (`templates/blog/post.html`) so a project can override them.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("blog").templates(alder_web::embed_dir!("templates"));
+    /// ```
+    pub fn templates(mut self, files: Files) -> Self {
+        self.templates = Some(files);
+        self
+    }
+
+    /// The app's static files, served under `static_url` and gathered by `collectstatic`.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("blog").static_files(alder_web::embed_dir!("static"));
+    /// ```
+    pub fn static_files(mut self, files: Files) -> Self {
+        self.static_files = Some(files);
+        self
+    }
+
+    /// Registers a template filter, available in every template of the project.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("blog")
+    ///     .template_filter("shout", |s: String| s.to_uppercase());
+    /// ```
+    pub fn template_filter<F, Rv, Args>(mut self, name: &'static str, filter: F) -> Self
+    where
+        F: minijinja::filters::Filter<Rv, Args> + Clone + Send + Sync + 'static,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.env_hooks
+            .push(Arc::new(move |env| env.add_filter(name, filter.clone())));
+        self
+    }
+
+    /// Changes the template environment in any other way minijinja allows (functions, tests,
+    /// globals).
+    ///
+    /// ```
+    /// let app = alder_web::App::new("blog")
+    ///     .templates_with(|env| env.add_global("blog_title", "Notes"));
+    /// ```
+    pub fn templates_with(
+        mut self,
+        hook: impl Fn(&mut minijinja::Environment<'static>) + Send + Sync + 'static,
+    ) -> Self {
+        self.env_hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Wraps this app's routes (only them) in a tower layer, e.g. a login check for a section.
+    ///
+    /// ```
+    /// use tower_http::limit::RequestBodyLimitLayer;
+    /// let app = alder_web::App::new("upload").layer(RequestBodyLimitLayer::new(10 << 20));
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Error:
+            Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router| router.layer(layer)));
+        self
+    }
+
+    /// Adds a management command: `cmd` declares its name and arguments (clap), `run` does
+    /// the work with the built project.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("blog").command(
+    ///     clap::Command::new("publish").about("Publishes scheduled posts"),
+    ///     |_site, _args| async { Ok(()) },
+    /// );
+    /// ```
+    pub fn command<F, Fut>(mut self, cmd: clap::Command, run: F) -> Self
+    where
+        F: Fn(Site, clap::ArgMatches) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.commands.push(Command {
+            cli: cmd,
+            run: Arc::new(move |site, args| Box::pin(run(site, args))),
+        });
+        self
+    }
+
+    /// Serves this app alone at `addr`, with settings from the environment.
+    ///
+    /// ```no_run
+    /// # async fn run() -> alder_web::Result<()> {
+    /// alder_web::App::new("hello")
+    ///     .route("/", alder_web::routing::get(|| async { "Hello, World!" }), "index")
+    ///     .serve("127.0.0.1:8000")
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn serve(self, addr: &str) -> Result<()> {
+        crate::Project::from_env().app(self).serve(addr).await
+    }
+
+    /// Runs the command line for a project made of this app alone (`runserver`, `routes`,
+    /// `check`, …; `runserver` when no command is given).
+    pub async fn run_cli(self) -> Result<()> {
+        crate::Project::from_env().app(self).run_cli().await
+    }
+}

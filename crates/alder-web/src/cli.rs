@@ -1,0 +1,197 @@
+//! The project's command line, its `manage.py`: `runserver`, `check`, `routes`,
+//! `collectstatic` and the commands apps add.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Arg, ArgAction, ArgMatches};
+
+use crate::{staticfiles, Error, Project, Result, Site};
+
+const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+
+fn command_line(site: &Site) -> clap::Command {
+    let mut cmd = clap::Command::new("manage")
+        .about("Manage this Alder project")
+        .subcommand(
+            clap::Command::new("runserver")
+                .about("Serve the project (the default command)")
+                .arg(
+                    Arg::new("addr")
+                        .help("address to listen on")
+                        .default_value(DEFAULT_ADDR),
+                ),
+        )
+        .subcommand(
+            clap::Command::new("check").about("Check settings, routes and templates for problems"),
+        )
+        .subcommand(
+            clap::Command::new("routes").about("List every route: name, methods, path, handler"),
+        )
+        .subcommand(
+            clap::Command::new("collectstatic")
+                .about(
+                    "Copy static files, with content-hashed names and a manifest, to static_root",
+                )
+                .arg(
+                    Arg::new("clear")
+                        .long("clear")
+                        .action(ArgAction::SetTrue)
+                        .help("delete static_root first"),
+                ),
+        );
+    for command in site.commands.iter() {
+        cmd = cmd.subcommand(command.cli.clone());
+    }
+    cmd
+}
+
+/// Runs the command in `args` (`args[0]` is the program name), writing its output to `out`.
+pub(crate) async fn execute(
+    project: Project,
+    args: Vec<OsString>,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let site = project.build()?;
+    let matches = match command_line(&site).try_get_matches_from(args) {
+        Ok(matches) => matches,
+        // `--help` and `--version` are answers, not errors.
+        Err(e) if !e.use_stderr() => {
+            return write!(out, "{}", e.render()).map_err(|e| Error::io("writing output", e));
+        }
+        Err(e) => return Err(Error::Usage(e.render().to_string())),
+    };
+    match matches.subcommand() {
+        None => crate::server::serve(site, DEFAULT_ADDR).await,
+        Some(("runserver", sub)) => {
+            let addr = sub
+                .get_one::<String>("addr")
+                .map_or(DEFAULT_ADDR, String::as_str);
+            crate::server::serve(site, addr).await
+        }
+        Some(("check", _)) => check(&site, out),
+        Some(("routes", _)) => routes(&site, out),
+        Some(("collectstatic", sub)) => {
+            let count = staticfiles::collect(
+                site.settings(),
+                site.state().static_files(),
+                sub.get_flag("clear"),
+            )?;
+            writeln!(
+                out,
+                "{count} static files copied to {}",
+                site.settings().static_root.display()
+            )
+            .map_err(|e| Error::io("writing output", e))
+        }
+        Some((name, sub)) => run_app_command(&site, name, sub.clone()).await,
+    }
+}
+
+async fn run_app_command(site: &Site, name: &str, args: ArgMatches) -> Result<()> {
+    let command = site
+        .commands
+        .iter()
+        .find(|c| c.cli.get_name() == name)
+        .ok_or_else(|| Error::Config(format!("unknown command `{name}`")))?;
+    (command.run)(site.clone(), args).await
+}
+
+fn routes(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
+    let rows: Vec<[String; 4]> = site
+        .urls()
+        .routes()
+        .iter()
+        .flat_map(|r| {
+            r.handlers.iter().map(move |(method, handler)| {
+                [
+                    r.name.clone(),
+                    (*method).to_string(),
+                    r.path.clone(),
+                    (*handler).to_string(),
+                ]
+            })
+        })
+        .collect();
+    let header = ["NAME", "METHOD", "PATH", "HANDLER"].map(String::from);
+    let mut widths = [0; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let io = |e| Error::io("writing output", e);
+    for row in std::iter::once(&header).chain(&rows) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        writeln!(out, "{}", line.trim_end()).map_err(io)?;
+    }
+    Ok(())
+}
+
+fn check(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
+    let io = |e| Error::io("writing output", e);
+    let (names, errors) = site.templates().engine().check_all();
+    for err in &errors {
+        writeln!(out, "ERROR templates.E001: {err}").map_err(io)?;
+    }
+    if site.settings().debug {
+        writeln!(
+            out,
+            "WARNING settings.W001: debug is on; turn it off in production"
+        )
+        .map_err(io)?;
+    }
+    if errors.is_empty() {
+        writeln!(
+            out,
+            "System check identified no issues ({} templates compiled).",
+            names.len()
+        )
+        .map_err(io)?;
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "system check identified {} error(s)",
+            errors.len()
+        )))
+    }
+}
+
+/// Entry point of [`Project::run_cli`]: sets up logging, runs the command, and on failure
+/// prints the error chain and exits with status 1.
+pub(crate) async fn run(project: Project, args: Vec<OsString>) -> Result<()> {
+    init_logging(&project);
+    let mut stdout = std::io::stdout();
+    if let Err(err) = execute(project, args, &mut stdout).await {
+        if let Error::Usage(text) = &err {
+            eprint!("{text}");
+            std::process::exit(2);
+        }
+        let chain = err.chain();
+        eprintln!("error: {}", chain[0]);
+        for cause in &chain[1..] {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn init_logging(project: &Project) {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .or_else(|| project.log_filter())
+        .unwrap_or_else(|| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .try_init();
+}

@@ -1,0 +1,151 @@
+//! Folders of files an app ships (templates, static files): embedded in release builds,
+//! read from disk in debug builds, so editing a template needs no rebuild during development.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+/// A folder of files: either compiled into the binary with [`embed_dir!`](crate::embed_dir) or a
+/// folder on disk.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a.txt"), "hi").unwrap();
+/// let files = alder_web::Files::dir(dir.path());
+/// assert_eq!(files.get("a.txt").unwrap().as_ref(), b"hi");
+/// assert_eq!(files.list(), vec!["a.txt".to_string()]);
+/// assert!(files.get("../etc/passwd").is_none());
+/// ```
+#[derive(Clone)]
+pub struct Files {
+    source: Source,
+}
+
+#[derive(Clone)]
+enum Source {
+    Embedded {
+        get: fn(&str) -> Option<rust_embed::EmbeddedFile>,
+        list: fn() -> Vec<String>,
+        type_name: &'static str,
+    },
+    Disk(PathBuf),
+}
+
+impl fmt::Debug for Files {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Source::Embedded { type_name, .. } => write!(f, "Files::embedded({type_name})"),
+            Source::Disk(path) => write!(f, "Files::dir({})", path.display()),
+        }
+    }
+}
+
+fn list_embedded<E: rust_embed::RustEmbed>() -> Vec<String> {
+    let mut names: Vec<String> = E::iter().map(Cow::into_owned).collect();
+    names.sort();
+    names
+}
+
+impl Files {
+    /// Files from a `rust_embed::RustEmbed` type; [`embed_dir!`](crate::embed_dir) writes it for you.
+    pub fn embedded<E: rust_embed::RustEmbed>() -> Self {
+        Files {
+            source: Source::Embedded {
+                get: E::get,
+                list: list_embedded::<E>,
+                type_name: std::any::type_name::<E>(),
+            },
+        }
+    }
+
+    /// Files read from a folder on disk at each access (a missing folder holds no files).
+    pub fn dir(path: impl Into<PathBuf>) -> Self {
+        Files {
+            source: Source::Disk(path.into()),
+        }
+    }
+
+    /// The content of the file at the `/`-separated relative `path`, if there is one.
+    /// Paths that climb out of the folder (`..`, absolute paths) are never found.
+    pub fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {
+        if !is_safe_relative(path) {
+            return None;
+        }
+        match &self.source {
+            Source::Embedded { get, .. } => get(path).map(|f| f.data),
+            Source::Disk(root) => std::fs::read(root.join(path)).ok().map(Cow::Owned),
+        }
+    }
+
+    /// Every file in the folder, as sorted `/`-separated relative paths.
+    pub fn list(&self) -> Vec<String> {
+        match &self.source {
+            Source::Embedded { list, .. } => list(),
+            Source::Disk(root) => {
+                let mut out = Vec::new();
+                walk(root, root, &mut out);
+                out.sort();
+                out
+            }
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(root, &path, out);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let parts: Vec<_> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect();
+            out.push(parts.join("/"));
+        }
+    }
+}
+
+/// True when `path` stays inside the folder it is relative to.
+pub(crate) fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Files`].
+///
+/// In debug builds the files are read from disk at each access, so edits show without a
+/// rebuild; release builds carry them inside the binary. A missing folder holds no files.
+///
+/// ```
+/// let templates = alder_web::embed_dir!("templates");
+/// assert!(templates.get("nothing-here.html").is_none());
+/// ```
+#[macro_export]
+macro_rules! embed_dir {
+    ($path:tt) => {
+        $crate::__embed_dir!("alder_web::__private::rust_embed", $path)
+    };
+}
+
+/// Shared body of `embed_dir!` in this crate and in the `alder` facade, which differ only in
+/// the path through which the calling crate reaches `rust_embed`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __embed_dir {
+    ($krate:tt, $path:tt) => {{
+        #[derive($crate::__private::rust_embed::RustEmbed)]
+        #[crate_path = $krate]
+        #[folder = $path]
+        #[allow_missing = true]
+        struct __AlderEmbeddedFiles;
+        $crate::Files::embedded::<__AlderEmbeddedFiles>()
+    }};
+}

@@ -1,0 +1,51 @@
+//! The web layer of Alder: projects and apps, named routes and `reverse`, templates, error
+//! pages, static files, the project command line, the server loop and the test client.
+//!
+//! Users depend on the `alder` facade, which re-exports this crate. This crate sits on axum,
+//! tower and hyper: a handler is a plain axum handler and any tower layer works. It must not
+//! depend on any contrib app; contrib apps depend on it.
+//!
+//! ```
+//! use alder_web::{App, Project, Settings, routing::get, test::TestClient};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let project = Project::new(Settings::debug())
+//!     .app(App::new("hello").route("/", get(|| async { "Hello, World!" }), "index"));
+//! TestClient::new(project).get("/").await.assert_ok().assert_contains("Hello");
+//! # });
+//! ```
+
+mod app;
+mod cli;
+mod error;
+pub mod extract;
+mod files;
+mod middleware;
+mod project;
+mod response;
+pub mod routing;
+mod server;
+mod settings;
+mod staticfiles;
+mod templates;
+pub mod test;
+
+pub use app::{App, Command};
+pub use error::{Error, Result};
+pub use files::Files;
+pub use project::{Project, ProjectState, Site};
+pub use response::FileResponse;
+pub use server::serve_listener;
+pub use settings::{Settings, INSECURE_SECRET_KEY};
+pub use staticfiles::MANIFEST_NAME;
+pub use templates::{
+    RenderedTemplate, TemplateContext, TemplateError, TemplateResponse, Templates,
+};
+
+pub use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+pub use http::StatusCode;
+pub use minijinja::context;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use rust_embed;
+}

@@ -1,0 +1,423 @@
+//! `Project`: settings plus the list of apps, built once at start-up into a [`Site`].
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::{header, HeaderValue, Method, StatusCode, Uri};
+
+use crate::app::{Command, RouterLayer};
+use crate::routing::{get, Urls, UrlsBuilder};
+use crate::staticfiles::StaticFiles;
+use crate::templates::{Engine, EnvHook, TemplateSource};
+use crate::{middleware, App, Error, Files, Result, Settings, Templates};
+
+/// A whole site: settings and apps, like a Django project. Its `main` is also its
+/// `manage.py`: [`run_cli`](Project::run_cli) offers `runserver`, `check`, `routes`,
+/// `collectstatic` and the apps' own commands.
+///
+/// ```no_run
+/// # async fn run() -> alder_web::Result<()> {
+/// use alder_web::{App, Project, routing::get};
+/// Project::from_env()
+///     .app(App::new("pages").route("/", get(|| async { "home" }), "home"))
+///     .run_cli()
+///     .await
+/// # }
+/// ```
+pub struct Project {
+    settings: Result<Settings>,
+    apps: Vec<App>,
+    env_hooks: Vec<EnvHook>,
+    layers: Vec<RouterLayer>,
+    extensions: http::Extensions,
+    pub(crate) capture_templates: bool,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("settings", &self.settings)
+            .field("apps", &self.apps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Project {
+    /// A project with the given settings and no apps yet.
+    pub fn new(settings: Settings) -> Self {
+        Project {
+            settings: Ok(settings),
+            apps: Vec::new(),
+            env_hooks: Vec::new(),
+            layers: Vec::new(),
+            extensions: http::Extensions::new(),
+            capture_templates: false,
+        }
+    }
+
+    /// A project with settings from defaults, `alder.toml` and the environment. A settings
+    /// error is reported when the project is built.
+    pub fn from_env() -> Self {
+        let mut project = Project::new(Settings::default());
+        project.settings = Settings::from_env();
+        project
+    }
+
+    /// Adds an app, mounted at its own prefix.
+    pub fn app(mut self, app: App) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// Adds an app mounted at `prefix` instead of its own, as Django's `include()` does.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::get};
+    /// let site = Project::new(Settings::debug())
+    ///     .mount("/news", App::new("blog").route("/", get(|| async { "" }), "index"))
+    ///     .build().unwrap();
+    /// assert_eq!(site.urls().reverse("blog:index", ()).unwrap(), "/news/");
+    /// ```
+    pub fn mount(self, prefix: &str, app: App) -> Self {
+        self.app(app.prefix(prefix))
+    }
+
+    /// Registers a template filter for every template.
+    ///
+    /// ```
+    /// let project = alder_web::Project::new(alder_web::Settings::debug())
+    ///     .template_filter("double", |n: i64| n * 2);
+    /// ```
+    pub fn template_filter<F, Rv, Args>(mut self, name: &'static str, filter: F) -> Self
+    where
+        F: minijinja::filters::Filter<Rv, Args> + Clone + Send + Sync + 'static,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.env_hooks
+            .push(Arc::new(move |env| env.add_filter(name, filter.clone())));
+        self
+    }
+
+    /// Changes the template environment in any way minijinja allows.
+    pub fn templates_with(
+        mut self,
+        hook: impl Fn(&mut minijinja::Environment<'static>) + Send + Sync + 'static,
+    ) -> Self {
+        self.env_hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Wraps every route in a tower layer (any tower-http middleware works).
+    ///
+    /// ```
+    /// use tower_http::limit::RequestBodyLimitLayer;
+    /// let project = alder_web::Project::new(alder_web::Settings::debug())
+    ///     .layer(RequestBodyLimitLayer::new(1024));
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Error:
+            Into<std::convert::Infallible> + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router| router.layer(layer)));
+        self
+    }
+
+    /// Shares a value with every handler through [`ProjectState::extension`]; the database
+    /// pool and other services that live as long as the project are kept this way.
+    ///
+    /// ```
+    /// #[derive(Clone)]
+    /// struct Greeting(&'static str);
+    /// let site = alder_web::Project::new(alder_web::Settings::debug())
+    ///     .extension(Greeting("hi"))
+    ///     .build().unwrap();
+    /// assert_eq!(site.state().extension::<Greeting>().unwrap().0, "hi");
+    /// ```
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// Checks the configuration and builds everything requests need: route table, templates,
+    /// static files, middleware. Every error that can be known before the first request is
+    /// reported here.
+    pub fn build(self) -> Result<Site> {
+        let settings = self.settings?;
+        settings.validate()?;
+        let settings = Arc::new(settings);
+
+        let mut urls = UrlsBuilder::default();
+        let mut template_sources = vec![TemplateSource {
+            label: format!("{}/ (project)", settings.templates_dir.display()),
+            files: Files::dir(&settings.templates_dir),
+        }];
+        let mut static_sources = vec![(String::from("project"), Files::dir(&settings.static_dir))];
+        let mut env_hooks = self.env_hooks;
+        let mut commands: Vec<Command> = Vec::new();
+        let mut app_routers = Vec::new();
+        let mut seen_apps = std::collections::HashSet::new();
+
+        for app in self.apps {
+            if !seen_apps.insert(app.name.clone()) {
+                return Err(Error::Config(format!(
+                    "two apps are named `{}`; app names must be unique in a project",
+                    app.name
+                )));
+            }
+            let prefix = normalize_prefix(&app.name, &app.prefix)?;
+            let mut router = Router::new();
+            for route in app.routes {
+                let path = join_path(&prefix, &route.path);
+                urls.add(&app.name, &route.name, &path, route.router.handlers.clone())?;
+                router = router.route(&path, route.router.inner);
+            }
+            for layer in app.layers {
+                router = layer(router);
+            }
+            app_routers.push(router);
+            if let Some(files) = app.templates {
+                template_sources.push(TemplateSource {
+                    label: format!("app `{}` ({files:?})", app.name),
+                    files,
+                });
+            }
+            if let Some(files) = app.static_files {
+                static_sources.push((app.name.clone(), files));
+            }
+            env_hooks.extend(app.env_hooks);
+            commands.extend(app.commands);
+        }
+
+        let static_files = Arc::new(StaticFiles::new(&settings, static_sources)?);
+        let static_route = format!("{}{{*path}}", settings.static_url);
+        urls.add(
+            "static",
+            "serve",
+            &static_route,
+            vec![("GET", "alder::staticfiles::serve")],
+        )?;
+        let urls = urls.finish();
+
+        env_hooks.insert(
+            0,
+            crate::staticfiles::template_helpers(urls.clone(), static_files.clone()),
+        );
+        let engine = Engine::new(
+            template_sources,
+            &env_hooks,
+            settings.reload_templates(),
+            settings.debug,
+            self.capture_templates,
+        );
+        let state = ProjectState {
+            inner: Arc::new(StateInner {
+                settings: settings.clone(),
+                urls,
+                templates: Templates::new(Arc::new(engine)),
+                static_files,
+                extensions: self.extensions,
+            }),
+        };
+
+        let mut router = Router::new();
+        for app_router in app_routers {
+            router = router.merge(app_router);
+        }
+        router = router
+            .route(&static_route, get(crate::staticfiles::serve).inner)
+            .fallback(not_found);
+        for layer in self.layers {
+            router = layer(router);
+        }
+        let router = middleware::defaults(router.with_state(state.clone()), &state);
+        Ok(Site {
+            state,
+            router,
+            commands: Arc::new(commands),
+        })
+    }
+
+    /// Builds the project and serves it at `addr` until SIGTERM or ctrl-c.
+    pub async fn serve(self, addr: &str) -> Result<()> {
+        let site = self.build()?;
+        crate::server::serve(site, addr).await
+    }
+
+    /// Builds the project and runs the command given on the command line (`runserver` when
+    /// none is): the project binary is its own `manage.py`.
+    pub async fn run_cli(self) -> Result<()> {
+        crate::cli::run(self, std::env::args_os().collect()).await
+    }
+}
+
+impl Project {
+    pub(crate) fn log_filter(&self) -> Option<String> {
+        self.settings.as_ref().ok().map(|s| s.log.clone())
+    }
+
+    /// Runs one command of the command line (`args[0]` is the program name) and writes its
+    /// output to `out`; [`run_cli`](Project::run_cli) is this with the process's arguments.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::get};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let project = Project::new(Settings::debug())
+    ///     .app(App::new("pages").route("/", get(|| async { "home" }), "home"));
+    /// let mut out = Vec::new();
+    /// project.execute(["manage", "routes"], &mut out).await.unwrap();
+    /// assert!(String::from_utf8(out).unwrap().contains("pages:home"));
+    /// # });
+    /// ```
+    pub async fn execute<I, T>(self, args: I, out: &mut (dyn std::io::Write + Send)) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
+    {
+        crate::cli::execute(self, args.into_iter().map(Into::into).collect(), out).await
+    }
+}
+
+fn normalize_prefix(app: &str, prefix: &str) -> Result<String> {
+    let trimmed = prefix.trim_end_matches('/');
+    if !trimmed.is_empty() && !trimmed.starts_with('/') {
+        return Err(Error::Config(format!(
+            "app `{app}` has the prefix `{prefix}`: a prefix starts with `/`, e.g. `/{prefix}`"
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn join_path(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        path.to_string()
+    } else if path == "/" {
+        format!("{prefix}/")
+    } else {
+        format!("{prefix}{path}")
+    }
+}
+
+/// Answers a request no route matched: the slash-appended path when it has a route (Django's
+/// `APPEND_SLASH`), otherwise 404.
+async fn not_found(State(state): State<ProjectState>, method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    // `//host` would be read by browsers as another site: never redirect there.
+    if state.settings().append_slash && !path.ends_with('/') && !path.starts_with("//") {
+        let with_slash = format!("{path}/");
+        if state.urls().matches(&with_slash) {
+            let target = match uri.query() {
+                Some(q) => format!("{with_slash}?{q}"),
+                None => with_slash,
+            };
+            // A 308 keeps the method and body of a POST; a GET gets the classic 301.
+            let status = if method == Method::GET || method == Method::HEAD {
+                StatusCode::MOVED_PERMANENTLY
+            } else {
+                StatusCode::PERMANENT_REDIRECT
+            };
+            if let Ok(location) = HeaderValue::try_from(target) {
+                return (status, [(header::LOCATION, location)]).into_response();
+            }
+        }
+    }
+    Error::NotFound.into_response()
+}
+
+/// What every handler can reach: settings, URL table, templates, static files and the
+/// project's extensions. Alder's extractors (`Templates`, `Urls`, …) read it; a handler can
+/// also take `State<ProjectState>` itself.
+#[derive(Clone, Debug)]
+pub struct ProjectState {
+    inner: Arc<StateInner>,
+}
+
+#[derive(Debug)]
+struct StateInner {
+    settings: Arc<Settings>,
+    urls: Urls,
+    templates: Templates,
+    static_files: Arc<StaticFiles>,
+    extensions: http::Extensions,
+}
+
+impl ProjectState {
+    /// The project's settings.
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.inner.settings
+    }
+
+    /// The route table.
+    pub fn urls(&self) -> &Urls {
+        &self.inner.urls
+    }
+
+    /// The template engine.
+    pub fn templates(&self) -> &Templates {
+        &self.inner.templates
+    }
+
+    /// The static files of the project and its apps.
+    pub(crate) fn static_files(&self) -> &StaticFiles {
+        &self.inner.static_files
+    }
+
+    /// A value shared with [`Project::extension`].
+    pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
+    }
+}
+
+/// A built project: the router with Alder's middleware, ready to serve or to test.
+///
+/// ```
+/// use alder_web::{App, Project, Settings, routing::get};
+/// let site = Project::new(Settings::debug())
+///     .app(App::new("pages").route("/", get(|| async { "home" }), "home"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(site.urls().routes()[0].name, "pages:home");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Site {
+    state: ProjectState,
+    router: Router,
+    pub(crate) commands: Arc<Vec<Command>>,
+}
+
+impl Site {
+    /// The shared state handlers see.
+    pub fn state(&self) -> &ProjectState {
+        &self.state
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        self.state.settings()
+    }
+
+    /// The route table.
+    pub fn urls(&self) -> &Urls {
+        self.state.urls()
+    }
+
+    /// The template engine.
+    pub fn templates(&self) -> &Templates {
+        self.state.templates()
+    }
+
+    /// The whole site as a plain axum `Router`, to serve with any server or nest in another
+    /// axum app.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+}

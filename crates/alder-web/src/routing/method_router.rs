@@ -1,0 +1,116 @@
+//! Alder's `get`, `post`, … : axum's method router plus what the route table shows of it.
+
+use std::convert::Infallible;
+
+use axum::handler::Handler;
+
+use crate::ProjectState;
+
+/// Handlers of one path, one per HTTP method: axum's `MethodRouter` that also remembers the
+/// handler names for `routes` and the debug page. Build one with [`get`], [`post`], … and chain
+/// more methods with the methods of the same names.
+///
+/// ```
+/// use alder_web::routing::get;
+/// async fn show() -> &'static str { "show" }
+/// async fn update() -> &'static str { "update" }
+/// let route = get(show).post(update);
+/// assert_eq!(route.methods(), vec!["GET", "POST"]);
+/// ```
+pub struct MethodRouter {
+    pub(crate) inner: axum::routing::MethodRouter<ProjectState, Infallible>,
+    pub(crate) handlers: Vec<(&'static str, &'static str)>,
+}
+
+impl std::fmt::Debug for MethodRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodRouter")
+            .field("handlers", &self.handlers)
+            .finish()
+    }
+}
+
+impl MethodRouter {
+    /// The HTTP methods this router answers, in the order they were added (`*` for any).
+    pub fn methods(&self) -> Vec<&'static str> {
+        self.handlers.iter().map(|(m, _)| *m).collect()
+    }
+
+    /// The methods and the type names of their handlers, for the route table.
+    pub fn handlers(&self) -> &[(&'static str, &'static str)] {
+        &self.handlers
+    }
+}
+
+/// Any axum method router works too; its methods show as `*` in the route table since axum
+/// does not say which it holds.
+impl From<axum::routing::MethodRouter<ProjectState, Infallible>> for MethodRouter {
+    fn from(inner: axum::routing::MethodRouter<ProjectState, Infallible>) -> Self {
+        MethodRouter {
+            inner,
+            handlers: vec![("*", "axum::routing::MethodRouter")],
+        }
+    }
+}
+
+macro_rules! method_fns {
+    ($($name:ident => $method:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("Routes `", $method, "` requests to `handler`.\n\n")]
+            #[doc = "```\n"]
+            #[doc = concat!("let route = alder_web::routing::", stringify!($name), "(|| async { \"ok\" });\n")]
+            #[doc = concat!("assert_eq!(route.methods(), vec![\"", $method, "\"]);\n")]
+            #[doc = "```"]
+            pub fn $name<H, T>(handler: H) -> MethodRouter
+            where
+                H: Handler<T, ProjectState>,
+                T: 'static,
+            {
+                MethodRouter {
+                    inner: axum::routing::$name(handler),
+                    handlers: vec![($method, std::any::type_name::<H>())],
+                }
+            }
+
+            impl MethodRouter {
+                #[doc = concat!("Adds a handler for `", $method, "` requests.")]
+                pub fn $name<H, T>(mut self, handler: H) -> Self
+                where
+                    H: Handler<T, ProjectState>,
+                    T: 'static,
+                {
+                    self.inner = self.inner.$name(handler);
+                    self.handlers.push(($method, std::any::type_name::<H>()));
+                    self
+                }
+            }
+        )*
+    };
+}
+
+method_fns! {
+    get => "GET",
+    post => "POST",
+    put => "PUT",
+    patch => "PATCH",
+    delete => "DELETE",
+    head => "HEAD",
+    options => "OPTIONS",
+}
+
+/// Routes requests of every method to `handler`.
+///
+/// ```
+/// let route = alder_web::routing::any(|| async { "ok" });
+/// assert_eq!(route.methods(), vec!["*"]);
+/// ```
+pub fn any<H, T>(handler: H) -> MethodRouter
+where
+    H: Handler<T, ProjectState>,
+    T: 'static,
+{
+    MethodRouter {
+        inner: axum::routing::any(handler),
+        handlers: vec![("*", std::any::type_name::<H>())],
+    }
+}

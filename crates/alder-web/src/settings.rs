@@ -1,0 +1,211 @@
+//! Typed settings: defaults, overridden by `alder.toml`, overridden by the environment.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The secret key used when none is set. Good enough for `debug = true` on a laptop; a project
+/// refuses to start in production with it.
+pub const INSECURE_SECRET_KEY: &str = "alder-insecure-development-key-change-me";
+
+/// A project's settings, like Django's `settings.py`, as one typed struct.
+///
+/// Each value comes from, in rising priority: the defaults below, the TOML file named by
+/// `ALDER_SETTINGS` (default `alder.toml` in the working directory, optional), and environment
+/// variables `ALDER_<NAME>` (for example `ALDER_DEBUG=true`, `ALDER_MAX_BODY_SIZE=1048576`).
+/// `SECRET_KEY` and `DATABASE_URL` are also read without the prefix, as Heroku-style hosts set them.
+///
+/// ```
+/// let settings = alder_web::Settings::default();
+/// assert!(!settings.debug);
+/// assert!(settings.append_slash);
+/// assert_eq!(settings.static_url, "/static/");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Shows the debug error page and reloads templates from disk. Never on in production.
+    pub debug: bool,
+    /// Signs cookies and tokens. Must be set, long and random, when `debug` is off.
+    pub secret_key: String,
+    /// Host names this site answers to (`*` for any); checked by the security middleware.
+    pub allowed_hosts: Vec<String>,
+    /// Where the database lives, e.g. `sqlite://db.sqlite3` or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Redirect `/path` to `/path/` when only the latter has a route (Django's `APPEND_SLASH`).
+    pub append_slash: bool,
+    /// The largest request body accepted, in bytes; a larger one is answered with 413.
+    pub max_body_size: usize,
+    /// The URL prefix static files are served under.
+    pub static_url: String,
+    /// Where `collectstatic` writes files and `staticfiles.json`.
+    pub static_root: PathBuf,
+    /// The project's own static folder, searched before every app's.
+    pub static_dir: PathBuf,
+    /// The project's own template folder, searched before every app's (so it overrides them).
+    pub templates_dir: PathBuf,
+    /// Reload templates from disk on every render; defaults to `debug`.
+    pub templates_reload: Option<bool>,
+    /// Seconds a client has to send the request head before the connection is closed.
+    pub header_read_timeout: u64,
+    /// Seconds a client has to send the request body before the request fails with 408.
+    pub body_read_timeout: u64,
+    /// The most connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// The most header lines a request may have.
+    pub max_headers: usize,
+    /// The most bytes a request head (request line plus headers) may take.
+    pub max_header_bytes: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM or ctrl-c.
+    pub shutdown_grace: u64,
+    /// The log filter, in `tracing-subscriber`'s `EnvFilter` syntax (`RUST_LOG` wins).
+    pub log: String,
+    #[serde(skip)]
+    figment: Option<Arc<Figment>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            debug: false,
+            secret_key: String::new(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            database_url: None,
+            append_slash: true,
+            max_body_size: 2_621_440,
+            static_url: "/static/".into(),
+            static_root: "staticfiles".into(),
+            static_dir: "static".into(),
+            templates_dir: "templates".into(),
+            templates_reload: None,
+            header_read_timeout: 30,
+            body_read_timeout: 30,
+            max_connections: 10_000,
+            max_headers: 100,
+            max_header_bytes: 64 * 1024,
+            shutdown_grace: 30,
+            log: "info".into(),
+            figment: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings from defaults, the settings file and the environment.
+    ///
+    /// ```
+    /// let settings = alder_web::Settings::from_env().unwrap();
+    /// assert!(settings.max_body_size > 0);
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        let file = std::env::var("ALDER_SETTINGS").unwrap_or_else(|_| "alder.toml".into());
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::raw().only(&["SECRET_KEY", "DATABASE_URL"]))
+            .merge(Env::prefixed("ALDER_").ignore(&["SETTINGS"]));
+        Self::from_figment(figment).map_err(|e| {
+            Error::Config(format!(
+                "reading settings ({file} and ALDER_* variables): {e}"
+            ))
+        })
+    }
+
+    /// Builds settings from any figment, for tests and for projects with their own sources.
+    ///
+    /// ```
+    /// use figment::{Figment, providers::Serialized};
+    /// let fig = Figment::from(Serialized::defaults(alder_web::Settings::default()))
+    ///     .merge(("debug", true));
+    /// assert!(alder_web::Settings::from_figment(fig).unwrap().debug);
+    /// ```
+    pub fn from_figment(figment: Figment) -> Result<Self, figment::Error> {
+        let mut settings: Settings = figment.extract()?;
+        settings.figment = Some(Arc::new(figment));
+        Ok(settings)
+    }
+
+    /// Settings for tests and examples: `debug` on, the development secret key.
+    ///
+    /// ```
+    /// assert!(alder_web::Settings::debug().debug);
+    /// ```
+    pub fn debug() -> Self {
+        Settings {
+            debug: true,
+            ..Settings::default()
+        }
+    }
+
+    /// Reads a setting of the application's own (`[myapp]` in `alder.toml`, `ALDER_MYAPP__KEY`).
+    /// `None` when it is not set; an error names the key when it has the wrong type.
+    ///
+    /// ```
+    /// let s = alder_web::Settings::default();
+    /// assert_eq!(s.custom::<u32>("blog.page_size").unwrap(), None);
+    /// ```
+    pub fn custom<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let Some(figment) = &self.figment else {
+            return Ok(None);
+        };
+        if !figment.contains(key) {
+            return Ok(None);
+        }
+        figment
+            .extract_inner(key)
+            .map(Some)
+            .map_err(|e| Error::Config(format!("setting `{key}`: {e}")))
+    }
+
+    /// Whether templates are read again from disk on each render.
+    ///
+    /// ```
+    /// assert!(alder_web::Settings::debug().reload_templates());
+    /// ```
+    pub fn reload_templates(&self) -> bool {
+        self.templates_reload.unwrap_or(self.debug)
+    }
+
+    /// The secret key in force: the configured one, or the insecure development key in debug.
+    pub(crate) fn effective_secret_key(&self) -> &str {
+        if self.secret_key.is_empty() {
+            INSECURE_SECRET_KEY
+        } else {
+            &self.secret_key
+        }
+    }
+
+    /// Refuses settings that are unsafe in production: a missing or default secret key.
+    ///
+    /// ```
+    /// assert!(alder_web::Settings::default().validate().is_err());
+    /// assert!(alder_web::Settings::debug().validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if !self.debug && self.effective_secret_key() == INSECURE_SECRET_KEY {
+            return Err(Error::Config(
+                "refusing to start with debug off and no SECRET_KEY: set SECRET_KEY (or \
+                 ALDER_SECRET_KEY) to a long random value, or set ALDER_DEBUG=true for development"
+                    .into(),
+            ));
+        }
+        if !self.debug && self.secret_key.len() < 32 {
+            return Err(Error::Config(format!(
+                "SECRET_KEY is {} characters long; use at least 32 random characters in production",
+                self.secret_key.len()
+            )));
+        }
+        if !self.static_url.starts_with('/') || !self.static_url.ends_with('/') {
+            return Err(Error::Config(format!(
+                "static_url must start and end with `/`, found `{}`",
+                self.static_url
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,375 @@
+//! Templates: minijinja with per-app folders, Django's override order and Alder's helpers.
+//!
+//! Templates are looked up in the project's `templates/` folder first, then in each app's
+//! templates in the order the apps were added, so a project overrides an app's
+//! `blog/post.html` by having its own `templates/blog/post.html`. Autoescaping is on for
+//! `.html`, `.htm` and `.xml` files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::response::{Html, IntoResponse, Response};
+use http::request::Parts;
+use http::StatusCode;
+use minijinja::value::Value;
+use minijinja::{Environment, ErrorKind};
+use serde::Serialize;
+
+use crate::{Files, ProjectState, Result};
+
+/// A template could not be found, compiled or rendered; says which file and line.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct TemplateError {
+    /// The template the error happened in (the innermost one, for includes and parents).
+    pub name: Option<String>,
+    /// The line of that template, from 1.
+    pub line: Option<usize>,
+    /// What went wrong, e.g. "unknown filter".
+    pub message: String,
+    /// Whether the template was not found at all.
+    pub not_found: bool,
+    /// Lines around the failing one as `(line number, text)`, for the debug page.
+    pub snippet: Vec<(usize, String)>,
+}
+
+impl TemplateError {
+    fn describe(&self) -> String {
+        match (&self.name, self.line) {
+            (Some(name), Some(line)) => format!("template `{name}`, line {line}: {}", self.message),
+            (Some(name), None) => format!("template `{name}`: {}", self.message),
+            _ => format!("template error: {}", self.message),
+        }
+    }
+
+    fn from_minijinja(err: &minijinja::Error, searched: &str) -> Self {
+        // Errors in an included or parent template arrive wrapped; the innermost one knows
+        // the file and line that need fixing.
+        let mut inner = err;
+        let mut source = std::error::Error::source(err);
+        while let Some(next) = source {
+            if let Some(e) = next.downcast_ref::<minijinja::Error>() {
+                inner = e;
+            }
+            source = next.source();
+        }
+        let not_found = inner.kind() == ErrorKind::TemplateNotFound;
+        let mut message = match inner.detail() {
+            Some(detail) => format!("{}: {detail}", inner.kind()),
+            None => inner.kind().to_string(),
+        };
+        if not_found {
+            message = format!("template not found; looked in {searched}");
+        }
+        let snippet = match (inner.template_source(), inner.line()) {
+            (Some(src), Some(line)) => src
+                .lines()
+                .enumerate()
+                .map(|(i, text)| (i + 1, text.to_string()))
+                .filter(|(n, _)| n + 3 >= line && *n <= line + 3)
+                .collect(),
+            _ => Vec::new(),
+        };
+        TemplateError {
+            name: inner.name().map(str::to_string),
+            line: inner.line(),
+            message,
+            not_found,
+            snippet,
+        }
+    }
+}
+
+/// Escapes like Django: `& < > " '` only. minijinja's default also escapes `/`, which makes
+/// every URL in a page's source unreadable for no gain in safety.
+pub(crate) fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> std::result::Result<(), minijinja::Error> {
+    let plain_text = matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        && !value.is_safe()
+        && !value.is_undefined()
+        && !value.is_none();
+    if !plain_text {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])
+            .map_err(minijinja::Error::from)?;
+        out.write_str(entity).map_err(minijinja::Error::from)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+        .map_err(minijinja::Error::from)?;
+    Ok(())
+}
+
+/// A change to the template environment (a filter, a function, a global) registered by the
+/// project or an app and applied when the project is built.
+pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
+
+/// Where templates come from, in lookup order, with a label for error messages.
+#[derive(Clone, Debug)]
+pub(crate) struct TemplateSource {
+    pub(crate) label: String,
+    pub(crate) files: Files,
+}
+
+pub(crate) struct Engine {
+    env: Environment<'static>,
+    sources: Arc<Vec<TemplateSource>>,
+    reload: bool,
+    capture: bool,
+    searched: String,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("reload", &self.reload)
+            .field("searched", &self.searched)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    pub(crate) fn new(
+        sources: Vec<TemplateSource>,
+        hooks: &[EnvHook],
+        reload: bool,
+        debug: bool,
+        capture: bool,
+    ) -> Self {
+        let searched = sources
+            .iter()
+            .map(|s| s.label.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut env = Environment::new();
+        env.set_debug(debug);
+        env.set_formatter(html_formatter);
+        let sources = Arc::new(sources);
+        let loader_sources = sources.clone();
+        env.set_loader(move |name| {
+            for source in loader_sources.iter() {
+                if let Some(bytes) = source.files.get(name) {
+                    return String::from_utf8(bytes.into_owned())
+                        .map(Some)
+                        .map_err(|_| {
+                            minijinja::Error::new(
+                                ErrorKind::InvalidOperation,
+                                format!("template `{name}` in {} is not valid UTF-8", source.label),
+                            )
+                        });
+                }
+            }
+            Ok(None)
+        });
+        for hook in hooks {
+            hook(&mut env);
+        }
+        Engine {
+            env,
+            sources,
+            reload,
+            capture,
+            searched,
+        }
+    }
+
+    fn render_value(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
+        let fresh;
+        // Reloading renders from a copy that has loaded nothing yet, so each render reads the
+        // files again; otherwise compiled templates stay cached in the shared environment.
+        let env = if self.reload {
+            fresh = self.env.clone();
+            &fresh
+        } else {
+            &self.env
+        };
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| TemplateError::from_minijinja(&e, &self.searched))
+    }
+
+    /// Loads and compiles every template of every source, for `check`: the names found and
+    /// the errors.
+    pub(crate) fn check_all(&self) -> (Vec<String>, Vec<TemplateError>) {
+        let mut names: Vec<String> = self.sources.iter().flat_map(|s| s.files.list()).collect();
+        names.sort();
+        names.dedup();
+        let env = self.env.clone();
+        let errors = names
+            .iter()
+            .filter_map(|n| env.get_template(n).err())
+            .map(|e| TemplateError::from_minijinja(&e, &self.searched))
+            .collect();
+        (names, errors)
+    }
+}
+
+/// Values every template rendered for this request sees, added by middleware (the current
+/// user, the CSRF token, flash messages…). A handler's own context wins over these.
+///
+/// ```
+/// let mut extra = alder_web::TemplateContext::default();
+/// extra.insert("site_name", "Alder");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TemplateContext(BTreeMap<String, Value>);
+
+impl TemplateContext {
+    /// Adds or replaces one value.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+        self.0.insert(key.into(), value.into());
+    }
+}
+
+/// The template engine, as an extractor: `async fn page(t: Templates) -> Result<TemplateResponse>`.
+///
+/// ```
+/// use alder_web::{App, Project, Settings, Templates, TemplateResponse, routing::get, context};
+/// async fn hello(t: Templates) -> alder_web::Result<TemplateResponse> {
+///     t.render("hello.html", context! { name => "<World>" })
+/// }
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("hello.html"), "Hello {{ name }}!").unwrap();
+/// let mut settings = Settings::debug();
+/// settings.templates_dir = dir.path().into();
+/// let project = Project::new(settings).app(App::new("site").route("/", get(hello), "hello"));
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let client = alder_web::test::TestClient::new(project);
+/// client.get("/").await.assert_ok().assert_contains("Hello &lt;World&gt;!");
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Templates {
+    engine: Arc<Engine>,
+    extra: Option<TemplateContext>,
+}
+
+impl Templates {
+    pub(crate) fn new(engine: Arc<Engine>) -> Self {
+        Templates {
+            engine,
+            extra: None,
+        }
+    }
+
+    /// Renders `name` with `context` into a response (status 200, `text/html`).
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<TemplateResponse> {
+        let value = self.context_value(context);
+        let body = self.engine.render_value(name, &value)?;
+        Ok(TemplateResponse {
+            status: StatusCode::OK,
+            body,
+            rendered: self.engine.capture.then(|| RenderedTemplate {
+                name: name.to_string(),
+                context: value,
+            }),
+        })
+    }
+
+    /// Renders `name` with `context` into a string.
+    ///
+    /// ```
+    /// # use alder_web::{Project, Settings, context};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.txt"), "{{ 1 + n }}").unwrap();
+    /// let mut settings = Settings::debug();
+    /// settings.templates_dir = dir.path().into();
+    /// let site = Project::new(settings).build().unwrap();
+    /// assert_eq!(site.templates().render_to_string("a.txt", context! { n => 1 }).unwrap(), "2");
+    /// ```
+    pub fn render_to_string(&self, name: &str, context: impl Serialize) -> Result<String> {
+        let value = self.context_value(context);
+        Ok(self.engine.render_value(name, &value)?)
+    }
+
+    fn context_value(&self, context: impl Serialize) -> Value {
+        let value = Value::from_serialize(&context);
+        match &self.extra {
+            Some(extra) => minijinja::value::merge_maps([value, Value::from(extra.0.clone())]),
+            None => value,
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl<S> FromRequestParts<S> for Templates
+where
+    ProjectState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut templates = ProjectState::from_ref(state).templates().clone();
+        templates.extra = parts.extensions.get::<TemplateContext>().cloned();
+        Ok(templates)
+    }
+}
+
+/// A rendered template as a response, like Django's `TemplateResponse`. The test client can
+/// see which template was rendered and with what context.
+///
+/// ```
+/// # use alder_web::TemplateResponse;
+/// fn not_found_page(page: TemplateResponse) -> TemplateResponse {
+///     page.with_status(http::StatusCode::NOT_FOUND)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TemplateResponse {
+    status: StatusCode,
+    body: String,
+    rendered: Option<RenderedTemplate>,
+}
+
+impl TemplateResponse {
+    /// Answers with `status` instead of 200.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The rendered text.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+impl IntoResponse for TemplateResponse {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Html(self.body)).into_response();
+        if let Some(rendered) = self.rendered {
+            response.extensions_mut().insert(rendered);
+        }
+        response
+    }
+}
+
+/// Which template a response rendered, and with what context (kept only under the test client).
+#[derive(Debug, Clone)]
+pub struct RenderedTemplate {
+    /// The template's name.
+    pub name: String,
+    /// The context it was rendered with.
+    pub context: Value,
+}

@@ -1,0 +1,57 @@
+//! # Alder
+//!
+//! A batteries-included web framework for Rust: Django's batteries, Flask's simplicity and
+//! FastAPI's typed APIs, at the speed of hand-written axum, shipped as one binary.
+//!
+//! A complete app:
+//!
+//! ```no_run
+//! use alder::routing::get;
+//!
+//! #[tokio::main]
+//! async fn main() -> alder::Result<()> {
+//!     alder::App::new("hello")
+//!         .route("/", get(|| async { "Hello, World!" }), "index")
+//!         .serve("127.0.0.1:8000")
+//!         .await
+//! }
+//! ```
+//!
+//! Tested with the client every Alder project gets:
+//!
+//! ```
+//! use alder::{App, Project, Settings, routing::get, test::TestClient};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let project = Project::new(Settings::debug())
+//!     .app(App::new("hello").route("/", get(|| async { "Hello, World!" }), "index"));
+//! TestClient::new(project).get("/").await.assert_ok().assert_contains("Hello, World!");
+//! # });
+//! ```
+//!
+//! The guide lives in the repository's `docs/` folder: start with `docs/tutorial.md`.
+//!
+//! | layer | crate | what it holds |
+//! |---|---|---|
+//! | web | `alder-web` | projects, apps, routing + reverse, templates, errors, static files, CLI, test client |
+
+pub use alder_web::*;
+
+/// Embeds a folder of the calling crate (relative to its `Cargo.toml`) as [`Files`]: read
+/// from disk in debug builds, compiled into the binary in release builds.
+///
+/// ```
+/// let templates = alder::embed_dir!("templates");
+/// assert!(templates.get("missing.html").is_none());
+/// ```
+#[macro_export]
+macro_rules! embed_dir {
+    ($path:tt) => {
+        $crate::__private::__embed_dir!("alder::__private::rust_embed", $path)
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use alder_web::__embed_dir;
+    pub use alder_web::__private::rust_embed;
+}
