@@ -44,7 +44,7 @@ impl TemplateError {
         }
     }
 
-    fn from_minijinja(err: &minijinja::Error, searched: &str) -> Self {
+    fn from_minijinja(err: &minijinja::Error, requested: &str, searched: &str) -> Self {
         // Errors in an included or parent template arrive wrapped; the innermost one knows
         // the file and line that need fixing.
         let mut inner = err;
@@ -61,7 +61,8 @@ impl TemplateError {
             None => inner.kind().to_string(),
         };
         if not_found {
-            message = format!("template not found; looked in {searched}");
+            let what = inner.detail().unwrap_or("template not found");
+            message = format!("{what}; looked in {searched}");
         }
         let snippet = match (inner.template_source(), inner.line()) {
             (Some(src), Some(line)) => src
@@ -73,7 +74,7 @@ impl TemplateError {
             _ => Vec::new(),
         };
         TemplateError {
-            name: inner.name().map(str::to_string),
+            name: Some(inner.name().unwrap_or(requested).to_string()),
             line: inner.line(),
             message,
             not_found,
@@ -202,7 +203,7 @@ impl Engine {
         };
         env.get_template(name)
             .and_then(|t| t.render(ctx))
-            .map_err(|e| TemplateError::from_minijinja(&e, &self.searched))
+            .map_err(|e| TemplateError::from_minijinja(&e, name, &self.searched))
     }
 
     /// Loads and compiles every template of every source, for `check`: the names found and
@@ -214,8 +215,8 @@ impl Engine {
         let env = self.env.clone();
         let errors = names
             .iter()
-            .filter_map(|n| env.get_template(n).err())
-            .map(|e| TemplateError::from_minijinja(&e, &self.searched))
+            .filter_map(|n| env.get_template(n).err().map(|e| (n, e)))
+            .map(|(n, e)| TemplateError::from_minijinja(&e, n, &self.searched))
             .collect();
         (names, errors)
     }
