@@ -124,8 +124,10 @@ impl Settings {
     ///     .merge(("debug", true));
     /// assert!(alder_web::Settings::from_figment(fig).unwrap().debug);
     /// ```
-    pub fn from_figment(figment: Figment) -> Result<Self, figment::Error> {
-        let mut settings: Settings = figment.extract()?;
+    pub fn from_figment(figment: Figment) -> Result<Self> {
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|e| Error::Config(format!("reading settings: {e}")))?;
         settings.figment = Some(Arc::new(figment));
         Ok(settings)
     }

@@ -106,7 +106,8 @@ where
         let has_report = response.extensions().get::<ErrorReport>().is_some();
         // Only bodiless errors get a page: a handler's own error body (a JSON error, say) stays.
         let bodiless = response.body().size_hint().exact() == Some(0);
-        if !has_report && !(bodiless && matches!(status.as_u16(), 404 | 405)) {
+        let needs_page = has_report || (bodiless && matches!(status.as_u16(), 404 | 405));
+        if !needs_page {
             return Poll::Ready(Ok(response));
         }
         let state = this.state.take().expect("polled after completion");

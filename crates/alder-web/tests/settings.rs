@@ -1,0 +1,55 @@
+//! Settings: defaults < alder.toml < environment.
+#![allow(clippy::result_large_err)] // figment::Jail decides the closure type
+
+use alder_web::Settings;
+use figment::Jail;
+
+#[test]
+fn file_then_environment_override_the_defaults() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "alder.toml",
+            "debug = true\nmax_body_size = 10\nstatic_url = \"/assets/\"\n[blog]\npage_size = 25\n",
+        )?;
+        jail.set_env("ALDER_MAX_BODY_SIZE", "20");
+        jail.set_env("SECRET_KEY", "from-the-environment");
+        jail.set_env("DATABASE_URL", "postgres://u:p@localhost/db");
+        let s = Settings::from_env().expect("settings load");
+        assert!(s.debug);
+        assert_eq!(s.max_body_size, 20);
+        assert_eq!(s.static_url, "/assets/");
+        assert_eq!(s.secret_key, "from-the-environment");
+        assert_eq!(s.database_url.as_deref(), Some("postgres://u:p@localhost/db"));
+        assert_eq!(s.custom::<u32>("blog.page_size").unwrap(), Some(25));
+        assert!(s.custom::<String>("blog.page_size").is_err());
+        Ok(())
+    });
+}
+
+#[test]
+fn debug_is_off_unless_set_and_bad_values_are_named() {
+    Jail::expect_with(|jail| {
+        assert!(!Settings::from_env().unwrap().debug);
+        jail.set_env("ALDER_MAX_BODY_SIZE", "lots");
+        let err = Settings::from_env().unwrap_err().to_string();
+        assert!(err.to_lowercase().contains("max_body_size") && err.contains("ALDER_"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_malformed_settings_file_is_a_clear_error() {
+    Jail::expect_with(|jail| {
+        jail.create_file("alder.toml", "debug = \n")?;
+        let err = Settings::from_env().unwrap_err().to_string();
+        assert!(err.contains("alder.toml"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn static_url_must_be_slash_delimited() {
+    let mut s = Settings::debug();
+    s.static_url = "static".into();
+    assert!(s.validate().unwrap_err().to_string().contains("static_url must start and end with `/`"));
+}
