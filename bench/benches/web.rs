@@ -15,13 +15,25 @@ fn request(uri: &str) -> axum::http::Request<axum::body::Body> {
 }
 
 async fn call(router: &axum::Router, uri: &str) -> usize {
-    let response = router.clone().oneshot(request(uri)).await.expect("infallible");
+    let response = router
+        .clone()
+        .oneshot(request(uri))
+        .await
+        .expect("infallible");
     assert_eq!(response.status(), 200);
-    response.into_body().collect().await.expect("body").to_bytes().len()
+    response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .len()
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let alder = alder_router();
     let axum = axum_router();
     for (test, uri) in [("plaintext", "/plaintext"), ("template", "/hello/world/")] {

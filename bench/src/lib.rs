@@ -35,10 +35,16 @@ pub fn axum_router() -> axum::Router {
     use axum::response::Html;
 
     let mut env = minijinja::Environment::new();
-    env.add_template("bench/base.html", include_str!("../templates/bench/base.html"))
-        .expect("base compiles");
-    env.add_template("bench/greet.html", include_str!("../templates/bench/greet.html"))
-        .expect("greet compiles");
+    env.add_template(
+        "bench/base.html",
+        include_str!("../templates/bench/base.html"),
+    )
+    .expect("base compiles");
+    env.add_template(
+        "bench/greet.html",
+        include_str!("../templates/bench/greet.html"),
+    )
+    .expect("greet compiles");
     let env = Arc::new(env);
 
     async fn greet(
@@ -52,7 +58,10 @@ pub fn axum_router() -> axum::Router {
     }
 
     axum::Router::new()
-        .route("/plaintext", axum::routing::get(|| async { "Hello, World!" }))
+        .route(
+            "/plaintext",
+            axum::routing::get(|| async { "Hello, World!" }),
+        )
         .route("/hello/{name}/", axum::routing::get(greet))
         .with_state(env)
 }

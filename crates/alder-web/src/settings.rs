@@ -108,7 +108,7 @@ impl Settings {
         let figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
             .merge(Env::raw().only(&["SECRET_KEY", "DATABASE_URL"]))
-            .merge(Env::prefixed("ALDER_").ignore(&["SETTINGS"]));
+            .merge(Env::prefixed("ALDER_").ignore(&["SETTINGS"]).split("__"));
         Self::from_figment(figment).map_err(|e| {
             Error::Config(format!(
                 "reading settings ({file} and ALDER_* variables): {e}"

@@ -32,19 +32,43 @@ async fn explode() -> &'static str {
 
 fn app() -> App {
     App::new("b")
-        .route("/list/", get(|Query(_): Query<Page>| async { "listed" }), "list")
-        .route("/upload/", post(|body: axum::body::Bytes| async move { format!("{} bytes", body.len()) }), "upload")
-        .route("/form/", post(|Form(_): Form<Item>| async { "form ok" }), "form")
-        .route("/json/", post(|Json(_): Json<Item>| async { "json ok" }), "json")
+        .route(
+            "/list/",
+            get(|Query(_): Query<Page>| async { "listed" }),
+            "list",
+        )
+        .route(
+            "/upload/",
+            post(|body: axum::body::Bytes| async move { format!("{} bytes", body.len()) }),
+            "upload",
+        )
+        .route(
+            "/form/",
+            post(|Form(_): Form<Item>| async { "form ok" }),
+            "form",
+        )
+        .route(
+            "/json/",
+            post(|Json(_): Json<Item>| async { "json ok" }),
+            "json",
+        )
         .route("/panic/", get(explode), "panic")
-        .route("/slow/", get(|| async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            "slow done"
-        }), "slow")
+        .route(
+            "/slow/",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "slow done"
+            }),
+            "slow",
+        )
 }
 
 fn small_limit(debug: bool) -> Settings {
-    let mut settings = if debug { Settings::debug() } else { common::production() };
+    let mut settings = if debug {
+        Settings::debug()
+    } else {
+        common::production()
+    };
     settings.max_body_size = 1024;
     settings
 }
@@ -56,41 +80,98 @@ async fn bad_query_strings_are_400() {
     client.get("/list/?page=abc").await.assert_status(400);
     client.get("/list/").await.assert_status(400);
     client.get("/list/?page=%FF").await.assert_status(400);
-    client.get("/list/?page=99999999999999").await.assert_status(400);
+    client
+        .get("/list/?page=99999999999999")
+        .await
+        .assert_status(400);
 }
 
 #[tokio::test]
 async fn oversize_bodies_are_413() {
     let client = TestClient::new(Project::new(small_limit(true)).app(app()));
-    client.post("/upload/").body(vec![b'x'; 1024], "application/octet-stream").await.assert_ok().assert_contains("1024 bytes");
-    client.post("/upload/").body(vec![b'x'; 1025], "application/octet-stream").await.assert_status(413);
-    client.post("/json/").body(vec![b' '; 5000], "application/json").await.assert_status(413);
+    client
+        .post("/upload/")
+        .body(vec![b'x'; 1024], "application/octet-stream")
+        .await
+        .assert_ok()
+        .assert_contains("1024 bytes");
+    client
+        .post("/upload/")
+        .body(vec![b'x'; 1025], "application/octet-stream")
+        .await
+        .assert_status(413);
+    client
+        .post("/json/")
+        .body(vec![b' '; 5000], "application/json")
+        .await
+        .assert_status(413);
 }
 
 #[tokio::test]
 async fn malformed_forms_and_json_are_4xx() {
     let client = TestClient::new(Project::new(Settings::debug()).app(app()));
-    client.post("/form/").form(&[("name", "a"), ("qty", "3")]).await.assert_ok();
-    client.post("/form/").form(&[("name", "a"), ("qty", "300")]).await.assert_status(422);
-    client.post("/form/").body("%%%&&&=", "application/x-www-form-urlencoded").await.assert_status(422);
-    client.post("/json/").body("{\"name\": \"a\", \"qty\": 3}", "application/json").await.assert_ok();
-    client.post("/json/").body("{\"name\": ", "application/json").await.assert_status(400);
-    client.post("/json/").body("{\"name\": 1, \"qty\": 3}", "application/json").await.assert_status(422);
-    client.post("/json/").body("{}", "text/plain").await.assert_status(415);
+    client
+        .post("/form/")
+        .form(&[("name", "a"), ("qty", "3")])
+        .await
+        .assert_ok();
+    client
+        .post("/form/")
+        .form(&[("name", "a"), ("qty", "300")])
+        .await
+        .assert_status(422);
+    client
+        .post("/form/")
+        .body("%%%&&&=", "application/x-www-form-urlencoded")
+        .await
+        .assert_status(422);
+    client
+        .post("/json/")
+        .body("{\"name\": \"a\", \"qty\": 3}", "application/json")
+        .await
+        .assert_ok();
+    client
+        .post("/json/")
+        .body("{\"name\": ", "application/json")
+        .await
+        .assert_status(400);
+    client
+        .post("/json/")
+        .body("{\"name\": 1, \"qty\": 3}", "application/json")
+        .await
+        .assert_status(422);
+    client
+        .post("/json/")
+        .body("{}", "text/plain")
+        .await
+        .assert_status(415);
 }
 
 #[tokio::test]
 async fn a_panic_fails_only_its_own_request() {
     let client = TestClient::new(Project::new(Settings::debug()).app(app()));
-    client.get("/panic/").await.assert_status(500).assert_contains("the handler broke");
+    client
+        .get("/panic/")
+        .await
+        .assert_status(500)
+        .assert_contains("the handler broke");
     client.get("/list/?page=1").await.assert_ok();
 
     let prod = TestClient::new(Project::new(common::production()).app(app()));
-    prod.get("/panic/").await.assert_status(500).assert_not_contains("secret detail");
+    prod.get("/panic/")
+        .await
+        .assert_status(500)
+        .assert_not_contains("secret detail");
 }
 
 /// A server on a free loopback port, stopped when the returned sender is dropped or fired.
-async fn start(settings: Settings) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn start(
+    settings: Settings,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let site: Site = Project::new(settings).app(app()).build().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -120,7 +201,11 @@ async fn malformed_requests_on_the_wire_get_4xx() {
     settings.max_header_bytes = 8192;
     let (addr, _stop, _) = start(settings).await;
 
-    let ok = raw(addr, b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let ok = raw(
+        addr,
+        b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 
     let garbage = raw(addr, b"THIS IS NOT HTTP\r\n\r\n").await;
@@ -134,7 +219,10 @@ async fn malformed_requests_on_the_wire_get_4xx() {
     let response = raw(addr, &many).await;
     assert!(response.starts_with("HTTP/1.1 431"), "{response}");
 
-    let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(20_000));
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
     let response = raw(addr, big.as_bytes()).await;
     assert!(response.starts_with("HTTP/1.1 431"), "{response}");
 
@@ -148,22 +236,40 @@ async fn slow_headers_are_cut_off() {
     settings.header_read_timeout = 1;
     let (addr, _stop, _) = start(settings).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
-    assert!(read.is_ok(), "the server kept a connection whose headers never finished");
+    assert!(
+        read.is_ok(),
+        "the server kept a connection whose headers never finished"
+    );
 }
 
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish() {
     let (addr, stop, handle) = start(Settings::debug()).await;
-    let request = tokio::spawn(raw(addr, b"GET /slow/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    let request = tokio::spawn(raw(
+        addr,
+        b"GET /slow/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ));
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
     let response = request.await.unwrap();
-    assert!(response.starts_with("HTTP/1.1 200") && response.contains("slow done"), "{response}");
-    tokio::time::timeout(Duration::from_secs(5), handle).await.unwrap().unwrap();
-    assert!(TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
+    assert!(
+        response.starts_with("HTTP/1.1 200") && response.contains("slow done"),
+        "{response}"
+    );
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
 }
 
 #[tokio::test]
@@ -172,15 +278,27 @@ async fn connections_over_the_cap_wait_for_a_free_slot() {
     settings.max_connections = 1;
     let (addr, _stop, _) = start(settings).await;
     let mut first = TcpStream::connect(addr).await.unwrap();
-    first.write_all(b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    first
+        .write_all(b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut buf = [0u8; 12];
     first.read_exact(&mut buf).await.unwrap();
     assert_eq!(&buf, b"HTTP/1.1 200");
 
-    let second = tokio::spawn(raw(addr, b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    let second = tokio::spawn(raw(
+        addr,
+        b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!second.is_finished(), "the second connection was served while the first held the only slot");
+    assert!(
+        !second.is_finished(),
+        "the second connection was served while the first held the only slot"
+    );
     drop(first);
-    let response = tokio::time::timeout(Duration::from_secs(5), second).await.unwrap().unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }

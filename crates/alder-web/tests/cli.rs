@@ -32,21 +32,48 @@ async fn routes_lists_name_method_path_and_handler() {
     let (result, out) = run(project, &["routes"]).await;
     result.unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("NAME") && lines[0].contains("HANDLER"), "{out}");
-    assert!(lines[1].starts_with("blog:index") && lines[1].contains("GET") && lines[1].contains("/blog/") && lines[1].contains("cli::index"), "{out}");
-    assert!(lines[2].contains("blog:new") && lines[2].contains("GET"), "{out}");
-    assert!(lines[3].contains("blog:new") && lines[3].contains("POST"), "{out}");
+    assert!(
+        lines[0].starts_with("NAME") && lines[0].contains("HANDLER"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("blog:index")
+            && lines[1].contains("GET")
+            && lines[1].contains("/blog/")
+            && lines[1].contains("cli::index"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("blog:new") && lines[2].contains("GET"),
+        "{out}"
+    );
+    assert!(
+        lines[3].contains("blog:new") && lines[3].contains("POST"),
+        "{out}"
+    );
     assert!(out.contains("static:serve"), "{out}");
 }
 
 #[tokio::test]
 async fn check_compiles_every_template_and_reports_errors_with_lines() {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("t/ok.html", "fine"), ("t/bad.html", "a\n{% for %}")]);
-    let project = || Project::new(settings_in(dir.path(), false)).app(App::new("a").templates(Files::dir(dir.path().join("t"))));
+    write_files(
+        dir.path(),
+        &[("t/ok.html", "fine"), ("t/bad.html", "a\n{% for %}")],
+    );
+    let project = || {
+        Project::new(settings_in(dir.path(), false))
+            .app(App::new("a").templates(Files::dir(dir.path().join("t"))))
+    };
     let (result, out) = run(project(), &["check"]).await;
-    assert!(matches!(result, Err(Error::Config(ref m)) if m.contains("1 error")), "{result:?}");
-    assert!(out.contains("ERROR templates.E001: template `bad.html`, line 2: syntax error"), "{out}");
+    assert!(
+        matches!(result, Err(Error::Config(ref m)) if m.contains("1 error")),
+        "{result:?}"
+    );
+    assert!(
+        out.contains("ERROR templates.E001: template `bad.html`, line 2: syntax error"),
+        "{out}"
+    );
 
     std::fs::write(dir.path().join("t/bad.html"), "now fine").unwrap();
     let (result, out) = run(project(), &["check"]).await;
@@ -57,11 +84,19 @@ async fn check_compiles_every_template_and_reports_errors_with_lines() {
 #[tokio::test]
 async fn usage_errors_and_help() {
     let (result, _) = run(Project::new(Settings::debug()), &["frobnicate"]).await;
-    let Err(Error::Usage(text)) = result else { panic!("{result:?}") };
-    assert!(text.contains("unrecognized subcommand 'frobnicate'"), "{text}");
+    let Err(Error::Usage(text)) = result else {
+        panic!("{result:?}")
+    };
+    assert!(
+        text.contains("unrecognized subcommand 'frobnicate'"),
+        "{text}"
+    );
     let (result, out) = run(Project::new(Settings::debug()), &["--help"]).await;
     result.unwrap();
-    assert!(out.contains("runserver") && out.contains("collectstatic"), "{out}");
+    assert!(
+        out.contains("runserver") && out.contains("collectstatic"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +104,8 @@ async fn apps_add_commands_with_arguments() {
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = calls.clone();
     let app = App::new("blog").command(
-        clap::Command::new("publish").arg(clap::Arg::new("count").value_parser(clap::value_parser!(usize))),
+        clap::Command::new("publish")
+            .arg(clap::Arg::new("count").value_parser(clap::value_parser!(usize))),
         move |site, args| {
             let seen = seen.clone();
             async move {
@@ -87,10 +123,15 @@ async fn apps_add_commands_with_arguments() {
 #[tokio::test]
 async fn production_without_a_secret_key_refuses_to_start() {
     let (result, _) = run(Project::new(Settings::default()), &["routes"]).await;
-    let Err(Error::Config(message)) = result else { panic!("{result:?}") };
+    let Err(Error::Config(message)) = result else {
+        panic!("{result:?}")
+    };
     assert!(message.contains("no SECRET_KEY"), "{message}");
     let mut short = Settings::default();
     short.secret_key = "short".into();
     let (result, _) = run(Project::new(short), &["routes"]).await;
-    assert!(matches!(result, Err(Error::Config(ref m)) if m.contains("at least 32")), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::Config(ref m)) if m.contains("at least 32")),
+        "{result:?}"
+    );
 }

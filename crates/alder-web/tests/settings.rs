@@ -19,8 +19,14 @@ fn file_then_environment_override_the_defaults() {
         assert_eq!(s.max_body_size, 20);
         assert_eq!(s.static_url, "/assets/");
         assert_eq!(s.secret_key, "from-the-environment");
-        assert_eq!(s.database_url.as_deref(), Some("postgres://u:p@localhost/db"));
+        assert_eq!(
+            s.database_url.as_deref(),
+            Some("postgres://u:p@localhost/db")
+        );
         assert_eq!(s.custom::<u32>("blog.page_size").unwrap(), Some(25));
+        jail.set_env("ALDER_BLOG__PAGE_SIZE", "50");
+        let s = Settings::from_env().expect("settings load");
+        assert_eq!(s.custom::<u32>("blog.page_size").unwrap(), Some(50));
         assert!(s.custom::<String>("blog.page_size").is_err());
         Ok(())
     });
@@ -32,7 +38,10 @@ fn debug_is_off_unless_set_and_bad_values_are_named() {
         assert!(!Settings::from_env().unwrap().debug);
         jail.set_env("ALDER_MAX_BODY_SIZE", "lots");
         let err = Settings::from_env().unwrap_err().to_string();
-        assert!(err.to_lowercase().contains("max_body_size") && err.contains("ALDER_"), "{err}");
+        assert!(
+            err.to_lowercase().contains("max_body_size") && err.contains("ALDER_"),
+            "{err}"
+        );
         Ok(())
     });
 }
@@ -51,5 +60,9 @@ fn a_malformed_settings_file_is_a_clear_error() {
 fn static_url_must_be_slash_delimited() {
     let mut s = Settings::debug();
     s.static_url = "static".into();
-    assert!(s.validate().unwrap_err().to_string().contains("static_url must start and end with `/`"));
+    assert!(s
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("static_url must start and end with `/`"));
 }

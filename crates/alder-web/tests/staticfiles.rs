@@ -29,22 +29,46 @@ fn setup() -> tempfile::TempDir {
 #[tokio::test]
 async fn debug_serves_files_by_name_with_the_project_first() {
     let dir = setup();
-    let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(site_app(dir.path())));
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), true)).app(site_app(dir.path())));
     let css = client.get("/static/site/app.css").await;
-    css.assert_ok().assert_header("content-type", "text/css").assert_contains("color:red");
-    client.get("/static/site/logo.svg").await.assert_ok().assert_contains("project");
+    css.assert_ok()
+        .assert_header("content-type", "text/css")
+        .assert_contains("color:red");
+    client
+        .get("/static/site/logo.svg")
+        .await
+        .assert_ok()
+        .assert_contains("project");
     client.get("/static/site/none.css").await.assert_status(404);
-    assert_eq!(client.site().templates().render_to_string("page.html", ()).unwrap(), "/static/site/app.css");
+    assert_eq!(
+        client
+            .site()
+            .templates()
+            .render_to_string("page.html", ())
+            .unwrap(),
+        "/static/site/app.css"
+    );
 }
 
 #[tokio::test]
 async fn traversal_out_of_static_folders_is_404() {
     let dir = setup();
     write_files(dir.path(), &[("secret.txt", "TOP-SECRET-CONTENT")]);
-    let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(site_app(dir.path())));
-    for path in ["/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/site/..%2F..%2Fsecret.txt", "/static/%2Fetc%2Fpasswd"] {
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), true)).app(site_app(dir.path())));
+    for path in [
+        "/static/../secret.txt",
+        "/static/%2e%2e/secret.txt",
+        "/static/site/..%2F..%2Fsecret.txt",
+        "/static/%2Fetc%2Fpasswd",
+    ] {
         let response = client.get(path).await;
-        assert!(response.status() == 404 || response.status() == 400, "{path}: {}", response.status());
+        assert!(
+            response.status() == 404 || response.status() == 400,
+            "{path}: {}",
+            response.status()
+        );
         response.assert_not_contains("TOP-SECRET-CONTENT");
     }
 }
@@ -52,9 +76,19 @@ async fn traversal_out_of_static_folders_is_404() {
 #[tokio::test]
 async fn production_serves_hashed_names_with_a_long_cache() {
     let dir = setup();
-    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(site_app(dir.path())));
-    let url = client.site().templates().render_to_string("page.html", ()).unwrap();
-    assert!(url.starts_with("/static/site/app.") && url.ends_with(".css") && url.len() == "/static/site/app..css".len() + 12, "{url}");
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), false)).app(site_app(dir.path())));
+    let url = client
+        .site()
+        .templates()
+        .render_to_string("page.html", ())
+        .unwrap();
+    assert!(
+        url.starts_with("/static/site/app.")
+            && url.ends_with(".css")
+            && url.len() == "/static/site/app..css".len() + 12,
+        "{url}"
+    );
     client
         .get(&url)
         .await
@@ -62,7 +96,11 @@ async fn production_serves_hashed_names_with_a_long_cache() {
         .assert_header("cache-control", "public, max-age=31536000, immutable")
         .assert_contains("color:red");
     // The plain name still works, without the long cache.
-    client.get("/static/site/app.css").await.assert_ok().assert_header("cache-control", "no-cache");
+    client
+        .get("/static/site/app.css")
+        .await
+        .assert_ok()
+        .assert_header("cache-control", "no-cache");
 }
 
 #[tokio::test]
@@ -70,29 +108,58 @@ async fn collectstatic_writes_hashed_copies_and_a_manifest_that_static_uses() {
     let dir = setup();
     let project = || Project::new(settings_in(dir.path(), false)).app(site_app(dir.path()));
     let mut out = Vec::new();
-    project().execute(["manage", "collectstatic"], &mut out).await.unwrap();
-    assert!(String::from_utf8(out).unwrap().starts_with("2 static files copied"));
+    project()
+        .execute(["manage", "collectstatic"], &mut out)
+        .await
+        .unwrap();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .starts_with("2 static files copied"));
 
     let root = dir.path().join("collected");
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(root.join(MANIFEST_NAME)).unwrap()).unwrap();
-    let hashed = manifest["paths"]["site/app.css"].as_str().unwrap().to_string();
-    assert_eq!(std::fs::read_to_string(root.join(&hashed)).unwrap(), "body{color:red}");
-    assert_eq!(std::fs::read_to_string(root.join("site/app.css")).unwrap(), "body{color:red}");
-    assert_eq!(std::fs::read_to_string(root.join("site/logo.svg")).unwrap(), "<svg>project</svg>");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(MANIFEST_NAME)).unwrap()).unwrap();
+    let hashed = manifest["paths"]["site/app.css"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        std::fs::read_to_string(root.join(&hashed)).unwrap(),
+        "body{color:red}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("site/app.css")).unwrap(),
+        "body{color:red}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("site/logo.svg")).unwrap(),
+        "<svg>project</svg>"
+    );
 
     // Edit the manifest by hand: `static()` must follow it, proving it is read.
     let edited = serde_json::json!({"version": 1, "paths": {"site/app.css": "site/app.cafe.css"}});
     std::fs::write(root.join(MANIFEST_NAME), edited.to_string()).unwrap();
     let site = project().build().unwrap();
-    assert_eq!(site.templates().render_to_string("page.html", ()).unwrap(), "/static/site/app.cafe.css");
+    assert_eq!(
+        site.templates().render_to_string("page.html", ()).unwrap(),
+        "/static/site/app.cafe.css"
+    );
 }
 
 #[tokio::test]
 async fn a_corrupt_manifest_is_a_clear_error() {
     let dir = setup();
     write_files(dir.path(), &[("collected/staticfiles.json", "{ not json")]);
-    let err = Project::new(settings_in(dir.path(), false)).app(site_app(dir.path())).build().unwrap_err();
-    let Error::Config(message) = err else { panic!("{err:?}") };
-    assert!(message.contains("staticfiles.json is not a valid static files manifest"), "{message}");
+    let err = Project::new(settings_in(dir.path(), false))
+        .app(site_app(dir.path()))
+        .build()
+        .unwrap_err();
+    let Error::Config(message) = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.contains("staticfiles.json is not a valid static files manifest"),
+        "{message}"
+    );
     assert!(message.contains("run `collectstatic` again"), "{message}");
 }

@@ -8,7 +8,10 @@ mod common;
 use common::{settings_in, write_files};
 
 async fn page(t: Templates) -> Result<TemplateResponse> {
-    t.render("shop/page.html", context! { title => "<Sale>", items => vec![1, 2] })
+    t.render(
+        "shop/page.html",
+        context! { title => "<Sale>", items => vec![1, 2] },
+    )
 }
 
 async fn broken(t: Templates) -> Result<TemplateResponse> {
@@ -34,22 +37,52 @@ async fn project_templates_override_app_templates_and_apps_in_order() {
     write_files(
         dir.path(),
         &[
-            ("shop_templates/shop/page.html", "{% extends 'shop/base.html' %}{% block body %}app page{% endblock %}"),
-            ("shop_templates/shop/base.html", "APP BASE [{% block body %}{% endblock %}]"),
-            ("other_templates/shop/base.html", "OTHER BASE [{% block body %}{% endblock %}]"),
+            (
+                "shop_templates/shop/page.html",
+                "{% extends 'shop/base.html' %}{% block body %}app page{% endblock %}",
+            ),
+            (
+                "shop_templates/shop/base.html",
+                "APP BASE [{% block body %}{% endblock %}]",
+            ),
+            (
+                "other_templates/shop/base.html",
+                "OTHER BASE [{% block body %}{% endblock %}]",
+            ),
             ("other_templates/other/only.html", "only in other"),
         ],
     );
     let other = App::new("other").templates(Files::dir(dir.path().join("other_templates")));
-    let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(shop(dir.path())).app(other));
+    let client = TestClient::new(
+        Project::new(settings_in(dir.path(), true))
+            .app(shop(dir.path()))
+            .app(other),
+    );
     // The first app's base wins over the later app's.
-    client.get("/").await.assert_ok().assert_contains("APP BASE [app page]");
+    client
+        .get("/")
+        .await
+        .assert_ok()
+        .assert_contains("APP BASE [app page]");
 
     // The project's folder wins over every app.
-    write_files(dir.path(), &[("templates/shop/base.html", "PROJECT BASE [{% block body %}{% endblock %}]")]);
-    client.get("/").await.assert_ok().assert_contains("PROJECT BASE [app page]");
+    write_files(
+        dir.path(),
+        &[(
+            "templates/shop/base.html",
+            "PROJECT BASE [{% block body %}{% endblock %}]",
+        )],
+    );
+    client
+        .get("/")
+        .await
+        .assert_ok()
+        .assert_contains("PROJECT BASE [app page]");
     let t = client.site().templates();
-    assert_eq!(t.render_to_string("other/only.html", ()).unwrap(), "only in other");
+    assert_eq!(
+        t.render_to_string("other/only.html", ()).unwrap(),
+        "only in other"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +97,10 @@ async fn autoescape_url_for_static_includes_and_filters() {
                  <a href=\"{{ url_for('shop:item', id=items[1]) }}\">x</a>\
                  <link href=\"{{ static('shop/s.css') }}\">{{ title|shout }}",
             ),
-            ("shop_templates/shop/part.html", "<p>{{ items|length }} items</p>"),
+            (
+                "shop_templates/shop/part.html",
+                "<p>{{ items|length }} items</p>",
+            ),
             ("static/shop/s.css", "body{}"),
         ],
     );
@@ -82,7 +118,10 @@ async fn autoescape_url_for_static_includes_and_filters() {
         .assert_contains("&lt;SALE&gt;!")
         .assert_template_used("shop/page.html");
     assert_eq!(response.context("title").unwrap().as_str(), Some("<Sale>"));
-    assert_eq!(response.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
 }
 
 #[tokio::test]
@@ -91,8 +130,14 @@ async fn debug_shows_the_template_error_with_file_and_line() {
     write_files(
         dir.path(),
         &[
-            ("shop_templates/shop/broken.html", "{% extends 'shop/base.html' %}"),
-            ("shop_templates/shop/base.html", "line one\nline two\n{{ 1 + }}\nline four"),
+            (
+                "shop_templates/shop/broken.html",
+                "{% extends 'shop/base.html' %}",
+            ),
+            (
+                "shop_templates/shop/base.html",
+                "line one\nline two\n{{ 1 + }}\nline four",
+            ),
         ],
     );
     let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(shop(dir.path())));
@@ -108,8 +153,12 @@ async fn debug_shows_the_template_error_with_file_and_line() {
 #[tokio::test]
 async fn production_shows_a_plain_500_page_without_details() {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("shop_templates/shop/broken.html", "{{ 1 + }}")]);
-    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
+    write_files(
+        dir.path(),
+        &[("shop_templates/shop/broken.html", "{{ 1 + }}")],
+    );
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
     client
         .get("/broken/")
         .await
@@ -125,41 +174,80 @@ async fn production_error_pages_come_from_the_projects_templates() {
     write_files(
         dir.path(),
         &[
-            ("templates/404.html", "Nothing at this address ({{ status }})"),
+            (
+                "templates/404.html",
+                "Nothing at this address ({{ status }})",
+            ),
             ("templates/500.html", "{% extends 'base_err.html' %}"),
-            ("templates/base_err.html", "Sorry, we broke it ({{ status }})"),
+            (
+                "templates/base_err.html",
+                "Sorry, we broke it ({{ status }})",
+            ),
             ("shop_templates/shop/broken.html", "{{ 1 + }}"),
         ],
     );
-    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
-    client.get("/nowhere/").await.assert_status(404).assert_contains("Nothing at this address (404)");
-    client.get("/broken/").await.assert_status(500).assert_contains("Sorry, we broke it (500)");
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
+    client
+        .get("/nowhere/")
+        .await
+        .assert_status(404)
+        .assert_contains("Nothing at this address (404)");
+    client
+        .get("/broken/")
+        .await
+        .assert_status(500)
+        .assert_contains("Sorry, we broke it (500)");
 }
 
 #[tokio::test]
 async fn a_broken_error_template_falls_back_to_the_builtin_page() {
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), &[("templates/404.html", "{% if %}")]);
-    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
-    client.get("/nowhere/").await.assert_status(404).assert_contains("404 Not Found");
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), false)).app(shop(dir.path())));
+    client
+        .get("/nowhere/")
+        .await
+        .assert_status(404)
+        .assert_contains("404 Not Found");
 }
 
 #[tokio::test]
 async fn a_missing_template_names_it_and_where_alder_looked() {
     let dir = tempfile::tempdir().unwrap();
     let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(shop(dir.path())));
-    let err = client.site().templates().render_to_string("shop/nothing.html", ()).unwrap_err();
-    let Error::Template(t) = &err else { panic!("{err:?}") };
+    let err = client
+        .site()
+        .templates()
+        .render_to_string("shop/nothing.html", ())
+        .unwrap_err();
+    let Error::Template(t) = &err else {
+        panic!("{err:?}")
+    };
     assert!(t.not_found);
     let message = err.to_string();
-    assert!(message.contains("shop/nothing.html") && message.contains("app `shop`"), "{message}");
-    client.get("/missing/").await.assert_status(500).assert_contains("does not exist; looked in");
+    assert!(
+        message.contains("shop/nothing.html") && message.contains("app `shop`"),
+        "{message}"
+    );
+    client
+        .get("/missing/")
+        .await
+        .assert_status(500)
+        .assert_contains("does not exist; looked in");
 }
 
 #[tokio::test]
 async fn url_for_with_a_wrong_name_is_a_template_error_with_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("shop_templates/shop/page.html", "ok\n{{ url_for('shop:itme', id=1) }}")]);
+    write_files(
+        dir.path(),
+        &[(
+            "shop_templates/shop/page.html",
+            "ok\n{{ url_for('shop:itme', id=1) }}",
+        )],
+    );
     let client = TestClient::new(Project::new(settings_in(dir.path(), true)).app(shop(dir.path())));
     client
         .get("/")
@@ -185,7 +273,13 @@ async fn templates_reload_from_disk_in_debug_and_are_cached_otherwise() {
 #[test]
 fn embedded_templates_are_found() {
     let app = App::new("x").templates(alder_web::embed_dir!("tests/fixtures/templates"));
-    let site = Project::new(alder_web::Settings::debug()).app(app).build().unwrap();
-    let html = site.templates().render_to_string("fixture/hello.html", context! { who => "you" }).unwrap();
+    let site = Project::new(alder_web::Settings::debug())
+        .app(app)
+        .build()
+        .unwrap();
+    let html = site
+        .templates()
+        .render_to_string("fixture/hello.html", context! { who => "you" })
+        .unwrap();
     assert_eq!(html.trim(), "hello you");
 }

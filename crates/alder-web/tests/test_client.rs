@@ -16,18 +16,30 @@ fn app() -> App {
     App::new("t")
         .route(
             "/set/",
-            get(|| async { ([(header::SET_COOKIE, "session=abc; Path=/; HttpOnly")], "set") }),
+            get(|| async {
+                (
+                    [(header::SET_COOKIE, "session=abc; Path=/; HttpOnly")],
+                    "set",
+                )
+            }),
             "set",
         )
         .route(
             "/clear/",
-            get(|| async { ([(header::SET_COOKIE, "session=; Path=/; Max-Age=0")], "cleared") }),
+            get(|| async {
+                (
+                    [(header::SET_COOKIE, "session=; Path=/; Max-Age=0")],
+                    "cleared",
+                )
+            }),
             "clear",
         )
         .route(
             "/show/",
             get(|headers: HeaderMap| async move {
-                headers.get(header::COOKIE).map_or("none".to_string(), |v| v.to_str().unwrap().to_string())
+                headers
+                    .get(header::COOKIE)
+                    .map_or("none".to_string(), |v| v.to_str().unwrap().to_string())
             }),
             "show",
         )
@@ -43,7 +55,9 @@ fn app() -> App {
         )
         .route(
             "/welcome/",
-            get(|headers: HeaderMap| async move { format!("welcome {:?}", headers.get(header::COOKIE)) }),
+            get(|headers: HeaderMap| async move {
+                format!("welcome {:?}", headers.get(header::COOKIE))
+            }),
             "welcome",
         )
         .route("/loop/", get(|| async { Redirect::to("/loop/") }), "loop")
@@ -52,11 +66,19 @@ fn app() -> App {
             post(|| async { Redirect::temporary("/echo/") }),
             "keep",
         )
-        .route("/echo/", post(|body: String| async move { format!("echo {body}") }), "echo")
+        .route(
+            "/echo/",
+            post(|body: String| async move { format!("echo {body}") }),
+            "echo",
+        )
         .route(
             "/api/",
             post(|Json(login): Json<Login>| async move {
-                (StatusCode::CREATED, Json(serde_json::json!({ "hello": login.user }))).into_response()
+                (
+                    StatusCode::CREATED,
+                    Json(serde_json::json!({ "hello": login.user })),
+                )
+                    .into_response()
             }),
             "api",
         )
@@ -83,16 +105,32 @@ async fn cookies_are_kept_and_cleared_across_requests() {
 #[tokio::test]
 async fn a_posted_form_redirects_and_the_client_follows_with_get() {
     let client = client();
-    let response = client.post("/login/").form(&Login { user: "ann".into() }).await;
+    let response = client
+        .post("/login/")
+        .form(&Login { user: "ann".into() })
+        .await;
     response.assert_status(303).assert_redirects_to("/welcome/");
-    let followed = client.post("/login/").form(&[("user", "bob")]).follow_redirects().await;
+    let followed = client
+        .post("/login/")
+        .form(&[("user", "bob")])
+        .follow_redirects()
+        .await;
     followed.assert_ok().assert_contains("user=bob");
-    assert_eq!(followed.redirect_chain(), &[(StatusCode::SEE_OTHER, "/welcome/".to_string())]);
+    assert_eq!(
+        followed.redirect_chain(),
+        &[(StatusCode::SEE_OTHER, "/welcome/".to_string())]
+    );
 }
 
 #[tokio::test]
 async fn a_307_keeps_method_and_body() {
-    client().post("/keep/").body("payload", "text/plain").follow_redirects().await.assert_ok().assert_contains("echo payload");
+    client()
+        .post("/keep/")
+        .body("payload", "text/plain")
+        .follow_redirects()
+        .await
+        .assert_ok()
+        .assert_contains("echo payload");
 }
 
 #[tokio::test]
@@ -103,7 +141,10 @@ async fn redirect_loops_fail_the_test() {
 
 #[tokio::test]
 async fn json_in_and_out() {
-    let response = client().post("/api/").json(&Login { user: "cy".into() }).await;
+    let response = client()
+        .post("/api/")
+        .json(&Login { user: "cy".into() })
+        .await;
     response.assert_status(201);
     assert_eq!(response.json::<serde_json::Value>()["hello"], "cy");
 }

@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::Request;
 use axum::response::Response;
 use http::{header, HeaderMap, Method, StatusCode, Uri};
 use http_body::Body as _;
@@ -55,9 +54,11 @@ pub(crate) struct ErrorPages<S> {
     state: ProjectState,
 }
 
-impl<S> Service<Request> for ErrorPages<S>
+impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for ErrorPages<S>
 where
-    S: Service<Request, Response = Response>,
+    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    ResBody::Error: Into<axum::BoxError>,
 {
     type Response = Response;
     type Error = S::Error;
@@ -67,7 +68,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
+    fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
         let summary = self.state.settings().debug.then(|| RequestSummary {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -90,15 +91,17 @@ pin_project! {
     }
 }
 
-impl<F, E> Future for ErrorPagesFuture<F>
+impl<F, E, ResBody> Future for ErrorPagesFuture<F>
 where
-    F: Future<Output = Result<Response, E>>,
+    F: Future<Output = Result<http::Response<ResBody>, E>>,
+    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    ResBody::Error: Into<axum::BoxError>,
 {
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response = std::task::ready!(this.inner.poll(cx))?;
+        let response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
         let status = response.status();
         if !status.is_client_error() && !status.is_server_error() {
             return Poll::Ready(Ok(response));
