@@ -177,6 +177,12 @@ impl Project {
             let prefix = normalize_prefix(&app.name, &app.prefix)?;
             let mut router = Router::new();
             for route in app.routes {
+                if !route.path.starts_with('/') {
+                    return Err(Error::Config(format!(
+                        "route `{}:{}` has the path `{}`: a route path starts with `/`",
+                        app.name, route.name, route.path
+                    )));
+                }
                 let path = join_path(&prefix, &route.path);
                 urls.add(&app.name, &route.name, &path, route.router.handlers.clone())?;
                 router = router.route(&path, route.router.inner);
@@ -311,8 +317,9 @@ fn join_path(prefix: &str, path: &str) -> String {
 /// `APPEND_SLASH`), otherwise 404.
 async fn not_found(State(state): State<ProjectState>, method: Method, uri: Uri) -> Response {
     let path = uri.path();
-    // `//host` would be read by browsers as another site: never redirect there.
-    if state.settings().append_slash && !path.ends_with('/') && !path.starts_with("//") {
+    // `//host` and `/\host` are read by browsers as another site: never redirect there.
+    let other_site = matches!(path.as_bytes().get(1), Some(b'/' | b'\\'));
+    if state.settings().append_slash && !path.ends_with('/') && !other_site {
         let with_slash = format!("{path}/");
         if state.urls().matches(&with_slash) {
             let target = match uri.query() {

@@ -54,7 +54,7 @@ pub struct Settings {
     pub templates_reload: Option<bool>,
     /// Seconds a client has to send the request head before the connection is closed.
     pub header_read_timeout: u64,
-    /// Seconds a client has to send the request body before the request fails with 408.
+    /// Seconds the server waits for the next piece of a request body before the request fails.
     pub body_read_timeout: u64,
     /// The most connections served at once; more wait in the listen queue.
     pub max_connections: usize,

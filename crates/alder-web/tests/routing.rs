@@ -129,7 +129,7 @@ fn configuration_mistakes_are_reported_at_build_time() {
                 get(|| async { "" }),
                 "x",
             )),
-            "must start with `/`",
+            "route `a:x` has the path `x/`: a route path starts with `/`",
         ),
         (
             Project::new(Settings::debug()).app(App::new("a").route(
@@ -156,6 +156,22 @@ fn configuration_mistakes_are_reported_at_build_time() {
         (
             Project::new(Settings::debug()).app(App::new("a").prefix("blog")),
             "a prefix starts with `/`",
+        ),
+        (
+            Project::new(Settings::debug()).app(App::new("a").prefix("/blog").route(
+                "posts",
+                get(|| async { "" }),
+                "p",
+            )),
+            "route `a:p` has the path `posts`: a route path starts with `/`",
+        ),
+        (
+            Project::new(Settings::debug()).app(App::new("a").route(
+                "/posts/:id",
+                get(|| async { "" }),
+                "p",
+            )),
+            "write parameters in braces, `{id}`",
         ),
         (
             Project::new(Settings::debug())
@@ -218,6 +234,13 @@ async fn append_slash_redirects_to_the_route_with_a_slash() {
     client.get("/blog/nothing").await.assert_status(404);
     // Never a redirect to another host.
     client.get("//blog").await.assert_status(404);
+    let catch_all = TestClient::new(Project::new(Settings::debug()).app(App::new("c").route(
+        "/{slug}/",
+        get(|| async { "" }),
+        "s",
+    )));
+    catch_all.get("/evil.com").await.assert_status(301);
+    catch_all.get("/\\evil.com").await.assert_status(404);
     let followed = client.get("/blog").follow_redirects().await;
     followed.assert_ok().assert_contains("index");
     assert_eq!(followed.redirect_chain().len(), 1);

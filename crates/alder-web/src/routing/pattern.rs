@@ -29,9 +29,6 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-/// A catch-all parameter (`{*path}`) keeps its slashes.
-const CATCH_ALL: &AsciiSet = &SEGMENT.remove(b'/');
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Literal(String),
@@ -50,6 +47,16 @@ impl Pattern {
     pub(crate) fn parse(path: &str) -> Result<Self, String> {
         if !path.starts_with('/') {
             return Err(format!("route path `{path}` must start with `/`"));
+        }
+        if let Some(old) = path
+            .split('/')
+            .find(|segment| segment.starts_with(':') || segment.starts_with('*'))
+        {
+            return Err(format!(
+                "route path `{path}` has the segment `{old}`: write parameters in braces, `{{{}}}` (or `{{*{}}}` for the rest of the path)",
+                &old[1..],
+                &old[1..]
+            ));
         }
         let mut parts = Vec::new();
         let mut rest = path;
@@ -155,12 +162,39 @@ impl Pattern {
                             param: name.clone(),
                         });
                     }
-                    let set = if *catch_all { CATCH_ALL } else { SEGMENT };
-                    url.extend(utf8_percent_encode(value, set));
+                    push_value(&mut url, value, *catch_all);
                 }
             }
         }
         Ok(url)
+    }
+}
+
+/// Appends a parameter value, percent-encoded so that the URL stays on this site and keeps
+/// its shape: a catch-all keeps inner slashes but may not start one (`//host` is another
+/// site), and `.`/`..` segments are escaped so that browsers do not collapse the path.
+fn push_value(url: &mut String, value: &str, catch_all: bool) {
+    let mut rest = value;
+    if catch_all {
+        while let Some(stripped) = rest.strip_prefix('/') {
+            url.push_str("%2F");
+            rest = stripped;
+        }
+    }
+    let segments: Vec<&str> = if catch_all {
+        rest.split('/').collect()
+    } else {
+        vec![rest]
+    };
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            url.push('/');
+        }
+        match *segment {
+            "." => url.push_str("%2E"),
+            ".." => url.push_str("%2E%2E"),
+            other => url.extend(utf8_percent_encode(other, SEGMENT)),
+        }
     }
 }
 
@@ -245,6 +279,21 @@ mod tests {
             "/f/css/a%20b.css"
         );
         assert_eq!(build("/u/{name}", ("zoë",)).unwrap(), "/u/zo%C3%AB");
+    }
+
+    #[test]
+    fn values_cannot_lead_off_the_site_or_collapse_the_path() {
+        assert_eq!(
+            build("/f/{*path}", ("/evil.com",)).unwrap(),
+            "/f/%2Fevil.com"
+        );
+        assert_eq!(
+            build("/{*path}", ("/evil.com/x",)).unwrap(),
+            "/%2Fevil.com/x"
+        );
+        assert_eq!(build("/f/{*path}", ("a/../b",)).unwrap(), "/f/a/%2E%2E/b");
+        assert_eq!(build("/u/{name}", ("..",)).unwrap(), "/u/%2E%2E");
+        assert_eq!(build("/u/{name}", (".",)).unwrap(), "/u/%2E");
     }
 
     #[test]
