@@ -77,6 +77,22 @@ impl Files {
         }
     }
 
+    /// Whether the folder has a file at `path`, without reading it.
+    ///
+    /// ```
+    /// let files = alder_web::Files::dir("no-such-folder");
+    /// assert!(!files.contains("a.txt"));
+    /// ```
+    pub fn contains(&self, path: &str) -> bool {
+        if !is_safe_relative(path) {
+            return false;
+        }
+        match &self.source {
+            Source::Embedded { get, .. } => get(path).is_some(),
+            Source::Disk(root) => root.join(path).is_file(),
+        }
+    }
+
     /// Every file in the folder, as sorted `/`-separated relative paths.
     pub fn list(&self) -> Vec<String> {
         match &self.source {

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
-use http::{header, HeaderValue};
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, StatusCode};
 use minijinja::value::Kwargs;
 use minijinja::ErrorKind;
 use serde::{Deserialize, Serialize};
@@ -28,35 +29,75 @@ struct Manifest {
     paths: BTreeMap<String, String>,
 }
 
+/// A file ready to serve in production: read once at start-up.
+#[derive(Debug)]
+struct Served {
+    data: Bytes,
+    content_type: HeaderValue,
+    etag: HeaderValue,
+    immutable: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct StaticFiles {
     sources: Vec<(String, Files)>,
     static_url: String,
     /// Logical name → hashed name; empty in debug, where names are served as they are.
     hashed: HashMap<String, String>,
-    /// Hashed name → logical name, to serve a hashed URL.
-    unhashed: HashMap<String, String>,
+    /// Outside debug, every servable name (logical and hashed) → its content, so that serving
+    /// does no I/O and a file changed on disk after start-up can never be served under the
+    /// hashed name of its old content.
+    table: HashMap<String, Arc<Served>>,
 }
 
 impl StaticFiles {
-    /// Gathers the sources; outside debug, names every file by its content hash, read from
-    /// `static_root/staticfiles.json` when `collectstatic` wrote one, else computed now, once.
+    /// Gathers the sources; outside debug, reads every file once and names it by its content
+    /// hash, taken from `static_root/staticfiles.json` when `collectstatic` wrote one.
     pub(crate) fn new(settings: &Settings, sources: Vec<(String, Files)>) -> Result<Self> {
         let mut files = StaticFiles {
             sources,
             static_url: settings.static_url.clone(),
             hashed: HashMap::new(),
-            unhashed: HashMap::new(),
+            table: HashMap::new(),
         };
         if !settings.debug {
             let manifest_path = settings.static_root.join(MANIFEST_NAME);
-            let paths = if manifest_path.exists() {
-                read_manifest(&manifest_path)?
+            let manifest = if manifest_path.exists() {
+                Some(read_manifest(&manifest_path)?)
             } else {
-                files.compute_hashes()
+                None
             };
-            files.unhashed = paths.iter().map(|(k, v)| (v.clone(), k.clone())).collect();
-            files.hashed = paths.into_iter().collect();
+            let (mut table, mut hashed_names) = (HashMap::new(), HashMap::new());
+            for (name, source) in files.all() {
+                let Some(data) = source.get(&name) else { continue };
+                let data = match data {
+                    Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+                    Cow::Owned(bytes) => Bytes::from(bytes),
+                };
+                let digest = content_hash(&data);
+                let hashed = match manifest.as_ref().and_then(|m| m.get(&name)) {
+                    Some(listed) => listed.clone(),
+                    None => with_hash(&name, &digest),
+                };
+                let mime = mime_guess::from_path(&name).first_or_octet_stream();
+                let content_type = HeaderValue::from_str(mime.as_ref())
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                let etag = HeaderValue::from_str(&format!("\"{digest}\""))
+                    .unwrap_or(HeaderValue::from_static("\"0\""));
+                let served = |immutable| {
+                    Arc::new(Served {
+                        data: data.clone(),
+                        content_type: content_type.clone(),
+                        etag: etag.clone(),
+                        immutable,
+                    })
+                };
+                table.insert(name.clone(), served(false));
+                table.insert(hashed.clone(), served(true));
+                hashed_names.insert(name, hashed);
+            }
+            files.table = table;
+            files.hashed = hashed_names;
         }
         Ok(files)
     }
@@ -73,26 +114,33 @@ impl StaticFiles {
         out
     }
 
-    fn compute_hashes(&self) -> BTreeMap<String, String> {
-        self.all()
-            .into_iter()
-            .filter_map(|(name, files)| {
-                let data = files.get(&name)?;
-                Some((hashed_name(&name, &data), name))
-            })
-            .map(|(hashed, name)| (name, hashed))
-            .collect()
-    }
-
     fn find(&self, name: &str) -> Option<Cow<'static, [u8]>> {
         self.sources.iter().find_map(|(_, files)| files.get(name))
     }
 
-    /// The URL of a static file, through the manifest when there is one.
-    pub(crate) fn url(&self, name: &str) -> String {
+    /// The URL of a static file, through the manifest outside debug; an error names a file
+    /// that no static folder has (a typo in a template shows in development, not as a 404
+    /// in production).
+    pub(crate) fn url(&self, name: &str) -> Result<String, String> {
         let name = name.trim_start_matches('/');
-        let served = self.hashed.get(name).map_or(name, String::as_str);
-        format!("{}{served}", self.static_url)
+        let served = if self.table.is_empty() {
+            self.sources
+                .iter()
+                .any(|(_, files)| files.contains(name))
+                .then_some(name)
+        } else {
+            self.hashed.get(name).map(String::as_str)
+        };
+        match served {
+            Some(served) => Ok(format!("{}{served}", self.static_url)),
+            None => {
+                let searched: Vec<&str> = self.sources.iter().map(|(label, _)| label.as_str()).collect();
+                Err(format!(
+                    "static file `{name}` not found in the static folders of: {}",
+                    searched.join(", ")
+                ))
+            }
+        }
     }
 }
 
@@ -101,13 +149,13 @@ fn read_manifest(path: &Path) -> Result<BTreeMap<String, String>> {
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
         Error::Config(format!(
-            "{} is not a valid static files manifest ({e}); run `collectstatic` again",
+            "{} is not a valid static files manifest ({e}); delete it and run `collectstatic` again",
             path.display()
         ))
     })?;
     if manifest.version != 1 {
         return Err(Error::Config(format!(
-            "{} has version {}, this Alder reads version 1; run `collectstatic` again",
+            "{} has version {}, this Alder reads version 1; delete it and run `collectstatic` again",
             path.display(),
             manifest.version
         )));
@@ -117,8 +165,14 @@ fn read_manifest(path: &Path) -> Result<BTreeMap<String, String>> {
 
 /// `css/site.css` → `css/site.3f2a9c0d1b2e.css`: the first 12 hex digits of the SHA-256.
 pub(crate) fn hashed_name(name: &str, data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    with_hash(name, &content_hash(data))
+}
+
+fn content_hash(data: &[u8]) -> String {
+    Sha256::digest(data)[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn with_hash(name: &str, hash: &str) -> String {
     let (dir, file) = match name.rfind('/') {
         Some(i) => (&name[..=i], &name[i + 1..]),
         None => ("", name),
@@ -129,38 +183,57 @@ pub(crate) fn hashed_name(name: &str, data: &[u8]) -> String {
     }
 }
 
-/// Serves one static file; hashed names are cached for a year since their content never changes.
+/// Serves one static file: outside debug from the table read at start-up (hashed names cached
+/// for a year, all with an ETag); in debug from the folders, uncached.
 pub(crate) async fn serve(
     State(state): State<ProjectState>,
     UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
 ) -> Response {
     let files = state.static_files();
     if !is_safe_relative(&path) {
         return Error::NotFound.into_response();
     }
-    let (logical, immutable) = match files.unhashed.get(&path) {
-        Some(logical) => (logical.as_str(), true),
-        None => (path.as_str(), false),
-    };
-    let Some(data) = files.find(logical) else {
+    if !files.table.is_empty() {
+        let Some(served) = files.table.get(&path) else {
+            return Error::NotFound.into_response();
+        };
+        let cache = HeaderValue::from_static(if served.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        });
+        let fresh = headers
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|tag| tag.as_bytes() == served.etag.as_bytes());
+        let common = [
+            (header::CACHE_CONTROL, cache),
+            (header::ETAG, served.etag.clone()),
+        ];
+        if fresh {
+            return (StatusCode::NOT_MODIFIED, common).into_response();
+        }
+        return (
+            common,
+            [
+                (header::CONTENT_TYPE, served.content_type.clone()),
+                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            ],
+            served.data.clone(),
+        )
+            .into_response();
+    }
+    let Some(data) = files.find(&path) else {
         return Error::NotFound.into_response();
     };
-    let mime = mime_guess::from_path(logical).first_or_octet_stream();
-    let cache = if immutable {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let mime = mime_guess::from_path(&path).first_or_octet_stream();
     let content_type = HeaderValue::from_str(mime.as_ref())
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         ],
         data.into_owned(),
     )
@@ -221,15 +294,17 @@ pub(crate) fn template_helpers(urls: Urls, static_files: Arc<StaticFiles>) -> En
         });
         let static_files = static_files.clone();
         env.add_function("static", move |path: String| {
-            let url = static_files.url(&path);
-            if url
+            let url = static_files
+                .url(&path)
+                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))?;
+            Ok(if url
                 .bytes()
                 .any(|b| matches!(b, b'"' | b'\'' | b'<' | b'>' | b'&'))
             {
                 minijinja::Value::from(url)
             } else {
                 minijinja::Value::from_safe_string(url)
-            }
+            })
         });
     })
 }
