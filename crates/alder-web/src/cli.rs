@@ -46,6 +46,21 @@ fn command_line(site: &Site) -> clap::Command {
     cmd
 }
 
+/// Refuses app commands whose names are taken, before clap would panic on them.
+fn check_command_names(site: &Site) -> Result<()> {
+    let mut seen: Vec<&str> = vec!["runserver", "check", "routes", "collectstatic", "help"];
+    for command in site.commands.iter() {
+        let name = command.cli.get_name();
+        if seen.contains(&name) {
+            return Err(Error::Config(format!(
+                "an app adds the command `{name}`, but a command of that name exists already; rename it"
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
 /// Runs the command in `args` (`args[0]` is the program name), writing its output to `out`.
 pub(crate) async fn execute(
     project: Project,
@@ -53,6 +68,7 @@ pub(crate) async fn execute(
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let site = project.build()?;
+    check_command_names(&site)?;
     let matches = match command_line(&site).try_get_matches_from(args) {
         Ok(matches) => matches,
         // `--help` and `--version` are answers, not errors.

@@ -26,7 +26,7 @@ enum Source {
     Embedded {
         get: fn(&str) -> Option<rust_embed::EmbeddedFile>,
         list: fn() -> Vec<String>,
-        type_name: &'static str,
+        folder: &'static str,
     },
     Disk(PathBuf),
 }
@@ -34,8 +34,8 @@ enum Source {
 impl fmt::Debug for Files {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
-            Source::Embedded { type_name, .. } => write!(f, "Files::embedded({type_name})"),
-            Source::Disk(path) => write!(f, "Files::dir({})", path.display()),
+            Source::Embedded { folder, .. } => write!(f, "embedded folder {folder}"),
+            Source::Disk(path) => write!(f, "folder {}", path.display()),
         }
     }
 }
@@ -47,13 +47,14 @@ fn list_embedded<E: rust_embed::RustEmbed>() -> Vec<String> {
 }
 
 impl Files {
-    /// Files from a `rust_embed::RustEmbed` type; [`embed_dir!`](crate::embed_dir) writes it for you.
-    pub fn embedded<E: rust_embed::RustEmbed>() -> Self {
+    /// Files from a `rust_embed::RustEmbed` type; [`embed_dir!`](crate::embed_dir) writes it
+    /// for you. `folder` names the folder in messages.
+    pub fn embedded<E: rust_embed::RustEmbed>(folder: &'static str) -> Self {
         Files {
             source: Source::Embedded {
                 get: E::get,
                 list: list_embedded::<E>,
-                type_name: std::any::type_name::<E>(),
+                folder,
             },
         }
     }
@@ -162,6 +163,6 @@ macro_rules! __embed_dir {
         #[folder = $path]
         #[allow_missing = true]
         struct __AlderEmbeddedFiles;
-        $crate::Files::embedded::<__AlderEmbeddedFiles>()
+        $crate::Files::embedded::<__AlderEmbeddedFiles>(concat!(env!("CARGO_PKG_NAME"), "/", $path))
     }};
 }

@@ -5,12 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 use crate::{Error, Result, Site};
 
@@ -49,9 +51,16 @@ pub async fn serve_listener(
         .keep_alive(true)
         .max_headers(settings.max_headers)
         .max_buf_size(settings.max_header_bytes.max(8192));
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/2 has no header-read timeout: pings find dead peers, and a stream cap bounds the
+    // work one connection can ask for.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(settings.header_read_timeout.max(1)))
+        .keep_alive_timeout(Duration::from_secs(settings.header_read_timeout.max(1)))
+        .max_concurrent_streams(200);
     let builder = Arc::new(builder);
-    let service = TowerToHyperService::new(site.router());
+    let router = site.router();
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -76,8 +85,15 @@ pub async fn serve_listener(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // Handlers can ask for the client's address with `ConnectInfo<SocketAddr>`.
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        ));
         let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

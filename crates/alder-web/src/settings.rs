@@ -104,7 +104,15 @@ impl Settings {
     /// assert!(settings.max_body_size > 0);
     /// ```
     pub fn from_env() -> Result<Self> {
-        let file = std::env::var("ALDER_SETTINGS").unwrap_or_else(|_| "alder.toml".into());
+        let named = std::env::var("ALDER_SETTINGS").ok();
+        let file = named.clone().unwrap_or_else(|| "alder.toml".into());
+        if named.is_some() && !std::path::Path::new(&file).is_file() {
+            return Err(Error::Config(format!(
+                "ALDER_SETTINGS names `{file}`, which is not a file (the working directory is {})",
+                std::env::current_dir()
+                    .map_or_else(|_| "unknown".into(), |d| d.display().to_string())
+            )));
+        }
         let figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
             .merge(Env::raw().only(&["SECRET_KEY", "DATABASE_URL"]))

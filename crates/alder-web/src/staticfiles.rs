@@ -69,7 +69,9 @@ impl StaticFiles {
             };
             let (mut table, mut hashed_names) = (HashMap::new(), HashMap::new());
             for (name, source) in files.all() {
-                let Some(data) = source.get(&name) else { continue };
+                let Some(data) = source.get(&name) else {
+                    continue;
+                };
                 let data = match data {
                     Cow::Borrowed(bytes) => Bytes::from_static(bytes),
                     Cow::Owned(bytes) => Bytes::from(bytes),
@@ -134,7 +136,11 @@ impl StaticFiles {
         match served {
             Some(served) => Ok(format!("{}{served}", self.static_url)),
             None => {
-                let searched: Vec<&str> = self.sources.iter().map(|(label, _)| label.as_str()).collect();
+                let searched: Vec<&str> = self
+                    .sources
+                    .iter()
+                    .map(|(label, _)| label.as_str())
+                    .collect();
                 Err(format!(
                     "static file `{name}` not found in the static folders of: {}",
                     searched.join(", ")
@@ -169,7 +175,10 @@ pub(crate) fn hashed_name(name: &str, data: &[u8]) -> String {
 }
 
 fn content_hash(data: &[u8]) -> String {
-    Sha256::digest(data)[..6].iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn with_hash(name: &str, hash: &str) -> String {
@@ -217,7 +226,10 @@ pub(crate) async fn serve(
             common,
             [
                 (header::CONTENT_TYPE, served.content_type.clone()),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
             ],
             served.data.clone(),
         )
@@ -233,7 +245,10 @@ pub(crate) async fn serve(
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
         ],
         data.into_owned(),
     )
@@ -297,14 +312,16 @@ pub(crate) fn template_helpers(urls: Urls, static_files: Arc<StaticFiles>) -> En
             let url = static_files
                 .url(&path)
                 .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))?;
-            Ok(if url
-                .bytes()
-                .any(|b| matches!(b, b'"' | b'\'' | b'<' | b'>' | b'&'))
-            {
-                minijinja::Value::from(url)
-            } else {
-                minijinja::Value::from_safe_string(url)
-            })
+            Ok(
+                if url
+                    .bytes()
+                    .any(|b| matches!(b, b'"' | b'\'' | b'<' | b'>' | b'&'))
+                {
+                    minijinja::Value::from(url)
+                } else {
+                    minijinja::Value::from_safe_string(url)
+                },
+            )
         });
     })
 }

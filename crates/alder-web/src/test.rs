@@ -144,13 +144,22 @@ impl TestClient {
             let jar = self.jar_lock();
             let pairs: Vec<String> = jar
                 .iter()
-                .filter(|c| c.path().is_none_or(|p| path.starts_with(p)))
+                .filter(|c| c.path().is_none_or(|p| path_matches(&path, p)))
                 .map(|c| format!("{}={}", c.name(), c.value()))
                 .collect();
             pairs.join("; ")
         };
         if !cookie_header.is_empty() {
-            if let Ok(value) = HeaderValue::from_str(&cookie_header) {
+            // A Cookie header the test set by hand is kept, with the jar's cookies after it.
+            let combined = match request
+                .headers()
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+            {
+                Some(own) => format!("{own}; {cookie_header}"),
+                None => cookie_header,
+            };
+            if let Ok(value) = HeaderValue::from_str(&combined) {
                 request.headers_mut().insert(header::COOKIE, value);
             }
         }
@@ -261,7 +270,9 @@ impl TestRequest<'_> {
             let location = response
                 .header(header::LOCATION.as_str())
                 .map(str::to_string);
-            let (true, true, Some(location)) = (follow, response.status.is_redirection(), location)
+            // A redirect to another site is not followed: the test sees it, as it should.
+            let local = location.as_deref().and_then(|l| resolve(&uri, l));
+            let (true, true, Some(location)) = (follow, response.status.is_redirection(), local)
             else {
                 response.redirect_chain = chain;
                 return response;
@@ -269,7 +280,7 @@ impl TestRequest<'_> {
             if chain.len() == MAX_REDIRECTS {
                 panic!("more than {MAX_REDIRECTS} redirects, the last to {location}: {chain:?}");
             }
-            let next = resolve(&uri, &location);
+            let next = location;
             chain.push((response.status, next.clone()));
             // Browsers turn a redirected POST into a GET, except for 307 and 308.
             if response.status == StatusCode::SEE_OTHER
@@ -284,22 +295,64 @@ impl TestRequest<'_> {
     }
 }
 
-/// Resolves a `Location` against the URL that answered with it.
-fn resolve(current: &str, location: &str) -> String {
-    if let Some(rest) = location
+/// The hosts the test client counts as this site.
+const LOCAL_HOSTS: [&str; 3] = ["localhost", "testserver", "127.0.0.1"];
+
+/// Resolves a `Location` against the URL that answered with it, as a browser does; `None`
+/// when it points to another site.
+fn resolve(current: &str, location: &str) -> Option<String> {
+    let absolute = location
         .strip_prefix("http://")
         .or_else(|| location.strip_prefix("https://"))
-    {
-        return rest
+        .or_else(|| location.strip_prefix("//"));
+    if let Some(rest) = absolute {
+        let (authority, path) = rest
             .find('/')
-            .map_or_else(|| "/".to_string(), |i| rest[i..].to_string());
+            .map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        return LOCAL_HOSTS.contains(&host).then(|| path.to_string());
     }
     if location.starts_with('/') {
-        return location.to_string();
+        return Some(location.to_string());
     }
     let path = current.split('?').next().unwrap_or("/");
+    if location.starts_with('?') {
+        return Some(format!("{path}{location}"));
+    }
     let base = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    format!("{base}{location}")
+    Some(normalize(&format!("{base}{location}")))
+}
+
+/// Removes `.` and `..` segments from a path, keeping its query.
+fn normalize(url: &str) -> String {
+    let (path, query) = url
+        .split_once('?')
+        .map_or((url, None), |(p, q)| (p, Some(q)));
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut result = format!("/{}", out.join("/"));
+    if matches!(path.rsplit('/').next(), Some("." | "..")) && !result.ends_with('/') {
+        result.push('/');
+    }
+    match query {
+        Some(q) => format!("{result}?{q}"),
+        None => result,
+    }
+}
+
+/// RFC 6265's path-match: `/admin` matches `/admin` and `/admin/x`, not `/administrator`.
+fn path_matches(request_path: &str, cookie_path: &str) -> bool {
+    request_path == cookie_path
+        || (request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/') || request_path[cookie_path.len()..].starts_with('/')))
 }
 
 impl<'a> IntoFuture for TestRequest<'a> {
@@ -479,13 +532,31 @@ impl TestResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve;
+    use super::{path_matches, resolve};
 
     #[test]
     fn resolves_locations_like_a_browser() {
-        assert_eq!(resolve("/a/b", "/c"), "/c");
-        assert_eq!(resolve("/a/b?x=1", "c"), "/a/c");
-        assert_eq!(resolve("/a/", "http://testserver/z?q"), "/z?q");
-        assert_eq!(resolve("/a/", "https://h"), "/");
+        assert_eq!(resolve("/a/b", "/c").as_deref(), Some("/c"));
+        assert_eq!(resolve("/a/b?x=1", "c").as_deref(), Some("/a/c"));
+        assert_eq!(resolve("/a/b", "?page=2").as_deref(), Some("/a/b?page=2"));
+        assert_eq!(resolve("/a/b/c", "../d").as_deref(), Some("/a/d"));
+        assert_eq!(
+            resolve("/a/", "http://testserver/z?q").as_deref(),
+            Some("/z?q")
+        );
+        assert_eq!(
+            resolve("/a/", "http://localhost:8000").as_deref(),
+            Some("/")
+        );
+        assert_eq!(resolve("/a/", "https://evil.example/x"), None);
+        assert_eq!(resolve("/a/", "//evil.example/x"), None);
+    }
+
+    #[test]
+    fn cookie_paths_match_whole_segments() {
+        assert!(path_matches("/admin", "/admin"));
+        assert!(path_matches("/admin/users", "/admin"));
+        assert!(path_matches("/admin/users", "/"));
+        assert!(!path_matches("/administrator", "/admin"));
     }
 }

@@ -54,6 +54,15 @@ fn app() -> App {
         )
         .route("/panic/", get(explode), "panic")
         .route(
+            "/ip/",
+            get(
+                |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<
+                    std::net::SocketAddr,
+                >| async move { peer.ip().to_string() },
+            ),
+            "ip",
+        )
+        .route(
             "/slow/",
             get(|| async {
                 tokio::time::sleep(Duration::from_millis(300)).await;
@@ -207,6 +216,13 @@ async fn malformed_requests_on_the_wire_get_4xx() {
     )
     .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+
+    let ip = raw(
+        addr,
+        b"GET /ip/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(ip.ends_with("127.0.0.1"), "{ip}");
 
     let garbage = raw(addr, b"THIS IS NOT HTTP\r\n\r\n").await;
     assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");

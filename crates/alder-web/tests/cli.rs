@@ -135,3 +135,13 @@ async fn production_without_a_secret_key_refuses_to_start() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn an_app_command_named_like_a_builtin_is_a_clear_error() {
+    let app = App::new("a").command(clap::Command::new("check"), |_, _| async { Ok(()) });
+    let (result, _) = run(Project::new(Settings::debug()).app(app), &["routes"]).await;
+    assert!(
+        matches!(result, Err(Error::Config(ref m)) if m.contains("the command `check`")),
+        "{result:?}"
+    );
+}

@@ -66,3 +66,16 @@ fn static_url_must_be_slash_delimited() {
         .to_string()
         .contains("static_url must start and end with `/`"));
 }
+
+#[test]
+fn a_settings_file_named_but_missing_is_an_error() {
+    Jail::expect_with(|jail| {
+        jail.set_env("ALDER_SETTINGS", "prod.toml");
+        let err = Settings::from_env().unwrap_err().to_string();
+        assert!(
+            err.contains("ALDER_SETTINGS names `prod.toml`, which is not a file"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

@@ -167,24 +167,50 @@ async fn a_corrupt_manifest_is_a_clear_error() {
 #[tokio::test]
 async fn production_reads_files_once_and_answers_etags_with_304() {
     let dir = setup();
-    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(site_app(dir.path())));
-    let url = client.site().templates().render_to_string("page.html", ()).unwrap();
+    let client =
+        TestClient::new(Project::new(settings_in(dir.path(), false)).app(site_app(dir.path())));
+    let url = client
+        .site()
+        .templates()
+        .render_to_string("page.html", ())
+        .unwrap();
     // A file changed after start-up is never served under the old content's hashed name.
-    write_files(dir.path(), &[("app_static/site/app.css", "body{color:blue}")]);
+    write_files(
+        dir.path(),
+        &[("app_static/site/app.css", "body{color:blue}")],
+    );
     let first = client.get(&url).await;
     first.assert_ok().assert_contains("color:red");
     let etag = first.header("etag").unwrap().to_string();
-    client.get(&url).header("if-none-match", &etag).await.assert_status(304);
-    client.get(&url).header("if-none-match", "\"other\"").await.assert_ok();
+    client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .await
+        .assert_status(304);
+    client
+        .get(&url)
+        .header("if-none-match", "\"other\"")
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]
 async fn static_with_an_unknown_file_is_a_template_error() {
     let dir = setup();
-    write_files(dir.path(), &[("app_templates/typo.html", "{{ static('site/ap.css') }}")]);
+    write_files(
+        dir.path(),
+        &[("app_templates/typo.html", "{{ static('site/ap.css') }}")],
+    );
     for debug in [true, false] {
-        let site = Project::new(settings_in(dir.path(), debug)).app(site_app(dir.path())).build().unwrap();
-        let err = site.templates().render_to_string("typo.html", ()).unwrap_err().to_string();
+        let site = Project::new(settings_in(dir.path(), debug))
+            .app(site_app(dir.path()))
+            .build()
+            .unwrap();
+        let err = site
+            .templates()
+            .render_to_string("typo.html", ())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("static file `site/ap.css` not found"), "{err}");
     }
 }

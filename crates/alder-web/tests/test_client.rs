@@ -62,6 +62,11 @@ fn app() -> App {
         )
         .route("/loop/", get(|| async { Redirect::to("/loop/") }), "loop")
         .route(
+            "/away/",
+            get(|| async { Redirect::to("https://example.com/x") }),
+            "away",
+        )
+        .route(
             "/keep/",
             post(|| async { Redirect::temporary("/echo/") }),
             "keep",
@@ -147,4 +152,24 @@ async fn json_in_and_out() {
         .await;
     response.assert_status(201);
     assert_eq!(response.json::<serde_json::Value>()["hello"], "cy");
+}
+
+#[tokio::test]
+async fn redirects_to_other_sites_are_not_followed() {
+    let response = client().get("/away/").follow_redirects().await;
+    response
+        .assert_status(303)
+        .assert_redirects_to("https://example.com/x");
+    assert!(response.redirect_chain().is_empty());
+}
+
+#[tokio::test]
+async fn a_hand_set_cookie_header_is_kept_beside_the_jar() {
+    let client = client();
+    client.set_cookie("jar", "1");
+    client
+        .get("/show/")
+        .header("cookie", "own=2")
+        .await
+        .assert_contains("own=2; jar=1");
 }
