@@ -1,124 +1,42 @@
-//! Turns error responses into pages: the debug page in DEBUG, otherwise the project's
-//! `404.html`/`500.html`/… templates, or plain built-in pages. Details never reach a
-//! production response; they go to the log.
+//! Error pages: the debug page in DEBUG, otherwise the project's `404.html`/`500.html`/…
+//! templates, or plain built-in pages. Details never reach a production response; they go to
+//! the log.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::response::Response;
 use http::{header, HeaderMap, Method, StatusCode, Uri};
 use http_body::Body as _;
 use minijinja::{context, Environment};
-use pin_project_lite::pin_project;
-use tower::{Layer, Service};
 
 use crate::error::ErrorReport;
 use crate::ProjectState;
 
 /// The parts of the request the debug page shows, captured only in DEBUG.
 #[derive(Clone)]
-struct RequestSummary {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+pub(crate) struct RequestSummary {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
 }
 
-#[derive(Clone)]
-pub(crate) struct ErrorPagesLayer {
-    state: ProjectState,
-}
-
-impl ErrorPagesLayer {
-    pub(crate) fn new(state: ProjectState) -> Self {
-        ErrorPagesLayer { state }
+/// Whether a response gets an error page: Alder's own errors, and the bodiless 404/405 that
+/// axum's router answers with. A handler's error with a body of its own (JSON) is left alone.
+pub(crate) fn needs_page(response: &Response) -> bool {
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return false;
     }
+    response.extensions().get::<ErrorReport>().is_some()
+        || (response.body().size_hint().exact() == Some(0) && matches!(status.as_u16(), 404 | 405))
 }
 
-impl<S> Layer<S> for ErrorPagesLayer {
-    type Service = ErrorPages<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        ErrorPages {
-            inner,
-            state: self.state.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub(crate) struct ErrorPages<S> {
-    inner: S,
-    state: ProjectState,
-}
-
-impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for ErrorPages<S>
-where
-    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
-    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    ResBody::Error: Into<axum::BoxError>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = ErrorPagesFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
-        let summary = self.state.settings().debug.then(|| RequestSummary {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-        });
-        ErrorPagesFuture {
-            inner: self.inner.call(request),
-            state: Some(self.state.clone()),
-            summary,
-        }
-    }
-}
-
-pin_project! {
-    pub(crate) struct ErrorPagesFuture<F> {
-        #[pin]
-        inner: F,
-        state: Option<ProjectState>,
-        summary: Option<RequestSummary>,
-    }
-}
-
-impl<F, E, ResBody> Future for ErrorPagesFuture<F>
-where
-    F: Future<Output = Result<http::Response<ResBody>, E>>,
-    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    ResBody::Error: Into<axum::BoxError>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
-        let status = response.status();
-        if !status.is_client_error() && !status.is_server_error() {
-            return Poll::Ready(Ok(response));
-        }
-        let has_report = response.extensions().get::<ErrorReport>().is_some();
-        // Only bodiless errors get a page: a handler's own error body (a JSON error, say) stays.
-        let bodiless = response.body().size_hint().exact() == Some(0);
-        let needs_page = has_report || (bodiless && matches!(status.as_u16(), 404 | 405));
-        if !needs_page {
-            return Poll::Ready(Ok(response));
-        }
-        let state = this.state.take().expect("polled after completion");
-        Poll::Ready(Ok(render(&state, this.summary.take(), response)))
-    }
-}
-
-fn render(state: &ProjectState, summary: Option<RequestSummary>, response: Response) -> Response {
+pub(crate) fn render(
+    state: &ProjectState,
+    summary: Option<RequestSummary>,
+    response: Response,
+) -> Response {
     let (mut parts, _) = response.into_parts();
     let status = parts.status;
     let report = parts.extensions.remove::<ErrorReport>();
