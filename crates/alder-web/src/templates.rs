@@ -132,6 +132,9 @@ pub(crate) struct TemplateSource {
 pub(crate) struct Engine {
     env: Environment<'static>,
     sources: Arc<Vec<TemplateSource>>,
+    /// Every template name, listed once when templates are not reloaded, so that asking for a
+    /// template that does not exist (an optional `404.html`) costs no file reads.
+    names: Option<std::collections::HashSet<String>>,
     reload: bool,
     capture: bool,
     searched: String,
@@ -182,9 +185,11 @@ impl Engine {
         for hook in hooks {
             hook(&mut env);
         }
+        let names = (!reload).then(|| sources.iter().flat_map(|s| s.files.list()).collect());
         Engine {
             env,
             sources,
+            names,
             reload,
             capture,
             searched,
@@ -204,6 +209,11 @@ impl Engine {
         env.get_template(name)
             .and_then(|t| t.render(ctx))
             .map_err(|e| TemplateError::from_minijinja(&e, name, &self.searched))
+    }
+
+    /// Whether a template of this name exists (always "maybe" while reloading).
+    pub(crate) fn may_exist(&self, name: &str) -> bool {
+        self.names.as_ref().is_none_or(|names| names.contains(name))
     }
 
     /// Loads and compiles every template of every source, for `check`: the names found and

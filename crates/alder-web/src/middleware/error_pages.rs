@@ -65,10 +65,17 @@ fn production_page(
     let message = report.and_then(|r| r.public_message.clone());
     let template = format!("{}.html", status.as_u16());
     let ctx = context! { status => status.as_u16(), reason => status.canonical_reason(), message };
-    match state.templates().render_to_string(&template, &ctx) {
+    let own = if state.templates().engine().may_exist(&template) {
+        state.templates().render_to_string(&template, &ctx)
+    } else {
+        Err(crate::Error::NotFound)
+    };
+    match own {
         Ok(html) => html,
         Err(err) => {
-            if !matches!(&err, crate::Error::Template(t) if t.not_found) {
+            let missing = matches!(&err, crate::Error::NotFound)
+                || matches!(&err, crate::Error::Template(t) if t.not_found);
+            if !missing {
                 tracing::error!(error = %err, "the error page template failed; serving the built-in page");
             }
             builtin_env()
