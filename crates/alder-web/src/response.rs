@@ -27,7 +27,8 @@ pub struct FileResponse {
 }
 
 impl FileResponse {
-    /// Opens `path`; a missing file is a 404, any other failure a 500 naming the path.
+    /// Opens `path`, which must not come from the request (see [`open_in`](Self::open_in));
+    /// a missing file is a 404, any other failure a 500 naming the path.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let file = tokio::fs::File::open(path)
@@ -51,6 +52,23 @@ impl FileResponse {
                 .to_string(),
             disposition: None,
         })
+    }
+
+    /// Opens `name`, a path taken from the request, inside `folder`: a name that would climb
+    /// out of it (`..`, an absolute path, a backslash) is a 404, so a URL cannot reach other
+    /// files. Prefer this to [`open`](Self::open) whenever the name comes from a user.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let err = alder_web::FileResponse::open_in("media", "../secrets.txt").await.unwrap_err();
+    /// assert_eq!(err.status(), 404);
+    /// # });
+    /// ```
+    pub async fn open_in(folder: impl AsRef<Path>, name: &str) -> Result<Self> {
+        if !crate::files::is_safe_relative(name) {
+            return Err(Error::NotFound);
+        }
+        Self::open(folder.as_ref().join(name)).await
     }
 
     /// Makes the browser download the file, saved as `filename`.
