@@ -1,0 +1,138 @@
+//! Saving, deleting and reloading single objects.
+
+use sea_query::{Alias, Expr, ExprTrait, Query, Value};
+
+use crate::model::FieldMeta;
+use crate::{Database, DbError, Model, Result};
+
+/// Refuses a text value longer than the field's `max_length` before it reaches the database
+/// (SQLite would store it; PostgreSQL would fail with a less helpful message).
+pub(crate) fn check_length(model: &'static str, field: &FieldMeta, value: &Value) -> Result<()> {
+    if let (Some(max_length), Value::String(Some(text))) = (field.max_length, value) {
+        let length = text.chars().count();
+        if length > max_length as usize {
+            return Err(DbError::ValueTooLong {
+                model,
+                field: field.name,
+                max_length,
+                length,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Inserts `object`; fills in its auto primary key.
+pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
+    let meta = M::META;
+    let values = object.values();
+    let pk = meta.pk();
+    let auto_unset = pk.auto && object.pk_value().is_none();
+    let mut columns = Vec::new();
+    let mut row = Vec::new();
+    for (field, value) in meta.fields.iter().zip(values) {
+        if field.auto && auto_unset {
+            continue;
+        }
+        check_length(meta.name, field, &value)?;
+        columns.push(Alias::new(field.column));
+        row.push(Expr::val(value));
+    }
+    let mut query = Query::insert();
+    query.into_table(Alias::new(meta.table)).columns(columns);
+    if row.is_empty() {
+        query.or_default_values();
+    } else {
+        query
+            .values(row)
+            .map_err(|e| DbError::other_sql(meta.name, e.to_string()))?;
+    }
+    if auto_unset {
+        query.returning_col(Alias::new(pk.column));
+        let (sql, values) = db.build(&query);
+        let rows = db.fetch_all(meta.name, &sql, values).await?;
+        let id = rows
+            .first()
+            .map(|r| r.get::<i64>(0))
+            .transpose()
+            .map_err(|source| DbError::Query { sql, source })?;
+        if let Some(id) = id {
+            object.set_auto_pk(id);
+        }
+    } else {
+        let (sql, values) = db.build(&query);
+        db.execute(meta.name, &sql, values).await?;
+    }
+    Ok(())
+}
+
+/// Writes every field of a saved object; returns how many rows changed (0 if it was deleted).
+pub async fn update<M: Model>(db: &Database, object: &M) -> Result<u64> {
+    let meta = M::META;
+    let pk = meta.pk();
+    let pk_value = object
+        .pk_value()
+        .ok_or(DbError::Unsaved { model: meta.name })?;
+    let mut query = Query::update();
+    query.table(Alias::new(meta.table));
+    for (field, value) in meta.fields.iter().zip(object.values()) {
+        if field.primary_key {
+            continue;
+        }
+        check_length(meta.name, field, &value)?;
+        query.value(Alias::new(field.column), value);
+    }
+    query.and_where(Expr::col(Alias::new(pk.column)).eq(pk_value));
+    let (sql, values) = db.build(&query);
+    db.execute(meta.name, &sql, values).await
+}
+
+/// Saves: inserts a new object, updates a saved one (inserting it again if its row is gone).
+pub async fn save<M: Model>(db: &Database, object: &mut M) -> Result<()> {
+    if object.pk_value().is_some() && update(db, object).await? > 0 {
+        return Ok(());
+    }
+    insert(db, object).await
+}
+
+/// Deletes a saved object's row; returns whether there was one.
+pub async fn delete<M: Model>(db: &Database, object: &M) -> Result<bool> {
+    let meta = M::META;
+    let pk_value = object
+        .pk_value()
+        .ok_or(DbError::Unsaved { model: meta.name })?;
+    let mut query = Query::delete();
+    query
+        .from_table(Alias::new(meta.table))
+        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk_value));
+    let (sql, values) = db.build(&query);
+    Ok(db.execute(meta.name, &sql, values).await? > 0)
+}
+
+/// Reloads a saved object from its row.
+pub async fn refresh<M: Model>(db: &Database, object: &mut M) -> Result<()> {
+    let meta = M::META;
+    let pk_value = object
+        .pk_value()
+        .ok_or(DbError::Unsaved { model: meta.name })?;
+    let mut query = Query::select();
+    for field in meta.fields {
+        query.column(Alias::new(field.column));
+    }
+    query
+        .from(Alias::new(meta.table))
+        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk_value));
+    let (sql, values) = db.build(&query);
+    let rows = db.fetch_all(meta.name, &sql, values).await?;
+    let row = rows.first().ok_or(DbError::NotFound { model: meta.name })?;
+    *object = M::from_row(row)?;
+    Ok(())
+}
+
+/// Inserts many objects, filling in their auto keys.
+pub async fn bulk_create<M: Model>(db: &Database, objects: &mut [M]) -> Result<()> {
+    for object in objects.iter_mut() {
+        insert(db, object).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! A connection pool to SQLite or PostgreSQL, chosen at run time by the URL.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+};
+use sqlx::{Arguments, AssertSqlSafe, PgPool, SqlitePool};
+
+use crate::error::{redact_url, DbError, Result};
+
+/// Which database engine a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite, in a file next to the project (the default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Pool settings; the defaults suit a small site.
+///
+/// ```
+/// let options = alder_db::PoolOptions { max_connections: 20, ..Default::default() };
+/// assert_eq!(options.max_connections, 20);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// The most connections open at once.
+    pub max_connections: u32,
+    /// How long a query waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A pool of connections to one database. Cheap to clone; share one per project.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+/// assert_eq!(db.backend(), alder_db::Backend::Sqlite);
+/// db.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: Arc<Pool>,
+    url: Arc<str>,
+}
+
+/// One result row, from whichever backend.
+#[derive(Debug)]
+pub enum DbRow {
+    /// A SQLite row.
+    Sqlite(SqliteRow),
+    /// A PostgreSQL row.
+    Postgres(PgRow),
+}
+
+impl Database {
+    /// Connects with default pool settings: `sqlite://file.sqlite3` (created if missing, in
+    /// WAL mode), `sqlite::memory:`, or `postgres://user:password@host:port/name`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PoolOptions::default()).await
+    }
+
+    /// Connects with the given pool settings.
+    pub async fn connect_with(url: &str, options: PoolOptions) -> Result<Self> {
+        let shown = redact_url(url);
+        let connect_err = |source| DbError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let pool = if url.starts_with("sqlite:") {
+            let memory = url.contains(":memory:") || url.contains("mode=memory");
+            let mut opts = SqliteConnectOptions::from_str(url)
+                .map_err(connect_err)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                // Case-sensitive LIKE, so `contains` means the same as on PostgreSQL.
+                .pragma("case_sensitive_like", "ON");
+            if !memory {
+                opts = opts.journal_mode(SqliteJournalMode::Wal);
+            }
+            // An in-memory database lives as long as its one connection.
+            let max = if memory { 1 } else { options.max_connections };
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(options.acquire_timeout)
+                .idle_timeout(if memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(1800))
+                })
+                .connect_with(opts)
+                .await
+                .map_err(connect_err)?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect(url)
+                .await
+                .map_err(connect_err)?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(DbError::UnsupportedUrl { url: shown });
+        };
+        Ok(Database {
+            pool: Arc::new(pool),
+            url: shown.into(),
+        })
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match *self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL, with its password hidden.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Renders a query in this backend's dialect.
+    pub(crate) fn build(&self, statement: &impl Statement) -> (String, Values) {
+        statement.build_for(self.backend())
+    }
+
+    /// Renders DDL in this backend's dialect.
+    pub(crate) fn build_ddl(&self, statement: &impl SchemaStatement) -> String {
+        statement.build_for(self.backend())
+    }
+
+    /// Runs SQL without parameters and without preparing it (DDL, several statements).
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<u64> {
+        let result = match &*self.pool {
+            Pool::Sqlite(p) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::Postgres(p) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        result.map_err(|e| DbError::from_sqlx("?", sql, e))
+    }
+
+    /// Runs a statement with parameters; returns the number of rows it changed.
+    pub async fn execute(&self, model: &'static str, sql: &str, values: Values) -> Result<u64> {
+        let result = match &*self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
+                    .execute(p)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+            Pool::Postgres(p) => sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+    }
+
+    /// Runs a query with parameters and returns every row.
+    pub async fn fetch_all(
+        &self,
+        model: &'static str,
+        sql: &str,
+        values: Values,
+    ) -> Result<Vec<DbRow>> {
+        let result = match &*self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
+                    .fetch_all(p)
+                    .await
+                    .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect())
+            }
+            Pool::Postgres(p) => sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values))
+                .fetch_all(p)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Postgres).collect()),
+        };
+        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+    }
+
+    /// Closes every connection; queries after this fail.
+    pub async fn close(&self) {
+        match &*self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl DbRow {
+    /// Reads column `index` as `T`; for raw queries.
+    pub fn get<T: crate::FieldType>(&self, index: usize) -> Result<T, sqlx::Error> {
+        T::decode(self, index)
+    }
+}
+
+macro_rules! bind_all {
+    ($args:ident, $values:ident) => {{
+        for value in $values.0 {
+            // Encoding an owned value into a fresh argument list cannot fail for these types;
+            // an error would surface when the query runs.
+            let _ = match value {
+                Value::Bool(v) => $args.add(v),
+                Value::TinyInt(v) => $args.add(v.map(i16::from)),
+                Value::SmallInt(v) => $args.add(v),
+                Value::Int(v) => $args.add(v),
+                Value::BigInt(v) => $args.add(v),
+                Value::TinyUnsigned(v) => $args.add(v.map(i16::from)),
+                Value::SmallUnsigned(v) => $args.add(v.map(i32::from)),
+                Value::Unsigned(v) => $args.add(v.map(i64::from)),
+                Value::BigUnsigned(v) => $args.add(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))),
+                Value::Float(v) => $args.add(v),
+                Value::Double(v) => $args.add(v),
+                Value::String(v) => $args.add(v),
+                Value::Char(v) => $args.add(v.map(String::from)),
+                Value::Bytes(v) => $args.add(v),
+                Value::Json(v) => $args.add(v.map(|j| *j)),
+                Value::ChronoDate(v) => $args.add(v),
+                Value::ChronoTime(v) => $args.add(v),
+                Value::ChronoDateTime(v) => $args.add(v),
+                Value::ChronoDateTimeUtc(v) => $args.add(v),
+                Value::ChronoDateTimeLocal(v) => {
+                    $args.add(v.map(|d| d.with_timezone(&chrono::Utc)))
+                }
+                Value::ChronoDateTimeWithTimeZone(v) => {
+                    $args.add(v.map(|d| d.with_timezone(&chrono::Utc)))
+                }
+                Value::Uuid(v) => $args.add(v),
+                other => $args.add(Some(format!("{other:?}"))),
+            };
+        }
+        $args
+    }};
+}
+
+fn sqlite_args(values: Values) -> SqliteArguments {
+    let mut args = SqliteArguments::default();
+    bind_all!(args, values)
+}
+
+fn pg_args(values: Values) -> PgArguments {
+    let mut args = PgArguments::default();
+    bind_all!(args, values)
+}
+
+/// A sea-query statement with parameters, rendered per backend.
+pub(crate) trait Statement {
+    fn build_for(&self, backend: Backend) -> (String, Values);
+}
+
+/// A sea-query DDL statement, rendered per backend.
+pub(crate) trait SchemaStatement {
+    fn build_for(&self, backend: Backend) -> String;
+}
+
+macro_rules! statements {
+    ($trait:ident, $out:ty, $($ty:ty),*) => {
+        $(impl $trait for $ty {
+            fn build_for(&self, backend: Backend) -> $out {
+                match backend {
+                    Backend::Sqlite => self.build(SqliteQueryBuilder),
+                    Backend::Postgres => self.build(PostgresQueryBuilder),
+                }
+            }
+        })*
+    };
+}
+
+statements!(
+    Statement,
+    (String, Values),
+    sea_query::SelectStatement,
+    sea_query::InsertStatement,
+    sea_query::UpdateStatement,
+    sea_query::DeleteStatement
+);
+statements!(
+    SchemaStatement,
+    String,
+    sea_query::TableCreateStatement,
+    sea_query::TableDropStatement,
+    sea_query::TableAlterStatement,
+    sea_query::TableRenameStatement,
+    sea_query::IndexCreateStatement,
+    sea_query::IndexDropStatement
+);

@@ -1,0 +1,188 @@
+//! The one error type of the database layer.
+
+/// A `Result` whose error is [`DbError`].
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// What went wrong talking to the database, in terms code can match on.
+///
+/// ```
+/// use alder_db::DbError;
+/// let err = DbError::NotFound { model: "Post" };
+/// assert_eq!(err.to_string(), "Post matching the query does not exist");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The database could not be reached or opened.
+    #[error("cannot connect to the database at {url}: {source}; is it running, and is DATABASE_URL right?")]
+    Connect {
+        /// The URL with its password hidden.
+        url: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A `DATABASE_URL` Alder cannot use.
+    #[error("unsupported database URL `{url}`: use `sqlite://path.sqlite3` or `postgres://user:password@host/name`")]
+    UnsupportedUrl {
+        /// The URL with its password hidden.
+        url: String,
+    },
+    /// `get` found no row (Django's `DoesNotExist`).
+    #[error("{model} matching the query does not exist")]
+    NotFound {
+        /// The model's name.
+        model: &'static str,
+    },
+    /// `get` found more than one row (Django's `MultipleObjectsReturned`).
+    #[error("get() returned more than one {model}: {count} rows matched")]
+    MultipleObjectsReturned {
+        /// The model's name.
+        model: &'static str,
+        /// How many rows matched (at least 2).
+        count: usize,
+    },
+    /// A value longer than the field's `max_length`, refused before it reached the database.
+    #[error("{model}.{field} may hold at most {max_length} characters, got {length}")]
+    ValueTooLong {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+        /// The field's `max_length`.
+        max_length: u32,
+        /// The value's length in characters.
+        length: usize,
+    },
+    /// A unique field or unique set of fields already has this value.
+    #[error("{model}: a row with this value already exists ({message})")]
+    UniqueViolation {
+        /// The model's name, or `?` for raw SQL.
+        model: &'static str,
+        /// The database's message.
+        message: String,
+    },
+    /// A foreign key points to a row that does not exist, or a row still referenced was deleted.
+    #[error("{model}: foreign key constraint failed ({message})")]
+    ForeignKeyViolation {
+        /// The model's name, or `?` for raw SQL.
+        model: &'static str,
+        /// The database's message.
+        message: String,
+    },
+    /// A field that cannot be NULL was given none.
+    #[error("{model}: a required field is missing ({message})")]
+    NotNullViolation {
+        /// The model's name, or `?` for raw SQL.
+        model: &'static str,
+        /// The database's message.
+        message: String,
+    },
+    /// A field name, lookup or ordering given as a string (from a URL, say) is not one the
+    /// model has.
+    #[error("{model} has no field `{field}`; it has: {}", known.join(", "))]
+    UnknownField {
+        /// The model's name.
+        model: &'static str,
+        /// The name asked for.
+        field: String,
+        /// The names it has.
+        known: Vec<&'static str>,
+    },
+    /// A lookup that does not exist or does not apply to the field's type.
+    #[error("lookup `{lookup}` cannot be used on {model}.{field}: {reason}")]
+    InvalidLookup {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: String,
+        /// The lookup asked for.
+        lookup: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A column could not be read into its Rust field.
+    #[error("reading {model}.{field} from the database: {source}")]
+    Decode {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Any other database error, with the SQL that caused it.
+    #[error("database error running `{sql}`: {source}")]
+    Query {
+        /// The SQL (parameters are not shown).
+        sql: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The operation needs a saved object (one with a primary key).
+    #[error("{model} has no primary key yet: save it first")]
+    Unsaved {
+        /// The model's name.
+        model: &'static str,
+    },
+}
+
+impl DbError {
+    pub(crate) fn other_sql(model: &'static str, message: String) -> Self {
+        DbError::Query {
+            sql: format!("(building a query for {model})"),
+            source: sqlx::Error::Protocol(message),
+        }
+    }
+
+    /// Maps a driver error to a variant code can match, keeping the SQL for context.
+    pub(crate) fn from_sqlx(model: &'static str, sql: &str, err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            let message = db.message().to_string();
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return DbError::UniqueViolation { model, message }
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return DbError::ForeignKeyViolation { model, message }
+                }
+                sqlx::error::ErrorKind::NotNullViolation => {
+                    return DbError::NotNullViolation { model, message }
+                }
+                _ => {}
+            }
+        }
+        DbError::Query {
+            sql: sql.to_string(),
+            source: err,
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for messages and logs.
+///
+/// ```
+/// assert_eq!(alder_db::redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+/// assert_eq!(alder_db::redact_url("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, None), |(a, p)| (a, Some(p)));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    match path {
+        Some(path) => format!("{scheme}://{authority}/{path}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}

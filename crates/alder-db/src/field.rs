@@ -1,0 +1,262 @@
+//! Field types: which Rust types a model field may have, what column each becomes, and how
+//! values travel to and from the database.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sea_query::Value;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::database::DbRow;
+
+/// The kind of column a field is stored in; the same on every backend, mapped to each
+/// backend's own type by the schema editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum FieldKind {
+    /// `i16`: SMALLINT.
+    SmallInteger,
+    /// `i32`: INTEGER.
+    Integer,
+    /// `i64`: BIGINT.
+    BigInteger,
+    /// `f64`: DOUBLE PRECISION.
+    Float,
+    /// `bool`: BOOLEAN.
+    Boolean,
+    /// `String`: VARCHAR(max_length), or TEXT without one.
+    Text,
+    /// `chrono::NaiveDate`: DATE.
+    Date,
+    /// `chrono::NaiveTime`: TIME.
+    Time,
+    /// `chrono::DateTime<Utc>`: TIMESTAMP WITH TIME ZONE.
+    DateTime,
+    /// `chrono::NaiveDateTime`: TIMESTAMP.
+    NaiveDateTime,
+    /// `uuid::Uuid`: UUID.
+    Uuid,
+    /// `serde_json::Value`: JSONB on PostgreSQL, TEXT on SQLite.
+    Json,
+    /// `Vec<u8>`: BYTEA / BLOB.
+    Bytes,
+}
+
+/// A Rust type a model field may have. Implemented for integers, `f64`, `bool`, `String`,
+/// chrono's date and time types, `Uuid`, `serde_json::Value`, `Vec<u8>`, `Option<T>` of any
+/// of them (a NULL column) and [`Auto`] (an auto-incremented primary key).
+///
+/// A field whose type is not one of these is a compile error on that field.
+pub trait FieldType: Sized + Send + Sync + 'static {
+    /// The column kind.
+    const KIND: FieldKind;
+    /// Whether the column may hold NULL.
+    const NULLABLE: bool = false;
+    /// Whether the database assigns the value (an auto-incremented key).
+    const AUTO: bool = false;
+    /// The value as a query parameter.
+    fn to_value(&self) -> Value;
+    /// A NULL of this field's type.
+    fn null() -> Value;
+    /// Reads the column at `index`.
+    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error>;
+    /// Reads the column at `index`, which may be NULL.
+    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error>;
+    /// The length in characters, for `max_length` checks (text only).
+    fn char_len(&self) -> Option<usize> {
+        None
+    }
+}
+
+macro_rules! field_type {
+    ($ty:ty, $kind:ident, $variant:ident) => {
+        impl FieldType for $ty {
+            const KIND: FieldKind = FieldKind::$kind;
+            fn to_value(&self) -> Value {
+                Value::$variant(Some(self.clone().into()))
+            }
+            fn null() -> Value {
+                Value::$variant(None)
+            }
+            fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+                match row {
+                    DbRow::Sqlite(r) => r.try_get(index),
+                    DbRow::Postgres(r) => r.try_get(index),
+                }
+            }
+            fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+                match row {
+                    DbRow::Sqlite(r) => r.try_get(index),
+                    DbRow::Postgres(r) => r.try_get(index),
+                }
+            }
+        }
+    };
+}
+
+field_type!(i16, SmallInteger, SmallInt);
+field_type!(i32, Integer, Int);
+field_type!(i64, BigInteger, BigInt);
+field_type!(f64, Float, Double);
+field_type!(bool, Boolean, Bool);
+field_type!(NaiveDate, Date, ChronoDate);
+field_type!(NaiveTime, Time, ChronoTime);
+field_type!(NaiveDateTime, NaiveDateTime, ChronoDateTime);
+field_type!(DateTime<Utc>, DateTime, ChronoDateTimeUtc);
+field_type!(uuid::Uuid, Uuid, Uuid);
+field_type!(Vec<u8>, Bytes, Bytes);
+
+impl FieldType for String {
+    const KIND: FieldKind = FieldKind::Text;
+    fn to_value(&self) -> Value {
+        Value::String(Some(self.clone()))
+    }
+    fn null() -> Value {
+        Value::String(None)
+    }
+    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+        match row {
+            DbRow::Sqlite(r) => r.try_get(index),
+            DbRow::Postgres(r) => r.try_get(index),
+        }
+    }
+    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+        match row {
+            DbRow::Sqlite(r) => r.try_get(index),
+            DbRow::Postgres(r) => r.try_get(index),
+        }
+    }
+    fn char_len(&self) -> Option<usize> {
+        Some(self.chars().count())
+    }
+}
+
+impl FieldType for serde_json::Value {
+    const KIND: FieldKind = FieldKind::Json;
+    fn to_value(&self) -> Value {
+        Value::Json(Some(Box::new(self.clone())))
+    }
+    fn null() -> Value {
+        Value::Json(None)
+    }
+    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+        match row {
+            DbRow::Sqlite(r) => r.try_get(index),
+            DbRow::Postgres(r) => r.try_get(index),
+        }
+    }
+    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+        match row {
+            DbRow::Sqlite(r) => r.try_get(index),
+            DbRow::Postgres(r) => r.try_get(index),
+        }
+    }
+}
+
+impl<T: FieldType> FieldType for Option<T> {
+    const KIND: FieldKind = T::KIND;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => T::null(),
+        }
+    }
+    fn null() -> Value {
+        T::null()
+    }
+    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+        T::decode_option(row, index)
+    }
+    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+        T::decode_option(row, index).map(Some)
+    }
+    fn char_len(&self) -> Option<usize> {
+        self.as_ref().and_then(T::char_len)
+    }
+}
+
+/// A primary key the database assigns (Django's `AutoField`/`BigAutoField`): empty until the
+/// object is saved.
+///
+/// ```
+/// use alder_db::Auto;
+/// let id: Auto<i64> = Auto::new();
+/// assert_eq!(id.get(), None);
+/// assert_eq!(Auto::from(7).get(), Some(7));
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Auto<T>(Option<T>);
+
+impl<T: Copy> Auto<T> {
+    /// An unsaved key.
+    pub fn new() -> Self {
+        Auto(None)
+    }
+
+    /// The key, once the object is saved.
+    pub fn get(&self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<T> From<T> for Auto<T> {
+    fn from(value: T) -> Self {
+        Auto(Some(value))
+    }
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Auto<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+macro_rules! auto_type {
+    ($ty:ty) => {
+        impl FieldType for Auto<$ty> {
+            const KIND: FieldKind = <$ty as FieldType>::KIND;
+            const AUTO: bool = true;
+            fn to_value(&self) -> Value {
+                match self.0 {
+                    Some(v) => v.to_value(),
+                    None => <$ty as FieldType>::null(),
+                }
+            }
+            fn null() -> Value {
+                <$ty as FieldType>::null()
+            }
+            fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+                <$ty as FieldType>::decode(row, index).map(|v| Auto(Some(v)))
+            }
+            fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+                <$ty as FieldType>::decode_option(row, index).map(|v| v.map(|v| Auto(Some(v))))
+            }
+        }
+
+        impl AutoKey for Auto<$ty> {
+            fn set_from_i64(&mut self, id: i64) {
+                self.0 = <$ty>::try_from(id).ok();
+            }
+            fn is_set(&self) -> bool {
+                self.0.is_some()
+            }
+        }
+    };
+}
+
+/// A primary key type the database may assign; used by `save` to fill it in.
+pub trait AutoKey {
+    /// Stores the key the database assigned.
+    fn set_from_i64(&mut self, id: i64);
+    /// Whether the key is set (the object was saved or loaded).
+    fn is_set(&self) -> bool;
+}
+
+auto_type!(i32);
+auto_type!(i64);

@@ -1,0 +1,49 @@
+//! The database layer of Alder: models described by `#[derive(Model)]`, typed queries
+//! (`QuerySet`), SQLite and PostgreSQL chosen at run time, and the schema editor migrations
+//! build on.
+//!
+//! This crate knows nothing of HTTP and is usable on its own; `alder-web` builds on it.
+//!
+//! ```
+//! use alder_db::{Auto, Database, Model};
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[model(ordering = "title")]
+//! struct Book {
+//!     id: Auto<i64>,
+//!     #[model(max_length = 100)]
+//!     title: String,
+//!     pages: Option<i32>,
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let db = Database::connect("sqlite::memory:").await.unwrap();
+//! alder_db::schema::create_model(&db, Book::META).await.unwrap();
+//! let mut book = Book { id: Auto::new(), title: "Dune".into(), pages: Some(412) };
+//! alder_db::crud::save(&db, &mut book).await.unwrap();
+//! assert!(book.id.get().is_some());
+//! let found = Book::objects().filter(Book::title().startswith("Du")).get(&db).await.unwrap();
+//! assert_eq!(found.pages, Some(412));
+//! # });
+//! ```
+
+pub mod crud;
+mod database;
+mod error;
+mod field;
+mod model;
+mod query;
+pub mod schema;
+pub mod testing;
+
+pub use alder_macros::Model;
+pub use database::{Backend, Database, DbRow, PoolOptions};
+pub use error::{redact_url, DbError, Result};
+pub use field::{Auto, AutoKey, FieldKind, FieldType};
+pub use model::{FieldMeta, Model, ModelMeta};
+pub use query::{Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, Q};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use sea_query::Value;
+}

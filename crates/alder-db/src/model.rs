@@ -1,0 +1,166 @@
+//! The `Model` trait and the metadata `#[derive(Model)]` writes for each model: the single
+//! source of truth for tables, migrations, forms, the admin and API schemas.
+
+use sea_query::Value;
+use serde::Serialize;
+
+use crate::database::DbRow;
+use crate::field::FieldKind;
+use crate::{DbError, QuerySet, Result};
+
+/// Everything known about a model at run time, written by `#[derive(Model)]`.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct ModelMeta {
+    /// The struct's name, e.g. `Post`.
+    pub name: &'static str,
+    /// The table, e.g. `post` (`#[model(table = "…")]`).
+    pub table: &'static str,
+    /// The fields, in declaration order; the primary key among them.
+    pub fields: &'static [FieldMeta],
+    /// Default ordering, Django style: `["-published_at", "title"]`.
+    pub ordering: &'static [&'static str],
+    /// Human name, e.g. `post`.
+    pub verbose_name: &'static str,
+    /// Human plural, e.g. `posts`.
+    pub verbose_name_plural: &'static str,
+    /// Sets of fields that are unique together.
+    pub unique_together: &'static [&'static [&'static str]],
+    /// Extra indexes, each a list of fields.
+    pub indexes: &'static [&'static [&'static str]],
+}
+
+/// One field of a model.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct FieldMeta {
+    /// The Rust field name.
+    pub name: &'static str,
+    /// The column name (`#[model(db_column = "…")]`, else the field name).
+    pub column: &'static str,
+    /// The column kind.
+    pub kind: FieldKind,
+    /// Whether it may be NULL (an `Option<T>` field).
+    pub nullable: bool,
+    /// Whether it is the primary key.
+    pub primary_key: bool,
+    /// Whether the database assigns it (`Auto<T>`).
+    pub auto: bool,
+    /// `#[model(unique)]`.
+    pub unique: bool,
+    /// `#[model(db_index)]`.
+    pub db_index: bool,
+    /// `#[model(max_length = N)]`, for text.
+    pub max_length: Option<u32>,
+    /// `#[model(default = "…")]`, as SQL literal text for the column default.
+    pub default: Option<&'static str>,
+    /// Human name, e.g. `published at`.
+    pub verbose_name: &'static str,
+}
+
+impl FieldMeta {
+    /// Used by `#[derive(Model)]`.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
+    pub const fn __new(
+        name: &'static str,
+        column: &'static str,
+        kind: FieldKind,
+        nullable: bool,
+        primary_key: bool,
+        auto: bool,
+        unique: bool,
+        db_index: bool,
+        max_length: Option<u32>,
+        default: Option<&'static str>,
+        verbose_name: &'static str,
+    ) -> Self {
+        FieldMeta {
+            name,
+            column,
+            kind,
+            nullable,
+            primary_key,
+            auto,
+            unique,
+            db_index,
+            max_length,
+            default,
+            verbose_name,
+        }
+    }
+}
+
+impl ModelMeta {
+    /// Used by `#[derive(Model)]`; the fields are public for reading.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn __new(
+        name: &'static str,
+        table: &'static str,
+        fields: &'static [FieldMeta],
+        ordering: &'static [&'static str],
+        verbose_name: &'static str,
+        verbose_name_plural: &'static str,
+        unique_together: &'static [&'static [&'static str]],
+        indexes: &'static [&'static [&'static str]],
+    ) -> Self {
+        ModelMeta {
+            name,
+            table,
+            fields,
+            ordering,
+            verbose_name,
+            verbose_name_plural,
+            unique_together,
+            indexes,
+        }
+    }
+
+    /// The primary key field.
+    ///
+    /// Every model has one: the derive refuses a model without it.
+    pub fn pk(&self) -> &'static FieldMeta {
+        let fields: &'static [FieldMeta] = self.fields;
+        fields.iter().find(|f| f.primary_key).unwrap_or(&fields[0])
+    }
+
+    /// The field named `name`, or an error listing the fields there are.
+    ///
+    /// Field names from outside (URLs, forms) go through here, so only real columns reach SQL.
+    pub fn field(&self, name: &str) -> Result<&'static FieldMeta> {
+        let fields: &'static [FieldMeta] = self.fields;
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| DbError::UnknownField {
+                model: self.name,
+                field: name.to_string(),
+                known: fields.iter().map(|f| f.name).collect(),
+            })
+    }
+}
+
+/// A database table described by a Rust struct. Write `#[derive(Model)]`, not an impl.
+pub trait Model: Sized + Send + Sync + Unpin + 'static {
+    /// The model's metadata.
+    const META: &'static ModelMeta;
+
+    /// Builds the model from a row whose columns are the model's fields in order.
+    fn from_row(row: &DbRow) -> Result<Self>;
+
+    /// The value of every field, in `META.fields` order.
+    fn values(&self) -> Vec<Value>;
+
+    /// The primary key's value, or `None` while an auto key is unset.
+    fn pk_value(&self) -> Option<Value>;
+
+    /// Stores the key the database assigned on insert (auto keys only).
+    fn set_auto_pk(&mut self, id: i64);
+
+    /// Every row of the model: `Post::all_objects().filter(…)` (the derive also writes an
+    /// inherent `Post::objects()`, usable without importing this trait).
+    fn all_objects() -> QuerySet<Self> {
+        QuerySet::new()
+    }
+}

@@ -1,0 +1,258 @@
+//! Typed columns: `Post::title()` is a `Column<Post, String>` whose lookups only accept
+//! values of the field's type, so a wrong field or type fails to compile.
+
+use std::marker::PhantomData;
+
+use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Value};
+
+use super::Q;
+use crate::{Auto, FieldType, Model};
+
+/// A value usable where a field of type `T` is expected: `T` itself, `&str` for text,
+/// a plain value for an `Option<T>` or an `Auto<T>` field.
+pub trait IntoFieldValue<T> {
+    /// The query parameter.
+    fn into_field_value(self) -> Value;
+}
+
+impl<T: FieldType> IntoFieldValue<T> for T {
+    fn into_field_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+impl<T: FieldType> IntoFieldValue<Option<T>> for T {
+    fn into_field_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+impl IntoFieldValue<String> for &str {
+    fn into_field_value(self) -> Value {
+        Value::String(Some(self.to_string()))
+    }
+}
+
+impl IntoFieldValue<Option<String>> for &str {
+    fn into_field_value(self) -> Value {
+        Value::String(Some(self.to_string()))
+    }
+}
+
+impl<T> IntoFieldValue<Auto<T>> for T
+where
+    T: FieldType,
+    Auto<T>: FieldType,
+{
+    fn into_field_value(self) -> Value {
+        self.to_value()
+    }
+}
+
+/// Text fields, which have the string lookups (`contains`, `startswith`, …).
+pub trait TextField {}
+impl TextField for String {}
+impl TextField for Option<String> {}
+
+/// A column of model `M` holding `T`, with Django's lookups as methods.
+pub struct Column<M, T> {
+    column: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> std::fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Column({})", self.column)
+    }
+}
+
+/// One `column = value` of an `update`.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub(crate) column: &'static str,
+    pub(crate) value: Value,
+}
+
+/// An ordering term: a column and a direction.
+#[derive(Debug, Clone)]
+pub struct OrderBy {
+    pub(crate) column: &'static str,
+    pub(crate) descending: bool,
+}
+
+fn like_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl<M: Model, T: FieldType> Column<M, T> {
+    /// The column named `column` (the derive calls this).
+    #[doc(hidden)]
+    pub const fn new(column: &'static str) -> Self {
+        Column {
+            column,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The column's name.
+    pub fn name(&self) -> &'static str {
+        self.column
+    }
+
+    fn expr(self) -> Expr {
+        Expr::col((Alias::new(M::META.table), Alias::new(self.column)))
+    }
+
+    /// `= value` (Django's `exact`).
+    pub fn eq(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().eq(value.into_field_value()))
+    }
+
+    /// `<> value`.
+    pub fn ne(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().ne(value.into_field_value()))
+    }
+
+    /// `< value`.
+    pub fn lt(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().lt(value.into_field_value()))
+    }
+
+    /// `<= value`.
+    pub fn lte(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().lte(value.into_field_value()))
+    }
+
+    /// `> value`.
+    pub fn gt(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().gt(value.into_field_value()))
+    }
+
+    /// `>= value`.
+    pub fn gte(self, value: impl IntoFieldValue<T>) -> Q {
+        Q::expr(self.expr().gte(value.into_field_value()))
+    }
+
+    /// `IN (values…)`; an empty list matches nothing.
+    pub fn is_in<V: IntoFieldValue<T>>(self, values: impl IntoIterator<Item = V>) -> Q {
+        let values: Vec<Value> = values
+            .into_iter()
+            .map(IntoFieldValue::into_field_value)
+            .collect();
+        if values.is_empty() {
+            return !Q::all();
+        }
+        Q::expr(self.expr().is_in(values))
+    }
+
+    /// `BETWEEN low AND high`, both included (Django's `range`).
+    pub fn range(self, low: impl IntoFieldValue<T>, high: impl IntoFieldValue<T>) -> Q {
+        Q::expr(
+            self.expr()
+                .between(low.into_field_value(), high.into_field_value()),
+        )
+    }
+
+    /// `IS NULL`.
+    pub fn is_null(self) -> Q {
+        Q::expr(self.expr().is_null())
+    }
+
+    /// `IS NOT NULL`.
+    pub fn is_not_null(self) -> Q {
+        Q::expr(self.expr().is_not_null())
+    }
+
+    /// Ascending order.
+    pub fn asc(self) -> OrderBy {
+        OrderBy {
+            column: self.column,
+            descending: false,
+        }
+    }
+
+    /// Descending order.
+    pub fn desc(self) -> OrderBy {
+        OrderBy {
+            column: self.column,
+            descending: true,
+        }
+    }
+
+    /// `column = value`, for [`QuerySet::update`](crate::QuerySet::update).
+    pub fn set(self, value: impl IntoFieldValue<T>) -> Assignment {
+        Assignment {
+            column: self.column,
+            value: value.into_field_value(),
+        }
+    }
+}
+
+impl<M: Model, T: FieldType + TextField> Column<M, T> {
+    fn like(self, pattern: String, insensitive: bool) -> Q {
+        if insensitive {
+            let lowered = pattern.to_lowercase();
+            Q::expr(Expr::expr(Func::lower(self.expr())).like(LikeExpr::new(lowered).escape('\\')))
+        } else {
+            Q::expr(self.expr().like(LikeExpr::new(pattern).escape('\\')))
+        }
+    }
+
+    /// Contains `text`, case-sensitively.
+    pub fn contains(self, text: &str) -> Q {
+        self.like(format!("%{}%", like_escape(text)), false)
+    }
+
+    /// Contains `text`, ignoring case.
+    pub fn icontains(self, text: &str) -> Q {
+        self.like(format!("%{}%", like_escape(text)), true)
+    }
+
+    /// Starts with `text`.
+    pub fn startswith(self, text: &str) -> Q {
+        self.like(format!("{}%", like_escape(text)), false)
+    }
+
+    /// Starts with `text`, ignoring case.
+    pub fn istartswith(self, text: &str) -> Q {
+        self.like(format!("{}%", like_escape(text)), true)
+    }
+
+    /// Ends with `text`.
+    pub fn endswith(self, text: &str) -> Q {
+        self.like(format!("%{}", like_escape(text)), false)
+    }
+
+    /// Ends with `text`, ignoring case.
+    pub fn iendswith(self, text: &str) -> Q {
+        self.like(format!("%{}", like_escape(text)), true)
+    }
+
+    /// Equal to `text`, ignoring case.
+    pub fn iexact(self, text: &str) -> Q {
+        self.like(like_escape(text), true)
+    }
+}
+
+pub(crate) fn order(descending: bool) -> Order {
+    if descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    }
+}

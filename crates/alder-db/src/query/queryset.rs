@@ -1,0 +1,270 @@
+//! `QuerySet`: a lazy, cloneable description of a query on one model; nothing runs until a
+//! method that takes the database (`all`, `get`, `count`, …) is awaited.
+
+use std::marker::PhantomData;
+
+use sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement};
+
+use super::column::order;
+use super::{Assignment, OrderBy, Q};
+use crate::{Database, DbError, Model, Result};
+
+/// A query on model `M`, like Django's `QuerySet`.
+///
+/// ```ignore
+/// let posts = Post::objects()
+///     .filter(Post::published_at().is_not_null())
+///     .exclude(Post::title().icontains("draft"))
+///     .order_by(Post::published_at().desc())
+///     .limit(10)
+///     .all(&db)
+///     .await?;
+/// ```
+#[derive(Debug)]
+pub struct QuerySet<M> {
+    condition: Condition,
+    ordering: Vec<OrderBy>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            condition: self.condition.clone(),
+            ordering: self.ordering.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row of the model's table.
+    pub fn new() -> Self {
+        QuerySet {
+            condition: Condition::all(),
+            ordering: Vec::new(),
+            limit: None,
+            offset: None,
+            _model: PhantomData,
+        }
+    }
+
+    /// Keeps the rows that meet `q`.
+    pub fn filter(mut self, q: Q) -> Self {
+        self.condition = self.condition.add(q.0);
+        self
+    }
+
+    /// Drops the rows that meet `q`.
+    pub fn exclude(mut self, q: Q) -> Self {
+        self.condition = self.condition.add(q.0.not());
+        self
+    }
+
+    /// Orders by this term (after any given before); replaces the model's default ordering.
+    pub fn order_by(mut self, term: OrderBy) -> Self {
+        self.ordering.push(term);
+        self
+    }
+
+    /// Orders by a field named in a string, `-` first for descending (`"-published_at"`),
+    /// as URLs and the admin give them. The name is checked against the model's fields.
+    pub fn order_by_name(mut self, name: &str) -> Result<Self> {
+        self.ordering.push(parse_order::<M>(name)?);
+        Ok(self)
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Rows `start..end`, like slicing a Django `QuerySet`.
+    pub fn slice(self, range: std::ops::Range<u64>) -> Self {
+        let count = range.end.saturating_sub(range.start);
+        self.offset(range.start).limit(count)
+    }
+
+    fn table() -> Alias {
+        Alias::new(M::META.table)
+    }
+
+    fn select(&self) -> Result<SelectStatement> {
+        let mut query = Query::select();
+        for field in M::META.fields {
+            query.column((Self::table(), Alias::new(field.column)));
+        }
+        query.from(Self::table()).cond_where(self.condition.clone());
+        let ordering = if self.ordering.is_empty() {
+            M::META
+                .ordering
+                .iter()
+                .map(|name| parse_order::<M>(name))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            self.ordering.clone()
+        };
+        for term in ordering {
+            query.order_by(
+                (Self::table(), Alias::new(term.column)),
+                order(term.descending),
+            );
+        }
+        if let Some(limit) = self.limit {
+            query.limit(limit);
+        }
+        if let Some(offset) = self.offset {
+            if self.limit.is_none() {
+                // SQLite needs a LIMIT before an OFFSET; -1 means none.
+                query.limit(u64::MAX >> 1);
+            }
+            query.offset(offset);
+        }
+        Ok(query)
+    }
+
+    /// The SQL this query runs on `db`'s backend (parameters as `$1`/`?`).
+    pub fn sql(&self, db: &Database) -> Result<String> {
+        Ok(db.build(&self.select()?).0)
+    }
+
+    /// Runs the query and decodes every row.
+    pub async fn all(&self, db: &Database) -> Result<Vec<M>> {
+        let (sql, values) = db.build(&self.select()?);
+        let rows = db.fetch_all(M::META.name, &sql, values).await?;
+        rows.iter().map(M::from_row).collect()
+    }
+
+    /// The first row (by the ordering, else by primary key), if any.
+    pub async fn first(&self, db: &Database) -> Result<Option<M>> {
+        let mut query = self.clone().limit(1);
+        if query.ordering.is_empty() && M::META.ordering.is_empty() {
+            query.ordering.push(OrderBy {
+                column: M::META.pk().column,
+                descending: false,
+            });
+        }
+        Ok(query.all(db).await?.into_iter().next())
+    }
+
+    /// The one row that matches; [`DbError::NotFound`] or
+    /// [`DbError::MultipleObjectsReturned`] otherwise.
+    pub async fn get(&self, db: &Database) -> Result<M> {
+        // Fetch a few more than one, to report how many matched as Django does.
+        let mut rows = self.clone().limit(21).all(db).await?;
+        match rows.len() {
+            0 => Err(DbError::NotFound {
+                model: M::META.name,
+            }),
+            1 => Ok(rows.remove(0)),
+            count => Err(DbError::MultipleObjectsReturned {
+                model: M::META.name,
+                count,
+            }),
+        }
+    }
+
+    /// How many rows match.
+    pub async fn count(&self, db: &Database) -> Result<i64> {
+        let mut query = Query::select();
+        if self.limit.is_some() || self.offset.is_some() {
+            let mut inner = self.select()?;
+            inner.clear_order_by();
+            query
+                .expr(Func::count(Expr::col(Asterisk)))
+                .from_subquery(inner, Alias::new("sliced"));
+        } else {
+            query
+                .expr(Func::count(Expr::col(Asterisk)))
+                .from(Self::table())
+                .cond_where(self.condition.clone());
+        }
+        let (sql, values) = db.build(&query);
+        let rows = db.fetch_all(M::META.name, &sql, values).await?;
+        rows.first()
+            .map(|row| row.get::<i64>(0))
+            .transpose()
+            .map_err(|source| DbError::Query { sql, source })
+            .map(Option::unwrap_or_default)
+    }
+
+    /// Whether any row matches.
+    pub async fn exists(&self, db: &Database) -> Result<bool> {
+        let mut query = Query::select();
+        query
+            .expr(Expr::val(1))
+            .from(Self::table())
+            .cond_where(self.condition.clone())
+            .limit(1);
+        let (sql, values) = db.build(&query);
+        Ok(!db.fetch_all(M::META.name, &sql, values).await?.is_empty())
+    }
+
+    /// Deletes every matching row; returns how many.
+    pub async fn delete(&self, db: &Database) -> Result<u64> {
+        let mut query = Query::delete();
+        query
+            .from_table(Self::table())
+            .cond_where(self.condition.clone());
+        let (sql, values) = db.build(&query);
+        db.execute(M::META.name, &sql, values).await
+    }
+
+    /// Sets columns on every matching row; returns how many rows changed.
+    pub async fn update(
+        &self,
+        db: &Database,
+        assignments: impl IntoIterator<Item = Assignment>,
+    ) -> Result<u64> {
+        let mut query = Query::update();
+        query
+            .table(Self::table())
+            .cond_where(self.condition.clone());
+        let mut any = false;
+        for assignment in assignments {
+            let field = M::META
+                .fields
+                .iter()
+                .find(|f| f.column == assignment.column);
+            if let Some(field) = field {
+                crate::crud::check_length(M::META.name, field, &assignment.value)?;
+            }
+            query.value(Alias::new(assignment.column), assignment.value);
+            any = true;
+        }
+        if !any {
+            return Ok(0);
+        }
+        let (sql, values) = db.build(&query);
+        db.execute(M::META.name, &sql, values).await
+    }
+}
+
+fn parse_order<M: Model>(name: &str) -> Result<OrderBy> {
+    let (descending, field) = match name.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, name),
+    };
+    let field = M::META.field(field)?;
+    Ok(OrderBy {
+        column: field.column,
+        descending,
+    })
+}

@@ -1,0 +1,26 @@
+//! Derive macros of Alder. Use them through `alder` (or `alder_db`), not directly.
+//!
+//! `#[derive(Model)]` turns a struct into a database model: see `alder_db::Model`.
+
+mod model;
+
+use proc_macro::TokenStream;
+
+/// Makes a struct a database model: its table, its metadata, typed columns
+/// (`Post::title()`) and `Post::objects()`.
+///
+/// Struct attributes, `#[model(...)]`: `table = "name"`, `ordering = "-field, other"`,
+/// `verbose_name = "…"`, `verbose_name_plural = "…"`, `unique_together = "a, b"` (repeatable),
+/// `index = "a, b"` (repeatable).
+///
+/// Field attributes, `#[model(...)]`: `primary_key`, `unique`, `db_index`,
+/// `max_length = N`, `db_column = "name"`, `default = "SQL literal"`, `verbose_name = "…"`.
+///
+/// A field named `id` is the primary key unless another field is marked `primary_key`.
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    model::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -1,0 +1,394 @@
+//! `#[derive(Model)]`: parses the struct and its `#[model(...)]` attributes and writes the
+//! `Model` impl. Every mistake is reported on the field or attribute that has it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Type};
+
+/// The path through which generated code reaches `alder_db`.
+fn db_path() -> TokenStream {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    match crate_name("alder") {
+        Ok(FoundCrate::Name(name)) => {
+            let ident = format_ident!("{}", name);
+            return quote!(::#ident::db);
+        }
+        Ok(FoundCrate::Itself) => return quote!(crate::db),
+        Err(_) => {}
+    }
+    match crate_name("alder-db") {
+        Ok(FoundCrate::Itself) => quote!(crate),
+        Ok(FoundCrate::Name(name)) => {
+            let ident = format_ident!("{}", name);
+            quote!(::#ident)
+        }
+        Err(_) => quote!(::alder_db),
+    }
+}
+
+#[derive(Default)]
+struct ModelAttrs {
+    table: Option<String>,
+    ordering: Vec<(String, Span)>,
+    verbose_name: Option<String>,
+    verbose_name_plural: Option<String>,
+    unique_together: Vec<(Vec<String>, Span)>,
+    indexes: Vec<(Vec<String>, Span)>,
+}
+
+#[derive(Default)]
+struct FieldAttrs {
+    primary_key: bool,
+    unique: bool,
+    db_index: bool,
+    max_length: Option<u32>,
+    max_length_span: Option<Span>,
+    db_column: Option<String>,
+    default: Option<String>,
+    verbose_name: Option<String>,
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
+    let mut attrs = ModelAttrs::default();
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match key.as_str() {
+                "table" => attrs.table = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "verbose_name_plural" => {
+                    attrs.verbose_name_plural = Some(meta.value()?.parse::<LitStr>()?.value())
+                }
+                "ordering" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    attrs.ordering = list(&lit.value()).into_iter().map(|o| (o, lit.span())).collect();
+                }
+                "unique_together" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    attrs.unique_together.push((list(&lit.value()), lit.span()));
+                }
+                "index" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    attrs.indexes.push((list(&lit.value()), lit.span()));
+                }
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown model option `{key}`; expected one of: table, ordering, verbose_name, \
+                         verbose_name_plural, unique_together, index"
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut attrs = FieldAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match key.as_str() {
+                "primary_key" => attrs.primary_key = true,
+                "unique" => attrs.unique = true,
+                "db_index" => attrs.db_index = true,
+                "max_length" => {
+                    let lit = meta.value()?.parse::<LitInt>()?;
+                    let n: u32 = lit.base10_parse()?;
+                    if n == 0 {
+                        return Err(syn::Error::new(lit.span(), "max_length must be at least 1"));
+                    }
+                    attrs.max_length = Some(n);
+                    attrs.max_length_span = Some(lit.span());
+                }
+                "db_column" => attrs.db_column = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "default" => attrs.default = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
+                         max_length, db_column, default, verbose_name"
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+/// The last path segment's name and its first generic argument, e.g. `Option<String>` →
+/// ("Option", Some(String)).
+fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    let inner = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((segment.ident.to_string(), inner))
+}
+
+fn is_text(ty: &Type) -> bool {
+    match outer(ty) {
+        Some((name, _)) if name == "String" => true,
+        Some((name, Some(inner))) if name == "Option" => is_text(inner),
+        _ => false,
+    }
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let db = db_path();
+    let name = &input.ident;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Model)] works on structs with named fields",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Model)] works on structs with named fields",
+        ));
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "a model cannot have generic parameters",
+        ));
+    }
+    let attrs = parse_model_attrs(input)?;
+
+    struct Parsed<'a> {
+        ident: &'a syn::Ident,
+        ty: &'a Type,
+        attrs: FieldAttrs,
+    }
+    let mut parsed = Vec::new();
+    for field in &fields.named {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        let attrs = parse_field_attrs(field)?;
+        if let (Some(span), false) = (attrs.max_length_span, is_text(&field.ty)) {
+            return Err(syn::Error::new(
+                span,
+                format!("max_length applies to text fields (String), but `{ident}` is not one"),
+            ));
+        }
+        parsed.push(Parsed {
+            ident,
+            ty: &field.ty,
+            attrs,
+        });
+    }
+
+    let marked: Vec<usize> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.attrs.primary_key)
+        .map(|(i, _)| i)
+        .collect();
+    let pk_index = match marked.as_slice() {
+        [one] => *one,
+        [] => parsed.iter().position(|p| p.ident == "id").ok_or_else(|| {
+            syn::Error::new(
+                name.span(),
+                format!("model `{name}` has no primary key: add `id: Auto<i64>`, or mark a field `#[model(primary_key)]`"),
+            )
+        })?,
+        [_, second, ..] => {
+            return Err(syn::Error::new(parsed[*second].ident.span(), "a model has one primary key; this is the second"))
+        }
+    };
+    let pk_is_auto = matches!(outer(parsed[pk_index].ty), Some((n, _)) if n == "Auto");
+
+    let field_names: Vec<String> = parsed.iter().map(|p| p.ident.to_string()).collect();
+    let check_names = |names: &[String], span: Span| -> syn::Result<()> {
+        for n in names {
+            let bare = n.strip_prefix('-').unwrap_or(n);
+            if !field_names.iter().any(|f| f == bare) {
+                return Err(syn::Error::new(
+                    span,
+                    format!(
+                        "`{bare}` is not a field of `{name}`; fields are: {}",
+                        field_names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    };
+    for (o, span) in &attrs.ordering {
+        check_names(std::slice::from_ref(o), *span)?;
+    }
+    for (set, span) in attrs.unique_together.iter().chain(&attrs.indexes) {
+        check_names(set, *span)?;
+    }
+
+    let table = attrs
+        .table
+        .clone()
+        .unwrap_or_else(|| snake_case(&name.to_string()));
+    let verbose = attrs
+        .verbose_name
+        .clone()
+        .unwrap_or_else(|| snake_case(&name.to_string()).replace('_', " "));
+    let plural = attrs
+        .verbose_name_plural
+        .clone()
+        .unwrap_or_else(|| format!("{verbose}s"));
+    let ordering = attrs.ordering.iter().map(|(o, _)| o.as_str());
+    let unique_together = attrs
+        .unique_together
+        .iter()
+        .map(|(set, _)| quote!(&[#(#set),*]));
+    let indexes = attrs.indexes.iter().map(|(set, _)| quote!(&[#(#set),*]));
+    let model_name = name.to_string();
+
+    let field_metas = parsed.iter().enumerate().map(|(i, p)| {
+        let ty = p.ty;
+        let fname = p.ident.to_string();
+        let column = p.attrs.db_column.clone().unwrap_or_else(|| fname.clone());
+        let primary_key = i == pk_index;
+        let unique = p.attrs.unique;
+        let db_index = p.attrs.db_index;
+        let max_length = match p.attrs.max_length {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        };
+        let default = match &p.attrs.default {
+            Some(d) => quote!(::core::option::Option::Some(#d)),
+            None => quote!(::core::option::Option::None),
+        };
+        let verbose = p.attrs.verbose_name.clone().unwrap_or_else(|| fname.replace('_', " "));
+        // Spanned on the type, so an unsupported type is reported on the field.
+        let kind = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::KIND);
+        let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
+        let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
+        quote! {
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose)
+        }
+    });
+
+    let decode = parsed.iter().enumerate().map(|(i, p)| {
+        let ident = p.ident;
+        let ty = p.ty;
+        let fname = p.ident.to_string();
+        quote! {
+            #ident: <#ty as #db::FieldType>::decode(row, #i).map_err(|source| #db::DbError::Decode {
+                model: #model_name,
+                field: #fname,
+                source,
+            })?
+        }
+    });
+    let values = parsed.iter().map(|p| {
+        let ident = p.ident;
+        let ty = p.ty;
+        quote!(<#ty as #db::FieldType>::to_value(&self.#ident))
+    });
+    let pk_ident = parsed[pk_index].ident;
+    let pk_ty = parsed[pk_index].ty;
+    let (pk_value, set_auto) = if pk_is_auto {
+        (
+            quote! {
+                if #db::AutoKey::is_set(&self.#pk_ident) {
+                    ::core::option::Option::Some(<#pk_ty as #db::FieldType>::to_value(&self.#pk_ident))
+                } else {
+                    ::core::option::Option::None
+                }
+            },
+            quote!(#db::AutoKey::set_from_i64(&mut self.#pk_ident, id);),
+        )
+    } else {
+        (
+            quote!(::core::option::Option::Some(<#pk_ty as #db::FieldType>::to_value(&self.#pk_ident))),
+            quote!(let _ = id;),
+        )
+    };
+    let columns = parsed.iter().map(|p| {
+        let ident = p.ident;
+        let ty = p.ty;
+        let column = p
+            .attrs
+            .db_column
+            .clone()
+            .unwrap_or_else(|| ident.to_string());
+        let doc = format!("The `{ident}` column, for queries: `{name}::{ident}().eq(…)`.");
+        quote! {
+            #[doc = #doc]
+            pub const fn #ident() -> #db::Column<#name, #ty> {
+                #db::Column::new(#column)
+            }
+        }
+    });
+    let vis = &input.vis;
+    let _ = vis;
+
+    Ok(quote! {
+        impl #db::Model for #name {
+            const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
+                #model_name,
+                #table,
+                &[#(#field_metas),*],
+                &[#(#ordering),*],
+                #verbose,
+                #plural,
+                &[#(#unique_together),*],
+                &[#(#indexes),*],
+            );
+
+            fn from_row(row: &#db::DbRow) -> #db::Result<Self> {
+                ::core::result::Result::Ok(#name { #(#decode),* })
+            }
+
+            fn values(&self) -> ::std::vec::Vec<#db::__private::Value> {
+                ::std::vec![#(#values),*]
+            }
+
+            fn pk_value(&self) -> ::core::option::Option<#db::__private::Value> {
+                #pk_value
+            }
+
+            fn set_auto_pk(&mut self, id: i64) {
+                #set_auto
+            }
+        }
+
+        impl #name {
+            /// The manager: every row of this model, to filter, order and fetch.
+            pub fn objects() -> #db::QuerySet<#name> {
+                #db::QuerySet::new()
+            }
+
+            #(#columns)*
+        }
+    })
+}
