@@ -46,6 +46,11 @@ pub enum FieldKind {
 /// of them (a NULL column) and [`Auto`] (an auto-incremented primary key).
 ///
 /// A field whose type is not one of these is a compile error on that field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a model field",
+    label = "not a model field type",
+    note = "model fields are integers (i16, i32, i64), f64, bool, String, chrono's NaiveDate, NaiveTime, NaiveDateTime and DateTime<Utc>, Uuid, serde_json::Value, Vec<u8>, Option<T> of those, and Auto<i32>/Auto<i64> keys"
+)]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The column kind.
     const KIND: FieldKind;
