@@ -52,6 +52,9 @@ enum Pool {
     Postgres(PgPool),
 }
 
+/// SQL collected instead of run, for `sqlmigrate`.
+type Capture = Arc<std::sync::Mutex<Vec<String>>>;
+
 /// A pool of connections to one database. Cheap to clone; share one per project.
 ///
 /// ```
@@ -61,10 +64,21 @@ enum Pool {
 /// db.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
 /// # });
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Database {
     pool: Arc<Pool>,
     url: Arc<str>,
+    /// The URL with its password, to open a dedicated connection; never shown.
+    secret_url: Arc<str>,
+    capture: Option<Capture>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One result row, from whichever backend.
@@ -135,7 +149,52 @@ impl Database {
         Ok(Database {
             pool: Arc::new(pool),
             url: shown.into(),
+            secret_url: url.into(),
+            capture: None,
         })
+    }
+
+    /// A pool of one connection to the same database, for work that must stay on one
+    /// session: a transaction spanning several statements, an advisory lock. An in-memory
+    /// SQLite database has one connection already and is returned as it is.
+    pub async fn dedicated(&self) -> Result<Self> {
+        if self.secret_url.contains(":memory:") || self.secret_url.contains("mode=memory") {
+            return Ok(self.clone());
+        }
+        Self::connect_with(
+            &self.secret_url,
+            PoolOptions {
+                max_connections: 1,
+                ..PoolOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// A handle on the same database that collects DDL run through
+    /// [`execute_unprepared`](Self::execute_unprepared) instead of running it (`sqlmigrate`).
+    pub fn capturing(&self) -> Self {
+        Database {
+            capture: Some(Arc::default()),
+            ..self.clone()
+        }
+    }
+
+    /// The SQL collected by a [`capturing`](Self::capturing) handle.
+    pub fn captured(&self) -> Vec<String> {
+        self.capture
+            .as_ref()
+            .map(|c| {
+                c.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether this handle collects SQL instead of running it.
+    pub fn is_capturing(&self) -> bool {
+        self.capture.is_some()
     }
 
     /// The engine behind this pool.
@@ -163,6 +222,13 @@ impl Database {
 
     /// Runs SQL without parameters and without preparing it (DDL, several statements).
     pub async fn execute_unprepared(&self, sql: &str) -> Result<u64> {
+        if let Some(capture) = &self.capture {
+            capture
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(sql.to_string());
+            return Ok(0);
+        }
         let result = match &*self.pool {
             Pool::Sqlite(p) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
                 .execute(p)

@@ -31,6 +31,7 @@ pub mod crud;
 mod database;
 mod error;
 mod field;
+pub mod migrations;
 mod model;
 mod query;
 pub mod schema;

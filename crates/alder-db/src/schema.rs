@@ -1,16 +1,21 @@
-//! The schema editor: DDL for a model's table on each backend, from its metadata.
+//! The schema editor: DDL that takes a table from one model state to another, on each
+//! backend. SQLite cannot alter most column properties, so there a changed table is rebuilt
+//! (new table, copy, drop, rename), as Django does.
 
 use sea_query::{Alias, ColumnDef, Index, Table, TableCreateStatement};
 
 use crate::field::FieldKind;
-use crate::model::{FieldMeta, ModelMeta};
-use crate::{Database, Result};
+use crate::migrations::{Field, ModelState};
+use crate::model::ModelMeta;
+use crate::{Backend, Database, Result};
 
-fn column_def(field: &FieldMeta) -> ColumnDef {
-    let mut def = ColumnDef::new(Alias::new(field.column));
+fn column_def(field: &Field, backend: Backend) -> ColumnDef {
+    let mut def = ColumnDef::new(Alias::new(&field.column));
     match field.kind {
         FieldKind::SmallInteger => def.small_integer(),
         FieldKind::Integer => def.integer(),
+        // SQLite only auto-increments an INTEGER PRIMARY KEY (which is 64-bit there).
+        FieldKind::BigInteger if field.auto && backend == Backend::Sqlite => def.integer(),
         FieldKind::BigInteger => def.big_integer(),
         FieldKind::Float => def.double(),
         FieldKind::Boolean => def.boolean(),
@@ -39,72 +44,267 @@ fn column_def(field: &FieldMeta) -> ColumnDef {
     if field.unique && !field.primary_key {
         def.unique_key();
     }
-    if let Some(default) = field.default {
-        def.default(sea_query::Expr::cust(default.to_string()));
+    if let Some(default) = &field.default {
+        def.default(sea_query::Expr::cust(default.clone()));
     }
     def
 }
 
-/// `CREATE TABLE` for a model.
-pub(crate) fn create_table(meta: &ModelMeta) -> TableCreateStatement {
-    let mut table = Table::create();
-    table.table(Alias::new(meta.table));
-    for field in meta.fields {
-        table.col(column_def(field));
+/// The PostgreSQL type of a field, for `ALTER COLUMN … TYPE`.
+fn pg_type(field: &Field) -> String {
+    match field.kind {
+        FieldKind::SmallInteger => "smallint".into(),
+        FieldKind::Integer => "integer".into(),
+        FieldKind::BigInteger => "bigint".into(),
+        FieldKind::Float => "double precision".into(),
+        FieldKind::Boolean => "boolean".into(),
+        FieldKind::Text => field
+            .max_length
+            .map_or_else(|| "text".into(), |n| format!("varchar({n})")),
+        FieldKind::Date => "date".into(),
+        FieldKind::Time => "time".into(),
+        FieldKind::DateTime => "timestamp with time zone".into(),
+        FieldKind::NaiveDateTime => "timestamp".into(),
+        FieldKind::Uuid => "uuid".into(),
+        FieldKind::Json => "jsonb".into(),
+        FieldKind::Bytes => "bytea".into(),
     }
-    for fields in meta.unique_together {
-        let mut index = Index::create();
-        index
-            .unique()
-            .name(format!("{}_{}_uniq", meta.table, fields.join("_")));
-        for name in *fields {
-            let column = meta
-                .fields
-                .iter()
-                .find(|f| f.name == *name)
-                .map_or(*name, |f| f.column);
-            index.col(Alias::new(column));
-        }
-        table.index(&mut index);
-    }
-    table
 }
 
-/// Creates a model's table and its indexes (used by migrations and by tests).
-pub async fn create_model(db: &Database, meta: &ModelMeta) -> Result<()> {
-    let sql = db.build_ddl(&create_table(meta));
-    db.execute_unprepared(&sql).await?;
-    let indexed = meta
+/// What existing rows get in a NOT NULL column without a default that is added back (when a
+/// removal is unapplied): the type's zero, as Django's schema editor does for strings.
+fn fill_value(field: &Field, backend: Backend) -> Option<String> {
+    if field.nullable || field.default.is_some() || field.primary_key {
+        return None;
+    }
+    Some(match field.kind {
+        FieldKind::SmallInteger | FieldKind::Integer | FieldKind::BigInteger | FieldKind::Float => {
+            "0".into()
+        }
+        FieldKind::Boolean if backend == Backend::Sqlite => "0".into(),
+        FieldKind::Boolean => "false".into(),
+        FieldKind::Text => "''".into(),
+        FieldKind::Json => "'{}'".into(),
+        _ => return None,
+    })
+}
+
+/// Quotes an identifier for SQL (both backends accept double quotes).
+pub(crate) fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn create_table(model: &ModelState, table: &str, backend: Backend) -> TableCreateStatement {
+    let mut stmt = Table::create();
+    stmt.table(Alias::new(table));
+    for field in &model.fields {
+        stmt.col(column_def(field, backend));
+    }
+    stmt
+}
+
+/// A model's indexes as (name, columns, unique): `db_index` fields, `indexes` sets and
+/// `unique_together` sets. Kept out of `CREATE TABLE` so that every one can be dropped by name.
+fn index_specs(model: &ModelState) -> Vec<(String, Vec<String>, bool)> {
+    let columns = |set: &Vec<String>| set.iter().map(|n| model.column_of(n)).collect::<Vec<_>>();
+    let single = model
         .fields
         .iter()
         .filter(|f| f.db_index && !f.unique && !f.primary_key)
-        .map(|f| vec![f.column])
-        .chain(meta.indexes.iter().map(|cols| {
-            cols.iter()
-                .map(|n| {
-                    meta.fields
-                        .iter()
-                        .find(|f| f.name == *n)
-                        .map_or(*n, |f| f.column)
-                })
-                .collect()
-        }));
-    for columns in indexed {
+        .map(|f| (vec![f.column.clone()], false));
+    let sets = model.indexes.iter().map(|set| (columns(set), false));
+    let unique = model.unique_together.iter().map(|set| (columns(set), true));
+    single
+        .chain(sets)
+        .chain(unique)
+        .map(|(cols, unique)| {
+            let suffix = if unique { "uniq" } else { "idx" };
+            (
+                format!("{}_{}_{suffix}", model.table, cols.join("_")),
+                cols,
+                unique,
+            )
+        })
+        .collect()
+}
+
+async fn create_indexes(db: &Database, model: &ModelState) -> Result<()> {
+    for (name, columns, unique) in index_specs(model) {
         let mut index = Index::create();
-        index
-            .name(format!("{}_{}_idx", meta.table, columns.join("_")))
-            .table(Alias::new(meta.table));
+        if unique {
+            index.unique();
+        }
+        index.name(name).table(Alias::new(&model.table));
         for column in &columns {
-            index.col(Alias::new(*column));
+            index.col(Alias::new(column));
         }
         db.execute_unprepared(&db.build_ddl(&index)).await?;
     }
     Ok(())
 }
 
-/// Drops a model's table.
-pub async fn delete_model(db: &Database, meta: &ModelMeta) -> Result<()> {
-    let sql = db.build_ddl(&Table::drop().table(Alias::new(meta.table)).to_owned());
-    db.execute_unprepared(&sql).await?;
+async fn drop_indexes(db: &Database, model: &ModelState) -> Result<()> {
+    for (name, _, _) in index_specs(model) {
+        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", quote(&name)))
+            .await?;
+    }
     Ok(())
+}
+
+/// Creates a model's table and its indexes.
+pub async fn create(db: &Database, model: &ModelState) -> Result<()> {
+    let sql = db.build_ddl(&create_table(model, &model.table, db.backend()));
+    db.execute_unprepared(&sql).await?;
+    create_indexes(db, model).await
+}
+
+/// Creates the table of a compiled model (for tests and quick scripts; projects use migrations).
+pub async fn create_model(db: &Database, meta: &ModelMeta) -> Result<()> {
+    create(db, &ModelState::from_meta(meta)).await
+}
+
+/// Drops a model's table.
+pub async fn drop(db: &Database, model: &ModelState) -> Result<()> {
+    db.execute_unprepared(&format!("DROP TABLE {}", quote(&model.table)))
+        .await?;
+    Ok(())
+}
+
+/// Renames a table.
+pub async fn rename_table(db: &Database, old: &str, new: &str) -> Result<()> {
+    db.execute_unprepared(&format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quote(old),
+        quote(new)
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Renames a column.
+pub async fn rename_column(db: &Database, table: &str, old: &str, new: &str) -> Result<()> {
+    db.execute_unprepared(&format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        quote(table),
+        quote(old),
+        quote(new)
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Takes a table from `old` to `new` (same table name, fields added, removed or changed;
+/// a field is matched by name). Data in kept columns is kept.
+pub async fn alter(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+    match db.backend() {
+        Backend::Sqlite => rebuild(db, old, new).await,
+        Backend::Postgres => alter_postgres(db, old, new).await,
+    }
+}
+
+/// SQLite: create the new table beside the old one, copy the kept columns, swap.
+async fn rebuild(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+    let temp = format!("{}__alder_new", new.table);
+    drop_indexes(db, old).await?;
+    let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite));
+    db.execute_unprepared(&sql).await?;
+    // (expression from the old table, column of the new table)
+    let kept: Vec<(String, String)> = new
+        .fields
+        .iter()
+        .filter_map(|f| match old.field(&f.name) {
+            Some(o) => Some((quote(&o.column), f.column.clone())),
+            None => fill_value(f, Backend::Sqlite).map(|fill| (fill, f.column.clone())),
+        })
+        .collect();
+    if !kept.is_empty() {
+        let to: Vec<String> = kept.iter().map(|(_, n)| quote(n)).collect();
+        let from: Vec<String> = kept.iter().map(|(o, _)| o.clone()).collect();
+        db.execute_unprepared(&format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            quote(&temp),
+            to.join(", "),
+            from.join(", "),
+            quote(&old.table)
+        ))
+        .await?;
+    }
+    db.execute_unprepared(&format!("DROP TABLE {}", quote(&old.table)))
+        .await?;
+    rename_table(db, &temp, &new.table).await?;
+    create_indexes(db, new).await
+}
+
+async fn alter_postgres(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+    let table = quote(&new.table);
+    drop_indexes(db, old).await?;
+    for field in &old.fields {
+        if new.field(&field.name).is_none() {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} DROP COLUMN {}",
+                quote(&field.column)
+            ))
+            .await?;
+        }
+    }
+    for field in &new.fields {
+        let column = quote(&field.column);
+        let Some(before) = old.field(&field.name) else {
+            let fill = fill_value(field, Backend::Postgres);
+            let mut def = column_def(field, Backend::Postgres);
+            if let Some(fill) = &fill {
+                def.default(sea_query::Expr::cust(fill.clone()));
+            }
+            let sql = db.build_ddl(Table::alter().table(Alias::new(&new.table)).add_column(def));
+            db.execute_unprepared(&sql).await?;
+            if fill.is_some() {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"
+                ))
+                .await?;
+            }
+            continue;
+        };
+        if before == field {
+            continue;
+        }
+        if pg_type(before) != pg_type(field) {
+            let ty = pg_type(field);
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} TYPE {ty} USING {column}::{ty}"
+            ))
+            .await?;
+        }
+        if before.nullable != field.nullable && !field.primary_key {
+            let change = if field.nullable {
+                "DROP NOT NULL"
+            } else {
+                "SET NOT NULL"
+            };
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} {change}"
+            ))
+            .await?;
+        }
+        if before.default != field.default {
+            let change = match &field.default {
+                Some(sql) => format!("SET DEFAULT {sql}"),
+                None => "DROP DEFAULT".into(),
+            };
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} {change}"
+            ))
+            .await?;
+        }
+        if before.unique != field.unique && !field.primary_key {
+            let constraint = quote(&format!("{}_{}_key", new.table, field.column));
+            let sql = if field.unique {
+                format!("ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE ({column})")
+            } else {
+                format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {constraint}")
+            };
+            db.execute_unprepared(&sql).await?;
+        }
+    }
+    create_indexes(db, new).await
 }

@@ -1,0 +1,197 @@
+//! Model state as migrations record it: plain data, built either by replaying migration
+//! operations or from the models compiled into the program; the autodetector compares the two.
+
+use std::collections::BTreeMap;
+
+use crate::field::FieldKind;
+use crate::model::{FieldMeta, ModelMeta};
+
+/// One field as a migration knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The Rust field name.
+    pub name: String,
+    /// The column name.
+    pub column: String,
+    /// The column kind.
+    pub kind: FieldKind,
+    /// NULL allowed.
+    pub nullable: bool,
+    /// The primary key.
+    pub primary_key: bool,
+    /// Assigned by the database.
+    pub auto: bool,
+    /// UNIQUE.
+    pub unique: bool,
+    /// Indexed.
+    pub db_index: bool,
+    /// Longest text, in characters.
+    pub max_length: Option<u32>,
+    /// Column default, as SQL.
+    pub default: Option<String>,
+}
+
+impl Field {
+    /// A NOT NULL field of `kind` whose column is its name; refine with the builder methods.
+    ///
+    /// ```
+    /// use alder_db::{FieldKind, migrations::Field};
+    /// let f = Field::new("title", FieldKind::Text).max_length(200).unique();
+    /// assert_eq!(f.max_length, Some(200));
+    /// ```
+    pub fn new(name: &str, kind: FieldKind) -> Self {
+        Field {
+            name: name.to_string(),
+            column: name.to_string(),
+            kind,
+            nullable: false,
+            primary_key: false,
+            auto: false,
+            unique: false,
+            db_index: false,
+            max_length: None,
+            default: None,
+        }
+    }
+
+    /// Stored in a column of another name.
+    pub fn column(mut self, column: &str) -> Self {
+        self.column = column.to_string();
+        self
+    }
+
+    /// May be NULL.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// The primary key.
+    pub fn primary_key(mut self) -> Self {
+        self.primary_key = true;
+        self
+    }
+
+    /// Assigned by the database.
+    pub fn auto(mut self) -> Self {
+        self.auto = true;
+        self
+    }
+
+    /// UNIQUE.
+    pub fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+
+    /// Indexed.
+    pub fn db_index(mut self) -> Self {
+        self.db_index = true;
+        self
+    }
+
+    /// Longest text.
+    pub fn max_length(mut self, n: u32) -> Self {
+        self.max_length = Some(n);
+        self
+    }
+
+    /// Column default, as SQL.
+    pub fn default(mut self, sql: &str) -> Self {
+        self.default = Some(sql.to_string());
+        self
+    }
+
+    pub(crate) fn from_meta(meta: &FieldMeta) -> Self {
+        Field {
+            name: meta.name.to_string(),
+            column: meta.column.to_string(),
+            kind: meta.kind,
+            nullable: meta.nullable,
+            primary_key: meta.primary_key,
+            auto: meta.auto,
+            unique: meta.unique,
+            db_index: meta.db_index,
+            max_length: meta.max_length,
+            default: meta.default.map(str::to_string),
+        }
+    }
+
+    /// Everything but the name: two fields with the same definition may be a rename.
+    pub(crate) fn same_definition(&self, other: &Field) -> bool {
+        Field {
+            name: String::new(),
+            column: String::new(),
+            ..self.clone()
+        } == Field {
+            name: String::new(),
+            column: String::new(),
+            ..other.clone()
+        }
+    }
+}
+
+/// One model as a migration knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelState {
+    /// The model's name, e.g. `Post`.
+    pub name: String,
+    /// Its table.
+    pub table: String,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+    /// Sets of fields unique together.
+    pub unique_together: Vec<Vec<String>>,
+    /// Extra indexes.
+    pub indexes: Vec<Vec<String>>,
+}
+
+impl ModelState {
+    /// The state of a compiled model.
+    pub fn from_meta(meta: &ModelMeta) -> Self {
+        ModelState {
+            name: meta.name.to_string(),
+            table: meta.table.to_string(),
+            fields: meta.fields.iter().map(Field::from_meta).collect(),
+            unique_together: meta
+                .unique_together
+                .iter()
+                .map(|set| set.iter().map(|s| (*s).to_string()).collect())
+                .collect(),
+            indexes: meta
+                .indexes
+                .iter()
+                .map(|set| set.iter().map(|s| (*s).to_string()).collect())
+                .collect(),
+        }
+    }
+
+    /// The field named `name`.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The column of field `name` (the name itself if there is no such field).
+    pub(crate) fn column_of(&self, name: &str) -> String {
+        self.field(name)
+            .map_or_else(|| name.to_string(), |f| f.column.clone())
+    }
+}
+
+/// Every app's models at one point of the migration history (or in the code).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    /// `(app, model name)` → model state, sorted for stable output.
+    pub models: BTreeMap<(String, String), ModelState>,
+}
+
+impl State {
+    /// The model `name` of `app`.
+    pub fn model(&self, app: &str, name: &str) -> Option<&ModelState> {
+        self.models.get(&(app.to_string(), name.to_string()))
+    }
+
+    pub(crate) fn model_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {
+        self.models.get_mut(&(app.to_string(), name.to_string()))
+    }
+}

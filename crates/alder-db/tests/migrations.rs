@@ -1,0 +1,368 @@
+//! The migration engine end to end: detect changes, apply them, go back, on every backend.
+
+use alder_db::migrations::{
+    detect, migration_source, next_migration, AppMigrations, Executor, Field, FieldKind, Graph,
+    Migration, MigrationError, Operation, Rename, State, Target,
+};
+use alder_db::{crud, testing, Auto, Database, Model};
+
+mod v1 {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "blog_post")]
+    pub(crate) struct Post {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 10)]
+        pub(crate) title: String,
+        pub(crate) body: String,
+        pub(crate) old_flag: bool,
+    }
+}
+
+mod v2 {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(
+        table = "blog_entry",
+        unique_together = "headline, rating",
+        index = "rating"
+    )]
+    pub(crate) struct Post {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 50, db_index)]
+        pub(crate) headline: String,
+        pub(crate) body: String,
+        pub(crate) rating: Option<i32>,
+        #[model(default = "'draft'", max_length = 10)]
+        pub(crate) status: String,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Tag {
+        pub(crate) id: Auto<i64>,
+        #[model(unique, max_length = 30)]
+        pub(crate) name: String,
+    }
+}
+
+fn app(
+    models: Vec<&'static alder_db::ModelMeta>,
+    migrations: Vec<Migration>,
+) -> Vec<AppMigrations> {
+    vec![AppMigrations {
+        app: "blog".into(),
+        models,
+        migrations,
+        dir: None,
+    }]
+}
+
+/// What `makemigrations` does: the next migration, or `None` when models and history agree.
+fn makemigrations(
+    apps: &[AppMigrations],
+    renames: &[Rename],
+) -> Result<Option<Migration>, MigrationError> {
+    let graph = Graph::new(apps)?;
+    let (ops, _hints) = detect("blog", &graph.state()?, &apps[0].model_state(), renames)?;
+    Ok((!ops.is_empty()).then(|| next_migration("blog", &graph, ops, None)))
+}
+
+async fn tables(db: &Database) -> Vec<String> {
+    let sql = match db.backend() {
+        alder_db::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        _ => "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    };
+    db.fetch_all("?", sql, sea_query::Values(vec![]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String>(0).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        // 1. The first version: an initial migration that creates the table.
+        let m1 = makemigrations(&app(vec![v1::Post::META], vec![]), &[])
+            .unwrap()
+            .expect("initial migration");
+        assert_eq!(m1.name, "0001_initial");
+        assert!(matches!(
+            m1.operations.as_slice(),
+            [Operation::CreateModel(_)]
+        ));
+        let apps = app(vec![v1::Post::META], vec![m1.clone()]);
+        assert!(
+            makemigrations(&apps, &[]).unwrap().is_none(),
+            "--check is clean after makemigrations"
+        );
+        let executor = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+        executor.migrate(&Target::All).await.unwrap();
+        let mut post = v1::Post {
+            id: Auto::new(),
+            title: "Hello".into(),
+            body: "b".into(),
+            old_flag: true,
+        };
+        crud::save(&db, &mut post).await.unwrap();
+
+        // 2. The second version: rename, add, remove, alter, new model, table and index changes.
+        let apps2 = app(vec![v2::Post::META, v2::Tag::META], vec![m1.clone()]);
+        let err = makemigrations(&apps2, &[]).unwrap_err();
+        assert!(
+            matches!(err, MigrationError::NeedsDefault { .. })
+                || err.to_string().contains("headline"),
+            "{err}"
+        );
+        let rename: Rename = "Post.title=headline".parse().unwrap();
+        let m2 = makemigrations(&apps2, &[rename])
+            .unwrap()
+            .expect("second migration");
+        assert_eq!(
+            m2.dependencies,
+            [("blog".to_string(), "0001_initial".to_string())]
+        );
+        let described: Vec<String> = m2.operations.iter().map(Operation::describe).collect();
+        for expected in [
+            "Create model Tag",
+            "Rename table for Post to blog_entry",
+            "Rename field title on Post to headline",
+            "Add field rating to Post",
+            "Add field status to Post",
+            "Remove field old_flag from Post",
+            "Alter field headline on Post",
+            "Alter unique_together for Post",
+            "Alter indexes for Post",
+        ] {
+            assert!(
+                described.iter().any(|d| d == expected),
+                "{expected} missing from {described:?}"
+            );
+        }
+        let apps2 = app(
+            vec![v2::Post::META, v2::Tag::META],
+            vec![m1.clone(), m2.clone()],
+        );
+        assert!(
+            makemigrations(&apps2, &[]).unwrap().is_none(),
+            "--check is clean after the second migration"
+        );
+        let executor = Executor::new(db.clone(), Graph::new(&apps2).unwrap());
+        let plan = executor.migrate(&Target::All).await.unwrap();
+        assert_eq!(plan.len(), 1, "only the new migration runs");
+
+        let post = v2::Post::objects().get(&db).await.unwrap();
+        assert_eq!(
+            (
+                post.headline.as_str(),
+                post.body.as_str(),
+                post.rating,
+                post.status.as_str()
+            ),
+            ("Hello", "b", None, "draft"),
+            "{backend:?}"
+        );
+        let mut long = post.clone();
+        long.id = Auto::new();
+        long.headline = "x".repeat(40);
+        crud::save(&db, &mut long)
+            .await
+            .expect("max_length grew to 50");
+        let mut rated = post.clone();
+        rated.rating = Some(5);
+        crud::save(&db, &mut rated).await.unwrap();
+        let mut dup = rated.clone();
+        dup.id = Auto::new();
+        assert!(
+            crud::save(&db, &mut dup).await.is_err(),
+            "unique_together (headline, rating) is enforced"
+        );
+        let mut tag = v2::Tag {
+            id: Auto::new(),
+            name: "rust".into(),
+        };
+        crud::save(&db, &mut tag).await.unwrap();
+        assert!(tables(&db).await.contains(&"tag".to_string()));
+
+        // 3. Back to the first migration: the old schema, the kept data.
+        executor
+            .migrate(&Target::Migration("blog".into(), "0001_initial".into()))
+            .await
+            .unwrap();
+        let tables_now = tables(&db).await;
+        assert!(
+            tables_now.contains(&"blog_post".to_string())
+                && !tables_now.contains(&"tag".to_string()),
+            "{tables_now:?}"
+        );
+        let titles: Vec<String> = v1::Post::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.title)
+            .collect();
+        assert!(titles.contains(&"Hello".to_string()), "{titles:?}");
+
+        // 4. To zero: nothing of the app is left, and applying again works.
+        executor
+            .migrate(&Target::Zero("blog".into()))
+            .await
+            .unwrap();
+        assert!(!tables(&db).await.contains(&"blog_post".to_string()));
+        assert!(executor.applied().await.unwrap().is_empty());
+        executor.migrate(&Target::App("blog".into())).await.unwrap();
+        assert_eq!(executor.applied().await.unwrap().len(), 2);
+        assert_eq!(v2::Post::objects().count(&db).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_migration_is_rolled_back_and_not_recorded() {
+    for db in testing::all().await.unwrap() {
+        let m1 = Migration::new("blog", "0001_initial").operation(Operation::create_model(
+            "Post",
+            "blog_post",
+            vec![Field::new("id", FieldKind::BigInteger).primary_key().auto()],
+        ));
+        let m2 = Migration::new("blog", "0002_broken")
+            .depends_on("blog", "0001_initial")
+            .operation(Operation::add_field(
+                "Post",
+                Field::new("x", FieldKind::Integer).nullable(),
+            ))
+            .operation(Operation::run_sql("THIS IS NOT SQL", None));
+        let apps = app(vec![], vec![m1, m2]);
+        let executor = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+        let err = executor.migrate(&Target::All).await.unwrap_err();
+        assert!(err.to_string().contains("THIS IS NOT SQL"), "{err}");
+        let applied = executor.applied().await.unwrap();
+        assert_eq!(applied.len(), 1, "{applied:?}");
+        // The half-applied second migration left no column behind: applying a fixed one works.
+        let fixed = Migration::new("blog", "0002_fixed")
+            .depends_on("blog", "0001_initial")
+            .operation(Operation::add_field(
+                "Post",
+                Field::new("x", FieldKind::Integer).nullable(),
+            ));
+        let apps = app(
+            vec![],
+            vec![
+                Migration::new("blog", "0001_initial").operation(Operation::create_model(
+                    "Post",
+                    "blog_post",
+                    vec![Field::new("id", FieldKind::BigInteger).primary_key().auto()],
+                )),
+                fixed,
+            ],
+        );
+        Executor::new(db.clone(), Graph::new(&apps).unwrap())
+            .migrate(&Target::All)
+            .await
+            .unwrap();
+    }
+}
+
+#[test]
+fn broken_histories_are_clear_errors() {
+    let first = Migration::new("blog", "0001_initial");
+    let a = Migration::new("blog", "0002_a").depends_on("blog", "0001_initial");
+    let b = Migration::new("blog", "0002_b").depends_on("blog", "0001_initial");
+    let err = Graph::new(&app(vec![], vec![first.clone(), a.clone(), b])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "conflicting migrations in app `blog`: blog.0002_a, blog.0002_b are all leaves; make one depend on the other (or merge them)"
+    );
+
+    let orphan = Migration::new("blog", "0002_x").depends_on("auth", "0001_initial");
+    let err = Graph::new(&app(vec![], vec![first.clone(), orphan])).unwrap_err();
+    assert!(
+        matches!(err, MigrationError::MissingDependency { .. }),
+        "{err}"
+    );
+    assert!(err
+        .to_string()
+        .contains("depends on auth.0001_initial, which does not exist"));
+
+    let cycle_a = Migration::new("blog", "0001_a").depends_on("blog", "0001_b");
+    let cycle_b = Migration::new("blog", "0001_b").depends_on("blog", "0001_a");
+    assert!(matches!(
+        Graph::new(&app(vec![], vec![cycle_a, cycle_b])),
+        Err(MigrationError::Cycle(_))
+    ));
+
+    // Edited by hand into nonsense: a field added to a model no migration created.
+    let nonsense = Migration::new("blog", "0002_nonsense")
+        .depends_on("blog", "0001_initial")
+        .operation(Operation::add_field(
+            "Ghost",
+            Field::new("x", FieldKind::Integer),
+        ));
+    let graph = Graph::new(&app(vec![], vec![first, nonsense])).unwrap();
+    let err = graph.state().unwrap_err();
+    assert_eq!(err.to_string(), "the migration history is inconsistent: model `blog.Ghost` does not exist at this point of the migrations");
+}
+
+#[tokio::test]
+async fn sqlmigrate_shows_sql_without_running_it() {
+    let db = testing::sqlite().await.unwrap();
+    let m1 = makemigrations(&app(vec![v1::Post::META], vec![]), &[])
+        .unwrap()
+        .unwrap();
+    let executor = Executor::new(
+        db.clone(),
+        Graph::new(&app(vec![v1::Post::META], vec![m1])).unwrap(),
+    );
+    let sql = executor
+        .sql("blog", "0001_initial", false)
+        .await
+        .unwrap()
+        .join("\n");
+    assert!(sql.contains("CREATE TABLE \"blog_post\""), "{sql}");
+    assert!(
+        !tables(&db).await.contains(&"blog_post".to_string()),
+        "nothing ran"
+    );
+    let back = executor
+        .sql("blog", "0001_initial", true)
+        .await
+        .unwrap()
+        .join("\n");
+    assert!(back.contains("DROP TABLE \"blog_post\""), "{back}");
+}
+
+#[test]
+fn migration_files_are_readable_rust() {
+    let graph = Graph::new(&app(vec![], vec![])).unwrap();
+    let (ops, _) = detect(
+        "blog",
+        &State::default(),
+        &app(vec![v2::Post::META], vec![])[0].model_state(),
+        &[],
+    )
+    .unwrap();
+    let m = next_migration("blog", &graph, ops, None);
+    let source = migration_source(&m, "alder_db").unwrap();
+    assert!(
+        source.contains("Migration::new(\"blog\", \"0001_initial\")"),
+        "{source}"
+    );
+    assert!(
+        source.contains("Field::new(\"headline\", FieldKind::Text).db_index().max_length(50)"),
+        "{source}"
+    );
+    assert!(
+        source.contains(
+            "Field::new(\"status\", FieldKind::Text).max_length(10).default(\"'draft'\")"
+        ),
+        "{source}"
+    );
+    assert!(
+        source.contains("&[&[\"headline\", \"rating\"]]"),
+        "{source}"
+    );
+}
