@@ -60,6 +60,9 @@ pub struct App {
     pub(crate) commands: Vec<Command>,
     pub(crate) env_hooks: Vec<EnvHook>,
     pub(crate) layers: Vec<RouterLayer>,
+    pub(crate) models: Vec<&'static alder_db::ModelMeta>,
+    pub(crate) migrations: Vec<alder_db::migrations::Migration>,
+    pub(crate) migrations_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for App {
@@ -84,6 +87,9 @@ impl App {
             commands: Vec::new(),
             env_hooks: Vec::new(),
             layers: Vec::new(),
+            models: Vec::new(),
+            migrations: Vec::new(),
+            migrations_dir: None,
         }
     }
 
@@ -134,6 +140,43 @@ impl App {
     /// ```
     pub fn static_files(mut self, files: Files) -> Self {
         self.static_files = Some(files);
+        self
+    }
+
+    /// Registers a model of this app: `makemigrations` keeps its table in step with it, and
+    /// the admin and API find it here.
+    ///
+    /// ```
+    /// use alder_web::db::{Auto, Model};
+    /// #[derive(Model)]
+    /// struct Note { id: Auto<i64>, text: String }
+    /// let app = alder_web::App::new("notes").model::<Note>();
+    /// assert_eq!(app.models()[0].name, "Note");
+    /// ```
+    pub fn model<M: alder_db::Model>(mut self) -> Self {
+        self.models.push(M::META);
+        self
+    }
+
+    /// The models registered with [`model`](Self::model).
+    pub fn models(&self) -> &[&'static alder_db::ModelMeta] {
+        &self.models
+    }
+
+    /// The app's migrations (`migrations::all()`, the list `makemigrations` maintains) and
+    /// the folder they live in, where `makemigrations` writes new ones:
+    /// `.migrations(migrations::all(), alder::migrations_dir!())`.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("notes").migrations(Vec::new(), "migrations");
+    /// ```
+    pub fn migrations(
+        mut self,
+        migrations: Vec<alder_db::migrations::Migration>,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.migrations = migrations;
+        self.migrations_dir = Some(dir.into());
         self
     }
 

@@ -40,6 +40,9 @@ fn command_line(site: &Site) -> clap::Command {
                         .help("delete static_root first"),
                 ),
         );
+    for command in crate::cli_db::commands() {
+        cmd = cmd.subcommand(command);
+    }
     for command in site.commands.iter() {
         cmd = cmd.subcommand(command.cli.clone());
     }
@@ -48,7 +51,9 @@ fn command_line(site: &Site) -> clap::Command {
 
 /// Refuses app commands whose names are taken, before clap would panic on them.
 fn check_command_names(site: &Site) -> Result<()> {
+    let builtin = crate::cli_db::commands();
     let mut seen: Vec<&str> = vec!["runserver", "check", "routes", "collectstatic", "help"];
+    seen.extend(builtin.iter().map(clap::Command::get_name));
     for command in site.commands.iter() {
         let name = command.cli.get_name();
         if seen.contains(&name) {
@@ -78,12 +83,12 @@ pub(crate) async fn execute(
         Err(e) => return Err(Error::Usage(e.render().to_string())),
     };
     match matches.subcommand() {
-        None => crate::server::serve(site, DEFAULT_ADDR).await,
+        None => runserver(site, DEFAULT_ADDR, out).await,
         Some(("runserver", sub)) => {
             let addr = sub
                 .get_one::<String>("addr")
                 .map_or(DEFAULT_ADDR, String::as_str);
-            crate::server::serve(site, addr).await
+            runserver(site, addr, out).await
         }
         Some(("check", _)) => check(&site, out),
         Some(("routes", _)) => routes(&site, out),
@@ -100,8 +105,18 @@ pub(crate) async fn execute(
             )
             .map_err(|e| Error::io("writing output", e))
         }
-        Some((name, sub)) => run_app_command(&site, name, sub.clone()).await,
+        Some((name, sub)) => match crate::cli_db::run(&site, name, sub, out).await {
+            Some(result) => result,
+            None => run_app_command(&site, name, sub.clone()).await,
+        },
     }
+}
+
+async fn runserver(site: Site, addr: &str, out: &mut (dyn Write + Send)) -> Result<()> {
+    if site.settings().migrate_on_start {
+        crate::cli_db::migrate_all(&site, out).await?;
+    }
+    crate::server::serve(site, addr).await
 }
 
 async fn run_app_command(site: &Site, name: &str, args: ArgMatches) -> Result<()> {
@@ -159,6 +174,7 @@ fn check(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
     for err in &errors {
         writeln!(out, "ERROR templates.E001: {err}").map_err(io)?;
     }
+    let migration_errors = crate::cli_db::check(site, out)?;
     if site.settings().debug {
         writeln!(
             out,
@@ -166,7 +182,8 @@ fn check(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
         )
         .map_err(io)?;
     }
-    if errors.is_empty() {
+    let total = errors.len() + migration_errors;
+    if total == 0 {
         writeln!(
             out,
             "System check identified no issues ({} templates compiled).",
@@ -176,8 +193,7 @@ fn check(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Config(format!(
-            "system check identified {} error(s)",
-            errors.len()
+            "system check identified {total} error(s)"
         )))
     }
 }

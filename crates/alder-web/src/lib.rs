@@ -16,6 +16,8 @@
 
 mod app;
 mod cli;
+mod cli_db;
+mod database;
 mod error;
 pub mod extract;
 mod files;
@@ -29,7 +31,9 @@ mod staticfiles;
 mod templates;
 pub mod test;
 
+pub use alder_db as db;
 pub use app::{App, Command};
+pub use database::Db;
 pub use error::{Error, Result};
 pub use files::Files;
 pub use project::{Project, ProjectState, Site};
@@ -44,6 +48,23 @@ pub use templates::{
 pub use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 pub use http::StatusCode;
 pub use minijinja::context;
+
+/// The path of the calling crate's `migrations/` folder (or of `$dir`, relative to its
+/// `Cargo.toml`), for [`App::migrations`].
+///
+/// ```
+/// assert!(alder_web::migrations_dir!().ends_with("/migrations"));
+/// assert!(alder_web::migrations_dir!("src/blog/migrations").ends_with("src/blog/migrations"));
+/// ```
+#[macro_export]
+macro_rules! migrations_dir {
+    () => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")
+    };
+    ($dir:literal) => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir)
+    };
+}
 
 #[doc(hidden)]
 pub mod __private {

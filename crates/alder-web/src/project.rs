@@ -166,6 +166,7 @@ impl Project {
         let mut commands: Vec<Command> = Vec::new();
         let mut app_routers = Vec::new();
         let mut seen_apps = std::collections::HashSet::new();
+        let mut app_migrations = Vec::new();
 
         for app in self.apps {
             if !seen_apps.insert(app.name.clone()) {
@@ -202,6 +203,12 @@ impl Project {
             }
             env_hooks.extend(app.env_hooks);
             commands.extend(app.commands);
+            app_migrations.push(alder_db::migrations::AppMigrations {
+                app: app.name.clone(),
+                models: app.models,
+                migrations: app.migrations,
+                dir: app.migrations_dir,
+            });
         }
 
         let static_files = Arc::new(StaticFiles::new(&settings, static_sources)?);
@@ -232,6 +239,11 @@ impl Project {
                 templates: Templates::new(Arc::new(engine)),
                 static_files,
                 extensions: self.extensions,
+                database: settings
+                    .database_url
+                    .clone()
+                    .map(|url| Arc::new(crate::database::LazyDatabase::new(url))),
+                apps: Arc::new(app_migrations),
             }),
         };
 
@@ -355,6 +367,8 @@ struct StateInner {
     templates: Templates,
     static_files: Arc<StaticFiles>,
     extensions: http::Extensions,
+    database: Option<crate::database::SharedDatabase>,
+    apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
 }
 
 impl ProjectState {
@@ -376,6 +390,22 @@ impl ProjectState {
     /// The static files of the project and its apps.
     pub(crate) fn static_files(&self) -> &StaticFiles {
         &self.inner.static_files
+    }
+
+    /// The project's database, connected on first use; an error when none is configured or
+    /// it cannot be reached (answered with 503).
+    pub async fn database(&self) -> Result<alder_db::Database> {
+        let lazy = self.inner.database.as_ref().ok_or_else(|| {
+            Error::Config(
+                "this project has no database: set DATABASE_URL (or ALDER_DATABASE_URL)".into(),
+            )
+        })?;
+        Ok(lazy.get().await?)
+    }
+
+    /// Every app's models and migrations, for the migration commands and the admin.
+    pub fn apps(&self) -> &[alder_db::migrations::AppMigrations] {
+        &self.inner.apps
     }
 
     /// A value shared with [`Project::extension`].

@@ -36,8 +36,12 @@ pub struct Settings {
     pub secret_key: String,
     /// Host names this site answers to (`*` for any); checked by the security middleware.
     pub allowed_hosts: Vec<String>,
-    /// Where the database lives, e.g. `sqlite://db.sqlite3` or `postgres://…`.
+    /// Where the database lives: `sqlite://db.sqlite3` (the default, created on first use)
+    /// or `postgres://user:password@host/name`. `None` runs without a database.
     pub database_url: Option<String>,
+    /// Apply pending migrations when `runserver` starts (handy for demos and single-instance
+    /// sites; run `migrate` as a deploy step when several instances share a database).
+    pub migrate_on_start: bool,
     /// Redirect `/path` to `/path/` when only the latter has a route (Django's `APPEND_SLASH`).
     pub append_slash: bool,
     /// The largest request body accepted, in bytes; a larger one is answered with 413.
@@ -76,7 +80,8 @@ impl Default for Settings {
             debug: false,
             secret_key: String::new(),
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
-            database_url: None,
+            database_url: Some("sqlite://db.sqlite3".into()),
+            migrate_on_start: false,
             append_slash: true,
             max_body_size: 2_621_440,
             static_url: "/static/".into(),

@@ -1,0 +1,95 @@
+//! The project's database as handlers see it: connected on first use (so a project builds
+//! and answers pages that need no database while it is down), shared by every request.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use alder_db::{Database, DbError};
+use axum::extract::{FromRef, FromRequestParts};
+use http::request::Parts;
+use http::StatusCode;
+use tokio::sync::OnceCell;
+
+use crate::{Error, ProjectState};
+
+/// The database of a project, connected the first time it is needed. A failed connection is
+/// tried again at the next request: the site recovers by itself when the database is back.
+#[derive(Debug)]
+pub(crate) struct LazyDatabase {
+    url: String,
+    cell: OnceCell<Database>,
+}
+
+impl LazyDatabase {
+    pub(crate) fn new(url: String) -> Self {
+        LazyDatabase {
+            url,
+            cell: OnceCell::new(),
+        }
+    }
+
+    pub(crate) async fn get(&self) -> Result<Database, DbError> {
+        self.cell
+            .get_or_try_init(|| Database::connect(&self.url))
+            .await
+            .cloned()
+    }
+}
+
+impl From<DbError> for Error {
+    /// `get` finding nothing is a 404 (Django's `get_object_or_404`); a database that cannot be
+    /// reached is a 503; anything else is a 500.
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound { .. } => Error::NotFound,
+            DbError::Connect { .. } => {
+                tracing::error!(error = %err, "database unavailable");
+                Error::http(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The database is unavailable; try again shortly.",
+                )
+            }
+            other => Error::other("database error", other),
+        }
+    }
+}
+
+/// The project's database, as an extractor: `async fn list(db: Db) -> Result<…>`.
+///
+/// ```
+/// use alder_web::{App, Project, Settings, Db, routing::get};
+/// async fn count(db: Db) -> alder_web::Result<String> {
+///     db.execute_unprepared("SELECT 1").await?;
+///     Ok(format!("{:?}", db.backend()))
+/// }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut settings = Settings::debug();
+/// settings.database_url = Some("sqlite::memory:".into());
+/// let project = Project::new(settings).app(App::new("a").route("/", get(count), "count"));
+/// alder_web::test::TestClient::new(project).get("/").await.assert_ok().assert_contains("Sqlite");
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Db(pub Database);
+
+impl Deref for Db {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        &self.0
+    }
+}
+
+impl<S> FromRequestParts<S> for Db
+where
+    ProjectState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        ProjectState::from_ref(state).database().await.map(Db)
+    }
+}
+
+pub(crate) type SharedDatabase = Arc<LazyDatabase>;
