@@ -109,6 +109,22 @@ pub async fn delete<M: Model>(db: &Database, object: &M) -> Result<bool> {
     Ok(db.execute(meta.name, &sql, values).await? > 0)
 }
 
+/// The object whose primary key is `pk`.
+pub async fn get_by_pk<M: Model>(db: &Database, pk: Value) -> Result<M> {
+    let meta = M::META;
+    let mut query = Query::select();
+    for field in meta.fields {
+        query.column(Alias::new(field.column));
+    }
+    query
+        .from(Alias::new(meta.table))
+        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk));
+    let (sql, values) = db.build(&query);
+    let rows = db.fetch_all(meta.name, &sql, values).await?;
+    rows.first()
+        .map_or(Err(DbError::NotFound { model: meta.name }), M::from_row)
+}
+
 /// Reloads a saved object from its row.
 pub async fn refresh<M: Model>(db: &Database, object: &mut M) -> Result<()> {
     let meta = M::META;

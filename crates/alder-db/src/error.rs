@@ -141,6 +141,11 @@ impl DbError {
     pub(crate) fn from_sqlx(model: &'static str, sql: &str, err: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &err {
             let message = db.message().to_string();
+            // SQLite reports a RESTRICT refusal as a trigger constraint (code 1811), which
+            // the driver does not classify.
+            if message.contains("FOREIGN KEY constraint failed") {
+                return DbError::ForeignKeyViolation { model, message };
+            }
             match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
                     return DbError::UniqueViolation { model, message }

@@ -34,6 +34,7 @@ mod field;
 pub mod migrations;
 mod model;
 mod query;
+mod relation;
 pub mod schema;
 pub mod testing;
 
@@ -43,6 +44,7 @@ pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, Q};
+pub use relation::{ForeignKey, OnDelete, RelationMeta};
 
 #[doc(hidden)]
 pub mod __private {

@@ -56,6 +56,8 @@ pub struct FieldMeta {
     pub default: Option<&'static str>,
     /// Human name, e.g. `published at`.
     pub verbose_name: &'static str,
+    /// For a `ForeignKey`, the model it points to and the delete rule.
+    pub relation: Option<crate::relation::RelationMeta>,
 }
 
 impl FieldMeta {
@@ -74,6 +76,7 @@ impl FieldMeta {
         max_length: Option<u32>,
         default: Option<&'static str>,
         verbose_name: &'static str,
+        relation: Option<crate::relation::RelationMeta>,
     ) -> Self {
         FieldMeta {
             name,
@@ -87,6 +90,7 @@ impl FieldMeta {
             max_length,
             default,
             verbose_name,
+            relation,
         }
     }
 }

@@ -2,10 +2,12 @@
 //! backend. SQLite cannot alter most column properties, so there a changed table is rebuilt
 //! (new table, copy, drop, rename), as Django does.
 
-use sea_query::{Alias, ColumnDef, Index, Table, TableCreateStatement};
+use sea_query::{
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, Table, TableCreateStatement,
+};
 
 use crate::field::FieldKind;
-use crate::migrations::{Field, ModelState};
+use crate::migrations::{Field, ModelState, OnDelete, State};
 use crate::model::ModelMeta;
 use crate::{Backend, Database, Result};
 
@@ -94,11 +96,47 @@ pub(crate) fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-fn create_table(model: &ModelState, table: &str, backend: Backend) -> TableCreateStatement {
+fn action(rule: OnDelete) -> ForeignKeyAction {
+    match rule {
+        OnDelete::Cascade => ForeignKeyAction::Cascade,
+        OnDelete::Protect | OnDelete::Restrict => ForeignKeyAction::Restrict,
+        OnDelete::SetNull => ForeignKeyAction::SetNull,
+        OnDelete::SetDefault => ForeignKeyAction::SetDefault,
+    }
+}
+
+fn fk_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_fk")
+}
+
+fn create_table(
+    model: &ModelState,
+    table: &str,
+    backend: Backend,
+    state: &State,
+) -> TableCreateStatement {
     let mut stmt = Table::create();
     stmt.table(Alias::new(table));
     for field in &model.fields {
         stmt.col(column_def(field, backend));
+        let target = field.references.as_ref().and_then(|r| {
+            // A model pointing to itself is not in the state yet while it is being created.
+            if r.model == model.name && state.target(r).is_none() {
+                let pk = model.fields.iter().find(|f| f.primary_key)?;
+                Some((model.table.clone(), pk.column.clone(), r.on_delete))
+            } else {
+                state.target(r).map(|(t, c)| (t, c, r.on_delete))
+            }
+        });
+        if let Some((target_table, target_column, rule)) = target {
+            stmt.foreign_key(
+                ForeignKey::create()
+                    .name(fk_name(&model.table, &field.column))
+                    .from(Alias::new(table), Alias::new(&field.column))
+                    .to(Alias::new(target_table), Alias::new(target_column))
+                    .on_delete(action(rule)),
+            );
+        }
     }
     stmt
 }
@@ -151,16 +189,38 @@ async fn drop_indexes(db: &Database, model: &ModelState) -> Result<()> {
     Ok(())
 }
 
-/// Creates a model's table and its indexes.
-pub async fn create(db: &Database, model: &ModelState) -> Result<()> {
-    let sql = db.build_ddl(&create_table(model, &model.table, db.backend()));
+/// Creates a model's table and its indexes; `state` resolves the tables its foreign keys
+/// point to.
+pub async fn create(db: &Database, model: &ModelState, state: &State) -> Result<()> {
+    let sql = db.build_ddl(&create_table(model, &model.table, db.backend(), state));
     db.execute_unprepared(&sql).await?;
     create_indexes(db, model).await
 }
 
 /// Creates the table of a compiled model (for tests and quick scripts; projects use migrations).
-pub async fn create_model(db: &Database, meta: &ModelMeta) -> Result<()> {
-    create(db, &ModelState::from_meta(meta)).await
+///
+/// A foreign key of the model gets its constraint only if its target is given in `others`
+/// (use migrations for real projects).
+pub async fn create_model(db: &Database, meta: &'static ModelMeta) -> Result<()> {
+    create_models(db, &[meta]).await
+}
+
+/// Creates the tables of compiled models, in the order given (targets of foreign keys first).
+pub async fn create_models(db: &Database, metas: &[&'static ModelMeta]) -> Result<()> {
+    let app = crate::migrations::AppMigrations {
+        app: "default".into(),
+        models: metas.to_vec(),
+        ..Default::default()
+    };
+    let state = app.model_state();
+    for meta in metas {
+        let model = state
+            .model("default", meta.name)
+            .cloned()
+            .unwrap_or_else(|| ModelState::from_meta(meta, &|_| None));
+        create(db, &model, &state).await?;
+    }
+    Ok(())
 }
 
 /// Drops a model's table.
@@ -195,18 +255,18 @@ pub async fn rename_column(db: &Database, table: &str, old: &str, new: &str) -> 
 
 /// Takes a table from `old` to `new` (same table name, fields added, removed or changed;
 /// a field is matched by name). Data in kept columns is kept.
-pub async fn alter(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+pub async fn alter(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
     match db.backend() {
-        Backend::Sqlite => rebuild(db, old, new).await,
-        Backend::Postgres => alter_postgres(db, old, new).await,
+        Backend::Sqlite => rebuild(db, old, new, state).await,
+        Backend::Postgres => alter_postgres(db, old, new, state).await,
     }
 }
 
 /// SQLite: create the new table beside the old one, copy the kept columns, swap.
-async fn rebuild(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
     let temp = format!("{}__alder_new", new.table);
     drop_indexes(db, old).await?;
-    let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite));
+    let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite, state));
     db.execute_unprepared(&sql).await?;
     // (expression from the old table, column of the new table)
     let kept: Vec<(String, String)> = new
@@ -235,7 +295,37 @@ async fn rebuild(db: &Database, old: &ModelState, new: &ModelState) -> Result<()
     create_indexes(db, new).await
 }
 
-async fn alter_postgres(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+async fn add_fk_postgres(db: &Database, table: &str, field: &Field, state: &State) -> Result<()> {
+    let Some(r) = &field.references else {
+        return Ok(());
+    };
+    let Some((target_table, target_column)) = state.target(r) else {
+        return Ok(());
+    };
+    let rule = match r.on_delete {
+        OnDelete::Cascade => "CASCADE",
+        OnDelete::Protect | OnDelete::Restrict => "RESTRICT",
+        OnDelete::SetNull => "SET NULL",
+        OnDelete::SetDefault => "SET DEFAULT",
+    };
+    db.execute_unprepared(&format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {rule}",
+        quote(table),
+        quote(&fk_name(table, &field.column)),
+        quote(&field.column),
+        quote(&target_table),
+        quote(&target_column)
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn alter_postgres(
+    db: &Database,
+    old: &ModelState,
+    new: &ModelState,
+    state: &State,
+) -> Result<()> {
     let table = quote(&new.table);
     drop_indexes(db, old).await?;
     for field in &old.fields {
@@ -263,10 +353,19 @@ async fn alter_postgres(db: &Database, old: &ModelState, new: &ModelState) -> Re
                 ))
                 .await?;
             }
+            add_fk_postgres(db, &new.table, field, state).await?;
             continue;
         };
         if before == field {
             continue;
+        }
+        if before.references != field.references {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {}",
+                quote(&fk_name(&new.table, &before.column))
+            ))
+            .await?;
+            add_fk_postgres(db, &new.table, field, state).await?;
         }
         if pg_type(before) != pg_type(field) {
             let ty = pg_type(field);

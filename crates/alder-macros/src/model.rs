@@ -47,6 +47,7 @@ struct FieldAttrs {
     db_column: Option<String>,
     default: Option<String>,
     verbose_name: Option<String>,
+    on_delete: Option<(String, Span)>,
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -113,10 +114,21 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 "db_column" => attrs.db_column = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "default" => attrs.default = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "on_delete" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    let value = lit.value().to_lowercase();
+                    if !["cascade", "protect", "restrict", "set_null", "set_default"].contains(&value.as_str()) {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "on_delete is one of: cascade, protect, restrict, set_null, set_default",
+                        ));
+                    }
+                    attrs.on_delete = Some((value, lit.span()));
+                }
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
-                         max_length, db_column, default, verbose_name"
+                         max_length, db_column, default, verbose_name, on_delete"
                     )))
                 }
             }
@@ -139,6 +151,17 @@ fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
         _ => None,
     };
     Some((segment.ident.to_string(), inner))
+}
+
+/// For `ForeignKey<T>` or `Option<ForeignKey<T>>`: `T`, and whether it is optional.
+fn foreign_key_target(ty: &Type) -> Option<(&Type, bool)> {
+    match outer(ty) {
+        Some((name, Some(inner))) if name == "ForeignKey" => Some((inner, false)),
+        Some((name, Some(inner))) if name == "Option" => {
+            foreign_key_target(inner).map(|(t, _)| (t, true))
+        }
+        _ => None,
+    }
 }
 
 fn is_text(ty: &Type) -> bool {
@@ -196,6 +219,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     for field in &fields.named {
         let ident = field.ident.as_ref().expect("named fields have names");
         let attrs = parse_field_attrs(field)?;
+        if let Some((_, span)) = &attrs.on_delete {
+            match foreign_key_target(&field.ty) {
+                None => return Err(syn::Error::new(*span, format!("on_delete applies to ForeignKey fields, but `{ident}` is not one"))),
+                Some((_, false)) if attrs.on_delete.as_ref().is_some_and(|(v, _)| v == "set_null") => {
+                    return Err(syn::Error::new(*span, format!("on_delete = \"set_null\" needs a field that can be NULL: make `{ident}` an `Option<ForeignKey<…>>`")))
+                }
+                _ => {}
+            }
+        }
         if let (Some(span), false) = (attrs.max_length_span, is_text(&field.ty)) {
             return Err(syn::Error::new(
                 span,
@@ -288,12 +320,35 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => quote!(::core::option::Option::None),
         };
         let verbose = p.attrs.verbose_name.clone().unwrap_or_else(|| fname.replace('_', " "));
+        let relation = match foreign_key_target(ty) {
+            Some((target, _)) => {
+                let rule = match p.attrs.on_delete.as_ref().map_or("cascade", |(v, _)| v.as_str()) {
+                    "protect" => quote!(Protect),
+                    "restrict" => quote!(Restrict),
+                    "set_null" => quote!(SetNull),
+                    "set_default" => quote!(SetDefault),
+                    _ => quote!(Cascade),
+                };
+                quote! {
+                    ::core::option::Option::Some(#db::RelationMeta {
+                        target: {
+                            fn __target() -> &'static #db::ModelMeta {
+                                <#target as #db::Model>::META
+                            }
+                            __target
+                        },
+                        on_delete: #db::OnDelete::#rule,
+                    })
+                }
+            }
+            None => quote!(::core::option::Option::None),
+        };
         // Spanned on the type, so an unsupported type is reported on the field.
         let kind = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::KIND);
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose)
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose, #relation)
         }
     });
 

@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use alder_db::migrations::{
-    detect, next_migration, write_migration, Executor, Graph, MigrationError, Rename, State, Target,
+    detect, next_migration, referenced_apps, write_migration, Executor, Graph, MigrationError,
+    Rename, State, Target,
 };
 use clap::{Arg, ArgAction, ArgMatches};
 
@@ -93,11 +94,7 @@ fn graph(site: &Site) -> Result<Graph> {
 }
 
 fn model_state(site: &Site) -> State {
-    let mut state = State::default();
-    for app in site.state().apps() {
-        state.models.extend(app.model_state().models);
-    }
-    state
+    State::from_apps(site.state().apps())
 }
 
 fn makemigrations(site: &Site, args: &ArgMatches, out: &mut (dyn Write + Send)) -> Result<()> {
@@ -117,7 +114,9 @@ fn makemigrations(site: &Site, args: &ArgMatches, out: &mut (dyn Write + Send)) 
             return Err(Error::Config(format!("no app is named `{app}`")));
         }
     }
-    let mut changed = Vec::new();
+    // Detect first, then write apps whose models others point to before those others, so
+    // that each new migration can depend on the one it needs.
+    let mut pending = Vec::new();
     for app in site
         .state()
         .apps()
@@ -132,15 +131,40 @@ fn makemigrations(site: &Site, args: &ArgMatches, out: &mut (dyn Write + Send)) 
         for hint in &hints {
             writeln!(out, "hint: {hint}").map_err(io)?;
         }
-        if ops.is_empty() && !args.get_flag("empty") {
-            continue;
+        if !ops.is_empty() || args.get_flag("empty") {
+            pending.push((app, ops));
         }
-        let migration = next_migration(
+    }
+    let mut new_leaves: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
+    let mut changed = Vec::new();
+    while !pending.is_empty() {
+        let index = pending
+            .iter()
+            .position(|(app, ops)| {
+                referenced_apps(&app.app, ops).iter().all(|other| {
+                    !pending.iter().any(|(p, _)| &p.app == other) || new_leaves.contains_key(other)
+                })
+            })
+            .unwrap_or(0);
+        let (app, ops) = pending.remove(index);
+        let referenced = referenced_apps(&app.app, &ops);
+        let mut migration = next_migration(
             &app.app,
             &graph,
             ops,
             args.get_one::<String>("name").map(String::as_str),
         );
+        for other in referenced {
+            let leaf = new_leaves
+                .get(&other)
+                .cloned()
+                .or_else(|| graph.leaves(&other).into_iter().next());
+            if let Some(leaf) = leaf {
+                migration = migration.depends_on(&other, &leaf);
+            }
+        }
+        new_leaves.insert(app.app.clone(), migration.name.clone());
         changed.push(app.app.clone());
         if args.get_flag("check") {
             writeln!(out, "Migrations needed for '{}':", app.app).map_err(io)?;

@@ -53,10 +53,12 @@ pub fn detect(
     };
     let (old_models, new_models) = (models(from), models(to));
 
-    for new in &new_models {
-        if !old_models.iter().any(|m| m.name == new.name) {
-            ops.push(Operation::CreateModel(new.clone()));
-        }
+    let created: Vec<&ModelState> = new_models
+        .iter()
+        .filter(|n| !old_models.iter().any(|m| m.name == n.name))
+        .collect();
+    for model in creation_order(&created) {
+        ops.push(Operation::CreateModel(model.clone()));
     }
     for old in &old_models {
         let Some(new) = new_models.iter().find(|m| m.name == old.name) else {
@@ -133,10 +135,52 @@ pub fn detect(
             });
         }
     }
-    for old in &old_models {
-        if !new_models.iter().any(|m| m.name == old.name) {
-            ops.push(Operation::delete_model(&old.name));
-        }
+    let deleted: Vec<&ModelState> = old_models
+        .iter()
+        .filter(|o| !new_models.iter().any(|m| m.name == o.name))
+        .collect();
+    for model in creation_order(&deleted).into_iter().rev() {
+        ops.push(Operation::delete_model(&model.name));
     }
     Ok((ops, hints))
+}
+
+/// Models in an order where each comes after the models (of the same set) it points to.
+fn creation_order<'a>(models: &[&'a ModelState]) -> Vec<&'a ModelState> {
+    let mut placed: Vec<&ModelState> = Vec::new();
+    let mut pending: Vec<&ModelState> = models.to_vec();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|m| {
+            m.fields
+                .iter()
+                .filter_map(|f| f.references.as_ref())
+                .all(|r| {
+                    r.model == m.name
+                        || !pending.iter().any(|p| p.name == r.model)
+                        || placed.iter().any(|p| p.name == r.model)
+                })
+        });
+        // A cycle of references: keep declaration order for the rest.
+        let index = ready.unwrap_or(0);
+        placed.push(pending.remove(index));
+    }
+    placed
+}
+
+/// The apps other than `app` that `ops` point into; the new migration depends on them.
+pub fn referenced_apps(app: &str, ops: &[Operation]) -> Vec<String> {
+    let mut apps = Vec::new();
+    for op in ops {
+        let fields: Vec<&Field> = match op {
+            Operation::CreateModel(m) => m.fields.iter().collect(),
+            Operation::AddField { field, .. } | Operation::AlterField { field, .. } => vec![field],
+            _ => Vec::new(),
+        };
+        for r in fields.into_iter().filter_map(|f| f.references.as_ref()) {
+            if r.app != app && !apps.contains(&r.app) {
+                apps.push(r.app.clone());
+            }
+        }
+    }
+    apps
 }

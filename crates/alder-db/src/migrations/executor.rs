@@ -229,11 +229,31 @@ impl Executor {
             let migration = self.graph.get(&step.app, &step.name).ok_or_else(|| {
                 MigrationError::UnknownTarget(format!("{}.{}", step.app, step.name))
             })?;
+            let sqlite = conn.backend() == Backend::Sqlite;
+            if sqlite {
+                // A table rebuild drops and recreates tables that others point to; with
+                // enforcement on, SQLite would cascade those drops into the rows pointing
+                // there. Enforcement is off for the migration and checked before commit.
+                conn.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+            }
             conn.execute_unprepared("BEGIN").await?;
-            let outcome = self.run_one(conn, migration, step.forwards, &applied).await;
+            let mut outcome = self.run_one(conn, migration, step.forwards, &applied).await;
+            if sqlite && outcome.is_ok() {
+                outcome = Self::check_foreign_keys(conn, migration).await;
+            }
+            let outcome = match outcome {
+                Ok(()) => conn
+                    .execute_unprepared("COMMIT")
+                    .await
+                    .map(|_| ())
+                    .map_err(MigrationError::from),
+                Err(err) => Err(err),
+            };
+            if sqlite {
+                let _ = conn.execute_unprepared("PRAGMA foreign_keys = ON").await;
+            }
             match outcome {
                 Ok(()) => {
-                    conn.execute_unprepared("COMMIT").await?;
                     let key = (step.app.clone(), step.name.clone());
                     if step.forwards {
                         applied.insert(key);
@@ -258,6 +278,28 @@ impl Executor {
             }
         }
         Ok(plan)
+    }
+
+    async fn check_foreign_keys(
+        conn: &Database,
+        migration: &Migration,
+    ) -> Result<(), MigrationError> {
+        let broken = conn
+            .fetch_all(
+                "alder_migrations",
+                "PRAGMA foreign_key_check",
+                Values(Vec::new()),
+            )
+            .await?;
+        if broken.is_empty() {
+            return Ok(());
+        }
+        let table: String = broken[0].get(0).unwrap_or_default();
+        Err(MigrationError::Inconsistent(format!(
+            "after {} {} row(s) of `{table}` point to rows that do not exist",
+            migration.key(),
+            broken.len()
+        )))
     }
 
     /// The states before and after each operation of `migration`, in the history `applied`.

@@ -10,11 +10,12 @@ mod operations;
 mod state;
 mod writer;
 
-pub use autodetector::{detect, Rename};
+pub use crate::relation::OnDelete;
+pub use autodetector::{detect, referenced_apps, Rename};
 pub use executor::{Executor, MigrationRecord, Target};
 pub use graph::Graph;
 pub use operations::{Operation, RustStep};
-pub use state::{Field, ModelState, State};
+pub use state::{Field, ModelState, Reference, State};
 pub use writer::{migration_source, next_migration, write_migration, write_mod, Written};
 
 pub use crate::field::FieldKind;
@@ -143,14 +144,33 @@ pub struct AppMigrations {
 }
 
 impl AppMigrations {
-    /// The state the app's models describe.
+    /// The state this app's models describe (references resolved within the app).
     pub fn model_state(&self) -> State {
+        State::from_apps(std::slice::from_ref(self))
+    }
+}
+
+impl State {
+    /// The state the models of all `apps` describe; a foreign key's target is found in
+    /// whichever app registers it.
+    pub fn from_apps(apps: &[AppMigrations]) -> State {
+        let app_of = |target: &ModelMeta| {
+            apps.iter()
+                .find(|a| {
+                    a.models
+                        .iter()
+                        .any(|m| m.table == target.table && m.name == target.name)
+                })
+                .map(|a| a.app.clone())
+        };
         let mut state = State::default();
-        for meta in &self.models {
-            state.models.insert(
-                (self.app.clone(), meta.name.to_string()),
-                ModelState::from_meta(meta),
-            );
+        for app in apps {
+            for meta in &app.models {
+                state.models.insert(
+                    (app.app.clone(), meta.name.to_string()),
+                    ModelState::from_meta(meta, &app_of),
+                );
+            }
         }
         state
     }

@@ -192,6 +192,29 @@ impl Operation {
 
     /// Applies the operation to the recorded state of `app`.
     pub fn state_forwards(&self, app: &str, state: &mut State) -> Result<(), MigrationError> {
+        self.state_forwards_unchecked(app, state)?;
+        let fields: Vec<(&str, &Field)> = match self {
+            Operation::CreateModel(m) => m.fields.iter().map(|f| (m.name.as_str(), f)).collect(),
+            Operation::AddField { model, field } | Operation::AlterField { model, field } => {
+                vec![(model.as_str(), field)]
+            }
+            _ => Vec::new(),
+        };
+        for (model, field) in fields {
+            if let Some(r) = &field.references {
+                if state.target(r).is_none() {
+                    return Err(MigrationError::Inconsistent(format!(
+                        "`{app}.{model}.{}` points to `{}.{}`, which does not exist at this point of the migrations \
+                         (register the model with its app, and make this migration depend on that app's)",
+                        field.name, r.app, r.model
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn state_forwards_unchecked(&self, app: &str, state: &mut State) -> Result<(), MigrationError> {
         let key = |name: &str| (app.to_string(), name.to_string());
         match self {
             Operation::CreateModel(model) => {
@@ -342,7 +365,7 @@ impl Operation {
         match self {
             Operation::CreateModel(model) => {
                 if forwards {
-                    schema::create(db, model).await?;
+                    schema::create(db, model, after).await?;
                 } else {
                     schema::drop(db, model).await?;
                 }
@@ -352,7 +375,7 @@ impl Operation {
                 if forwards {
                     schema::drop(db, &model).await?;
                 } else {
-                    schema::create(db, &model).await?;
+                    schema::create(db, &model, before).await?;
                 }
             }
             Operation::AddField { model, .. }
@@ -360,7 +383,7 @@ impl Operation {
             | Operation::AlterField { model, .. }
             | Operation::AlterUniqueTogether { model, .. }
             | Operation::AlterIndexes { model, .. } => {
-                schema::alter(db, &model_in(from, model)?, &model_in(to, model)?).await?;
+                schema::alter(db, &model_in(from, model)?, &model_in(to, model)?, to).await?;
             }
             Operation::RenameField { model, .. } => {
                 let (old, new) = (model_in(from, model)?, model_in(to, model)?);

@@ -5,6 +5,18 @@ use std::collections::BTreeMap;
 
 use crate::field::FieldKind;
 use crate::model::{FieldMeta, ModelMeta};
+use crate::relation::OnDelete;
+
+/// A foreign key's target, by app and model name (resolved to a table when applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The target's app.
+    pub app: String,
+    /// The target model's name.
+    pub model: String,
+    /// The delete rule.
+    pub on_delete: OnDelete,
+}
 
 /// One field as a migration knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +41,8 @@ pub struct Field {
     pub max_length: Option<u32>,
     /// Column default, as SQL.
     pub default: Option<String>,
+    /// For a foreign key, what it points to.
+    pub references: Option<Reference>,
 }
 
 impl Field {
@@ -51,7 +65,18 @@ impl Field {
             db_index: false,
             max_length: None,
             default: None,
+            references: None,
         }
+    }
+
+    /// A foreign key to `app`'s `model`.
+    pub fn references(mut self, app: &str, model: &str, on_delete: OnDelete) -> Self {
+        self.references = Some(Reference {
+            app: app.to_string(),
+            model: model.to_string(),
+            on_delete,
+        });
+        self
     }
 
     /// Stored in a column of another name.
@@ -102,8 +127,20 @@ impl Field {
         self
     }
 
-    pub(crate) fn from_meta(meta: &FieldMeta) -> Self {
+    pub(crate) fn from_meta(
+        meta: &FieldMeta,
+        app_of: &dyn Fn(&ModelMeta) -> Option<String>,
+    ) -> Self {
+        let references = meta.relation.map(|r| {
+            let target = (r.target)();
+            Reference {
+                app: app_of(target).unwrap_or_else(|| format!("<unregistered:{}>", target.name)),
+                model: target.name.to_string(),
+                on_delete: r.on_delete,
+            }
+        });
         Field {
+            references,
             name: meta.name.to_string(),
             column: meta.column.to_string(),
             kind: meta.kind,
@@ -147,12 +184,16 @@ pub struct ModelState {
 }
 
 impl ModelState {
-    /// The state of a compiled model.
-    pub fn from_meta(meta: &ModelMeta) -> Self {
+    /// The state of a compiled model; `app_of` names the app of a model it points to.
+    pub fn from_meta(meta: &ModelMeta, app_of: &dyn Fn(&ModelMeta) -> Option<String>) -> Self {
         ModelState {
             name: meta.name.to_string(),
             table: meta.table.to_string(),
-            fields: meta.fields.iter().map(Field::from_meta).collect(),
+            fields: meta
+                .fields
+                .iter()
+                .map(|f| Field::from_meta(f, app_of))
+                .collect(),
             unique_together: meta
                 .unique_together
                 .iter()
@@ -189,6 +230,13 @@ impl State {
     /// The model `name` of `app`.
     pub fn model(&self, app: &str, name: &str) -> Option<&ModelState> {
         self.models.get(&(app.to_string(), name.to_string()))
+    }
+
+    /// The table and primary-key column of the model a reference points to.
+    pub(crate) fn target(&self, reference: &Reference) -> Option<(String, String)> {
+        let model = self.model(&reference.app, &reference.model)?;
+        let pk = model.fields.iter().find(|f| f.primary_key)?;
+        Some((model.table.clone(), pk.column.clone()))
     }
 
     pub(crate) fn model_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {

@@ -137,6 +137,12 @@ fn field_code(field: &Field) -> String {
     if let Some(d) = &field.default {
         code += &format!(".default({d:?})");
     }
+    if let Some(r) = &field.references {
+        code += &format!(
+            ".references({:?}, {:?}, OnDelete::{:?})",
+            r.app, r.model, r.on_delete
+        );
+    }
     code
 }
 
@@ -206,7 +212,7 @@ pub fn migration_source(migration: &Migration, krate: &str) -> Result<String, Mi
         "//! Migration {} of app `{}`, written by `makemigrations`.\n//!\n//! Edit with care: `makemigrations --check` compares the models with what these files record.\n\n",
         migration.name, migration.app
     );
-    out += &format!("#[allow(unused_imports)]\nuse {krate}::migrations::{{Field, FieldKind, Migration, Operation}};\n\n");
+    out += &format!("#[allow(unused_imports)]\nuse {krate}::migrations::{{Field, FieldKind, Migration, OnDelete, Operation}};\n\n");
     out += "/// This migration.\npub fn migration() -> Migration {\n";
     out += &format!(
         "    Migration::new({:?}, {:?})",

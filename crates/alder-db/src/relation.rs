@@ -1,0 +1,182 @@
+//! Relations between models: `ForeignKey<T>` (many-to-one), enforced by the database with
+//! the `on_delete` rule Django users know.
+
+use std::marker::PhantomData;
+
+use sea_query::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::database::DbRow;
+use crate::field::{FieldKind, FieldType};
+use crate::model::ModelMeta;
+use crate::query::IntoFieldValue;
+use crate::{Database, DbError, Model, Result};
+
+/// What happens to rows that point to a row being deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OnDelete {
+    /// Delete them too.
+    Cascade,
+    /// Refuse the delete (a foreign key error), as Django's `PROTECT`.
+    Protect,
+    /// Refuse the delete, checked at the end of the statement.
+    Restrict,
+    /// Set the pointer to NULL (the field must be an `Option`).
+    SetNull,
+    /// Set the pointer to the column's default.
+    SetDefault,
+}
+
+impl OnDelete {
+    /// Parses the `on_delete = "…"` attribute.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "cascade" | "CASCADE" => OnDelete::Cascade,
+            "protect" | "PROTECT" => OnDelete::Protect,
+            "restrict" | "RESTRICT" => OnDelete::Restrict,
+            "set_null" | "SET_NULL" => OnDelete::SetNull,
+            "set_default" | "SET_DEFAULT" => OnDelete::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+/// The metadata of a relation field.
+#[derive(Debug, Clone, Copy)]
+pub struct RelationMeta {
+    /// The model pointed to (a function, so that a model may point to itself).
+    pub target: fn() -> &'static ModelMeta,
+    /// The delete rule.
+    pub on_delete: OnDelete,
+}
+
+impl Serialize for RelationMeta {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("RelationMeta", 2)?;
+        st.serialize_field("target", (self.target)().name)?;
+        st.serialize_field("on_delete", &self.on_delete)?;
+        st.end()
+    }
+}
+
+/// A many-to-one relation: this row points to one `T` by its primary key (Django's
+/// `ForeignKey`). Stored as the key; [`get`](Self::get) fetches the row.
+///
+/// ```
+/// use alder_db::{Auto, ForeignKey, Model};
+/// #[derive(Model)]
+/// struct Author { id: Auto<i64>, name: String }
+/// #[derive(Model)]
+/// struct Book {
+///     id: Auto<i64>,
+///     #[model(on_delete = "protect")]
+///     author: ForeignKey<Author>,
+/// }
+/// let book = Book { id: Auto::new(), author: ForeignKey::new(7) };
+/// assert_eq!(book.author.id(), 7);
+/// ```
+pub struct ForeignKey<T> {
+    id: i64,
+    _target: PhantomData<fn() -> T>,
+}
+
+impl<T> ForeignKey<T> {
+    /// A pointer to the `T` whose key is `id`.
+    pub fn new(id: i64) -> Self {
+        ForeignKey {
+            id,
+            _target: PhantomData,
+        }
+    }
+
+    /// The key of the row pointed to.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl<T: Model> ForeignKey<T> {
+    /// A pointer to a saved object; [`DbError::Unsaved`] if it has no key yet.
+    pub fn to(object: &T) -> Result<Self> {
+        match object.pk_value() {
+            Some(Value::BigInt(Some(id))) => Ok(Self::new(id)),
+            Some(Value::Int(Some(id))) => Ok(Self::new(i64::from(id))),
+            _ => Err(DbError::Unsaved {
+                model: T::META.name,
+            }),
+        }
+    }
+
+    /// Fetches the row pointed to.
+    pub async fn get(&self, db: &Database) -> Result<T> {
+        crate::crud::get_by_pk::<T>(db, Value::BigInt(Some(self.id))).await
+    }
+}
+
+impl<T> Clone for ForeignKey<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ForeignKey<T> {}
+impl<T> PartialEq for ForeignKey<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+impl<T> Eq for ForeignKey<T> {}
+impl<T> std::hash::Hash for ForeignKey<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+impl<T> std::fmt::Debug for ForeignKey<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ForeignKey({})", self.id)
+    }
+}
+impl<T> Serialize for ForeignKey<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.id.serialize(s)
+    }
+}
+impl<'de, T> Deserialize<'de> for ForeignKey<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        i64::deserialize(d).map(Self::new)
+    }
+}
+
+impl<T: 'static> FieldType for ForeignKey<T> {
+    const KIND: FieldKind = FieldKind::BigInteger;
+    fn to_value(&self) -> Value {
+        Value::BigInt(Some(self.id))
+    }
+    fn null() -> Value {
+        Value::BigInt(None)
+    }
+    fn decode(row: &DbRow, index: usize) -> std::result::Result<Self, sqlx::Error> {
+        i64::decode(row, index).map(Self::new)
+    }
+    fn decode_option(row: &DbRow, index: usize) -> std::result::Result<Option<Self>, sqlx::Error> {
+        i64::decode_option(row, index).map(|v| v.map(Self::new))
+    }
+}
+
+impl<T: 'static> IntoFieldValue<ForeignKey<T>> for i64 {
+    fn into_field_value(self) -> Value {
+        Value::BigInt(Some(self))
+    }
+}
+
+impl<T: Model> IntoFieldValue<ForeignKey<T>> for &T {
+    fn into_field_value(self) -> Value {
+        self.pk_value().unwrap_or(Value::BigInt(None))
+    }
+}
+
+impl<T: Model> IntoFieldValue<Option<ForeignKey<T>>> for &T {
+    fn into_field_value(self) -> Value {
+        self.pk_value().unwrap_or(Value::BigInt(None))
+    }
+}

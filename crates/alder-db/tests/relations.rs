@@ -1,0 +1,224 @@
+//! Foreign keys: the delete rules, bad references, and migrations that keep related rows.
+
+use alder_db::migrations::{detect, next_migration, AppMigrations, Executor, Graph, State, Target};
+use alder_db::{crud, schema, testing, Auto, Database, DbError, ForeignKey, Model};
+
+#[derive(Model, Debug, Clone)]
+struct Author {
+    id: Auto<i64>,
+    #[model(max_length = 50)]
+    name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+struct Book {
+    id: Auto<i64>,
+    #[model(max_length = 50)]
+    title: String,
+    author: ForeignKey<Author>,
+    #[model(on_delete = "set_null")]
+    editor: Option<ForeignKey<Author>>,
+}
+
+#[derive(Model, Debug, Clone)]
+struct Review {
+    id: Auto<i64>,
+    #[model(on_delete = "protect")]
+    book: ForeignKey<Book>,
+    #[model(on_delete = "cascade")]
+    parent: Option<ForeignKey<Review>>,
+}
+
+async fn setup() -> Vec<Database> {
+    let dbs = testing::all().await.unwrap();
+    for db in &dbs {
+        schema::create_models(db, &[Author::META, Book::META, Review::META])
+            .await
+            .unwrap();
+    }
+    dbs
+}
+
+async fn author(db: &Database, name: &str) -> Author {
+    let mut a = Author {
+        id: Auto::new(),
+        name: name.into(),
+    };
+    crud::save(db, &mut a).await.unwrap();
+    a
+}
+
+async fn book(db: &Database, title: &str, author: &Author, editor: Option<&Author>) -> Book {
+    let mut b = Book {
+        id: Auto::new(),
+        title: title.into(),
+        author: ForeignKey::to(author).unwrap(),
+        editor: editor.map(|e| ForeignKey::to(e).unwrap()),
+    };
+    crud::save(db, &mut b).await.unwrap();
+    b
+}
+
+#[tokio::test]
+async fn cascade_set_null_and_protect() {
+    for db in setup().await {
+        let ann = author(&db, "Ann").await;
+        let bob = author(&db, "Bob").await;
+        let b1 = book(&db, "One", &ann, Some(&bob)).await;
+        book(&db, "Two", &ann, None).await;
+        book(&db, "Three", &bob, None).await;
+
+        assert_eq!(b1.author.get(&db).await.unwrap().name, "Ann");
+        assert_eq!(
+            Book::objects()
+                .filter(Book::author().eq(&ann))
+                .count(&db)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            Book::objects()
+                .filter(Book::author().eq(bob.id.get().unwrap()))
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+
+        // SET_NULL: deleting the editor keeps the book, without an editor.
+        crud::delete(&db, &bob).await.unwrap();
+        let one = Book::objects()
+            .filter(Book::title().eq("One"))
+            .get(&db)
+            .await
+            .unwrap();
+        assert_eq!(one.editor, None, "{:?}", db.backend());
+        // CASCADE: Bob's book went with him.
+        assert_eq!(Book::objects().count(&db).await.unwrap(), 2);
+
+        // PROTECT: a reviewed book cannot be deleted.
+        let mut review = Review {
+            id: Auto::new(),
+            book: ForeignKey::to(&one).unwrap(),
+            parent: None,
+        };
+        crud::save(&db, &mut review).await.unwrap();
+        let mut reply = Review {
+            id: Auto::new(),
+            book: ForeignKey::to(&one).unwrap(),
+            parent: Some(ForeignKey::to(&review).unwrap()),
+        };
+        crud::save(&db, &mut reply).await.unwrap();
+        let err = crud::delete(&db, &one).await.unwrap_err();
+        assert!(
+            matches!(err, DbError::ForeignKeyViolation { .. }),
+            "{err:?}"
+        );
+        // A self-reference cascades.
+        crud::delete(&db, &review).await.unwrap();
+        assert_eq!(Review::objects().count(&db).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_reference_to_a_missing_row_is_a_foreign_key_error() {
+    for db in setup().await {
+        let mut orphan = Book {
+            id: Auto::new(),
+            title: "x".into(),
+            author: ForeignKey::new(999),
+            editor: None,
+        };
+        let err = crud::save(&db, &mut orphan).await.unwrap_err();
+        assert!(
+            matches!(err, DbError::ForeignKeyViolation { model: "Book", .. }),
+            "{err:?}"
+        );
+        let err = ForeignKey::<Author>::new(999).get(&db).await.unwrap_err();
+        assert!(matches!(err, DbError::NotFound { model: "Author" }));
+    }
+}
+
+mod v2 {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "author")]
+    pub(crate) struct Author {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 80)]
+        pub(crate) name: String,
+        pub(crate) bio: Option<String>,
+    }
+}
+
+#[tokio::test]
+async fn rebuilding_a_table_others_point_to_keeps_their_rows() {
+    for db in testing::all().await.unwrap() {
+        let v1 = vec![AppMigrations {
+            app: "lib".into(),
+            models: vec![Author::META, Book::META],
+            ..Default::default()
+        }];
+        let graph = Graph::new(&v1).unwrap();
+        let (ops, _) = detect("lib", &State::default(), &State::from_apps(&v1), &[]).unwrap();
+        let names: Vec<String> = ops.iter().map(|o| o.describe()).collect();
+        assert_eq!(
+            names,
+            ["Create model Author", "Create model Book"],
+            "targets are created first"
+        );
+        let m1 = next_migration("lib", &graph, ops, None);
+        let apps = vec![AppMigrations {
+            app: "lib".into(),
+            models: vec![Author::META, Book::META],
+            migrations: vec![m1.clone()],
+            dir: None,
+        }];
+        Executor::new(db.clone(), Graph::new(&apps).unwrap())
+            .migrate(&Target::All)
+            .await
+            .unwrap();
+        let ann = author(&db, "Ann").await;
+        book(&db, "One", &ann, None).await;
+
+        // Alter the table books point to: on SQLite this rebuilds it.
+        let v2 = vec![AppMigrations {
+            app: "lib".into(),
+            models: vec![v2::Author::META, Book::META],
+            migrations: vec![m1.clone()],
+            dir: None,
+        }];
+        let graph = Graph::new(&v2).unwrap();
+        let (ops, _) = detect("lib", &graph.state().unwrap(), &State::from_apps(&v2), &[]).unwrap();
+        assert!(!ops.is_empty());
+        let m2 = next_migration("lib", &graph, ops, None);
+        let apps = vec![AppMigrations {
+            app: "lib".into(),
+            models: vec![v2::Author::META, Book::META],
+            migrations: vec![m1, m2],
+            dir: None,
+        }];
+        Executor::new(db.clone(), Graph::new(&apps).unwrap())
+            .migrate(&Target::All)
+            .await
+            .unwrap();
+        assert_eq!(
+            Book::objects().count(&db).await.unwrap(),
+            1,
+            "{:?}: the book survived",
+            db.backend()
+        );
+        let mut orphan = Book {
+            id: Auto::new(),
+            title: "x".into(),
+            author: ForeignKey::new(999),
+            editor: None,
+        };
+        assert!(
+            crud::save(&db, &mut orphan).await.is_err(),
+            "the foreign key is still enforced"
+        );
+    }
+}
