@@ -46,6 +46,10 @@ pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, Q};
 pub use relation::{ForeignKey, OnDelete, RelationMeta};
 
+pub use chrono;
+pub use serde_json;
+pub use uuid;
+
 #[doc(hidden)]
 pub mod __private {
     pub use sea_query::Value;

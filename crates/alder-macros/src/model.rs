@@ -164,6 +164,16 @@ fn foreign_key_target(ty: &Type) -> Option<(&Type, bool)> {
     }
 }
 
+/// The column of a field: `db_column`, else `<name>_id` for a foreign key (as Django), else
+/// the field's name.
+fn default_column(db_column: Option<&String>, name: &str, ty: &Type) -> String {
+    match db_column {
+        Some(column) => column.clone(),
+        None if foreign_key_target(ty).is_some() => format!("{name}_id"),
+        None => name.to_string(),
+    }
+}
+
 fn is_text(ty: &Type) -> bool {
     match outer(ty) {
         Some((name, _)) if name == "String" => true,
@@ -307,7 +317,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let field_metas = parsed.iter().enumerate().map(|(i, p)| {
         let ty = p.ty;
         let fname = p.ident.to_string();
-        let column = p.attrs.db_column.clone().unwrap_or_else(|| fname.clone());
+        let column = default_column(p.attrs.db_column.as_ref(), &fname, ty);
         let primary_key = i == pk_index;
         let unique = p.attrs.unique;
         let db_index = p.attrs.db_index;
@@ -391,11 +401,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let columns = parsed.iter().map(|p| {
         let ident = p.ident;
         let ty = p.ty;
-        let column = p
-            .attrs
-            .db_column
-            .clone()
-            .unwrap_or_else(|| ident.to_string());
+        let column = default_column(p.attrs.db_column.as_ref(), &ident.to_string(), ty);
         let doc = format!("The `{ident}` column, for queries: `{name}::{ident}().eq(…)`.");
         quote! {
             #[doc = #doc]

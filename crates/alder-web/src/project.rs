@@ -65,6 +65,18 @@ impl Project {
         project
     }
 
+    /// Changes settings in code, after they are read from the file and the environment.
+    ///
+    /// ```
+    /// let project = alder_web::Project::from_env().configure(|s| s.migrate_on_start = true);
+    /// ```
+    pub fn configure(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        if let Ok(settings) = &mut self.settings {
+            change(settings);
+        }
+        self
+    }
+
     /// Adds an app, mounted at its own prefix.
     pub fn app(mut self, app: App) -> Self {
         self.apps.push(app);
@@ -450,6 +462,21 @@ impl Site {
     /// The template engine.
     pub fn templates(&self) -> &Templates {
         self.state.templates()
+    }
+
+    /// Applies every pending migration of every app (what `migrate` does), returning the
+    /// steps taken. Tests call it on a fresh database.
+    pub async fn migrate(&self) -> Result<Vec<alder_db::migrations::MigrationRecord>> {
+        let db = self.state.database().await?;
+        let graph = alder_db::migrations::Graph::new(self.state.apps())
+            .map_err(|e| Error::other("reading the migrations", e))?;
+        alder_db::migrations::Executor::new(db, graph)
+            .migrate(&alder_db::migrations::Target::All)
+            .await
+            .map_err(|e| match e {
+                alder_db::migrations::MigrationError::Db(db) => db.into(),
+                other => Error::other("migrating", other),
+            })
     }
 
     /// The whole site as a plain axum `Router`, to serve with any server or nest in another

@@ -212,6 +212,7 @@ pub fn migration_source(migration: &Migration, krate: &str) -> Result<String, Mi
         "//! Migration {} of app `{}`, written by `makemigrations`.\n//!\n//! Edit with care: `makemigrations --check` compares the models with what these files record.\n\n",
         migration.name, migration.app
     );
+    out += "#![allow(unreachable_pub)]\n\n";
     out += &format!("#[allow(unused_imports)]\nuse {krate}::migrations::{{Field, FieldKind, Migration, OnDelete, Operation}};\n\n");
     out += "/// This migration.\npub fn migration() -> Migration {\n";
     out += &format!(
@@ -265,7 +266,7 @@ pub fn write_mod(dir: &Path, krate: &str) -> Result<(), MigrationError> {
         .collect();
     names.sort();
     let mut out = String::from(
-        "//! This app's migrations, listed by `makemigrations` (which rewrites this file).\n\n",
+        "//! This app's migrations, listed by `makemigrations` (which rewrites this file).\n\n#![allow(unreachable_pub)]\n\n",
     );
     for name in &names {
         out += &format!("#[path = \"{name}.rs\"]\nmod m{name};\n");

@@ -1,0 +1,23 @@
+//! The `authors` app: people who write posts.
+
+mod migrations;
+mod models;
+mod views;
+
+pub use models::Author;
+
+use alder::routing::get;
+use alder::App;
+
+/// The app, mounted at `/authors`.
+pub fn app() -> App {
+    App::new("authors")
+        .prefix("/authors")
+        .route("/{id}/", get(views::detail), "detail")
+        .model::<Author>()
+        .migrations(
+            migrations::all(),
+            alder::migrations_dir!("src/authors/migrations"),
+        )
+        .templates(alder::embed_dir!("src/authors/templates"))
+}

@@ -1,0 +1,28 @@
+//! The post model.
+
+use alder::db::chrono::{DateTime, Utc};
+use alder::db::{Auto, ForeignKey, Model};
+use serde::Serialize;
+
+use crate::authors::Author;
+
+/// A blog post. Drafts have no publication date.
+#[derive(Model, Serialize, Debug, Clone)]
+#[model(ordering = "-published_at")]
+pub struct Post {
+    /// The key.
+    pub id: Auto<i64>,
+    /// The headline.
+    #[model(max_length = 200)]
+    pub title: String,
+    /// The URL part, unique.
+    #[model(unique, max_length = 200)]
+    pub slug: String,
+    /// The text.
+    pub body: String,
+    /// Who wrote it; an author with posts cannot be deleted.
+    #[model(on_delete = "protect")]
+    pub author: ForeignKey<Author>,
+    /// When it went public.
+    pub published_at: Option<DateTime<Utc>>,
+}

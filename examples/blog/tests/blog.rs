@@ -1,0 +1,93 @@
+//! The example project through the test client, on a fresh in-memory database.
+
+use alder::db::chrono::Utc;
+use alder::db::{crud, Auto, ForeignKey};
+use alder::test::TestClient;
+use alder::Settings;
+use blog::authors::Author;
+use blog::blog::Post;
+
+async fn client() -> TestClient {
+    let mut settings = Settings::debug();
+    settings.database_url = Some("sqlite::memory:".into());
+    let client = TestClient::new(
+        alder::Project::new(settings)
+            .app(blog::authors::app())
+            .app(blog::blog::app()),
+    );
+    let steps = client.site().migrate().await.expect("migrations apply");
+    assert_eq!(steps.len(), 3);
+    client
+}
+
+#[tokio::test]
+async fn the_data_migration_publishes_a_welcome_post() {
+    let client = client().await;
+    client
+        .get("/")
+        .await
+        .assert_ok()
+        .assert_template_used("blog/index.html")
+        .assert_contains("<a href=\"/posts/welcome/\">Welcome to Alder</a>");
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_ok()
+        .assert_contains("<p>This post was written by a data migration.</p>")
+        .assert_contains("by <a href=\"/authors/1/\">The Alder team</a>");
+}
+
+#[tokio::test]
+async fn drafts_and_unknown_posts_are_404() {
+    let client = client().await;
+    let db = client.site().state().database().await.unwrap();
+    let author = Author::objects().get(&db).await.unwrap();
+    let mut draft = Post {
+        id: Auto::new(),
+        title: "Soon".into(),
+        slug: "soon".into(),
+        body: "…".into(),
+        author: ForeignKey::to(&author).unwrap(),
+        published_at: None,
+    };
+    crud::save(&db, &mut draft).await.unwrap();
+    client.get("/posts/soon/").await.assert_status(404);
+    client.get("/posts/never-written/").await.assert_status(404);
+    client.get("/").await.assert_not_contains("Soon");
+    client.get("/authors/999/").await.assert_status(404);
+    client.get("/authors/abc/").await.assert_status(400);
+
+    draft.published_at = Some(Utc::now());
+    crud::save(&db, &mut draft).await.unwrap();
+    client.get("/posts/soon/").await.assert_ok();
+    let author_page = client.get("/authors/1/").await;
+    author_page
+        .assert_ok()
+        .assert_contains("Soon")
+        .assert_contains("Welcome to Alder");
+}
+
+#[tokio::test]
+async fn an_author_with_posts_is_protected() {
+    let client = client().await;
+    let db = client.site().state().database().await.unwrap();
+    let author = Author::objects().get(&db).await.unwrap();
+    let err = crud::delete(&db, &author).await.unwrap_err();
+    assert!(
+        matches!(err, alder::db::DbError::ForeignKeyViolation { .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn models_and_migrations_agree() {
+    let mut out = Vec::new();
+    blog::project()
+        .execute(["blog", "makemigrations", "--check"], &mut out)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap().trim(),
+        "No changes detected"
+    );
+}
