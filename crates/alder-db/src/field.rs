@@ -45,7 +45,17 @@ pub enum FieldKind {
 /// chrono's date and time types, `Uuid`, `serde_json::Value`, `Vec<u8>`, `Option<T>` of any
 /// of them (a NULL column) and [`Auto`] (an auto-incremented primary key).
 ///
-/// A field whose type is not one of these is a compile error on that field.
+/// A field whose type is not one of these is a compile error on that field:
+///
+/// ```compile_fail,E0277
+/// use alder_db::{Auto, Model};
+/// struct Money;
+/// #[derive(Model)]
+/// struct Order {
+///     id: Auto<i64>,
+///     total: Money, // error: `Money` cannot be the type of a model field
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a model field",
     label = "not a model field type",

@@ -27,6 +27,9 @@
 //! # });
 //! ```
 
+// Generated code names this crate `::alder_db`, also inside it.
+extern crate self as alder_db;
+
 pub mod crud;
 mod database;
 mod error;

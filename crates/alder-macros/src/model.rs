@@ -14,11 +14,13 @@ fn db_path() -> TokenStream {
             let ident = format_ident!("{}", name);
             return quote!(::#ident::db);
         }
-        Ok(FoundCrate::Itself) => return quote!(crate::db),
+        // The facade's own doc tests are other crates: go through `::alder` (the facade
+        // declares `extern crate self as alder` for its unit tests).
+        Ok(FoundCrate::Itself) => return quote!(::alder::db),
         Err(_) => {}
     }
     match crate_name("alder-db") {
-        Ok(FoundCrate::Itself) => quote!(crate),
+        Ok(FoundCrate::Itself) => quote!(::alder_db),
         Ok(FoundCrate::Name(name)) => {
             let ident = format_ident!("{}", name);
             quote!(::#ident)

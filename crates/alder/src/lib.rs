@@ -33,6 +33,10 @@
 //! | layer | crate | what it holds |
 //! |---|---|---|
 //! | web | `alder-web` | projects, apps, routing + reverse, templates, errors, static files, CLI, test client |
+//! | db | `alder-db` (as `alder::db`) | `#[derive(Model)]`, `QuerySet`, SQLite and PostgreSQL, migrations |
+
+// Generated code names this crate `::alder`, also inside it.
+extern crate self as alder;
 
 pub use alder_web::*;
 

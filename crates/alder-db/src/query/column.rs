@@ -54,7 +54,24 @@ pub trait TextField {}
 impl TextField for String {}
 impl TextField for Option<String> {}
 
-/// A column of model `M` holding `T`, with Django's lookups as methods.
+/// A column of model `M` holding `T`, with Django's lookups as methods. A value of the wrong
+/// type does not compile:
+///
+/// ```compile_fail,E0277
+/// use alder_db::{Auto, Model};
+/// #[derive(Model)]
+/// struct Note { id: Auto<i64>, views: i32 }
+/// let _ = Note::objects().filter(Note::views().eq("many"));
+/// ```
+///
+/// nor does a text lookup on a number:
+///
+/// ```compile_fail,E0599
+/// use alder_db::{Auto, Model};
+/// #[derive(Model)]
+/// struct Note { id: Auto<i64>, views: i32 }
+/// let _ = Note::objects().filter(Note::views().contains("1"));
+/// ```
 pub struct Column<M, T> {
     column: &'static str,
     _marker: PhantomData<fn() -> (M, T)>,
