@@ -281,6 +281,36 @@ impl Database {
         result.map_err(|e| DbError::from_sqlx(model, sql, e))
     }
 
+    /// Runs a query and decodes each row as it arrives (no intermediate list of rows).
+    pub async fn fetch_decoded<T>(
+        &self,
+        model: &'static str,
+        sql: &str,
+        values: Values,
+        decode: impl Fn(&DbRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt;
+        let err = |e| DbError::from_sqlx(model, sql, e);
+        let mut out = Vec::new();
+        match &*self.pool {
+            Pool::Sqlite(p) => {
+                let mut rows =
+                    sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values)).fetch(p);
+                while let Some(row) = rows.try_next().await.map_err(err)? {
+                    out.push(decode(&DbRow::Sqlite(row))?);
+                }
+            }
+            Pool::Postgres(p) => {
+                let mut rows =
+                    sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values)).fetch(p);
+                while let Some(row) = rows.try_next().await.map_err(err)? {
+                    out.push(decode(&DbRow::Postgres(row))?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Closes every connection; queries after this fail.
     pub async fn close(&self) {
         match &*self.pool {

@@ -148,8 +148,8 @@ impl<M: Model> QuerySet<M> {
     /// Runs the query and decodes every row.
     pub async fn all(&self, db: &Database) -> Result<Vec<M>> {
         let (sql, values) = db.build(&self.select()?);
-        let rows = db.fetch_all(M::META.name, &sql, values).await?;
-        rows.iter().map(M::from_row).collect()
+        db.fetch_decoded(M::META.name, &sql, values, M::from_row)
+            .await
     }
 
     /// The first row (by the ordering, else by primary key), if any.
