@@ -46,10 +46,40 @@ impl Default for PoolOptions {
     }
 }
 
-#[derive(Debug)]
 enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+    /// One connection held out of a SQLite pool.
+    SqliteConn(Arc<Held<sqlx::pool::PoolConnection<sqlx::Sqlite>>>),
+    /// One connection held out of a PostgreSQL pool.
+    PostgresConn(Arc<Held<sqlx::pool::PoolConnection<sqlx::Postgres>>>),
+}
+
+/// Runs `$sqlite` or `$postgres` with `$e` bound to an executor: the pool, or the one held
+/// connection.
+macro_rules! on_backend {
+    ($db:expr, |$e1:ident| $sqlite:expr, |$e2:ident| $postgres:expr) => {
+        match &*$db.pool {
+            Pool::Sqlite(pool) => {
+                let $e1 = pool;
+                $sqlite
+            }
+            Pool::Postgres(pool) => {
+                let $e2 = pool;
+                $postgres
+            }
+            Pool::SqliteConn(held) => {
+                let mut guard = held.conn.lock().await;
+                let $e1 = &mut **guard;
+                $sqlite
+            }
+            Pool::PostgresConn(held) => {
+                let mut guard = held.conn.lock().await;
+                let $e2 = &mut **guard;
+                $postgres
+            }
+        }
+    };
 }
 
 /// SQL collected instead of run, for `sqlmigrate`.
@@ -68,8 +98,6 @@ type Capture = Arc<std::sync::Mutex<Vec<String>>>;
 pub struct Database {
     pool: Arc<Pool>,
     url: Arc<str>,
-    /// The URL with its password, to open a dedicated connection; never shown.
-    secret_url: Arc<str>,
     capture: Option<Capture>,
 }
 
@@ -149,26 +177,8 @@ impl Database {
         Ok(Database {
             pool: Arc::new(pool),
             url: shown.into(),
-            secret_url: url.into(),
             capture: None,
         })
-    }
-
-    /// A pool of one connection to the same database, for work that must stay on one
-    /// session: a transaction spanning several statements, an advisory lock. An in-memory
-    /// SQLite database has one connection already and is returned as it is.
-    pub async fn dedicated(&self) -> Result<Self> {
-        if self.secret_url.contains(":memory:") || self.secret_url.contains("mode=memory") {
-            return Ok(self.clone());
-        }
-        Self::connect_with(
-            &self.secret_url,
-            PoolOptions {
-                max_connections: 1,
-                ..PoolOptions::default()
-            },
-        )
-        .await
     }
 
     /// A handle on the same database that collects DDL run through
@@ -200,8 +210,8 @@ impl Database {
     /// The engine behind this pool.
     pub fn backend(&self) -> Backend {
         match *self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) | Pool::SqliteConn(_) => Backend::Sqlite,
+            Pool::Postgres(_) | Pool::PostgresConn(_) => Backend::Postgres,
         }
     }
 
@@ -229,33 +239,33 @@ impl Database {
                 .push(sql.to_string());
             return Ok(0);
         }
-        let result = match &*self.pool {
-            Pool::Sqlite(p) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(p)
+        let result = on_backend!(
+            self,
+            |e| sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(e)
                 .await
                 .map(|r| r.rows_affected()),
-            Pool::Postgres(p) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(p)
+            |e| sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(e)
                 .await
-                .map(|r| r.rows_affected()),
-        };
+                .map(|r| r.rows_affected())
+        );
         result.map_err(|e| DbError::from_sqlx("?", sql, e))
     }
 
     /// Runs a statement with parameters; returns the number of rows it changed.
     pub async fn execute(&self, model: &'static str, sql: &str, values: Values) -> Result<u64> {
-        let result = match &*self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
-                    .execute(p)
-                    .await
-                    .map(|r| r.rows_affected())
-            }
-            Pool::Postgres(p) => sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values))
-                .execute(p)
+        let result = on_backend!(
+            self,
+            |e| sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
+                .execute(e)
                 .await
                 .map(|r| r.rows_affected()),
-        };
+            |e| sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values))
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected())
+        );
         result.map_err(|e| DbError::from_sqlx(model, sql, e))
     }
 
@@ -266,19 +276,7 @@ impl Database {
         sql: &str,
         values: Values,
     ) -> Result<Vec<DbRow>> {
-        let result = match &*self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
-                    .fetch_all(p)
-                    .await
-                    .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect())
-            }
-            Pool::Postgres(p) => sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values))
-                .fetch_all(p)
-                .await
-                .map(|rows| rows.into_iter().map(DbRow::Postgres).collect()),
-        };
-        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+        self.fetch_decoded(model, sql, values, Ok).await
     }
 
     /// Runs a query and decodes each row as it arrives (no intermediate list of rows).
@@ -287,27 +285,28 @@ impl Database {
         model: &'static str,
         sql: &str,
         values: Values,
-        decode: impl Fn(&DbRow) -> Result<T>,
+        decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         let err = |e| DbError::from_sqlx(model, sql, e);
         let mut out = Vec::new();
-        match &*self.pool {
-            Pool::Sqlite(p) => {
+        on_backend!(
+            self,
+            |e| {
                 let mut rows =
-                    sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values)).fetch(p);
+                    sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values)).fetch(e);
                 while let Some(row) = rows.try_next().await.map_err(err)? {
-                    out.push(decode(&DbRow::Sqlite(row))?);
+                    out.push(decode(DbRow::Sqlite(row))?);
+                }
+            },
+            |e| {
+                let mut rows =
+                    sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values)).fetch(e);
+                while let Some(row) = rows.try_next().await.map_err(err)? {
+                    out.push(decode(DbRow::Postgres(row))?);
                 }
             }
-            Pool::Postgres(p) => {
-                let mut rows =
-                    sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values)).fetch(p);
-                while let Some(row) = rows.try_next().await.map_err(err)? {
-                    out.push(decode(&DbRow::Postgres(row))?);
-                }
-            }
-        }
+        );
         Ok(out)
     }
 
@@ -316,6 +315,188 @@ impl Database {
         match &*self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
+            Pool::SqliteConn(_) | Pool::PostgresConn(_) => {}
+        }
+    }
+
+    /// A handle on one connection taken from the pool, kept until every clone of the handle
+    /// is dropped: for work that must stay on one session (a transaction, an advisory lock).
+    pub async fn acquire(&self) -> Result<Self> {
+        let err = |e| DbError::Connect {
+            url: self.url.to_string(),
+            source: e,
+        };
+        let pool = match &*self.pool {
+            Pool::Sqlite(p) => {
+                Pool::SqliteConn(Arc::new(Held::new(p.acquire().await.map_err(err)?)))
+            }
+            Pool::Postgres(p) => {
+                Pool::PostgresConn(Arc::new(Held::new(p.acquire().await.map_err(err)?)))
+            }
+            Pool::SqliteConn(_) | Pool::PostgresConn(_) => return Ok(self.clone()),
+        };
+        Ok(Database {
+            pool: Arc::new(pool),
+            ..self.clone()
+        })
+    }
+
+    fn depth(&self) -> Option<&std::sync::atomic::AtomicUsize> {
+        match &*self.pool {
+            Pool::SqliteConn(held) => Some(&held.depth),
+            Pool::PostgresConn(held) => Some(&held.depth),
+            _ => None,
+        }
+    }
+
+    /// Starts a transaction (a savepoint, when this handle is already in one). Run queries on
+    /// [`Transaction::db`], then [`commit`](Transaction::commit); dropping it uncommitted rolls
+    /// it back.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let db = self.acquire().await?;
+        let depth = db
+            .depth()
+            .map_or(0, |d| d.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let sql = if depth == 0 {
+            "BEGIN".to_string()
+        } else {
+            format!("SAVEPOINT alder_sp_{depth}")
+        };
+        if let Err(e) = db.execute_unprepared(&sql).await {
+            if let Some(d) = db.depth() {
+                d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            return Err(e);
+        }
+        Ok(Transaction {
+            db,
+            depth,
+            done: false,
+        })
+    }
+
+    /// Runs `work` in a transaction (Django's `atomic`): committed when it returns `Ok`,
+    /// rolled back when it returns `Err`. Nested calls use savepoints.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+    /// db.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
+    /// let failed: Result<(), alder_db::DbError> = db
+    ///     .atomic(|tx| async move {
+    ///         tx.execute_unprepared("INSERT INTO t VALUES (1)").await?;
+    ///         Err(alder_db::DbError::NotFound { model: "T" })
+    ///     })
+    ///     .await;
+    /// assert!(failed.is_err());
+    /// let rows = db.fetch_all("T", "SELECT x FROM t", sea_query::Values(vec![])).await.unwrap();
+    /// assert!(rows.is_empty(), "the insert was rolled back");
+    /// # });
+    /// ```
+    pub async fn atomic<T, E, F, Fut>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(Database) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<DbError>,
+    {
+        let tx = self.begin().await?;
+        match work(tx.db.clone()).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                tx.rollback().await?;
+                Err(err)
+            }
+        }
+    }
+}
+
+/// One connection held out of the pool, with its transaction depth.
+struct Held<C> {
+    conn: tokio::sync::Mutex<C>,
+    depth: std::sync::atomic::AtomicUsize,
+}
+
+impl<C> Held<C> {
+    fn new(conn: C) -> Self {
+        Held {
+            conn: tokio::sync::Mutex::new(conn),
+            depth: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+/// An open transaction (or savepoint) on one connection. Its [`db`](Self::db) handle runs
+/// queries inside it; everything `QuerySet` and `crud` do works on it.
+pub struct Transaction {
+    db: Database,
+    depth: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("depth", &self.depth)
+            .finish()
+    }
+}
+
+impl Transaction {
+    /// The handle to run queries in this transaction.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    async fn finish(mut self, commit: bool) -> Result<()> {
+        self.done = true;
+        let sql = match (self.depth, commit) {
+            (0, true) => "COMMIT".to_string(),
+            (0, false) => "ROLLBACK".to_string(),
+            (n, true) => format!("RELEASE SAVEPOINT alder_sp_{n}"),
+            (n, false) => format!("ROLLBACK TO SAVEPOINT alder_sp_{n}"),
+        };
+        let result = self.db.execute_unprepared(&sql).await;
+        if let Some(d) = self.db.depth() {
+            d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        result.map(|_| ())
+    }
+
+    /// Makes the changes permanent (or releases the savepoint).
+    pub async fn commit(self) -> Result<()> {
+        self.finish(true).await
+    }
+
+    /// Undoes the changes (back to the savepoint).
+    pub async fn rollback(self) -> Result<()> {
+        self.finish(false).await
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // Dropped without commit (a panic, an early return): roll back, so that the
+        // connection goes back to the pool clean.
+        let db = self.db.clone();
+        let depth = self.depth;
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(async move {
+                let sql = if depth == 0 {
+                    "ROLLBACK".to_string()
+                } else {
+                    format!("ROLLBACK TO SAVEPOINT alder_sp_{depth}")
+                };
+                let _ = db.execute_unprepared(&sql).await;
+                if let Some(d) = db.depth() {
+                    d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
         }
     }
 }

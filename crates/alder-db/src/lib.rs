@@ -42,7 +42,7 @@ pub mod schema;
 pub mod testing;
 
 pub use alder_macros::Model;
-pub use database::{Backend, Database, DbRow, PoolOptions};
+pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use model::{FieldMeta, Model, ModelMeta};

@@ -204,7 +204,7 @@ impl Executor {
     /// Takes the database to `target`, one migration per transaction, holding a lock so that
     /// a second instance migrating at the same time waits and then finds nothing left to do.
     pub async fn migrate(&self, target: &Target) -> Result<Vec<MigrationRecord>, MigrationError> {
-        let conn = self.db.dedicated().await?;
+        let conn = self.db.acquire().await?;
         if conn.backend() == Backend::Postgres {
             conn.execute_unprepared(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
                 .await?;

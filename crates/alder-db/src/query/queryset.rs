@@ -148,7 +148,7 @@ impl<M: Model> QuerySet<M> {
     /// Runs the query and decodes every row.
     pub async fn all(&self, db: &Database) -> Result<Vec<M>> {
         let (sql, values) = db.build(&self.select()?);
-        db.fetch_decoded(M::META.name, &sql, values, M::from_row)
+        db.fetch_decoded(M::META.name, &sql, values, |row| M::from_row(&row))
             .await
     }
 

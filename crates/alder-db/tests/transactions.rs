@@ -1,0 +1,158 @@
+//! Transactions (`atomic`, savepoints) and migrations run by two instances at once.
+
+use alder_db::migrations::{
+    AppMigrations, Executor, Field, FieldKind, Graph, Migration, Operation, Target,
+};
+use alder_db::{crud, schema, testing, Auto, Database, DbError, Model};
+
+#[derive(Model, Debug, Clone)]
+struct Account {
+    id: Auto<i64>,
+    #[model(max_length = 20)]
+    owner: String,
+    balance: i64,
+}
+
+async fn setup() -> Vec<Database> {
+    let dbs = testing::all().await.unwrap();
+    for db in &dbs {
+        schema::create_model(db, Account::META).await.unwrap();
+    }
+    dbs
+}
+
+async fn open(db: &Database, owner: &str, balance: i64) -> Account {
+    let mut a = Account {
+        id: Auto::new(),
+        owner: owner.into(),
+        balance,
+    };
+    crud::save(db, &mut a).await.unwrap();
+    a
+}
+
+#[tokio::test]
+async fn atomic_commits_on_ok_and_rolls_back_on_err() {
+    for db in setup().await {
+        let ann = open(&db, "ann", 100).await;
+        let done: Result<(), DbError> = db
+            .atomic(|tx| async move {
+                Account::objects()
+                    .filter(Account::owner().eq("ann"))
+                    .update(&tx, [Account::balance().set(50)])
+                    .await?;
+                open(&tx, "bob", 50).await;
+                Ok(())
+            })
+            .await;
+        done.unwrap();
+        assert_eq!(Account::objects().count(&db).await.unwrap(), 2);
+
+        let failed: Result<(), DbError> = db
+            .atomic(|tx| async move {
+                Account::objects()
+                    .update(&tx, [Account::balance().set(0)])
+                    .await?;
+                // Too long for the field: the whole transaction goes.
+                let mut bad = Account {
+                    id: Auto::new(),
+                    owner: "x".repeat(30),
+                    balance: 1,
+                };
+                crud::save(&tx, &mut bad).await
+            })
+            .await;
+        assert!(matches!(failed, Err(DbError::ValueTooLong { .. })));
+        let mut ann = ann;
+        crud::refresh(&db, &mut ann).await.unwrap();
+        assert_eq!(
+            ann.balance,
+            50,
+            "{:?}: the update was rolled back",
+            db.backend()
+        );
+    }
+}
+
+#[tokio::test]
+async fn nested_atomic_blocks_are_savepoints() {
+    for db in setup().await {
+        let outcome: Result<(), DbError> = db
+            .atomic(|outer| async move {
+                open(&outer, "kept", 1).await;
+                let inner: Result<(), DbError> = outer
+                    .atomic(|inner| async move {
+                        open(&inner, "undone", 2).await;
+                        Err(DbError::NotFound { model: "Account" })
+                    })
+                    .await;
+                assert!(inner.is_err());
+                Ok(())
+            })
+            .await;
+        outcome.unwrap();
+        let owners: Vec<String> = Account::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.owner)
+            .collect();
+        assert_eq!(owners, ["kept"], "{:?}", db.backend());
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_rolled_back() {
+    for db in setup().await {
+        {
+            let tx = db.begin().await.unwrap();
+            open(tx.db(), "ghost", 1).await;
+        }
+        // The rollback runs on the runtime; the connection is usable afterwards.
+        tokio::task::yield_now().await;
+        let tx = db.begin().await.unwrap();
+        open(tx.db(), "real", 1).await;
+        tx.commit().await.unwrap();
+        let owners: Vec<String> = Account::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.owner)
+            .collect();
+        assert_eq!(owners, ["real"], "{:?}", db.backend());
+    }
+}
+
+#[tokio::test]
+async fn two_instances_migrating_at_once_apply_each_migration_once() {
+    let Some(db) = testing::postgres().await.unwrap() else {
+        return;
+    };
+    let migrations = vec![
+        Migration::new("shop", "0001_initial").operation(Operation::create_model(
+            "Item",
+            "item",
+            vec![Field::new("id", FieldKind::BigInteger).primary_key().auto()],
+        )),
+        Migration::new("shop", "0002_slow")
+            .depends_on("shop", "0001_initial")
+            .operation(Operation::run_sql("SELECT pg_sleep(0.3)", Some("SELECT 1"))),
+    ];
+    let apps = vec![AppMigrations {
+        app: "shop".into(),
+        migrations,
+        ..Default::default()
+    }];
+    let a = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+    let b = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+    let (ra, rb) = tokio::join!(a.migrate(&Target::All), b.migrate(&Target::All));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(
+        ra.len() + rb.len(),
+        2,
+        "each migration ran once: {ra:?} {rb:?}"
+    );
+    assert_eq!(a.applied().await.unwrap().len(), 2);
+}
