@@ -145,10 +145,57 @@ pub async fn refresh<M: Model>(db: &Database, object: &mut M) -> Result<()> {
     Ok(())
 }
 
-/// Inserts many objects, filling in their auto keys.
+/// Inserts many objects in one statement, filling in their auto keys (Django's
+/// `bulk_create`). Objects whose keys are already set are inserted with them.
 pub async fn bulk_create<M: Model>(db: &Database, objects: &mut [M]) -> Result<()> {
-    for object in objects.iter_mut() {
+    let meta = M::META;
+    let pk = meta.pk();
+    let (unset, set): (Vec<&mut M>, Vec<&mut M>) = objects
+        .iter_mut()
+        .partition(|o| pk.auto && o.pk_value().is_none());
+    for object in set {
         insert(db, object).await?;
+    }
+    // Bounded batches keep the statement under the backends' parameter limits.
+    let mut unset = unset;
+    let per_row = meta.fields.len().max(1);
+    let batch = (30_000 / per_row).max(1);
+    for chunk in unset.chunks_mut(batch) {
+        let mut query = Query::insert();
+        let columns: Vec<Alias> = meta
+            .fields
+            .iter()
+            .filter(|f| !f.auto)
+            .map(|f| Alias::new(f.column))
+            .collect();
+        query.into_table(Alias::new(meta.table)).columns(columns);
+        for object in chunk.iter() {
+            let mut row = Vec::new();
+            for (field, value) in meta.fields.iter().zip(object.values()) {
+                if field.auto {
+                    continue;
+                }
+                check_length(meta.name, field, &value)?;
+                row.push(Expr::val(value));
+            }
+            query
+                .values(row)
+                .map_err(|e| DbError::other_sql(meta.name, e.to_string()))?;
+        }
+        query.returning_col(Alias::new(pk.column));
+        let (sql, values) = db.build(&query);
+        let ids = db
+            .fetch_decoded(meta.name, &sql, values, |row| {
+                row.get::<i64>(0).map_err(|source| DbError::Decode {
+                    model: meta.name,
+                    field: pk.name,
+                    source,
+                })
+            })
+            .await?;
+        for (object, id) in chunk.iter_mut().zip(ids) {
+            object.set_auto_pk(id);
+        }
     }
     Ok(())
 }

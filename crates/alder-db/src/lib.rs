@@ -46,8 +46,11 @@ pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use model::{FieldMeta, Model, ModelMeta};
-pub use query::{Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, Q};
+pub use query::{Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, LOOKUPS, Q};
 pub use relation::{ForeignKey, OnDelete, RelationMeta};
+
+/// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).
+pub use sea_query::Value;
 
 pub use chrono;
 pub use serde_json;

@@ -108,6 +108,32 @@ impl<T: Model> ForeignKey<T> {
         }
     }
 
+    /// Fetches the rows the objects point to in one query, by key: no query per object
+    /// (Django's `prefetch_related` for a foreign key).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, author: ForeignKey<Author> }
+    /// async fn list(db: &Database) -> alder_db::Result<()> {
+    ///     let posts = Post::objects().all(db).await?;
+    ///     let authors = ForeignKey::prefetch(db, &posts, |p| p.author).await?;
+    ///     for post in &posts {
+    ///         println!("{} by {}", post.title, authors[&post.author.id()].name);
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn prefetch<S>(
+        db: &Database,
+        objects: &[S],
+        key: impl Fn(&S) -> Self,
+    ) -> Result<std::collections::HashMap<i64, T>> {
+        T::all_objects()
+            .in_bulk(db, objects.iter().map(|o| key(o).id))
+            .await
+    }
+
     /// Fetches the row pointed to.
     pub async fn get(&self, db: &Database) -> Result<T> {
         crate::crud::get_by_pk::<T>(db, Value::BigInt(Some(self.id))).await

@@ -105,16 +105,7 @@ pub struct OrderBy {
     pub(crate) descending: bool,
 }
 
-fn like_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
+use super::dynamic::escape_like as like_escape;
 
 impl<M: Model, T: FieldType> Column<M, T> {
     /// The column named `column` (the derive calls this).

@@ -1,8 +1,11 @@
 //! Queries: typed columns and lookups, `Q` conditions, and the lazy `QuerySet`.
 
 mod column;
+mod dynamic;
 mod q;
 mod queryset;
+
+pub use dynamic::LOOKUPS;
 
 pub use column::{Assignment, Column, IntoFieldValue, OrderBy, TextField};
 pub use q::Q;

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Alias, Asterisk, Condition, Expr, Func, Query, SelectStatement};
+use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 
 use super::column::order;
 use super::{Assignment, OrderBy, Q};
@@ -11,14 +11,23 @@ use crate::{Database, DbError, Model, Result};
 
 /// A query on model `M`, like Django's `QuerySet`.
 ///
-/// ```ignore
-/// let posts = Post::objects()
-///     .filter(Post::published_at().is_not_null())
+/// ```
+/// use alder_db::{Auto, Database, Model};
+/// #[derive(Model)]
+/// struct Post { id: Auto<i64>, title: String, views: i32 }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = Database::connect("sqlite::memory:").await.unwrap();
+/// alder_db::schema::create_model(&db, Post::META).await.unwrap();
+/// let popular = Post::objects()
+///     .filter(Post::views().gte(100))
 ///     .exclude(Post::title().icontains("draft"))
-///     .order_by(Post::published_at().desc())
+///     .order_by(Post::views().desc())
 ///     .limit(10)
 ///     .all(&db)
-///     .await?;
+///     .await
+///     .unwrap();
+/// assert!(popular.is_empty());
+/// # });
 /// ```
 #[derive(Debug)]
 pub struct QuerySet<M> {
@@ -82,6 +91,29 @@ impl<M: Model> QuerySet<M> {
     pub fn order_by_name(mut self, name: &str) -> Result<Self> {
         self.ordering.push(parse_order::<M>(name)?);
         Ok(self)
+    }
+
+    /// Keeps the rows matching a filter given as strings, Django style: `key` is `field` or
+    /// `field__lookup` (`title__icontains`, `published_at__isnull`, `id__in` with
+    /// comma-separated values), `value` is parsed for the field's type. Unknown fields,
+    /// lookups and unparsable values are errors naming what was expected, so filters taken
+    /// from a URL are safe.
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model};
+    /// #[derive(Model)]
+    /// struct Post { id: Auto<i64>, title: String, views: i32 }
+    /// let q = Post::objects().filter_str("title__icontains", "rust").unwrap();
+    /// assert!(Post::objects().filter_str("views__gt", "many").is_err());
+    /// assert!(Post::objects().filter_str("nope", "1").is_err());
+    /// ```
+    pub fn filter_str(self, key: &str, value: &str) -> Result<Self> {
+        Ok(self.filter(super::dynamic::condition(M::META, key, value)?))
+    }
+
+    /// Like [`filter_str`](Self::filter_str), excluding the matching rows.
+    pub fn exclude_str(self, key: &str, value: &str) -> Result<Self> {
+        Ok(self.exclude(super::dynamic::condition(M::META, key, value)?))
     }
 
     /// At most `n` rows.
@@ -217,6 +249,129 @@ impl<M: Model> QuerySet<M> {
         Ok(!db.fetch_all(M::META.name, &sql, values).await?.is_empty())
     }
 
+    /// The objects whose primary keys are in `keys`, by key (Django's `in_bulk`): one
+    /// query for many objects, e.g. the targets of the foreign keys of a list.
+    pub async fn in_bulk<K>(
+        &self,
+        db: &Database,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<std::collections::HashMap<i64, M>>
+    where
+        K: Into<i64>,
+    {
+        let keys: Vec<i64> = keys.into_iter().map(Into::into).collect();
+        let mut out = std::collections::HashMap::with_capacity(keys.len());
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        let pk = M::META.pk();
+        let mut unique = keys;
+        unique.sort_unstable();
+        unique.dedup();
+        let cond = Expr::col((Self::table(), Alias::new(pk.column))).is_in(unique);
+        let query = QuerySet::<M> {
+            condition: self.condition.clone().add(cond),
+            ordering: Vec::new(),
+            limit: None,
+            offset: None,
+            _model: PhantomData,
+        };
+        for object in query.all(db).await? {
+            match object.pk_value() {
+                Some(sea_query::Value::BigInt(Some(id))) => {
+                    out.insert(id, object);
+                }
+                Some(sea_query::Value::Int(Some(id))) => {
+                    out.insert(i64::from(id), object);
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The one object matching `q`, or a new one from `create` saved now; the flag says
+    /// whether it was created. A concurrent insert of the same unique values is caught and
+    /// answered with the row that won (Django's `get_or_create`).
+    pub async fn get_or_create(
+        &self,
+        db: &Database,
+        q: Q,
+        create: impl FnOnce() -> M,
+    ) -> Result<(M, bool)> {
+        let query = self.clone().filter(q);
+        match query.get(db).await {
+            Ok(found) => return Ok((found, false)),
+            Err(DbError::NotFound { .. }) => {}
+            Err(err) => return Err(err),
+        }
+        let mut object = create();
+        let inserted = db
+            .atomic(|tx| async move {
+                crate::crud::insert(&tx, &mut object).await?;
+                Ok::<_, DbError>(object)
+            })
+            .await;
+        match inserted {
+            Ok(object) => Ok((object, true)),
+            Err(DbError::UniqueViolation { .. }) => query.get(db).await.map(|found| (found, false)),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Updates the one object matching `q` with `change` and saves it, or saves a new one
+    /// from `create`; the flag says whether it was created (Django's `update_or_create`).
+    pub async fn update_or_create(
+        &self,
+        db: &Database,
+        q: Q,
+        change: impl FnOnce(&mut M),
+        create: impl FnOnce() -> M,
+    ) -> Result<(M, bool)> {
+        match self.clone().filter(q).get(db).await {
+            Ok(mut found) => {
+                change(&mut found);
+                crate::crud::save(db, &mut found).await?;
+                Ok((found, false))
+            }
+            Err(DbError::NotFound { .. }) => {
+                let mut object = create();
+                crate::crud::insert(db, &mut object).await?;
+                Ok((object, true))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Runs hand-written SQL whose columns are the model's, in order, and decodes the rows:
+    /// the escape hatch for queries the `QuerySet` cannot express. Parameters are bound,
+    /// never pasted: write `?` for each (Alder numbers them `$1…` on PostgreSQL).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model, Value};
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String }
+    /// # async fn run(db: &alder_db::Database) -> alder_db::Result<()> {
+    /// let posts = Post::objects()
+    ///     .raw(db, "SELECT id, title FROM post WHERE length(title) > ?", vec![Value::from(10)])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn raw(
+        &self,
+        db: &Database,
+        sql: &str,
+        params: Vec<sea_query::Value>,
+    ) -> Result<Vec<M>> {
+        let sql = match db.backend() {
+            crate::Backend::Postgres => number_placeholders(sql),
+            _ => sql.to_string(),
+        };
+        db.fetch_decoded(M::META.name, &sql, sea_query::Values(params), |row| {
+            M::from_row(&row)
+        })
+        .await
+    }
+
     /// Deletes every matching row; returns how many.
     pub async fn delete(&self, db: &Database) -> Result<u64> {
         let mut query = Query::delete();
@@ -255,6 +410,26 @@ impl<M: Model> QuerySet<M> {
         let (sql, values) = db.build(&query);
         db.execute(M::META.name, &sql, values).await
     }
+}
+
+/// `?` → `$1`, `$2`, … outside quoted strings and identifiers.
+fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let (mut n, mut quote) = (0, None);
+    for c in sql.chars() {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            ('?', None) => {
+                n += 1;
+                out.push_str(&format!("${n}"));
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn parse_order<M: Model>(name: &str) -> Result<OrderBy> {

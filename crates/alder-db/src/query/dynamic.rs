@@ -1,0 +1,204 @@
+//! The string-keyed query path, for filters and orderings that come from URLs, forms and the
+//! admin: `title__icontains=rust`. Every name is checked against the model's metadata and
+//! every value parsed for the field's type before any SQL is built.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Value};
+
+use super::Q;
+use crate::field::FieldKind;
+use crate::model::{FieldMeta, ModelMeta};
+use crate::{DbError, Result};
+
+/// The lookups the string path understands.
+pub const LOOKUPS: &[&str] = &[
+    "exact",
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "range",
+    "isnull",
+];
+
+fn invalid(meta: &ModelMeta, field: &str, lookup: &str, reason: String) -> DbError {
+    DbError::InvalidLookup {
+        model: meta.name,
+        field: field.to_string(),
+        lookup: lookup.to_string(),
+        reason,
+    }
+}
+
+/// Parses `text` as a value of `field`'s type.
+pub(crate) fn parse_value(
+    meta: &ModelMeta,
+    field: &FieldMeta,
+    lookup: &str,
+    text: &str,
+) -> Result<Value> {
+    let bad = |expected: &str| {
+        invalid(
+            meta,
+            field.name,
+            lookup,
+            format!("expected {expected}, got {text:?}"),
+        )
+    };
+    Ok(match field.kind {
+        FieldKind::SmallInteger => Value::SmallInt(Some(
+            text.trim().parse().map_err(|_| bad("a small integer"))?,
+        )),
+        FieldKind::Integer => Value::Int(Some(text.trim().parse().map_err(|_| bad("an integer"))?)),
+        FieldKind::BigInteger => {
+            Value::BigInt(Some(text.trim().parse().map_err(|_| bad("an integer"))?))
+        }
+        FieldKind::Float => Value::Double(Some(text.trim().parse().map_err(|_| bad("a number"))?)),
+        FieldKind::Boolean => Value::Bool(Some(match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => return Err(bad("true or false")),
+        })),
+        FieldKind::Text => Value::String(Some(text.to_string())),
+        FieldKind::Date => Value::ChronoDate(Some(
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| bad("a date like 2026-01-31"))?,
+        )),
+        FieldKind::Time => Value::ChronoTime(Some(
+            NaiveTime::parse_from_str(text.trim(), "%H:%M:%S")
+                .or_else(|_| NaiveTime::parse_from_str(text.trim(), "%H:%M"))
+                .map_err(|_| bad("a time like 14:30"))?,
+        )),
+        FieldKind::DateTime => Value::ChronoDateTimeUtc(Some(
+            DateTime::parse_from_rfc3339(text.trim())
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| bad("a date and time like 2026-01-31T14:30:00Z"))?,
+        )),
+        FieldKind::NaiveDateTime => Value::ChronoDateTime(Some(
+            NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S")
+                .map_err(|_| bad("a date and time like 2026-01-31T14:30:00"))?,
+        )),
+        FieldKind::Uuid => Value::Uuid(Some(text.trim().parse().map_err(|_| bad("a UUID"))?)),
+        FieldKind::Json | FieldKind::Bytes => {
+            return Err(invalid(
+                meta,
+                field.name,
+                lookup,
+                "this field cannot be filtered from text".into(),
+            ))
+        }
+    })
+}
+
+pub(super) fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A condition from `key` (`field` or `field__lookup`) and a text value.
+pub(crate) fn condition(meta: &ModelMeta, key: &str, text: &str) -> Result<Q> {
+    let (name, lookup) = key.split_once("__").unwrap_or((key, "exact"));
+    let field = meta.field(name)?;
+    if !LOOKUPS.contains(&lookup) {
+        return Err(invalid(
+            meta,
+            name,
+            lookup,
+            format!("the lookups are {}", LOOKUPS.join(", ")),
+        ));
+    }
+    let col = Expr::col((Alias::new(meta.table), Alias::new(field.column)));
+    let text_only = |lookup: &str| -> Result<()> {
+        if field.kind == FieldKind::Text {
+            Ok(())
+        } else {
+            Err(invalid(
+                meta,
+                name,
+                lookup,
+                "it applies to text fields only".into(),
+            ))
+        }
+    };
+    let like = |pattern: String, insensitive: bool| -> Q {
+        if insensitive {
+            Q::expr(
+                Expr::expr(Func::lower(col.clone()))
+                    .like(LikeExpr::new(pattern.to_lowercase()).escape('\\')),
+            )
+        } else {
+            Q::expr(col.clone().like(LikeExpr::new(pattern).escape('\\')))
+        }
+    };
+    let value = || parse_value(meta, field, lookup, text);
+    Ok(match lookup {
+        "exact" => Q::expr(col.eq(value()?)),
+        "gt" => Q::expr(col.gt(value()?)),
+        "gte" => Q::expr(col.gte(value()?)),
+        "lt" => Q::expr(col.lt(value()?)),
+        "lte" => Q::expr(col.lte(value()?)),
+        "isnull" => match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Q::expr(col.is_null()),
+            "0" | "false" | "no" => Q::expr(col.is_not_null()),
+            _ => {
+                return Err(invalid(
+                    meta,
+                    name,
+                    lookup,
+                    format!("expected true or false, got {text:?}"),
+                ))
+            }
+        },
+        "in" => {
+            let values = text
+                .split(',')
+                .map(|part| parse_value(meta, field, lookup, part))
+                .collect::<Result<Vec<_>>>()?;
+            Q::expr(col.is_in(values))
+        }
+        "range" => {
+            let Some((low, high)) = text.split_once(',') else {
+                return Err(invalid(
+                    meta,
+                    name,
+                    lookup,
+                    format!("expected two values separated by a comma, got {text:?}"),
+                ));
+            };
+            Q::expr(col.between(
+                parse_value(meta, field, lookup, low)?,
+                parse_value(meta, field, lookup, high)?,
+            ))
+        }
+        "iexact" => {
+            text_only(lookup)?;
+            like(escape_like(text), true)
+        }
+        "contains" | "icontains" => {
+            text_only(lookup)?;
+            like(format!("%{}%", escape_like(text)), lookup == "icontains")
+        }
+        "startswith" | "istartswith" => {
+            text_only(lookup)?;
+            like(format!("{}%", escape_like(text)), lookup == "istartswith")
+        }
+        _ => {
+            text_only(lookup)?;
+            like(format!("%{}", escape_like(text)), lookup == "iendswith")
+        }
+    })
+}

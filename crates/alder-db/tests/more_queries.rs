@@ -1,0 +1,195 @@
+//! String-keyed filters, bulk operations, get_or_create, raw SQL and prefetching.
+
+use alder_db::{crud, schema, testing, Auto, Database, DbError, ForeignKey, Model, Value};
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(ordering = "id")]
+struct Tag {
+    id: Auto<i64>,
+    #[model(unique, max_length = 30)]
+    name: String,
+    uses: i32,
+    active: bool,
+    since: Option<alder_db::chrono::NaiveDate>,
+}
+
+#[derive(Model, Debug, Clone)]
+struct Label {
+    id: Auto<i64>,
+    tag: ForeignKey<Tag>,
+}
+
+fn tag(name: &str, uses: i32, active: bool) -> Tag {
+    Tag {
+        id: Auto::new(),
+        name: name.into(),
+        uses,
+        active,
+        since: None,
+    }
+}
+
+async fn setup() -> Vec<Database> {
+    let dbs = testing::all().await.unwrap();
+    for db in &dbs {
+        schema::create_models(db, &[Tag::META, Label::META])
+            .await
+            .unwrap();
+        let mut tags = vec![
+            tag("rust", 10, true),
+            tag("Go", 5, false),
+            tag("rusty_nail", 1, true),
+        ];
+        crud::bulk_create(db, &mut tags).await.unwrap();
+        assert!(
+            tags.iter().all(|t| t.id.get().is_some()),
+            "bulk_create fills the keys"
+        );
+        let ids: Vec<i64> = tags.iter().map(|t| t.id.get().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    }
+    dbs
+}
+
+#[tokio::test]
+async fn string_filters_parse_values_for_the_field() {
+    for db in setup().await {
+        let count = |key: &str, value: &str| {
+            let db = db.clone();
+            let q = Tag::objects().filter_str(key, value).unwrap();
+            async move { q.count(&db).await.unwrap() }
+        };
+        assert_eq!(count("name", "rust").await, 1);
+        assert_eq!(count("name__icontains", "RUST").await, 2);
+        assert_eq!(count("name__contains", "_").await, 1);
+        assert_eq!(count("uses__gte", "5").await, 2);
+        assert_eq!(count("uses__in", "1,10").await, 2);
+        assert_eq!(count("uses__range", "2,10").await, 2);
+        assert_eq!(count("active", "false").await, 1);
+        assert_eq!(count("since__isnull", "true").await, 3);
+        assert_eq!(
+            Tag::objects()
+                .exclude_str("active", "yes")
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}
+
+#[test]
+fn string_filters_refuse_what_they_cannot_check() {
+    let err = |k: &str, v: &str| Tag::objects().filter_str(k, v).unwrap_err().to_string();
+    assert_eq!(
+        err("nope", "1"),
+        "Tag has no field `nope`; it has: id, name, uses, active, since"
+    );
+    assert_eq!(
+        err("uses__gt", "many"),
+        "lookup `gt` cannot be used on Tag.uses: expected an integer, got \"many\""
+    );
+    assert!(err("uses__contains", "1").contains("applies to text fields only"));
+    assert!(err("name__regex", ".*").contains("the lookups are exact, iexact"));
+    assert!(err("since", "31/01/2026").contains("expected a date like 2026-01-31"));
+    assert!(err("uses__range", "1").contains("two values separated by a comma"));
+    // SQL in a value is only ever a value.
+    assert!(Tag::objects().filter_str("name", "x' OR '1'='1").is_ok());
+}
+
+#[tokio::test]
+async fn get_or_create_and_update_or_create() {
+    for db in setup().await {
+        let (found, created) = Tag::objects()
+            .get_or_create(&db, Tag::name().eq("rust"), || tag("rust", 0, true))
+            .await
+            .unwrap();
+        assert!(!created);
+        assert_eq!(found.uses, 10);
+        let (new, created) = Tag::objects()
+            .get_or_create(&db, Tag::name().eq("zig"), || tag("zig", 0, true))
+            .await
+            .unwrap();
+        assert!(created && new.id.get().is_some());
+
+        let (updated, created) = Tag::objects()
+            .update_or_create(
+                &db,
+                Tag::name().eq("zig"),
+                |t| t.uses = 7,
+                || tag("zig", 0, true),
+            )
+            .await
+            .unwrap();
+        assert!(!created);
+        assert_eq!(updated.uses, 7);
+        assert_eq!(
+            Tag::objects()
+                .filter(Tag::name().eq("zig"))
+                .get(&db)
+                .await
+                .unwrap()
+                .uses,
+            7
+        );
+        let (_, created) = Tag::objects()
+            .update_or_create(
+                &db,
+                Tag::name().eq("odin"),
+                |t| t.uses = 7,
+                || tag("odin", 1, true),
+            )
+            .await
+            .unwrap();
+        assert!(created);
+    }
+}
+
+#[tokio::test]
+async fn raw_sql_decodes_into_models_with_bound_parameters() {
+    for db in setup().await {
+        let tags = Tag::objects()
+            .raw(&db, "SELECT id, name, uses, active, since FROM tag WHERE uses > ? AND name <> ? ORDER BY uses", vec![Value::from(1), Value::from("x'?")])
+            .await
+            .unwrap();
+        let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Go", "rust"], "{:?}", db.backend());
+    }
+}
+
+#[tokio::test]
+async fn prefetch_fetches_the_targets_in_one_query() {
+    for db in setup().await {
+        let tags = Tag::objects().all(&db).await.unwrap();
+        let mut labels: Vec<Label> = tags
+            .iter()
+            .chain(tags.iter())
+            .map(|t| Label {
+                id: Auto::new(),
+                tag: ForeignKey::to(t).unwrap(),
+            })
+            .collect();
+        crud::bulk_create(&db, &mut labels).await.unwrap();
+        let targets = ForeignKey::prefetch(&db, &labels, |l| l.tag).await.unwrap();
+        assert_eq!(targets.len(), 3);
+        for label in &labels {
+            assert_eq!(targets[&label.tag.id()].id, Auto::from(label.tag.id()));
+        }
+        let missing = Tag::objects().in_bulk(&db, [999i64]).await.unwrap();
+        assert!(missing.is_empty());
+        let err = crud::bulk_create(
+            &db,
+            &mut [Label {
+                id: Auto::new(),
+                tag: ForeignKey::new(999),
+            }],
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, DbError::ForeignKeyViolation { .. }),
+            "{err:?}"
+        );
+    }
+}
