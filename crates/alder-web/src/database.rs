@@ -17,20 +17,25 @@ use crate::{Error, ProjectState};
 #[derive(Debug)]
 pub(crate) struct LazyDatabase {
     url: String,
+    options: alder_db::PoolOptions,
     cell: OnceCell<Database>,
 }
 
 impl LazyDatabase {
-    pub(crate) fn new(url: String) -> Self {
+    pub(crate) fn new(url: String, settings: &crate::Settings) -> Self {
         LazyDatabase {
             url,
+            options: alder_db::PoolOptions {
+                max_connections: settings.database_pool_size.max(1),
+                acquire_timeout: std::time::Duration::from_secs(settings.database_timeout.max(1)),
+            },
             cell: OnceCell::new(),
         }
     }
 
     pub(crate) async fn get(&self) -> Result<Database, DbError> {
         self.cell
-            .get_or_try_init(|| Database::connect(&self.url))
+            .get_or_try_init(|| Database::connect_with(&self.url, self.options.clone()))
             .await
             .cloned()
     }

@@ -254,7 +254,7 @@ impl Project {
                 database: settings
                     .database_url
                     .clone()
-                    .map(|url| Arc::new(crate::database::LazyDatabase::new(url))),
+                    .map(|url| Arc::new(crate::database::LazyDatabase::new(url, &settings))),
                 apps: Arc::new(app_migrations),
             }),
         };

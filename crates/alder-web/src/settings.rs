@@ -39,6 +39,11 @@ pub struct Settings {
     /// Where the database lives: `sqlite://db.sqlite3` (the default, created on first use)
     /// or `postgres://user:password@host/name`. `None` runs without a database.
     pub database_url: Option<String>,
+    /// The most database connections open at once.
+    pub database_pool_size: u32,
+    /// Seconds a query waits for a connection (or for a down database to come back) before
+    /// failing with 503.
+    pub database_timeout: u64,
     /// Apply pending migrations when `runserver` starts (handy for demos and single-instance
     /// sites; run `migrate` as a deploy step when several instances share a database).
     pub migrate_on_start: bool,
@@ -82,6 +87,8 @@ impl Default for Settings {
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
             database_url: Some("sqlite://db.sqlite3".into()),
             migrate_on_start: false,
+            database_pool_size: 10,
+            database_timeout: 5,
             append_slash: true,
             max_body_size: 2_621_440,
             static_url: "/static/".into(),

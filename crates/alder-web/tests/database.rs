@@ -1,0 +1,160 @@
+//! The database in the web layer: the `Db` extractor, errors as statuses, and the migration
+//! commands of the project command line.
+
+use alder_web::db::migrations::{detect, next_migration, AppMigrations, Graph, State};
+use alder_web::db::{Auto, Model};
+use alder_web::extract::Path;
+use alder_web::routing::get;
+use alder_web::test::TestClient;
+use alder_web::{App, Db, Project, Result, Settings};
+
+#[derive(Model, Debug, Clone, serde::Serialize)]
+struct Note {
+    id: Auto<i64>,
+    #[model(max_length = 40)]
+    text: String,
+}
+
+async fn show(db: Db, Path(id): Path<i64>) -> Result<String> {
+    let note = Note::objects().filter(Note::id().eq(id)).get(&db).await?;
+    Ok(note.text)
+}
+
+fn settings(url: &str) -> Settings {
+    let mut s = Settings::debug();
+    s.database_url = Some(url.into());
+    s
+}
+
+/// The app, with its migrations as `makemigrations` would write them.
+fn notes_app(dir: &std::path::Path) -> App {
+    let bare = AppMigrations {
+        app: "notes".into(),
+        models: vec![Note::META],
+        ..Default::default()
+    };
+    let graph = Graph::new(std::slice::from_ref(&bare)).unwrap();
+    let (ops, _) = detect("notes", &State::default(), &bare.model_state(), &[]).unwrap();
+    App::new("notes")
+        .route("/notes/{id}/", get(show), "show")
+        .model::<Note>()
+        .migrations(vec![next_migration("notes", &graph, ops, None)], dir)
+}
+
+async fn run(project: Project, args: &[&str]) -> (Result<()>, String) {
+    let mut out = Vec::new();
+    let mut argv = vec!["manage"];
+    argv.extend_from_slice(args);
+    let result = project.execute(argv, &mut out).await;
+    (result, String::from_utf8(out).unwrap())
+}
+
+#[tokio::test]
+async fn handlers_read_through_db_and_missing_rows_are_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let client =
+        TestClient::new(Project::new(settings("sqlite::memory:")).app(notes_app(dir.path())));
+    client.site().migrate().await.unwrap();
+    let db = client.site().state().database().await.unwrap();
+    let mut note = Note {
+        id: Auto::new(),
+        text: "hello".into(),
+    };
+    alder_web::db::crud::save(&db, &mut note).await.unwrap();
+    client
+        .get(&format!("/notes/{}/", note.id))
+        .await
+        .assert_ok()
+        .assert_contains("hello");
+    client.get("/notes/999/").await.assert_status(404);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let prod = {
+        let mut s = settings("postgres://nobody:secret@127.0.0.1:1/none");
+        s.debug = false;
+        s.secret_key = "k".repeat(40);
+        s.database_timeout = 1;
+        s
+    };
+    let client = TestClient::new(Project::new(prod).app(notes_app(dir.path())));
+    let response = client.get("/notes/1/").await;
+    response
+        .assert_status(503)
+        .assert_contains("The database is unavailable")
+        .assert_not_contains("secret");
+}
+
+#[tokio::test]
+async fn migration_commands_write_apply_list_and_show_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_file = dir.path().join("site.sqlite3");
+    let url = format!("sqlite://{}", db_file.display());
+    let migrations = dir.path().join("migrations");
+
+    // No migrations compiled in yet: makemigrations --check fails, makemigrations writes one.
+    let fresh = || {
+        Project::new(settings(&url)).app(
+            App::new("notes")
+                .model::<Note>()
+                .migrations(vec![], &migrations),
+        )
+    };
+    let (result, out) = run(fresh(), &["makemigrations", "--check"]).await;
+    assert!(
+        result.is_err() && out.contains("Migrations needed for 'notes'"),
+        "{out}"
+    );
+    assert!(!migrations.exists(), "--check writes nothing");
+    let (result, out) = run(fresh(), &["makemigrations"]).await;
+    result.unwrap();
+    assert!(
+        out.contains("0001_initial.rs") && out.contains("- Create model Note"),
+        "{out}"
+    );
+    let source = std::fs::read_to_string(migrations.join("0001_initial.rs")).unwrap();
+    assert!(
+        source.contains("Field::new(\"text\", FieldKind::Text).max_length(40)"),
+        "{source}"
+    );
+    let listing = std::fs::read_to_string(migrations.join("mod.rs")).unwrap();
+    assert!(
+        listing.contains("mod m0001_initial;")
+            && listing.contains("vec![m0001_initial::migration()]"),
+        "{listing}"
+    );
+
+    // With the migration "compiled in", the rest of the cycle.
+    let built = || Project::new(settings(&url)).app(notes_app(&migrations));
+    let (result, out) = run(built(), &["showmigrations"]).await;
+    result.unwrap();
+    assert!(out.contains("notes\n [ ] 0001_initial"), "{out}");
+    let (result, out) = run(built(), &["sqlmigrate", "notes", "0001"]).await;
+    result.unwrap();
+    assert!(out.contains("CREATE TABLE \"note\""), "{out}");
+    let (result, out) = run(built(), &["migrate"]).await;
+    result.unwrap();
+    assert!(out.contains("Applied notes.0001_initial"), "{out}");
+    let (_, out) = run(built(), &["showmigrations"]).await;
+    assert!(out.contains(" [X] 0001_initial"), "{out}");
+    let (result, out) = run(built(), &["makemigrations", "--check"]).await;
+    result.unwrap();
+    assert!(out.contains("No changes detected"), "{out}");
+    let (result, out) = run(built(), &["migrate", "notes", "zero"]).await;
+    result.unwrap();
+    assert!(out.contains("Unapplied notes.0001_initial"), "{out}");
+    let (result, _) = run(built(), &["migrate", "notes", "0009"]).await;
+    assert!(result
+        .unwrap_err()
+        .to_string()
+        .contains("app `notes` has no migration `0009`"));
+    let (_, out) = run(built(), &["check"]).await;
+    assert!(!out.contains("migrations.W001"), "{out}");
+    let (_, out) = run(fresh(), &["check"]).await;
+    assert!(
+        out.contains("WARNING migrations.W001: app `notes` has model changes"),
+        "{out}"
+    );
+}
