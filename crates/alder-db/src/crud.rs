@@ -127,21 +127,10 @@ pub async fn get_by_pk<M: Model>(db: &Database, pk: Value) -> Result<M> {
 
 /// Reloads a saved object from its row.
 pub async fn refresh<M: Model>(db: &Database, object: &mut M) -> Result<()> {
-    let meta = M::META;
-    let pk_value = object
-        .pk_value()
-        .ok_or(DbError::Unsaved { model: meta.name })?;
-    let mut query = Query::select();
-    for field in meta.fields {
-        query.column(Alias::new(field.column));
-    }
-    query
-        .from(Alias::new(meta.table))
-        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk_value));
-    let (sql, values) = db.build(&query);
-    let rows = db.fetch_all(meta.name, &sql, values).await?;
-    let row = rows.first().ok_or(DbError::NotFound { model: meta.name })?;
-    *object = M::from_row(row)?;
+    let pk_value = object.pk_value().ok_or(DbError::Unsaved {
+        model: M::META.name,
+    })?;
+    *object = get_by_pk(db, pk_value).await?;
     Ok(())
 }
 

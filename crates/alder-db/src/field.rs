@@ -84,10 +84,22 @@ pub trait FieldType: Sized + Send + Sync + 'static {
 
 macro_rules! field_type {
     ($ty:ty, $kind:ident, $variant:ident) => {
+        field_type!(
+            $ty,
+            $kind,
+            $variant,
+            |v: &$ty| v.clone().into(),
+            |_v: &$ty| None
+        );
+    };
+    ($ty:ty, $kind:ident, $variant:ident, $to:expr, $len:expr) => {
         impl FieldType for $ty {
             const KIND: FieldKind = FieldKind::$kind;
             fn to_value(&self) -> Value {
-                Value::$variant(Some(self.clone().into()))
+                Value::$variant(Some($to(self)))
+            }
+            fn char_len(&self) -> Option<usize> {
+                $len(self)
             }
             fn null() -> Value {
                 Value::$variant(None)
@@ -120,52 +132,20 @@ field_type!(DateTime<Utc>, DateTime, ChronoDateTimeUtc);
 field_type!(uuid::Uuid, Uuid, Uuid);
 field_type!(Vec<u8>, Bytes, Bytes);
 
-impl FieldType for String {
-    const KIND: FieldKind = FieldKind::Text;
-    fn to_value(&self) -> Value {
-        Value::String(Some(self.clone()))
-    }
-    fn null() -> Value {
-        Value::String(None)
-    }
-    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
-        match row {
-            DbRow::Sqlite(r) => r.try_get(index),
-            DbRow::Postgres(r) => r.try_get(index),
-        }
-    }
-    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
-        match row {
-            DbRow::Sqlite(r) => r.try_get(index),
-            DbRow::Postgres(r) => r.try_get(index),
-        }
-    }
-    fn char_len(&self) -> Option<usize> {
-        Some(self.chars().count())
-    }
-}
-
-impl FieldType for serde_json::Value {
-    const KIND: FieldKind = FieldKind::Json;
-    fn to_value(&self) -> Value {
-        Value::Json(Some(Box::new(self.clone())))
-    }
-    fn null() -> Value {
-        Value::Json(None)
-    }
-    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
-        match row {
-            DbRow::Sqlite(r) => r.try_get(index),
-            DbRow::Postgres(r) => r.try_get(index),
-        }
-    }
-    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
-        match row {
-            DbRow::Sqlite(r) => r.try_get(index),
-            DbRow::Postgres(r) => r.try_get(index),
-        }
-    }
-}
+field_type!(
+    String,
+    Text,
+    String,
+    |v: &String| v.clone(),
+    |v: &String| Some(v.chars().count())
+);
+field_type!(
+    serde_json::Value,
+    Json,
+    Json,
+    |v: &serde_json::Value| Box::new(v.clone()),
+    |_v: &serde_json::Value| None
+);
 
 impl<T: FieldType> FieldType for Option<T> {
     const KIND: FieldKind = T::KIND;

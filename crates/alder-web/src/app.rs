@@ -12,6 +12,38 @@ use crate::templates::EnvHook;
 use crate::{Files, ProjectState, Result, Site};
 
 pub(crate) type RouterLayer = Box<dyn FnOnce(Router<ProjectState>) -> Router<ProjectState> + Send>;
+
+/// A tower layer that can wrap routes: any layer axum's `Router::layer` accepts (tower-http's
+/// compression, CORS, timeouts, your own). Implemented for all of them; name it in bounds.
+pub trait RouteLayer: Send + 'static {
+    /// Wraps every route of `router`.
+    fn wrap(self, router: Router<ProjectState>) -> Router<ProjectState>;
+}
+
+impl<L> RouteLayer for L
+where
+    L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+    L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
+    <L::Service as tower::Service<axum::extract::Request>>::Response:
+        axum::response::IntoResponse + 'static,
+    <L::Service as tower::Service<axum::extract::Request>>::Error:
+        Into<std::convert::Infallible> + 'static,
+    <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+{
+    fn wrap(self, router: Router<ProjectState>) -> Router<ProjectState> {
+        router.layer(self)
+    }
+}
+
+/// A template filter as a change to the environment; shared by `App` and `Project`.
+pub(crate) fn filter_hook<F, Rv, Args>(name: &'static str, filter: F) -> EnvHook
+where
+    F: minijinja::filters::Filter<Rv, Args> + Clone + Send + Sync + 'static,
+    Rv: minijinja::value::FunctionResult,
+    Args: for<'a> minijinja::value::FunctionArgs<'a>,
+{
+    Arc::new(move |env| env.add_filter(name, filter.clone()))
+}
 type CommandFn =
     Arc<dyn Fn(Site, clap::ArgMatches) -> BoxFuture<'static, Result<()>> + Send + Sync>;
 
@@ -192,8 +224,7 @@ impl App {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.env_hooks
-            .push(Arc::new(move |env| env.add_filter(name, filter.clone())));
+        self.env_hooks.push(filter_hook(name, filter));
         self
     }
 
@@ -218,18 +249,8 @@ impl App {
     /// use tower_http::limit::RequestBodyLimitLayer;
     /// let app = alder_web::App::new("upload").layer(RequestBodyLimitLayer::new(10 << 20));
     /// ```
-    pub fn layer<L>(mut self, layer: L) -> Self
-    where
-        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
-        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Response:
-            axum::response::IntoResponse + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Error:
-            Into<std::convert::Infallible> + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
-    {
-        self.layers
-            .push(Box::new(move |router| router.layer(layer)));
+    pub fn layer(mut self, layer: impl RouteLayer) -> Self {
+        self.layers.push(Box::new(move |router| layer.wrap(router)));
         self
     }
 

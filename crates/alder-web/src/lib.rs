@@ -32,7 +32,7 @@ mod templates;
 pub mod test;
 
 pub use alder_db as db;
-pub use app::{App, Command};
+pub use app::{App, Command, RouteLayer};
 pub use database::Db;
 pub use error::{Error, Result};
 pub use files::Files;

@@ -108,8 +108,7 @@ impl Project {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.env_hooks
-            .push(Arc::new(move |env| env.add_filter(name, filter.clone())));
+        self.env_hooks.push(crate::app::filter_hook(name, filter));
         self
     }
 
@@ -129,18 +128,8 @@ impl Project {
     /// let project = alder_web::Project::new(alder_web::Settings::debug())
     ///     .layer(RequestBodyLimitLayer::new(1024));
     /// ```
-    pub fn layer<L>(mut self, layer: L) -> Self
-    where
-        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
-        L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Response:
-            axum::response::IntoResponse + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Error:
-            Into<std::convert::Infallible> + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
-    {
-        self.layers
-            .push(Box::new(move |router| router.layer(layer)));
+    pub fn layer(mut self, layer: impl crate::app::RouteLayer) -> Self {
+        self.layers.push(Box::new(move |router| layer.wrap(router)));
         self
     }
 
