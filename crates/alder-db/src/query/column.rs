@@ -202,6 +202,31 @@ impl<M: Model, T: FieldType> Column<M, T> {
         }
     }
 
+    /// How many rows have a non-NULL value here (Django's `Count`).
+    pub fn count(self) -> super::Aggregate<M, i64> {
+        super::Aggregate::new(super::aggregate::count::<M>(self.column))
+    }
+
+    /// The smallest value (`None` when no row matches).
+    pub fn min(self) -> super::Aggregate<M, Option<T>> {
+        super::Aggregate::new(super::aggregate::min::<M>(self.column))
+    }
+
+    /// The largest value (`None` when no row matches).
+    pub fn max(self) -> super::Aggregate<M, Option<T>> {
+        super::Aggregate::new(super::aggregate::max::<M>(self.column))
+    }
+
+    /// The total, as `i64` for integer columns (`None` when no row matches).
+    pub fn sum(self) -> super::Aggregate<M, Option<i64>> {
+        super::Aggregate::new(super::aggregate::sum::<M>(self.column))
+    }
+
+    /// The mean, as `f64` (`None` when no row matches).
+    pub fn avg(self) -> super::Aggregate<M, Option<f64>> {
+        super::Aggregate::new(super::aggregate::avg::<M>(self.column))
+    }
+
     /// `column = value`, for [`QuerySet::update`](crate::QuerySet::update).
     pub fn set(self, value: impl IntoFieldValue<T>) -> Assignment {
         Assignment {

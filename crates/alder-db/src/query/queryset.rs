@@ -7,7 +7,7 @@ use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, Select
 
 use super::column::order;
 use super::{Assignment, OrderBy, Q};
-use crate::{Database, DbError, Model, Result};
+use crate::{Database, DbError, FieldType, Model, Result};
 
 /// A query on model `M`, like Django's `QuerySet`.
 ///
@@ -235,6 +235,79 @@ impl<M: Model> QuerySet<M> {
             .transpose()
             .map_err(|source| DbError::Query { sql, source })
             .map(Option::unwrap_or_default)
+    }
+
+    /// Computes one aggregate over the matching rows (Django's `aggregate`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, Model};
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, views: i32 }
+    /// # async fn run(db: &Database) -> alder_db::Result<()> {
+    /// let most: Option<i32> = Post::objects().aggregate(db, Post::views().max()).await?;
+    /// let total: Option<i64> = Post::objects().aggregate(db, Post::views().sum()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn aggregate<T: FieldType>(&self, db: &Database, aggregate: super::Aggregate<M, T>) -> Result<T> {
+        let mut query = Query::select();
+        query.expr(aggregate.expr).from(Self::table()).cond_where(self.condition.clone());
+        let (sql, values) = db.build(&query);
+        let mut rows = db
+            .fetch_decoded(M::META.name, &sql, values, |row| {
+                T::decode(&row, 0).map_err(|source| DbError::Query { sql: sql.clone(), source })
+            })
+            .await?;
+        rows.pop().ok_or(DbError::NotFound { model: M::META.name })
+    }
+
+    /// One aggregate per distinct value of `group` (Django's
+    /// `values(group).annotate(…)`), ordered by the group's value.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, Model};
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: i64, views: i32 }
+    /// # async fn run(db: &Database) -> alder_db::Result<()> {
+    /// let per_author: Vec<(i64, i64)> = Post::objects().group_by(db, Post::author(), Post::id().count()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn group_by<G: FieldType, T: FieldType>(
+        &self,
+        db: &Database,
+        group: super::Column<M, G>,
+        aggregate: super::Aggregate<M, T>,
+    ) -> Result<Vec<(G, T)>> {
+        let column = (Self::table(), Alias::new(group.name()));
+        let mut query = Query::select();
+        query
+            .column(column.clone())
+            .expr(aggregate.expr)
+            .from(Self::table())
+            .cond_where(self.condition.clone())
+            .group_by_col(column.clone())
+            .order_by(column, sea_query::Order::Asc);
+        let (sql, values) = db.build(&query);
+        db.fetch_decoded(M::META.name, &sql, values, |row| {
+            let decode = |source| DbError::Query { sql: sql.clone(), source };
+            Ok((G::decode(&row, 0).map_err(decode)?, T::decode(&row, 1).map_err(decode)?))
+        })
+        .await
+    }
+
+    /// The values of one column of the matching rows (Django's `values_list(…, flat=True)`);
+    /// with `distinct`, each value once.
+    pub async fn values_list<T: FieldType>(&self, db: &Database, column: super::Column<M, T>, distinct: bool) -> Result<Vec<T>> {
+        let mut select = self.select()?;
+        select.clear_selects();
+        select.column((Self::table(), Alias::new(column.name())));
+        if distinct {
+            select.distinct();
+            select.clear_order_by();
+            select.order_by((Self::table(), Alias::new(column.name())), sea_query::Order::Asc);
+        }
+        let (sql, values) = db.build(&select);
+        db.fetch_decoded(M::META.name, &sql, values, |row| {
+            T::decode(&row, 0).map_err(|source| DbError::Query { sql: sql.clone(), source })
+        })
+        .await
     }
 
     /// Whether any row matches.
