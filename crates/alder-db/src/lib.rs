@@ -46,7 +46,9 @@ pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use model::{FieldMeta, Model, ModelMeta};
-pub use query::{Aggregate, Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, LOOKUPS, Q};
+pub use query::{
+    Aggregate, Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, LOOKUPS, Q,
+};
 pub use relation::{ForeignKey, OnDelete, RelationMeta};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).

@@ -151,7 +151,12 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     const META: &'static ModelMeta;
 
     /// Builds the model from a row whose columns are the model's fields in order.
-    fn from_row(row: &DbRow) -> Result<Self>;
+    fn from_row(row: &DbRow) -> Result<Self> {
+        Self::from_row_at(row, 0)
+    }
+
+    /// Builds the model from the row's columns starting at `offset` (joined queries).
+    fn from_row_at(row: &DbRow, offset: usize) -> Result<Self>;
 
     /// The value of every field, in `META.fields` order.
     fn values(&self) -> Vec<Value>;

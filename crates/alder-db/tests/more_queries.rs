@@ -198,24 +198,66 @@ async fn prefetch_fetches_the_targets_in_one_query() {
 async fn aggregates_groups_and_values() {
     for db in setup().await {
         let backend = db.backend();
-        assert_eq!(Tag::objects().aggregate(&db, Tag::uses().max()).await.unwrap(), Some(10));
-        assert_eq!(Tag::objects().aggregate(&db, Tag::uses().min()).await.unwrap(), Some(1));
-        assert_eq!(Tag::objects().aggregate(&db, Tag::uses().sum()).await.unwrap(), Some(16), "{backend:?}");
-        let avg = Tag::objects().aggregate(&db, Tag::uses().avg()).await.unwrap().unwrap();
+        assert_eq!(
+            Tag::objects()
+                .aggregate(&db, Tag::uses().max())
+                .await
+                .unwrap(),
+            Some(10)
+        );
+        assert_eq!(
+            Tag::objects()
+                .aggregate(&db, Tag::uses().min())
+                .await
+                .unwrap(),
+            Some(1)
+        );
+        assert_eq!(
+            Tag::objects()
+                .aggregate(&db, Tag::uses().sum())
+                .await
+                .unwrap(),
+            Some(16),
+            "{backend:?}"
+        );
+        let avg = Tag::objects()
+            .aggregate(&db, Tag::uses().avg())
+            .await
+            .unwrap()
+            .unwrap();
         assert!((avg - 16.0 / 3.0).abs() < 1e-9, "{avg}");
-        assert_eq!(Tag::objects().aggregate(&db, Tag::id().count()).await.unwrap(), 3);
+        assert_eq!(
+            Tag::objects()
+                .aggregate(&db, Tag::id().count())
+                .await
+                .unwrap(),
+            3
+        );
         let empty = Tag::objects().filter(Tag::uses().gt(100));
         assert_eq!(empty.aggregate(&db, Tag::uses().max()).await.unwrap(), None);
         assert_eq!(empty.aggregate(&db, Tag::uses().sum()).await.unwrap(), None);
 
-        let by_active = Tag::objects().group_by(&db, Tag::active(), Tag::id().count()).await.unwrap();
+        let by_active = Tag::objects()
+            .group_by(&db, Tag::active(), Tag::id().count())
+            .await
+            .unwrap();
         assert_eq!(by_active, [(false, 1), (true, 2)], "{backend:?}");
-        let uses_by_active = Tag::objects().group_by(&db, Tag::active(), Tag::uses().sum()).await.unwrap();
+        let uses_by_active = Tag::objects()
+            .group_by(&db, Tag::active(), Tag::uses().sum())
+            .await
+            .unwrap();
         assert_eq!(uses_by_active, [(false, Some(5)), (true, Some(11))]);
 
-        let names = Tag::objects().filter(Tag::active().eq(true)).values_list(&db, Tag::name(), false).await.unwrap();
+        let names = Tag::objects()
+            .filter(Tag::active().eq(true))
+            .values_list(&db, Tag::name(), false)
+            .await
+            .unwrap();
         assert_eq!(names, ["rust", "rusty_nail"]);
-        let flags = Tag::objects().values_list(&db, Tag::active(), true).await.unwrap();
+        let flags = Tag::objects()
+            .values_list(&db, Tag::active(), true)
+            .await
+            .unwrap();
         assert_eq!(flags, [false, true]);
     }
 }

@@ -222,3 +222,54 @@ async fn rebuilding_a_table_others_point_to_keeps_their_rows() {
         );
     }
 }
+
+#[tokio::test]
+async fn select_related_fetches_both_sides_in_one_query() {
+    for db in setup().await {
+        let ann = author(&db, "Ann").await;
+        let bob = author(&db, "Bob").await;
+        book(&db, "One", &ann, Some(&bob)).await;
+        book(&db, "Two", &bob, None).await;
+        let pairs = Book::objects()
+            .filter(Book::title().ne("none"))
+            .order_by(Book::title().asc())
+            .select_related(&db, Book::author())
+            .await
+            .unwrap();
+        let shown: Vec<(String, String)> =
+            pairs.into_iter().map(|(b, a)| (b.title, a.name)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("One".to_string(), "Ann".to_string()),
+                ("Two".to_string(), "Bob".to_string())
+            ],
+            "{:?}",
+            db.backend()
+        );
+        // Any foreign key column works the same way.
+        let b = Book::objects()
+            .filter(Book::title().eq("One"))
+            .get(&db)
+            .await
+            .unwrap();
+        let mut root = Review {
+            id: Auto::new(),
+            book: ForeignKey::to(&b).unwrap(),
+            parent: None,
+        };
+        crud::save(&db, &mut root).await.unwrap();
+        let mut reply = Review {
+            id: Auto::new(),
+            book: ForeignKey::to(&b).unwrap(),
+            parent: Some(ForeignKey::to(&root).unwrap()),
+        };
+        crud::save(&db, &mut reply).await.unwrap();
+        let with_book = Review::objects()
+            .select_related(&db, Review::book())
+            .await
+            .unwrap();
+        assert_eq!(with_book.len(), 2);
+        assert!(with_book.iter().all(|(_, book)| book.title == "One"));
+    }
+}

@@ -369,7 +369,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ty = p.ty;
         let fname = p.ident.to_string();
         quote! {
-            #ident: <#ty as #db::FieldType>::decode(row, #i).map_err(|source| #db::DbError::Decode {
+            #ident: <#ty as #db::FieldType>::decode(row, offset + #i).map_err(|source| #db::DbError::Decode {
                 model: #model_name,
                 field: #fname,
                 source,
@@ -428,7 +428,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 &[#(#indexes),*],
             );
 
-            fn from_row(row: &#db::DbRow) -> #db::Result<Self> {
+            fn from_row_at(row: &#db::DbRow, offset: usize) -> #db::Result<Self> {
                 ::core::result::Result::Ok(#name { #(#decode),* })
             }
 

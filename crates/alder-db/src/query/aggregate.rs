@@ -42,7 +42,11 @@ pub(crate) fn sum<M: Model>(name: &'static str) -> SimpleExpr {
 
 pub(crate) fn avg<M: Model>(name: &'static str) -> SimpleExpr {
     // AVG of integers is NUMERIC on PostgreSQL: ask for a float on both backends.
-    Func::avg(Func::cast_as(column::<M>(name), Alias::new("DOUBLE PRECISION"))).into()
+    Func::avg(Func::cast_as(
+        column::<M>(name),
+        Alias::new("DOUBLE PRECISION"),
+    ))
+    .into()
 }
 
 pub(crate) fn min<M: Model>(name: &'static str) -> SimpleExpr {

@@ -237,6 +237,44 @@ impl<M: Model> QuerySet<M> {
             .map(Option::unwrap_or_default)
     }
 
+    /// Fetches each row with the row its foreign key points to, in one query with a join
+    /// (Django's `select_related`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, author: ForeignKey<Author> }
+    /// # async fn run(db: &Database) -> alder_db::Result<()> {
+    /// for (post, author) in Post::objects().select_related(db, Post::author()).await? {
+    ///     println!("{} by {}", post.title, author.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn select_related<R: Model>(
+        &self,
+        db: &Database,
+        relation: super::Column<M, crate::ForeignKey<R>>,
+    ) -> Result<Vec<(M, R)>> {
+        let mut select = self.select()?;
+        let joined = Alias::new(format!("{}__related", R::META.table));
+        for field in R::META.fields {
+            select.column((joined.clone(), Alias::new(field.column)));
+        }
+        select.join_as(
+            sea_query::JoinType::InnerJoin,
+            Alias::new(R::META.table),
+            joined.clone(),
+            Expr::col((joined.clone(), Alias::new(R::META.pk().column)))
+                .equals((Self::table(), Alias::new(relation.name()))),
+        );
+        let (sql, values) = db.build(&select);
+        let width = M::META.fields.len();
+        db.fetch_decoded(M::META.name, &sql, values, |row| {
+            Ok((M::from_row(&row)?, R::from_row_at(&row, width)?))
+        })
+        .await
+    }
+
     /// Computes one aggregate over the matching rows (Django's `aggregate`).
     ///
     /// ```
@@ -247,16 +285,28 @@ impl<M: Model> QuerySet<M> {
     /// let total: Option<i64> = Post::objects().aggregate(db, Post::views().sum()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn aggregate<T: FieldType>(&self, db: &Database, aggregate: super::Aggregate<M, T>) -> Result<T> {
+    pub async fn aggregate<T: FieldType>(
+        &self,
+        db: &Database,
+        aggregate: super::Aggregate<M, T>,
+    ) -> Result<T> {
         let mut query = Query::select();
-        query.expr(aggregate.expr).from(Self::table()).cond_where(self.condition.clone());
+        query
+            .expr(aggregate.expr)
+            .from(Self::table())
+            .cond_where(self.condition.clone());
         let (sql, values) = db.build(&query);
         let mut rows = db
             .fetch_decoded(M::META.name, &sql, values, |row| {
-                T::decode(&row, 0).map_err(|source| DbError::Query { sql: sql.clone(), source })
+                T::decode(&row, 0).map_err(|source| DbError::Query {
+                    sql: sql.clone(),
+                    source,
+                })
             })
             .await?;
-        rows.pop().ok_or(DbError::NotFound { model: M::META.name })
+        rows.pop().ok_or(DbError::NotFound {
+            model: M::META.name,
+        })
     }
 
     /// One aggregate per distinct value of `group` (Django's
@@ -286,26 +336,43 @@ impl<M: Model> QuerySet<M> {
             .order_by(column, sea_query::Order::Asc);
         let (sql, values) = db.build(&query);
         db.fetch_decoded(M::META.name, &sql, values, |row| {
-            let decode = |source| DbError::Query { sql: sql.clone(), source };
-            Ok((G::decode(&row, 0).map_err(decode)?, T::decode(&row, 1).map_err(decode)?))
+            let decode = |source| DbError::Query {
+                sql: sql.clone(),
+                source,
+            };
+            Ok((
+                G::decode(&row, 0).map_err(decode)?,
+                T::decode(&row, 1).map_err(decode)?,
+            ))
         })
         .await
     }
 
     /// The values of one column of the matching rows (Django's `values_list(…, flat=True)`);
     /// with `distinct`, each value once.
-    pub async fn values_list<T: FieldType>(&self, db: &Database, column: super::Column<M, T>, distinct: bool) -> Result<Vec<T>> {
+    pub async fn values_list<T: FieldType>(
+        &self,
+        db: &Database,
+        column: super::Column<M, T>,
+        distinct: bool,
+    ) -> Result<Vec<T>> {
         let mut select = self.select()?;
         select.clear_selects();
         select.column((Self::table(), Alias::new(column.name())));
         if distinct {
             select.distinct();
             select.clear_order_by();
-            select.order_by((Self::table(), Alias::new(column.name())), sea_query::Order::Asc);
+            select.order_by(
+                (Self::table(), Alias::new(column.name())),
+                sea_query::Order::Asc,
+            );
         }
         let (sql, values) = db.build(&select);
         db.fetch_decoded(M::META.name, &sql, values, |row| {
-            T::decode(&row, 0).map_err(|source| DbError::Query { sql: sql.clone(), source })
+            T::decode(&row, 0).map_err(|source| DbError::Query {
+                sql: sql.clone(),
+                source,
+            })
         })
         .await
     }
