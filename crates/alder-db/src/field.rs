@@ -68,6 +68,10 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     const NULLABLE: bool = false;
     /// Whether the database assigns the value (an auto-incremented key).
     const AUTO: bool = false;
+    /// For a `#[derive(Choices)]` enum: (stored value, label) of each choice.
+    const CHOICES: &'static [(&'static str, &'static str)] = &[];
+    /// The longest text the type stores, when the type itself knows (choices).
+    const MAX_LENGTH: Option<u32> = None;
     /// The value as a query parameter.
     fn to_value(&self) -> Value;
     /// A NULL of this field's type.
@@ -150,6 +154,8 @@ field_type!(
 impl<T: FieldType> FieldType for Option<T> {
     const KIND: FieldKind = T::KIND;
     const NULLABLE: bool = true;
+    const CHOICES: &'static [(&'static str, &'static str)] = T::CHOICES;
+    const MAX_LENGTH: Option<u32> = T::MAX_LENGTH;
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),

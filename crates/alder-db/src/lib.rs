@@ -41,7 +41,7 @@ mod relation;
 pub mod schema;
 pub mod testing;
 
-pub use alder_macros::Model;
+pub use alder_macros::{Choices, Model};
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
@@ -61,4 +61,27 @@ pub use uuid;
 #[doc(hidden)]
 pub mod __private {
     pub use sea_query::Value;
+    pub use sqlx::Error as SqlxError;
+
+    /// Maps stored text to a choice, or a decode error naming the value and the enum.
+    pub fn parse_choice<T: Copy>(
+        text: &str,
+        name: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, SqlxError> {
+        choices
+            .iter()
+            .find(|(value, _)| *value == text)
+            .map(|(_, choice)| *choice)
+            .ok_or_else(|| {
+                let known: Vec<&str> = choices.iter().map(|(v, _)| *v).collect();
+                SqlxError::Decode(
+                    format!(
+                        "`{text}` is not a choice of {name} (choices: {})",
+                        known.join(", ")
+                    )
+                    .into(),
+                )
+            })
+    }
 }

@@ -58,6 +58,8 @@ pub struct FieldMeta {
     pub verbose_name: &'static str,
     /// For a `ForeignKey`, the model it points to and the delete rule.
     pub relation: Option<crate::relation::RelationMeta>,
+    /// For a `#[derive(Choices)]` field: (stored value, label) of each choice.
+    pub choices: &'static [(&'static str, &'static str)],
 }
 
 impl FieldMeta {
@@ -77,6 +79,7 @@ impl FieldMeta {
         default: Option<&'static str>,
         verbose_name: &'static str,
         relation: Option<crate::relation::RelationMeta>,
+        choices: &'static [(&'static str, &'static str)],
     ) -> Self {
         FieldMeta {
             name,
@@ -91,6 +94,7 @@ impl FieldMeta {
             default,
             verbose_name,
             relation,
+            choices,
         }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! `#[derive(Model)]` turns a struct into a database model: see `alder_db::Model`.
 
+mod choices;
 mod model;
 
 use proc_macro::TokenStream;
@@ -21,6 +22,17 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     model::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Makes a fieldless enum a model field type stored as text (Django's `choices`):
+/// `#[choice(value = "d", label = "Draft")]` on a variant overrides the stored value
+/// (default: the variant in snake case) and the label (default: the words of its name).
+#[proc_macro_derive(Choices, attributes(choice))]
+pub fn derive_choices(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    choices::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

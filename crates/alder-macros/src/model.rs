@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Type};
 
 /// The path through which generated code reaches `alder_db`.
-fn db_path() -> TokenStream {
+pub(crate) fn db_path() -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
     match crate_name("alder") {
         Ok(FoundCrate::Name(name)) => {
@@ -325,7 +325,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let db_index = p.attrs.db_index;
         let max_length = match p.attrs.max_length {
             Some(n) => quote!(::core::option::Option::Some(#n)),
-            None => quote!(::core::option::Option::None),
+            None => quote!(<#ty as #db::FieldType>::MAX_LENGTH),
         };
         let default = match &p.attrs.default {
             Some(d) => quote!(::core::option::Option::Some(#d)),
@@ -360,7 +360,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose, #relation)
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES)
         }
     });
 

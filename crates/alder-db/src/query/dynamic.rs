@@ -67,6 +67,12 @@ pub(crate) fn parse_value(
             "0" | "false" | "no" | "off" => false,
             _ => return Err(bad("true or false")),
         })),
+        FieldKind::Text
+            if !field.choices.is_empty() && !field.choices.iter().any(|(v, _)| *v == text) =>
+        {
+            let known: Vec<&str> = field.choices.iter().map(|(v, _)| *v).collect();
+            return Err(bad(&format!("one of {}", known.join(", "))));
+        }
         FieldKind::Text => Value::String(Some(text.to_string())),
         FieldKind::Date => Value::ChronoDate(Some(
             NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
