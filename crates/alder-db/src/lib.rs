@@ -49,7 +49,7 @@ pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{
     Aggregate, Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, LOOKUPS, Q,
 };
-pub use relation::{ForeignKey, OnDelete, RelationMeta};
+pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).
 pub use sea_query::Value;

@@ -140,6 +140,19 @@ impl<T: Model> ForeignKey<T> {
     }
 }
 
+/// A one-to-one relation (Django's `OneToOneField`): a [`ForeignKey`] whose column is
+/// unique, so at most one row points to each target.
+///
+/// ```
+/// use alder_db::{Auto, Model, OneToOne};
+/// #[derive(Model)]
+/// struct User { id: Auto<i64> }
+/// #[derive(Model)]
+/// struct Profile { id: Auto<i64>, user: OneToOne<User> }
+/// assert!(Profile::META.field("user").unwrap().unique);
+/// ```
+pub type OneToOne<T> = ForeignKey<T>;
+
 impl<T> Clone for ForeignKey<T> {
     fn clone(&self) -> Self {
         *self

@@ -273,3 +273,33 @@ async fn select_related_fetches_both_sides_in_one_query() {
         assert!(with_book.iter().all(|(_, book)| book.title == "One"));
     }
 }
+
+#[derive(Model, Debug, Clone)]
+struct Profile {
+    id: Auto<i64>,
+    author: alder_db::OneToOne<Author>,
+}
+
+#[tokio::test]
+async fn one_to_one_is_unique_and_reverse_finds_the_pointing_rows() {
+    for db in testing::all().await.unwrap() {
+        schema::create_models(&db, &[Author::META, Book::META, Profile::META])
+            .await
+            .unwrap();
+        let ann = author(&db, "Ann").await;
+        book(&db, "One", &ann, None).await;
+        book(&db, "Two", &ann, None).await;
+        assert_eq!(Book::author().reverse(&ann).count(&db).await.unwrap(), 2);
+        let mut p = Profile {
+            id: Auto::new(),
+            author: ForeignKey::to(&ann).unwrap(),
+        };
+        crud::save(&db, &mut p).await.unwrap();
+        let mut second = Profile {
+            id: Auto::new(),
+            author: ForeignKey::to(&ann).unwrap(),
+        };
+        let err = crud::save(&db, &mut second).await.unwrap_err();
+        assert!(matches!(err, DbError::UniqueViolation { .. }), "{err:?}");
+    }
+}

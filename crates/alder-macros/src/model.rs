@@ -158,11 +158,21 @@ fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
 /// For `ForeignKey<T>` or `Option<ForeignKey<T>>`: `T`, and whether it is optional.
 fn foreign_key_target(ty: &Type) -> Option<(&Type, bool)> {
     match outer(ty) {
-        Some((name, Some(inner))) if name == "ForeignKey" => Some((inner, false)),
+        Some((name, Some(inner))) if name == "ForeignKey" || name == "OneToOne" => {
+            Some((inner, false))
+        }
         Some((name, Some(inner))) if name == "Option" => {
             foreign_key_target(inner).map(|(t, _)| (t, true))
         }
         _ => None,
+    }
+}
+
+fn is_one_to_one(ty: &Type) -> bool {
+    match outer(ty) {
+        Some((name, _)) if name == "OneToOne" => true,
+        Some((name, Some(inner))) if name == "Option" => is_one_to_one(inner),
+        _ => false,
     }
 }
 
@@ -321,7 +331,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let fname = p.ident.to_string();
         let column = default_column(p.attrs.db_column.as_ref(), &fname, ty);
         let primary_key = i == pk_index;
-        let unique = p.attrs.unique;
+        // A one-to-one relation is a unique foreign key.
+        let unique = p.attrs.unique || is_one_to_one(ty);
         let db_index = p.attrs.db_index;
         let max_length = match p.attrs.max_length {
             Some(n) => quote!(::core::option::Option::Some(#n)),

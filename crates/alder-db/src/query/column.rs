@@ -282,6 +282,23 @@ impl<M: Model, T: FieldType + TextField> Column<M, T> {
     }
 }
 
+impl<M: Model, T: Model> Column<M, crate::ForeignKey<T>> {
+    /// The `M`s that point to `target` through this foreign key: the reverse side of the
+    /// relation (Django's `author.post_set`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64> }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// # async fn run(db: &alder_db::Database, author: &Author) -> alder_db::Result<()> {
+    /// let posts = Post::author().reverse(author).all(db).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn reverse(self, target: &T) -> crate::QuerySet<M> {
+        crate::QuerySet::new().filter(self.eq(target))
+    }
+}
+
 pub(crate) fn order(descending: bool) -> Order {
     if descending {
         Order::Desc
