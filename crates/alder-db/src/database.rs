@@ -287,9 +287,22 @@ impl Database {
         values: Values,
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
+        self.fetch_decoded_sized(model, sql, values, 0, decode)
+            .await
+    }
+
+    /// [`fetch_decoded`](Self::fetch_decoded) with room reserved for `expected` rows.
+    pub(crate) async fn fetch_decoded_sized<T>(
+        &self,
+        model: &'static str,
+        sql: &str,
+        values: Values,
+        expected: usize,
+        decode: impl Fn(DbRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         let err = |e| DbError::from_sqlx(model, sql, e);
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(expected);
         on_backend!(
             self,
             |e| {

@@ -180,8 +180,12 @@ impl<M: Model> QuerySet<M> {
     /// Runs the query and decodes every row.
     pub async fn all(&self, db: &Database) -> Result<Vec<M>> {
         let (sql, values) = db.build(&self.select()?);
-        db.fetch_decoded(M::META.name, &sql, values, |row| M::from_row(&row))
-            .await
+        // A LIMIT says how many rows can come: reserve room for them up front.
+        let expected = self.limit.map_or(0, |n| Ord::min(n, 1024) as usize);
+        db.fetch_decoded_sized(M::META.name, &sql, values, expected, |row| {
+            M::from_row(&row)
+        })
+        .await
     }
 
     /// The first row (by the ordering, else by primary key), if any.
