@@ -47,7 +47,8 @@ pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{
-    Aggregate, Assignment, Column, IntoFieldValue, OrderBy, QuerySet, TextField, LOOKUPS, Q,
+    Aggregate, Assignment, Column, DateField, IntoFieldValue, OrderBy, QuerySet, TextField,
+    LOOKUPS, Q,
 };
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 

@@ -157,6 +157,38 @@ async fn filter_exclude_order_and_slice() {
                 .unwrap(),
             2
         );
+        assert_eq!(
+            Post::objects()
+                .filter(Post::published_at().year(2026))
+                .count(&db)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            Post::objects()
+                .filter(Post::published_at().year(2025))
+                .count(&db)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            Post::objects()
+                .filter(Post::day().year(2026))
+                .count(&db)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            Post::objects()
+                .filter(Post::day().year(i32::MAX))
+                .count(&db)
+                .await
+                .unwrap(),
+            0
+        );
         let day = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
         assert_eq!(
             Post::objects()

@@ -282,6 +282,57 @@ impl<M: Model, T: FieldType + TextField> Column<M, T> {
     }
 }
 
+/// Date and time fields, which have the `year` lookup.
+pub trait DateField {
+    /// The first instant of `year` and of the year after, as query values.
+    fn year_bounds(year: i32) -> Option<(Value, Value)>;
+}
+
+fn first_day(year: i32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+}
+
+impl DateField for chrono::NaiveDate {
+    fn year_bounds(year: i32) -> Option<(Value, Value)> {
+        Some((first_day(year)?.to_value(), first_day(year + 1)?.to_value()))
+    }
+}
+
+impl DateField for chrono::NaiveDateTime {
+    fn year_bounds(year: i32) -> Option<(Value, Value)> {
+        let at = |y| first_day(y).and_then(|d| d.and_hms_opt(0, 0, 0));
+        Some((at(year)?.to_value(), at(year + 1)?.to_value()))
+    }
+}
+
+impl DateField for chrono::DateTime<chrono::Utc> {
+    fn year_bounds(year: i32) -> Option<(Value, Value)> {
+        let at = |y| {
+            first_day(y)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        };
+        Some((at(year)?.to_value(), at(year + 1)?.to_value()))
+    }
+}
+
+impl<T: DateField> DateField for Option<T> {
+    fn year_bounds(year: i32) -> Option<(Value, Value)> {
+        T::year_bounds(year)
+    }
+}
+
+impl<M: Model, T: FieldType + DateField> Column<M, T> {
+    /// In the calendar year `year` (Django's `__year`), as a range so that an index on the
+    /// column serves it; an impossible year matches nothing.
+    pub fn year(self, year: i32) -> Q {
+        match T::year_bounds(year) {
+            Some((start, end)) => Q::expr(self.expr().gte(start)).and(Q::expr(self.expr().lt(end))),
+            None => !Q::all(),
+        }
+    }
+}
+
 impl<M: Model, T: Model> Column<M, crate::ForeignKey<T>> {
     /// The `M`s that point to `target` through this foreign key: the reverse side of the
     /// relation (Django's `author.post_set`).

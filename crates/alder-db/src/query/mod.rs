@@ -9,6 +9,6 @@ mod queryset;
 pub use aggregate::Aggregate;
 pub use dynamic::LOOKUPS;
 
-pub use column::{Assignment, Column, IntoFieldValue, OrderBy, TextField};
+pub use column::{Assignment, Column, DateField, IntoFieldValue, OrderBy, TextField};
 pub use q::Q;
 pub use queryset::QuerySet;
