@@ -156,3 +156,42 @@ async fn two_instances_migrating_at_once_apply_each_migration_once() {
     );
     assert_eq!(a.applied().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn select_for_update_serializes_read_modify_write() {
+    for db in setup().await {
+        let sql = Account::objects().select_for_update().sql(&db).unwrap();
+        match db.backend() {
+            alder_db::Backend::Postgres => assert!(sql.ends_with("FOR UPDATE"), "{sql}"),
+            _ => assert!(!sql.contains("FOR UPDATE"), "{sql}"),
+        }
+        open(&db, "ann", 0).await;
+        // Ten concurrent increments, each reading then writing inside a transaction.
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.atomic(|tx| async move {
+                        let mut a = Account::objects()
+                            .filter(Account::owner().eq("ann"))
+                            .select_for_update()
+                            .get(&tx)
+                            .await?;
+                        a.balance += 1;
+                        crud::save(&tx, &mut a).await
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let ann = Account::objects()
+            .filter(Account::owner().eq("ann"))
+            .get(&db)
+            .await
+            .unwrap();
+        assert_eq!(ann.balance, 10, "{:?}: no increment was lost", db.backend());
+    }
+}

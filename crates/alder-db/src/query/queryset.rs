@@ -35,6 +35,7 @@ pub struct QuerySet<M> {
     ordering: Vec<OrderBy>,
     limit: Option<u64>,
     offset: Option<u64>,
+    for_update: bool,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -45,6 +46,7 @@ impl<M> Clone for QuerySet<M> {
             ordering: self.ordering.clone(),
             limit: self.limit,
             offset: self.offset,
+            for_update: self.for_update,
             _model: PhantomData,
         }
     }
@@ -64,6 +66,7 @@ impl<M: Model> QuerySet<M> {
             ordering: Vec::new(),
             limit: None,
             offset: None,
+            for_update: false,
             _model: PhantomData,
         }
     }
@@ -116,6 +119,15 @@ impl<M: Model> QuerySet<M> {
         Ok(self.exclude(super::dynamic::condition(M::META, key, value)?))
     }
 
+    /// Locks the rows it reads until the end of the transaction (Django's
+    /// `select_for_update`), so that a read-modify-write inside `atomic` cannot race another
+    /// instance. PostgreSQL locks the rows; SQLite, which locks the whole database on write,
+    /// needs nothing and ignores it.
+    pub fn select_for_update(mut self) -> Self {
+        self.for_update = true;
+        self
+    }
+
     /// At most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
         self.limit = Some(n);
@@ -158,6 +170,9 @@ impl<M: Model> QuerySet<M> {
                 (Self::table(), Alias::new(term.column)),
                 order(term.descending),
             );
+        }
+        if self.for_update {
+            query.lock(sea_query::LockType::Update);
         }
         if let Some(limit) = self.limit {
             query.limit(limit);
@@ -418,6 +433,7 @@ impl<M: Model> QuerySet<M> {
             ordering: Vec::new(),
             limit: None,
             offset: None,
+            for_update: false,
             _model: PhantomData,
         };
         for object in query.all(db).await? {
