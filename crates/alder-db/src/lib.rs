@@ -34,6 +34,7 @@ pub mod crud;
 mod database;
 mod error;
 mod field;
+mod many;
 pub mod migrations;
 mod model;
 mod query;
@@ -45,6 +46,7 @@ pub use alder_macros::{Choices, Model};
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
+pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{
     Aggregate, Assignment, Column, DateField, IntoFieldValue, OrderBy, QuerySet, TextField,

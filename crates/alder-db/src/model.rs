@@ -28,6 +28,8 @@ pub struct ModelMeta {
     pub unique_together: &'static [&'static [&'static str]],
     /// Extra indexes, each a list of fields.
     pub indexes: &'static [&'static [&'static str]],
+    /// Many-to-many fields (not columns: each has a through table).
+    pub many_to_many: &'static [crate::many::ManyToManyMeta],
 }
 
 /// One field of a model.
@@ -112,6 +114,7 @@ impl ModelMeta {
         verbose_name_plural: &'static str,
         unique_together: &'static [&'static [&'static str]],
         indexes: &'static [&'static [&'static str]],
+        many_to_many: &'static [crate::many::ManyToManyMeta],
     ) -> Self {
         ModelMeta {
             name,
@@ -122,6 +125,7 @@ impl ModelMeta {
             verbose_name_plural,
             unique_together,
             indexes,
+            many_to_many,
         }
     }
 

@@ -220,6 +220,13 @@ pub async fn create_models(db: &Database, metas: &[&'static ModelMeta]) -> Resul
             .unwrap_or_else(|| ModelState::from_meta(meta, &|_| None));
         create(db, &model, &state).await?;
     }
+    for meta in metas {
+        for many in meta.many_to_many {
+            if let Some(through) = state.model("default", &format!("{}_{}", meta.name, many.name)) {
+                create(db, through, &state).await?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -238,8 +238,21 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         attrs: FieldAttrs,
     }
     let mut parsed = Vec::new();
+    let mut many = Vec::new();
     for field in &fields.named {
         let ident = field.ident.as_ref().expect("named fields have names");
+        if let Some((kind, Some(target))) = outer(&field.ty) {
+            if kind == "ManyToMany" {
+                if let Some(attr) = field.attrs.iter().find(|a| a.path().is_ident("model")) {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "a ManyToMany field takes no #[model(...)] options",
+                    ));
+                }
+                many.push((ident, target));
+                continue;
+            }
+        }
         let attrs = parse_field_attrs(field)?;
         if let Some((_, span)) = &attrs.on_delete {
             match foreign_key_target(&field.ty) {
@@ -423,8 +436,49 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
-    let vis = &input.vis;
-    let _ = vis;
+    let source_snake = snake_case(&name.to_string());
+    let mut many_metas = Vec::new();
+    let mut many_inits = Vec::new();
+    let mut many_accessors = Vec::new();
+    let many_idents: Vec<&syn::Ident> = many.iter().map(|(ident, _)| *ident).collect();
+    for (ident, target) in &many {
+        let target_name = outer(target).map(|(n, _)| n).unwrap_or_default();
+        let target_snake = snake_case(&target_name);
+        let (source_column, target_column) = if target_snake == source_snake {
+            (
+                format!("from_{source_snake}_id"),
+                format!("to_{target_snake}_id"),
+            )
+        } else {
+            (format!("{source_snake}_id"), format!("{target_snake}_id"))
+        };
+        let through = format!("{table}_{ident}");
+        let fname = ident.to_string();
+        many_metas.push(quote! {
+            #db::ManyToManyMeta::__new(
+                #fname,
+                {
+                    fn __target() -> &'static #db::ModelMeta {
+                        <#target as #db::Model>::META
+                    }
+                    __target
+                },
+                #through,
+                #source_column,
+                #target_column,
+            )
+        });
+        many_inits.push(quote!(#ident: #db::ManyToMany::new()));
+        let doc = format!(
+            "The `{ident}` many-to-many relation: `{name}::{ident}().add(&db, &owner, &target)`."
+        );
+        many_accessors.push(quote! {
+            #[doc = #doc]
+            pub const fn #ident() -> #db::ManyToManyField<#name, #target> {
+                #db::ManyToManyField::new(#through, #source_column, #target_column)
+            }
+        });
+    }
 
     Ok(quote! {
         impl #db::Model for #name {
@@ -437,13 +491,17 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #plural,
                 &[#(#unique_together),*],
                 &[#(#indexes),*],
+                &[#(#many_metas),*],
             );
 
             fn from_row_at(row: &#db::DbRow, offset: usize) -> #db::Result<Self> {
-                ::core::result::Result::Ok(#name { #(#decode),* })
+                ::core::result::Result::Ok(#name { #(#decode,)* #(#many_inits,)* })
             }
 
             fn values(&self) -> ::std::vec::Vec<#db::__private::Value> {
+                // Many-to-many fields live in their through tables; touching them here keeps
+                // the compiler from calling them unread.
+                #(let _ = &self.#many_idents;)*
                 ::std::vec![#(#values),*]
             }
 
@@ -463,6 +521,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             #(#columns)*
+
+            #(#many_accessors)*
         }
     })
 }

@@ -170,9 +170,49 @@ impl State {
                     (app.app.clone(), meta.name.to_string()),
                     ModelState::from_meta(meta, &app_of),
                 );
+                for many in meta.many_to_many {
+                    let through = through_model(&app.app, meta, many, &app_of);
+                    state
+                        .models
+                        .insert((app.app.clone(), through.name.clone()), through);
+                }
             }
         }
         state
+    }
+}
+
+/// The automatic through model of a many-to-many field: a key, a foreign key to each side
+/// (cascading), and each pair at most once.
+fn through_model(
+    app: &str,
+    meta: &ModelMeta,
+    many: &crate::many::ManyToManyMeta,
+    app_of: &dyn Fn(&ModelMeta) -> Option<String>,
+) -> ModelState {
+    let target = (many.target)();
+    let target_app = app_of(target).unwrap_or_else(|| format!("<unregistered:{}>", target.name));
+    ModelState {
+        name: format!("{}_{}", meta.name, many.name),
+        table: many.through_table.to_string(),
+        fields: vec![
+            Field::new("id", FieldKind::BigInteger).primary_key().auto(),
+            Field::new(many.source_column, FieldKind::BigInteger).references(
+                app,
+                meta.name,
+                OnDelete::Cascade,
+            ),
+            Field::new(many.target_column, FieldKind::BigInteger).references(
+                &target_app,
+                target.name,
+                OnDelete::Cascade,
+            ),
+        ],
+        unique_together: vec![vec![
+            many.source_column.to_string(),
+            many.target_column.to_string(),
+        ]],
+        indexes: Vec::new(),
     }
 }
 

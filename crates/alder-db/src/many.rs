@@ -1,0 +1,191 @@
+//! Many-to-many relations with an automatic through table (Django's `ManyToManyField`).
+
+use std::marker::PhantomData;
+
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelMeta;
+use crate::{Database, DbError, Model, QuerySet, Result};
+
+/// A many-to-many relation to `T`. The field holds nothing itself: the pairs live in a
+/// through table that migrations create (`<table>_<field>`), and
+/// `Post::tags()` adds, removes and queries them.
+///
+/// ```
+/// use alder_db::{Auto, ManyToMany, Model};
+/// #[derive(Model)]
+/// struct Tag { id: Auto<i64>, name: String }
+/// #[derive(Model)]
+/// struct Post { id: Auto<i64>, tags: ManyToMany<Tag> }
+/// let m2m = &Post::META.many_to_many[0];
+/// assert_eq!((m2m.through_table, m2m.source_column, m2m.target_column), ("post_tags", "post_id", "tag_id"));
+/// ```
+pub struct ManyToMany<T> {
+    _target: PhantomData<fn() -> T>,
+}
+
+impl<T> ManyToMany<T> {
+    /// The field's value (it holds nothing; the pairs are in the through table).
+    pub const fn new() -> Self {
+        ManyToMany {
+            _target: PhantomData,
+        }
+    }
+}
+
+impl<T> Default for ManyToMany<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for ManyToMany<T> {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<T> PartialEq for ManyToMany<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> std::fmt::Debug for ManyToMany<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManyToMany")
+    }
+}
+
+/// Serialized as `null`: the related objects are fetched with the field's accessor.
+impl<T> Serialize for ManyToMany<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl<'de, T> Deserialize<'de> for ManyToMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Self::new())
+    }
+}
+
+/// The metadata of a many-to-many field.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct ManyToManyMeta {
+    /// The field's name.
+    pub name: &'static str,
+    /// The model on the other side.
+    #[serde(skip)]
+    pub target: fn() -> &'static ModelMeta,
+    /// The through table.
+    pub through_table: &'static str,
+    /// Its column pointing to this model.
+    pub source_column: &'static str,
+    /// Its column pointing to the target.
+    pub target_column: &'static str,
+}
+
+impl ManyToManyMeta {
+    /// Used by `#[derive(Model)]`.
+    #[doc(hidden)]
+    pub const fn __new(
+        name: &'static str,
+        target: fn() -> &'static ModelMeta,
+        through_table: &'static str,
+        source_column: &'static str,
+        target_column: &'static str,
+    ) -> Self {
+        ManyToManyMeta {
+            name,
+            target,
+            through_table,
+            source_column,
+            target_column,
+        }
+    }
+}
+
+/// The accessor of a many-to-many field: `Post::tags().add(&db, &post, &tag)`.
+pub struct ManyToManyField<M, T> {
+    through: &'static str,
+    source: &'static str,
+    target: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> std::fmt::Debug for ManyToManyField<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ManyToManyField({})", self.through)
+    }
+}
+
+fn key<X: Model>(object: &X) -> Result<Value> {
+    object.pk_value().ok_or(DbError::Unsaved {
+        model: X::META.name,
+    })
+}
+
+impl<M: Model, T: Model> ManyToManyField<M, T> {
+    /// Used by `#[derive(Model)]`.
+    #[doc(hidden)]
+    pub const fn new(through: &'static str, source: &'static str, target: &'static str) -> Self {
+        ManyToManyField {
+            through,
+            source,
+            target,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Relates `owner` to `target`; relating them twice changes nothing.
+    pub async fn add(&self, db: &Database, owner: &M, target: &T) -> Result<()> {
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(self.through))
+            .columns([Alias::new(self.source), Alias::new(self.target)])
+            .values([Expr::val(key(owner)?), Expr::val(key(target)?)])
+            .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?
+            .on_conflict(
+                OnConflict::columns([Alias::new(self.source), Alias::new(self.target)])
+                    .do_nothing()
+                    .to_owned(),
+            );
+        let (sql, values) = db.build(&insert);
+        db.execute(M::META.name, &sql, values).await.map(|_| ())
+    }
+
+    /// Unrelates them; returns whether they were related.
+    pub async fn remove(&self, db: &Database, owner: &M, target: &T) -> Result<bool> {
+        let mut delete = Query::delete();
+        delete
+            .from_table(Alias::new(self.through))
+            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?))
+            .and_where(Expr::col(Alias::new(self.target)).eq(key(target)?));
+        let (sql, values) = db.build(&delete);
+        Ok(db.execute(M::META.name, &sql, values).await? > 0)
+    }
+
+    /// Unrelates `owner` from everything; returns how many pairs went.
+    pub async fn clear(&self, db: &Database, owner: &M) -> Result<u64> {
+        let mut delete = Query::delete();
+        delete
+            .from_table(Alias::new(self.through))
+            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?));
+        let (sql, values) = db.build(&delete);
+        db.execute(M::META.name, &sql, values).await
+    }
+
+    /// The objects related to `owner`, as a `QuerySet` to filter and order further.
+    pub fn of(&self, owner: &M) -> Result<QuerySet<T>> {
+        let mut related = Query::select();
+        related
+            .column(Alias::new(self.target))
+            .from(Alias::new(self.through))
+            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?));
+        let pk = Expr::col((Alias::new(T::META.table), Alias::new(T::META.pk().column)));
+        Ok(QuerySet::new().filter(crate::Q::expr(pk.in_subquery(related))))
+    }
+}

@@ -1,0 +1,172 @@
+//! Many-to-many fields: the through table from migrations, add/remove/clear/query.
+
+use alder_db::migrations::{detect, next_migration, AppMigrations, Executor, Graph, State, Target};
+use alder_db::{crud, testing, Auto, Database, ManyToMany, Model};
+
+#[derive(Model, Debug, Clone)]
+struct Tag {
+    id: Auto<i64>,
+    #[model(max_length = 20)]
+    name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+struct Post {
+    id: Auto<i64>,
+    #[model(max_length = 20)]
+    title: String,
+    tags: ManyToMany<Tag>,
+}
+
+#[derive(Model, Debug, Clone)]
+struct Person {
+    id: Auto<i64>,
+    friends: ManyToMany<Person>,
+}
+
+async fn migrated() -> Vec<Database> {
+    let mut out = Vec::new();
+    for db in testing::all().await.unwrap() {
+        let bare = vec![AppMigrations {
+            app: "blog".into(),
+            models: vec![Post::META, Tag::META, Person::META],
+            ..Default::default()
+        }];
+        let (ops, _) = detect("blog", &State::default(), &State::from_apps(&bare), &[]).unwrap();
+        let names: Vec<String> = ops.iter().map(|o| o.describe()).collect();
+        assert_eq!(
+            names,
+            [
+                "Create model Person",
+                "Create model Person_friends",
+                "Create model Post",
+                "Create model Tag",
+                "Create model Post_tags"
+            ],
+            "the through tables come after the models they join"
+        );
+        let migration = next_migration("blog", &Graph::new(&bare).unwrap(), ops, None);
+        let apps = vec![AppMigrations {
+            app: "blog".into(),
+            models: vec![Post::META, Tag::META, Person::META],
+            migrations: vec![migration],
+            dir: None,
+        }];
+        Executor::new(db.clone(), Graph::new(&apps).unwrap())
+            .migrate(&Target::All)
+            .await
+            .unwrap();
+        let graph = Graph::new(&apps).unwrap();
+        let (again, _) = detect(
+            "blog",
+            &graph.state().unwrap(),
+            &State::from_apps(&apps),
+            &[],
+        )
+        .unwrap();
+        assert!(again.is_empty(), "--check is clean: {again:?}");
+        out.push(db);
+    }
+    out
+}
+
+#[tokio::test]
+async fn add_remove_clear_and_query() {
+    for db in migrated().await {
+        let mut post = Post {
+            id: Auto::new(),
+            title: "Hi".into(),
+            tags: ManyToMany::new(),
+        };
+        crud::save(&db, &mut post).await.unwrap();
+        let mut tags = vec![
+            Tag {
+                id: Auto::new(),
+                name: "rust".into(),
+            },
+            Tag {
+                id: Auto::new(),
+                name: "web".into(),
+            },
+            Tag {
+                id: Auto::new(),
+                name: "db".into(),
+            },
+        ];
+        crud::bulk_create(&db, &mut tags).await.unwrap();
+        for tag in &tags {
+            Post::tags().add(&db, &post, tag).await.unwrap();
+        }
+        Post::tags().add(&db, &post, &tags[0]).await.unwrap();
+        assert_eq!(
+            Post::tags().of(&post).unwrap().count(&db).await.unwrap(),
+            3,
+            "adding twice changes nothing"
+        );
+        let some = Post::tags()
+            .of(&post)
+            .unwrap()
+            .filter(Tag::name().ne("web"))
+            .order_by(Tag::name().asc())
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            some.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["db", "rust"],
+            "{:?}",
+            db.backend()
+        );
+
+        assert!(Post::tags().remove(&db, &post, &tags[1]).await.unwrap());
+        assert!(!Post::tags().remove(&db, &post, &tags[1]).await.unwrap());
+        crud::delete(&db, &tags[2]).await.unwrap();
+        assert_eq!(
+            Post::tags().of(&post).unwrap().count(&db).await.unwrap(),
+            1,
+            "a deleted tag leaves its pairs"
+        );
+        assert_eq!(Post::tags().clear(&db, &post).await.unwrap(), 1);
+
+        let mut ann = Person {
+            id: Auto::new(),
+            friends: ManyToMany::new(),
+        };
+        let mut bob = Person {
+            id: Auto::new(),
+            friends: ManyToMany::new(),
+        };
+        crud::save(&db, &mut ann).await.unwrap();
+        crud::save(&db, &mut bob).await.unwrap();
+        Person::friends().add(&db, &ann, &bob).await.unwrap();
+        let friends = Person::friends().of(&ann).unwrap().all(&db).await.unwrap();
+        assert_eq!(friends.len(), 1);
+        assert_eq!(
+            Person::friends()
+                .of(&bob)
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            0,
+            "a relation has a direction"
+        );
+    }
+}
+
+#[test]
+fn metadata_names_the_through_tables() {
+    let friends = &Person::META.many_to_many[0];
+    assert_eq!(
+        (
+            friends.through_table,
+            friends.source_column,
+            friends.target_column
+        ),
+        ("person_friends", "from_person_id", "to_person_id")
+    );
+    assert!(
+        Post::META.fields.iter().all(|f| f.name != "tags"),
+        "a many-to-many field is no column"
+    );
+}
