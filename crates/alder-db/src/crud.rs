@@ -53,7 +53,7 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
         let rows = db.fetch_all(meta.name, &sql, values).await?;
         let id = rows
             .first()
-            .map(|r| r.get::<i64>(0))
+            .map(read_key)
             .transpose()
             .map_err(|source| DbError::Query { sql, source })?;
         if let Some(id) = id {
@@ -64,6 +64,12 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
         db.execute(meta.name, &sql, values).await?;
     }
     Ok(())
+}
+
+/// An auto key as `i64`, whether the column is BIGINT or INTEGER (`Auto<i32>` on PostgreSQL).
+fn read_key(row: &crate::DbRow) -> std::result::Result<i64, sqlx::Error> {
+    row.get::<i64>(0)
+        .or_else(|_| row.get::<i32>(0).map(i64::from))
 }
 
 /// Writes every field of a saved object; returns how many rows changed (0 if it was deleted).
@@ -137,6 +143,13 @@ pub async fn refresh<M: Model>(db: &Database, object: &mut M) -> Result<()> {
 /// Inserts many objects in one statement, filling in their auto keys (Django's
 /// `bulk_create`). Objects whose keys are already set are inserted with them.
 pub async fn bulk_create<M: Model>(db: &Database, objects: &mut [M]) -> Result<()> {
+    // All or nothing: a failing batch undoes the batches before it.
+    let tx = db.begin().await?;
+    bulk_create_in(tx.db(), objects).await?;
+    tx.commit().await
+}
+
+async fn bulk_create_in<M: Model>(db: &Database, objects: &mut [M]) -> Result<()> {
     let meta = M::META;
     let pk = meta.pk();
     let (unset, set): (Vec<&mut M>, Vec<&mut M>) = objects
@@ -173,15 +186,24 @@ pub async fn bulk_create<M: Model>(db: &Database, objects: &mut [M]) -> Result<(
         }
         query.returning_col(Alias::new(pk.column));
         let (sql, values) = db.build(&query);
-        let ids = db
+        let mut ids = db
             .fetch_decoded(meta.name, &sql, values, |row| {
-                row.get::<i64>(0).map_err(|source| DbError::Decode {
+                read_key(&row).map_err(|source| DbError::Decode {
                     model: meta.name,
                     field: pk.name,
                     source,
                 })
             })
             .await?;
+        // RETURNING order is not promised (SQLite says so); keys of one multi-row INSERT
+        // are increasing in the order of the rows.
+        ids.sort_unstable();
+        if ids.len() != chunk.len() {
+            return Err(DbError::other_sql(
+                meta.name,
+                format!("inserted {} rows, got {} keys back", chunk.len(), ids.len()),
+            ));
+        }
         for (object, id) in chunk.iter_mut().zip(ids) {
             object.set_auto_pk(id);
         }

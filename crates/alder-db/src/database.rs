@@ -471,7 +471,20 @@ impl Transaction {
             (n, true) => format!("RELEASE SAVEPOINT alder_sp_{n}"),
             (n, false) => format!("ROLLBACK TO SAVEPOINT alder_sp_{n}"),
         };
-        let result = self.db.execute_unprepared(&sql).await;
+        let mut result = self.db.execute_unprepared(&sql).await;
+        if result.is_err() && commit {
+            // A failed COMMIT (SQLite busy, say) leaves the transaction open: close it, so
+            // the connection goes back to the pool clean.
+            let undo = if self.depth == 0 {
+                "ROLLBACK".to_string()
+            } else {
+                format!("ROLLBACK TO SAVEPOINT alder_sp_{}", self.depth)
+            };
+            if let Err(e) = self.db.execute_unprepared(&undo).await {
+                tracing::warn!(error = %e, "rolling back after a failed commit");
+            }
+            result = result.and(Ok(0));
+        }
         if let Some(d) = self.db.depth() {
             d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         }

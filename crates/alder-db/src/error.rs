@@ -121,6 +121,9 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// `delete` or `update` on a sliced query, which SQL cannot express directly.
+    #[error("cannot {0} a sliced query (limit/offset): filter by primary key instead")]
+    Sliced(&'static str),
     /// The operation needs a saved object (one with a primary key).
     #[error("{model} has no primary key yet: save it first")]
     Unsaved {
@@ -171,6 +174,7 @@ impl DbError {
 /// ```
 /// assert_eq!(alder_db::redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
 /// assert_eq!(alder_db::redact_url("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
+/// assert_eq!(alder_db::redact_url("postgres://h/db?user=u&password=pw"), "postgres://h/db?user=u&password=***");
 /// ```
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -186,6 +190,20 @@ pub fn redact_url(url: &str) -> String {
         },
         None => authority.to_string(),
     };
+    // A password can also travel as a query parameter (`?password=…`).
+    let path = path.map(|p| match p.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => p.to_string(),
+    });
     match path {
         Some(path) => format!("{scheme}://{authority}/{path}"),
         None => format!("{scheme}://{authority}"),

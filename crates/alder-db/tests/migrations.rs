@@ -366,3 +366,44 @@ fn migration_files_are_readable_rust() {
         "{source}"
     );
 }
+
+#[tokio::test]
+async fn a_data_migration_may_use_atomic_blocks() {
+    for db in testing::all().await.unwrap() {
+        let create = Migration::new("blog", "0001_initial").operation(Operation::create_model(
+            "Post",
+            "blog_post",
+            vec![
+                Field::new("id", FieldKind::BigInteger).primary_key().auto(),
+                Field::new("n", FieldKind::Integer),
+            ],
+        ));
+        let data = Migration::new("blog", "0002_data")
+            .depends_on("blog", "0001_initial")
+            .operation(Operation::run_rust(
+                "insert inside atomic, then fail",
+                |db| async move {
+                    db.atomic(|tx| async move {
+                        tx.execute_unprepared("INSERT INTO blog_post (n) VALUES (1)")
+                            .await
+                            .map(|_| ())
+                    })
+                    .await?;
+                    Err(alder_db::DbError::NotFound { model: "Post" })
+                },
+            ));
+        let apps = app(vec![], vec![create, data]);
+        let executor = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+        assert!(executor.migrate(&Target::All).await.is_err());
+        let rows = db
+            .fetch_all("?", "SELECT n FROM blog_post", sea_query::Values(vec![]))
+            .await
+            .unwrap();
+        assert!(
+            rows.is_empty(),
+            "{:?}: the inner atomic block was a savepoint, undone with the migration",
+            db.backend()
+        );
+        assert_eq!(executor.applied().await.unwrap().len(), 1);
+    }
+}

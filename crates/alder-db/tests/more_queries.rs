@@ -261,3 +261,56 @@ async fn aggregates_groups_and_values() {
         assert_eq!(flags, [false, true]);
     }
 }
+
+#[derive(Model, Debug, Clone)]
+struct Small {
+    id: Auto<i32>,
+    n: i32,
+}
+
+#[tokio::test]
+async fn small_auto_keys_and_sliced_writes() {
+    for db in setup().await {
+        schema::create_model(&db, Small::META).await.unwrap();
+        let mut s = Small {
+            id: Auto::new(),
+            n: 1,
+        };
+        crud::save(&db, &mut s).await.unwrap();
+        assert!(
+            s.id.get().is_some(),
+            "{:?}: an Auto<i32> key comes back",
+            db.backend()
+        );
+        let mut more = vec![
+            Small {
+                id: Auto::new(),
+                n: 2,
+            },
+            Small {
+                id: Auto::new(),
+                n: 3,
+            },
+        ];
+        crud::bulk_create(&db, &mut more).await.unwrap();
+        assert!(more[0].id.get() < more[1].id.get());
+
+        let err = Tag::objects().limit(1).delete(&db).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot delete a sliced query (limit/offset): filter by primary key instead"
+        );
+        assert!(matches!(
+            Tag::objects()
+                .offset(1)
+                .update(&db, [Tag::uses().set(0)])
+                .await,
+            Err(DbError::Sliced("update"))
+        ));
+        assert_eq!(
+            Tag::objects().count(&db).await.unwrap(),
+            3,
+            "nothing was deleted"
+        );
+    }
+}

@@ -236,19 +236,23 @@ impl Executor {
                 // there. Enforcement is off for the migration and checked before commit.
                 conn.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
             }
-            conn.execute_unprepared("BEGIN").await?;
-            let mut outcome = self.run_one(conn, migration, step.forwards, &applied).await;
+            // A real transaction handle, so that an `atomic` block inside a data migration
+            // becomes a savepoint instead of a second BEGIN/COMMIT.
+            let tx = conn.begin().await?;
+            let mut outcome = self
+                .run_one(tx.db(), migration, step.forwards, &applied)
+                .await;
             if sqlite && outcome.is_ok() {
-                outcome = Self::check_foreign_keys(conn, migration).await;
+                outcome = Self::check_foreign_keys(tx.db(), migration).await;
             }
             let outcome = match outcome {
-                Ok(()) => conn
-                    .execute_unprepared("COMMIT")
-                    .await
-                    .map(|_| ())
-                    .map_err(MigrationError::from),
-                Err(err) => Err(err),
+                Ok(()) => tx.commit().await.map_err(MigrationError::from),
+                Err(err) => {
+                    let _ = tx.rollback().await;
+                    Err(err)
+                }
             };
+            // Only outside a transaction does SQLite honour this pragma: after commit or rollback.
             if sqlite {
                 let _ = conn.execute_unprepared("PRAGMA foreign_keys = ON").await;
             }
@@ -272,7 +276,6 @@ impl Executor {
                     );
                 }
                 Err(err) => {
-                    let _ = conn.execute_unprepared("ROLLBACK").await;
                     return Err(err);
                 }
             }

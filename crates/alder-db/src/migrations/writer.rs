@@ -262,6 +262,12 @@ pub fn write_mod(dir: &Path, krate: &str) -> Result<(), MigrationError> {
         .map_err(io(dir))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".rs") && n.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        // Only names that make a Rust module name (`0002 copy.rs` is not a migration).
+        .filter(|n| {
+            n.trim_end_matches(".rs")
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
         .map(|n| n.trim_end_matches(".rs").to_string())
         .collect();
     names.sort();

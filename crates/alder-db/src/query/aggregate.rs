@@ -36,8 +36,9 @@ pub(crate) fn count<M: Model>(name: &'static str) -> SimpleExpr {
     Func::count(column::<M>(name)).into()
 }
 
-pub(crate) fn sum<M: Model>(name: &'static str) -> SimpleExpr {
-    Func::sum(column::<M>(name)).into()
+/// SUM cast to one type on every backend (PostgreSQL widens SUM(bigint) to NUMERIC).
+pub(crate) fn sum<M: Model>(name: &'static str, sql_type: &'static str) -> SimpleExpr {
+    Func::cast_as(Func::sum(column::<M>(name)), Alias::new(sql_type)).into()
 }
 
 pub(crate) fn avg<M: Model>(name: &'static str) -> SimpleExpr {

@@ -217,9 +217,14 @@ impl<M: Model, T: FieldType> Column<M, T> {
         super::Aggregate::new(super::aggregate::max::<M>(self.column))
     }
 
-    /// The total, as `i64` for integer columns (`None` when no row matches).
+    /// The total of an integer column, as `i64` (`None` when no row matches).
     pub fn sum(self) -> super::Aggregate<M, Option<i64>> {
-        super::Aggregate::new(super::aggregate::sum::<M>(self.column))
+        super::Aggregate::new(super::aggregate::sum::<M>(self.column, "BIGINT"))
+    }
+
+    /// The total of a floating-point column, as `f64` (`None` when no row matches).
+    pub fn sum_float(self) -> super::Aggregate<M, Option<f64>> {
+        super::Aggregate::new(super::aggregate::sum::<M>(self.column, "DOUBLE PRECISION"))
     }
 
     /// The mean, as `f64` (`None` when no row matches).
@@ -294,14 +299,17 @@ fn first_day(year: i32) -> Option<chrono::NaiveDate> {
 
 impl DateField for chrono::NaiveDate {
     fn year_bounds(year: i32) -> Option<(Value, Value)> {
-        Some((first_day(year)?.to_value(), first_day(year + 1)?.to_value()))
+        Some((
+            first_day(year)?.to_value(),
+            first_day(year.checked_add(1)?)?.to_value(),
+        ))
     }
 }
 
 impl DateField for chrono::NaiveDateTime {
     fn year_bounds(year: i32) -> Option<(Value, Value)> {
         let at = |y| first_day(y).and_then(|d| d.and_hms_opt(0, 0, 0));
-        Some((at(year)?.to_value(), at(year + 1)?.to_value()))
+        Some((at(year)?.to_value(), at(year.checked_add(1)?)?.to_value()))
     }
 }
 
@@ -312,7 +320,7 @@ impl DateField for chrono::DateTime<chrono::Utc> {
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|d| d.and_utc())
         };
-        Some((at(year)?.to_value(), at(year + 1)?.to_value()))
+        Some((at(year)?.to_value(), at(year.checked_add(1)?)?.to_value()))
     }
 }
 

@@ -532,8 +532,12 @@ impl<M: Model> QuerySet<M> {
         .await
     }
 
-    /// Deletes every matching row; returns how many.
+    /// Deletes every matching row; returns how many. A sliced query is refused (as Django
+    /// does), rather than deleting more than the slice.
     pub async fn delete(&self, db: &Database) -> Result<u64> {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(DbError::Sliced("delete"));
+        }
         let mut query = Query::delete();
         query
             .from_table(Self::table())
@@ -548,6 +552,9 @@ impl<M: Model> QuerySet<M> {
         db: &Database,
         assignments: impl IntoIterator<Item = Assignment>,
     ) -> Result<u64> {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(DbError::Sliced("update"));
+        }
         let mut query = Query::update();
         query
             .table(Self::table())
