@@ -474,7 +474,13 @@ impl<M: Model> QuerySet<M> {
             .await;
         match inserted {
             Ok(object) => Ok((object, true)),
-            Err(DbError::UniqueViolation { .. }) => query.get(db).await.map(|found| (found, false)),
+            // Someone else inserted it meanwhile: answer with theirs. If the lookup still finds
+            // nothing, the clash was on another unique field: report that one.
+            Err(violation @ DbError::UniqueViolation { .. }) => match query.get(db).await {
+                Ok(found) => Ok((found, false)),
+                Err(DbError::NotFound { .. }) => Err(violation),
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         }
     }
