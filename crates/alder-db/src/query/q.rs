@@ -2,7 +2,7 @@
 
 use std::ops::{BitAnd, BitOr, Not};
 
-use sea_query::{Condition, Expr};
+use sea_query::{Condition, Expr, ExprTrait, Func};
 
 /// A WHERE condition. Lookups on columns make one (`Post::title().eq("Hi")`); combine them
 /// with `&` (and), `|` (or) and `!` (not).
@@ -53,7 +53,11 @@ impl BitOr for Q {
 
 impl Not for Q {
     type Output = Q;
+    /// `NOT COALESCE(condition, FALSE)`: unlike SQL's plain `NOT`, a row whose condition is
+    /// unknown (a NULL column) counts as not matching, so negating keeps it, as Django's
+    /// `exclude` does.
     fn not(self) -> Q {
-        Q(self.0.not())
+        let known = Func::coalesce([Expr::from(self.0), Expr::val(false)]);
+        Q(Condition::all().add(Expr::expr(known).not()))
     }
 }

@@ -79,7 +79,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Drops the rows that meet `q`.
     pub fn exclude(mut self, q: Q) -> Self {
-        self.condition = self.condition.add(q.0.not());
+        self.condition = self.condition.add((!q).0);
         self
     }
 
