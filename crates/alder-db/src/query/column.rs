@@ -126,14 +126,22 @@ impl<M: Model, T: FieldType> Column<M, T> {
         Expr::col((Alias::new(M::META.table), Alias::new(self.column)))
     }
 
-    /// `= value` (Django's `exact`).
+    /// `= value` (Django's `exact`); `eq(None)` is `IS NULL`, as in Django.
     pub fn eq(self, value: impl IntoFieldValue<T>) -> Q {
-        Q::expr(self.expr().eq(value.into_field_value()))
+        let value = value.into_field_value();
+        if is_null(&value) {
+            return self.is_null();
+        }
+        Q::expr(self.expr().eq(value))
     }
 
-    /// `<> value`.
+    /// `<> value`; `ne(None)` is `IS NOT NULL`.
     pub fn ne(self, value: impl IntoFieldValue<T>) -> Q {
-        Q::expr(self.expr().ne(value.into_field_value()))
+        let value = value.into_field_value();
+        if is_null(&value) {
+            return self.is_not_null();
+        }
+        Q::expr(self.expr().ne(value))
     }
 
     /// `< value`.
@@ -356,6 +364,26 @@ impl<M: Model, T: Model> Column<M, crate::ForeignKey<T>> {
     pub fn reverse(self, target: &T) -> crate::QuerySet<M> {
         crate::QuerySet::new().filter(self.eq(target))
     }
+}
+
+/// Whether a query value is SQL NULL (of any type Alder's fields produce).
+fn is_null(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Bool(None)
+            | Value::SmallInt(None)
+            | Value::Int(None)
+            | Value::BigInt(None)
+            | Value::Double(None)
+            | Value::String(None)
+            | Value::Bytes(None)
+            | Value::Json(None)
+            | Value::ChronoDate(None)
+            | Value::ChronoTime(None)
+            | Value::ChronoDateTime(None)
+            | Value::ChronoDateTimeUtc(None)
+            | Value::Uuid(None)
+    )
 }
 
 pub(crate) fn order(descending: bool) -> Order {
