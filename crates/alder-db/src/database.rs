@@ -457,6 +457,16 @@ impl std::fmt::Debug for Transaction {
     }
 }
 
+/// The statement that ends a transaction (`depth` 0) or a savepoint, committing or not.
+fn end_sql(depth: usize, commit: bool) -> String {
+    match (depth, commit) {
+        (0, true) => "COMMIT".to_string(),
+        (0, false) => "ROLLBACK".to_string(),
+        (n, true) => format!("RELEASE SAVEPOINT alder_sp_{n}"),
+        (n, false) => format!("ROLLBACK TO SAVEPOINT alder_sp_{n}"),
+    }
+}
+
 impl Transaction {
     /// The handle to run queries in this transaction.
     pub fn db(&self) -> &Database {
@@ -465,25 +475,20 @@ impl Transaction {
 
     async fn finish(mut self, commit: bool) -> Result<()> {
         self.done = true;
-        let sql = match (self.depth, commit) {
-            (0, true) => "COMMIT".to_string(),
-            (0, false) => "ROLLBACK".to_string(),
-            (n, true) => format!("RELEASE SAVEPOINT alder_sp_{n}"),
-            (n, false) => format!("ROLLBACK TO SAVEPOINT alder_sp_{n}"),
-        };
-        let mut result = self.db.execute_unprepared(&sql).await;
+        let result = self
+            .db
+            .execute_unprepared(&end_sql(self.depth, commit))
+            .await;
         if result.is_err() && commit {
             // A failed COMMIT (SQLite busy, say) leaves the transaction open: close it, so
             // the connection goes back to the pool clean.
-            let undo = if self.depth == 0 {
-                "ROLLBACK".to_string()
-            } else {
-                format!("ROLLBACK TO SAVEPOINT alder_sp_{}", self.depth)
-            };
-            if let Err(e) = self.db.execute_unprepared(&undo).await {
+            if let Err(e) = self
+                .db
+                .execute_unprepared(&end_sql(self.depth, false))
+                .await
+            {
                 tracing::warn!(error = %e, "rolling back after a failed commit");
             }
-            result = result.and(Ok(0));
         }
         if let Some(d) = self.db.depth() {
             d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
@@ -513,12 +518,7 @@ impl Drop for Transaction {
         let depth = self.depth;
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                let sql = if depth == 0 {
-                    "ROLLBACK".to_string()
-                } else {
-                    format!("ROLLBACK TO SAVEPOINT alder_sp_{depth}")
-                };
-                let _ = db.execute_unprepared(&sql).await;
+                let _ = db.execute_unprepared(&end_sql(depth, false)).await;
                 if let Some(d) = db.depth() {
                     d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                 }

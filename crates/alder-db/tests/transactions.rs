@@ -21,6 +21,16 @@ async fn setup() -> Vec<Database> {
     dbs
 }
 
+async fn owners(db: &Database) -> Vec<String> {
+    Account::objects()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.owner)
+        .collect()
+}
+
 async fn open(db: &Database, owner: &str, balance: i64) -> Account {
     let mut a = Account {
         id: Auto::new(),
@@ -91,14 +101,7 @@ async fn nested_atomic_blocks_are_savepoints() {
             })
             .await;
         outcome.unwrap();
-        let owners: Vec<String> = Account::objects()
-            .all(&db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.owner)
-            .collect();
-        assert_eq!(owners, ["kept"], "{:?}", db.backend());
+        assert_eq!(owners(&db).await, ["kept"], "{:?}", db.backend());
     }
 }
 
@@ -114,14 +117,7 @@ async fn a_dropped_transaction_is_rolled_back() {
         let tx = db.begin().await.unwrap();
         open(tx.db(), "real", 1).await;
         tx.commit().await.unwrap();
-        let owners: Vec<String> = Account::objects()
-            .all(&db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| a.owner)
-            .collect();
-        assert_eq!(owners, ["real"], "{:?}", db.backend());
+        assert_eq!(owners(&db).await, ["real"], "{:?}", db.backend());
     }
 }
 
