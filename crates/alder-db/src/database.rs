@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
 };
@@ -164,10 +164,15 @@ impl Database {
                 .map_err(connect_err)?;
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Timestamps come back in UTC and dates as ISO text whatever the server's
+            // configuration, as Django sets its connections (the date lookups rely on it).
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(connect_err)?
+                .options([("TimeZone", "UTC"), ("DateStyle", "ISO, YMD")]);
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
-                .connect(url)
+                .connect_with(opts)
                 .await
                 .map_err(connect_err)?;
             Pool::Postgres(pool)

@@ -49,8 +49,8 @@ pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{
-    Aggregate, Assignment, Column, DateField, IntoFieldValue, OrderBy, QuerySet, TextField,
-    LOOKUPS, Q,
+    Aggregate, Assignment, Column, DateField, IntoFieldValue, OrderBy, QuerySet, Relation,
+    TextField, LOOKUPS, Q,
 };
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 

@@ -6,6 +6,7 @@ use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ModelMeta;
+use crate::query::through_has;
 use crate::{Database, DbError, Model, QuerySet, Result};
 
 /// A many-to-many relation to `T`. The field holds nothing itself: the pairs live in a
@@ -176,6 +177,27 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
             .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?));
         let (sql, values) = db.build(&delete);
         db.execute(M::META.name, &sql, values).await
+    }
+
+    /// The `M`s related to at least one `T` meeting `q` (Django's
+    /// `Post.objects.filter(tags__name="rust")`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ManyToMany, Model};
+    /// # #[derive(Model)] struct Tag { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, tags: ManyToMany<Tag> }
+    /// let about_rust = Post::objects().filter(Post::tags().has(Tag::name().eq("rust")));
+    /// ```
+    pub fn has(&self, q: crate::Q<T>) -> crate::Q<M> {
+        let through = (self.through, self.source, self.target);
+        crate::Q::new(through_has(M::META, through, T::META, q.condition))
+    }
+
+    /// The other side: the `T`s related to at least one `M` meeting `q` (Django's
+    /// `Tag.objects.filter(post__title="…")`).
+    pub fn reverse_has(&self, q: crate::Q<M>) -> crate::Q<T> {
+        let through = (self.through, self.target, self.source);
+        crate::Q::new(through_has(T::META, through, M::META, q.condition))
     }
 
     /// The objects related to `owner`, as a `QuerySet` to filter and order further.

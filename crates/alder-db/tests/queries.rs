@@ -421,3 +421,81 @@ async fn an_unreachable_database_names_the_url_without_its_password() {
     let err = Database::connect("mysql://x").await.unwrap_err();
     assert!(matches!(err, DbError::UnsupportedUrl { .. }));
 }
+
+#[tokio::test]
+async fn month_and_day_lookups() {
+    for db in databases().await {
+        seed(&db).await;
+        let mut late = post("Late", 1, Some(1));
+        // Half an hour before midnight UTC: a session in another time zone would see April.
+        late.published_at = Some(Utc.with_ymd_and_hms(2025, 3, 31, 23, 30, 0).unwrap());
+        late.day = NaiveDate::from_ymd_opt(2025, 3, 31);
+        crud::save(&db, &mut late).await.unwrap();
+
+        let count = |q: alder_db::Q<Post>| {
+            let db = db.clone();
+            async move { Post::objects().filter(q).count(&db).await.unwrap() }
+        };
+        assert_eq!(count(Post::published_at().month(1)).await, 3);
+        assert_eq!(count(Post::published_at().month(3)).await, 1);
+        assert_eq!(count(Post::published_at().month(4)).await, 0);
+        assert_eq!(count(Post::published_at().day(31)).await, 1);
+        assert_eq!(count(Post::day().day(2)).await, 1);
+        assert_eq!(
+            count(Post::day().month(3) & Post::day().year(2025)).await,
+            1
+        );
+        // NULL dates match no part, and are kept by exclude.
+        assert_eq!(
+            Post::objects()
+                .exclude(Post::day().month(1))
+                .count(&db)
+                .await
+                .unwrap(),
+            2
+        );
+
+        let by_str = |key: &str, value: &str| Post::objects().filter_str(key, value);
+        assert_eq!(
+            by_str("published_at__month", "3")
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            by_str("day__day", "31").unwrap().count(&db).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            by_str("day__year", "2026")
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            by_str("published_at__year", "2025")
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+        for (key, value) in [
+            ("day__month", "13"),
+            ("day__day", "0"),
+            ("day__month", "march"),
+            ("views__month", "3"),
+            ("title__year", "2026"),
+        ] {
+            let err = by_str(key, value).unwrap_err();
+            assert!(
+                matches!(err, DbError::InvalidLookup { .. }),
+                "{key}={value}: {err}"
+            );
+        }
+    }
+}

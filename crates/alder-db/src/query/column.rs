@@ -3,8 +3,9 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order, Value};
+use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Value};
 
+use super::order::{OrderBy, OrderTerm};
 use super::Q;
 use crate::{Auto, FieldType, Model};
 
@@ -98,13 +99,6 @@ pub struct Assignment {
     pub(crate) value: Value,
 }
 
-/// An ordering term: a column and a direction.
-#[derive(Debug, Clone)]
-pub struct OrderBy {
-    pub(crate) column: &'static str,
-    pub(crate) descending: bool,
-}
-
 use super::dynamic::escape_like as like_escape;
 
 impl<M: Model, T: FieldType> Column<M, T> {
@@ -122,12 +116,12 @@ impl<M: Model, T: FieldType> Column<M, T> {
         self.column
     }
 
-    fn expr(self) -> Expr {
+    pub(crate) fn expr(self) -> Expr {
         Expr::col((Alias::new(M::META.table), Alias::new(self.column)))
     }
 
     /// `= value` (Django's `exact`); `eq(None)` is `IS NULL`, as in Django.
-    pub fn eq(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn eq(self, value: impl IntoFieldValue<T>) -> Q<M> {
         let value = value.into_field_value();
         if is_null(&value) {
             return self.is_null();
@@ -136,7 +130,7 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     /// `<> value`; `ne(None)` is `IS NOT NULL`.
-    pub fn ne(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn ne(self, value: impl IntoFieldValue<T>) -> Q<M> {
         let value = value.into_field_value();
         if is_null(&value) {
             return self.is_not_null();
@@ -145,27 +139,27 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     /// `< value`.
-    pub fn lt(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn lt(self, value: impl IntoFieldValue<T>) -> Q<M> {
         Q::expr(self.expr().lt(value.into_field_value()))
     }
 
     /// `<= value`.
-    pub fn lte(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn lte(self, value: impl IntoFieldValue<T>) -> Q<M> {
         Q::expr(self.expr().lte(value.into_field_value()))
     }
 
     /// `> value`.
-    pub fn gt(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn gt(self, value: impl IntoFieldValue<T>) -> Q<M> {
         Q::expr(self.expr().gt(value.into_field_value()))
     }
 
     /// `>= value`.
-    pub fn gte(self, value: impl IntoFieldValue<T>) -> Q {
+    pub fn gte(self, value: impl IntoFieldValue<T>) -> Q<M> {
         Q::expr(self.expr().gte(value.into_field_value()))
     }
 
     /// `IN (values…)`; an empty list matches nothing.
-    pub fn is_in<V: IntoFieldValue<T>>(self, values: impl IntoIterator<Item = V>) -> Q {
+    pub fn is_in<V: IntoFieldValue<T>>(self, values: impl IntoIterator<Item = V>) -> Q<M> {
         let values: Vec<Value> = values
             .into_iter()
             .map(IntoFieldValue::into_field_value)
@@ -177,7 +171,7 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     /// `BETWEEN low AND high`, both included (Django's `range`).
-    pub fn range(self, low: impl IntoFieldValue<T>, high: impl IntoFieldValue<T>) -> Q {
+    pub fn range(self, low: impl IntoFieldValue<T>, high: impl IntoFieldValue<T>) -> Q<M> {
         Q::expr(
             self.expr()
                 .between(low.into_field_value(), high.into_field_value()),
@@ -185,29 +179,23 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     /// `IS NULL`.
-    pub fn is_null(self) -> Q {
+    pub fn is_null(self) -> Q<M> {
         Q::expr(self.expr().is_null())
     }
 
     /// `IS NOT NULL`.
-    pub fn is_not_null(self) -> Q {
+    pub fn is_not_null(self) -> Q<M> {
         Q::expr(self.expr().is_not_null())
     }
 
     /// Ascending order.
-    pub fn asc(self) -> OrderBy {
-        OrderBy {
-            column: self.column,
-            descending: false,
-        }
+    pub fn asc(self) -> OrderBy<M> {
+        OrderBy::new(OrderTerm::Column(self.column), false)
     }
 
     /// Descending order.
-    pub fn desc(self) -> OrderBy {
-        OrderBy {
-            column: self.column,
-            descending: true,
-        }
+    pub fn desc(self) -> OrderBy<M> {
+        OrderBy::new(OrderTerm::Column(self.column), true)
     }
 
     /// How many rows have a non-NULL value here (Django's `Count`).
@@ -250,7 +238,7 @@ impl<M: Model, T: FieldType> Column<M, T> {
 }
 
 impl<M: Model, T: FieldType + TextField> Column<M, T> {
-    fn like(self, pattern: String, insensitive: bool) -> Q {
+    fn like(self, pattern: String, insensitive: bool) -> Q<M> {
         if insensitive {
             let lowered = pattern.to_lowercase();
             Q::expr(Expr::expr(Func::lower(self.expr())).like(LikeExpr::new(lowered).escape('\\')))
@@ -260,42 +248,42 @@ impl<M: Model, T: FieldType + TextField> Column<M, T> {
     }
 
     /// Contains `text`, case-sensitively.
-    pub fn contains(self, text: &str) -> Q {
+    pub fn contains(self, text: &str) -> Q<M> {
         self.like(format!("%{}%", like_escape(text)), false)
     }
 
     /// Contains `text`, ignoring case.
-    pub fn icontains(self, text: &str) -> Q {
+    pub fn icontains(self, text: &str) -> Q<M> {
         self.like(format!("%{}%", like_escape(text)), true)
     }
 
     /// Starts with `text`.
-    pub fn startswith(self, text: &str) -> Q {
+    pub fn startswith(self, text: &str) -> Q<M> {
         self.like(format!("{}%", like_escape(text)), false)
     }
 
     /// Starts with `text`, ignoring case.
-    pub fn istartswith(self, text: &str) -> Q {
+    pub fn istartswith(self, text: &str) -> Q<M> {
         self.like(format!("{}%", like_escape(text)), true)
     }
 
     /// Ends with `text`.
-    pub fn endswith(self, text: &str) -> Q {
+    pub fn endswith(self, text: &str) -> Q<M> {
         self.like(format!("%{}", like_escape(text)), false)
     }
 
     /// Ends with `text`, ignoring case.
-    pub fn iendswith(self, text: &str) -> Q {
+    pub fn iendswith(self, text: &str) -> Q<M> {
         self.like(format!("%{}", like_escape(text)), true)
     }
 
     /// Equal to `text`, ignoring case.
-    pub fn iexact(self, text: &str) -> Q {
+    pub fn iexact(self, text: &str) -> Q<M> {
         self.like(like_escape(text), true)
     }
 }
 
-/// Date and time fields, which have the `year` lookup.
+/// Date and time fields, which have the `year`, `month` and `day` lookups.
 pub trait DateField {
     /// The first instant of `year` and of the year after, as query values.
     fn year_bounds(year: i32) -> Option<(Value, Value)>;
@@ -341,29 +329,44 @@ impl<T: DateField> DateField for Option<T> {
 impl<M: Model, T: FieldType + DateField> Column<M, T> {
     /// In the calendar year `year` (Django's `__year`), as a range so that an index on the
     /// column serves it; an impossible year matches nothing.
-    pub fn year(self, year: i32) -> Q {
+    pub fn year(self, year: i32) -> Q<M> {
         match T::year_bounds(year) {
             Some((start, end)) => Q::expr(self.expr().gte(start)).and(Q::expr(self.expr().lt(end))),
             None => !Q::all(),
         }
     }
+
+    /// In month `month` (1–12) of any year (Django's `__month`).
+    pub fn month(self, month: u32) -> Q<M> {
+        Q::expr(date_part(self.expr(), DatePart::Month).eq(i64::from(month)))
+    }
+
+    /// On day `day` (1–31) of any month (Django's `__day`).
+    pub fn day(self, day: u32) -> Q<M> {
+        Q::expr(date_part(self.expr(), DatePart::Day).eq(i64::from(day)))
+    }
 }
 
-impl<M: Model, T: Model> Column<M, crate::ForeignKey<T>> {
-    /// The `M`s that point to `target` through this foreign key: the reverse side of the
-    /// relation (Django's `author.post_set`).
-    ///
-    /// ```
-    /// # use alder_db::{Auto, ForeignKey, Model};
-    /// # #[derive(Model)] struct Author { id: Auto<i64> }
-    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
-    /// # async fn run(db: &alder_db::Database, author: &Author) -> alder_db::Result<()> {
-    /// let posts = Post::author().reverse(author).all(db).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn reverse(self, target: &T) -> crate::QuerySet<M> {
-        crate::QuerySet::new().filter(self.eq(target))
-    }
+/// A part of a date, for the `month` and `day` lookups.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DatePart {
+    Month,
+    Day,
+}
+
+/// The month or day of a date or timestamp column as an integer, in SQL both backends
+/// understand: both write dates as ISO text (`2026-01-31…`; PostgreSQL sessions are set to
+/// ISO dates and UTC), so the part is a fixed slice of the text. It cannot use an index on
+/// the column, as in Django.
+pub(crate) fn date_part(column: Expr, part: DatePart) -> Expr {
+    let start = match part {
+        DatePart::Month => "6",
+        DatePart::Day => "9",
+    };
+    let text = Func::cast_as(column, Alias::new("TEXT"));
+    let slice =
+        Func::cust(Alias::new("SUBSTR")).args([text.into(), Expr::cust(start), Expr::cust("2")]);
+    Func::cast_as(slice, Alias::new("INTEGER")).into()
 }
 
 /// Whether a query value is SQL NULL (of any type Alder's fields produce).
@@ -384,12 +387,4 @@ fn is_null(value: &Value) -> bool {
             | Value::ChronoDateTimeUtc(None)
             | Value::Uuid(None)
     )
-}
-
-pub(crate) fn order(descending: bool) -> Order {
-    if descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    }
 }

@@ -3,8 +3,10 @@
 //! every value parsed for the field's type before any SQL is built.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Value};
+use sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Value};
 
+use super::column::{date_part, DateField, DatePart};
+use super::related::{in_select, through_has};
 use super::Q;
 use crate::field::FieldKind;
 use crate::model::{FieldMeta, ModelMeta};
@@ -27,6 +29,9 @@ pub const LOOKUPS: &[&str] = &[
     "in",
     "range",
     "isnull",
+    "year",
+    "month",
+    "day",
 ];
 
 fn invalid(meta: &ModelMeta, field: &str, lookup: &str, reason: String) -> DbError {
@@ -115,10 +120,46 @@ pub(super) fn escape_like(value: &str) -> String {
     out
 }
 
-/// A condition from `key` (`field` or `field__lookup`) and a text value.
-pub(crate) fn condition(meta: &ModelMeta, key: &str, text: &str) -> Result<Q> {
-    let (name, lookup) = key.split_once("__").unwrap_or((key, "exact"));
+/// A condition from `key` (`field`, `field__lookup`, or a path through relations such as
+/// `author__name__icontains` or `tags__name`) and a text value.
+pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Result<Condition> {
+    let (name, rest) = match key.split_once("__") {
+        Some((name, rest)) => (name, Some(rest)),
+        None => (key, None),
+    };
+    // A path segment that is not a lookup name goes on to the related model.
+    let path = rest.filter(|r| !LOOKUPS.contains(&r.split("__").next().unwrap_or(r)));
+    if let Some(many) = meta.many_to_many.iter().find(|m| m.name == name) {
+        let target = (many.target)();
+        let inner = match path {
+            Some(path) => condition(target, path, text)?,
+            None => {
+                let lookup = rest.map_or(String::new(), |r| format!("__{r}"));
+                condition(target, &format!("{}{lookup}", target.pk().name), text)?
+            }
+        };
+        let through = (many.through_table, many.source_column, many.target_column);
+        return Ok(through_has(meta, through, target, inner));
+    }
     let field = meta.field(name)?;
+    if let (Some(relation), Some(path)) = (field.relation, path) {
+        let target = (relation.target)();
+        let column = Expr::col((Alias::new(meta.table), Alias::new(field.column)));
+        let inner = condition(target, path, text)?;
+        return Ok(in_select::<()>(column, (target.table, target.pk().column), inner).condition);
+    }
+    let lookup = rest.unwrap_or("exact");
+    Ok(lookup_condition(meta, field, lookup, text)?.condition)
+}
+
+/// A lookup on one field of `meta`.
+fn lookup_condition(
+    meta: &ModelMeta,
+    field: &'static FieldMeta,
+    lookup: &str,
+    text: &str,
+) -> Result<Q<()>> {
+    let name = field.name;
     if !LOOKUPS.contains(&lookup) {
         return Err(invalid(
             meta,
@@ -140,7 +181,7 @@ pub(crate) fn condition(meta: &ModelMeta, key: &str, text: &str) -> Result<Q> {
             ))
         }
     };
-    let like = |pattern: String, insensitive: bool| -> Q {
+    let like = |pattern: String, insensitive: bool| -> Q<()> {
         if insensitive {
             Q::expr(
                 Expr::expr(Func::lower(col.clone()))
@@ -151,6 +192,9 @@ pub(crate) fn condition(meta: &ModelMeta, key: &str, text: &str) -> Result<Q> {
         }
     };
     let value = || parse_value(meta, field, lookup, text);
+    if matches!(lookup, "year" | "month" | "day") {
+        return date_lookup(meta, field, lookup, text, col);
+    }
     Ok(match lookup {
         "exact" => Q::expr(col.eq(value()?)),
         "gt" => Q::expr(col.gt(value()?)),
@@ -206,5 +250,47 @@ pub(crate) fn condition(meta: &ModelMeta, key: &str, text: &str) -> Result<Q> {
             text_only(lookup)?;
             like(format!("%{}", escape_like(text)), lookup == "iendswith")
         }
+    })
+}
+
+/// `year`, `month` and `day` on a date or timestamp field.
+fn date_lookup(
+    meta: &ModelMeta,
+    field: &FieldMeta,
+    lookup: &str,
+    text: &str,
+    col: Expr,
+) -> Result<Q<()>> {
+    let bad = |reason: String| invalid(meta, field.name, lookup, reason);
+    let (max, part) = match lookup {
+        "year" => (i64::from(i32::MAX), None),
+        "month" => (12, Some(DatePart::Month)),
+        _ => (31, Some(DatePart::Day)),
+    };
+    let number: i64 = text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| (1..=max).contains(n) || part.is_none())
+        .ok_or_else(|| bad(format!("expected a {lookup} number, got {text:?}")))?;
+    if let Some(part) = part {
+        if !matches!(
+            field.kind,
+            FieldKind::Date | FieldKind::DateTime | FieldKind::NaiveDateTime
+        ) {
+            return Err(bad("it applies to date and time fields only".into()));
+        }
+        return Ok(Q::expr(date_part(col, part).eq(number)));
+    }
+    let year = i32::try_from(number).map_err(|_| bad(format!("{number} is not a year")))?;
+    let bounds = match field.kind {
+        FieldKind::Date => NaiveDate::year_bounds(year),
+        FieldKind::DateTime => DateTime::<Utc>::year_bounds(year),
+        FieldKind::NaiveDateTime => NaiveDateTime::year_bounds(year),
+        _ => return Err(bad("it applies to date and time fields only".into())),
+    };
+    Ok(match bounds {
+        Some((start, end)) => Q::expr(col.clone().gte(start)).and(Q::expr(col.lt(end))),
+        None => !Q::all(),
     })
 }

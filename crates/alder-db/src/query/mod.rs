@@ -3,12 +3,17 @@
 mod aggregate;
 mod column;
 mod dynamic;
+mod order;
 mod q;
 mod queryset;
+mod related;
 
 pub use aggregate::Aggregate;
 pub use dynamic::LOOKUPS;
 
-pub use column::{Assignment, Column, DateField, IntoFieldValue, OrderBy, TextField};
+pub use column::{Assignment, Column, DateField, IntoFieldValue, TextField};
+pub use order::OrderBy;
 pub use q::Q;
 pub use queryset::QuerySet;
+pub(crate) use related::through_has;
+pub use related::Relation;

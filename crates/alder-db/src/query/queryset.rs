@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 
 use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 
-use super::column::order;
-use super::{Assignment, OrderBy, Q};
+use super::order::{OrderBy, OrderTerm};
+use super::{Assignment, Q};
 use crate::{Database, DbError, FieldType, Model, Result};
 
 /// A query on model `M`, like Django's `QuerySet`.
@@ -32,7 +32,7 @@ use crate::{Database, DbError, FieldType, Model, Result};
 #[derive(Debug)]
 pub struct QuerySet<M> {
     condition: Condition,
-    ordering: Vec<OrderBy>,
+    ordering: Vec<OrderBy<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
     for_update: bool,
@@ -72,19 +72,19 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Keeps the rows that meet `q`.
-    pub fn filter(mut self, q: Q) -> Self {
-        self.condition = self.condition.add(q.0);
+    pub fn filter(mut self, q: Q<M>) -> Self {
+        self.condition = self.condition.add(q.condition);
         self
     }
 
     /// Drops the rows that meet `q`.
-    pub fn exclude(mut self, q: Q) -> Self {
-        self.condition = self.condition.add((!q).0);
+    pub fn exclude(mut self, q: Q<M>) -> Self {
+        self.condition = self.condition.add((!q).condition);
         self
     }
 
     /// Orders by this term (after any given before); replaces the model's default ordering.
-    pub fn order_by(mut self, term: OrderBy) -> Self {
+    pub fn order_by(mut self, term: OrderBy<M>) -> Self {
         self.ordering.push(term);
         self
     }
@@ -92,7 +92,7 @@ impl<M: Model> QuerySet<M> {
     /// Orders by a field named in a string, `-` first for descending (`"-published_at"`),
     /// as URLs and the admin give them. The name is checked against the model's fields.
     pub fn order_by_name(mut self, name: &str) -> Result<Self> {
-        self.ordering.push(parse_order::<M>(name)?);
+        self.ordering.push(OrderBy::parse(name)?);
         Ok(self)
     }
 
@@ -111,12 +111,12 @@ impl<M: Model> QuerySet<M> {
     /// assert!(Post::objects().filter_str("nope", "1").is_err());
     /// ```
     pub fn filter_str(self, key: &str, value: &str) -> Result<Self> {
-        Ok(self.filter(super::dynamic::condition(M::META, key, value)?))
+        Ok(self.filter(Q::new(super::dynamic::condition(M::META, key, value)?)))
     }
 
     /// Like [`filter_str`](Self::filter_str), excluding the matching rows.
     pub fn exclude_str(self, key: &str, value: &str) -> Result<Self> {
-        Ok(self.exclude(super::dynamic::condition(M::META, key, value)?))
+        Ok(self.exclude(Q::new(super::dynamic::condition(M::META, key, value)?)))
     }
 
     /// Locks the rows it reads until the end of the transaction (Django's
@@ -160,16 +160,13 @@ impl<M: Model> QuerySet<M> {
             M::META
                 .ordering
                 .iter()
-                .map(|name| parse_order::<M>(name))
+                .map(|name| OrderBy::parse(name))
                 .collect::<Result<Vec<_>>>()?
         } else {
             self.ordering.clone()
         };
         for term in ordering {
-            query.order_by(
-                (Self::table(), Alias::new(term.column)),
-                order(term.descending),
-            );
+            query.order_by_expr(term.term.expr(M::META.table, 1), term.order());
         }
         if self.for_update {
             query.lock(sea_query::LockType::Update);
@@ -207,10 +204,9 @@ impl<M: Model> QuerySet<M> {
     pub async fn first(&self, db: &Database) -> Result<Option<M>> {
         let mut query = self.clone().limit(1);
         if query.ordering.is_empty() && M::META.ordering.is_empty() {
-            query.ordering.push(OrderBy {
-                column: M::META.pk().column,
-                descending: false,
-            });
+            query
+                .ordering
+                .push(OrderBy::new(OrderTerm::Column(M::META.pk().column), false));
         }
         Ok(query.all(db).await?.into_iter().next())
     }
@@ -456,7 +452,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn get_or_create(
         &self,
         db: &Database,
-        q: Q,
+        q: Q<M>,
         create: impl FnOnce() -> M,
     ) -> Result<(M, bool)> {
         let query = self.clone().filter(q);
@@ -490,7 +486,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn update_or_create(
         &self,
         db: &Database,
-        q: Q,
+        q: Q<M>,
         change: impl FnOnce(&mut M),
         create: impl FnOnce() -> M,
     ) -> Result<(M, bool)> {
@@ -603,16 +599,4 @@ fn number_placeholders(sql: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn parse_order<M: Model>(name: &str) -> Result<OrderBy> {
-    let (descending, field) = match name.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, name),
-    };
-    let field = M::META.field(field)?;
-    Ok(OrderBy {
-        column: field.column,
-        descending,
-    })
 }

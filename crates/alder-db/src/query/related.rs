@@ -1,0 +1,130 @@
+//! Lookups across relations, Django's `author__name="Ann"`: typed as
+//! `Post::author().has(Author::name().eq("Ann"))`, with the reverse side
+//! (`Post::author().reverse_has(…)`: authors with such a post) and ordering by a related
+//! column.
+//!
+//! A condition on a related model becomes `key IN (SELECT …)`: the subquery does not refer
+//! to the outer query, so it composes with `&`, `|` and `!` like any condition (an
+//! excluded row whose key is NULL is kept, as in Django), chains through several relations
+//! and works for a model that points to itself.
+
+use sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+
+use super::order::{OrderBy, OrderTerm};
+use super::{Column, QuerySet, Q};
+use crate::model::ModelMeta;
+use crate::{FieldType, ForeignKey, Model};
+
+/// A field that points to another model: `ForeignKey<T>`, `OneToOne<T>`, and the same in
+/// an `Option`.
+pub trait Relation {
+    /// The model pointed to.
+    type Target: Model;
+}
+
+impl<T: Model> Relation for ForeignKey<T> {
+    type Target = T;
+}
+
+impl<T: Model> Relation for Option<ForeignKey<T>> {
+    type Target = T;
+}
+
+/// `column IN (SELECT key FROM table WHERE condition)`.
+pub(crate) fn in_select<M>(
+    column: Expr,
+    key: (&'static str, &'static str),
+    condition: Condition,
+) -> Q<M> {
+    let mut select = Query::select();
+    select
+        .column((Alias::new(key.0), Alias::new(key.1)))
+        .from(Alias::new(key.0))
+        .cond_where(condition);
+    Q::expr(column.in_subquery(select))
+}
+
+/// The rows of `from` related through the table `through` (`from_column` pointing to
+/// them, `to_column` to `to`) to a row of `to` meeting `condition`: the two directions of a
+/// many-to-many lookup.
+pub(crate) fn through_has(
+    from: &'static ModelMeta,
+    (through, from_column, to_column): (&'static str, &'static str, &'static str),
+    to: &'static ModelMeta,
+    condition: Condition,
+) -> Condition {
+    let targets = in_select::<()>(
+        Expr::col((Alias::new(through), Alias::new(to_column))),
+        (to.table, to.pk().column),
+        condition,
+    );
+    let owners = Expr::col((Alias::new(from.table), Alias::new(from.pk().column)));
+    in_select::<()>(owners, (through, from_column), targets.condition).condition
+}
+
+impl<M: Model, R: FieldType + Relation> Column<M, R> {
+    /// The rows whose related row meets `q` (Django's `filter(author__name="Ann")`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// let by_ann = Post::objects().filter(Post::author().has(Author::name().eq("Ann")));
+    /// ```
+    pub fn has(self, q: Q<R::Target>) -> Q<M> {
+        let target = R::Target::META;
+        in_select(self.expr(), (target.table, target.pk().column), q.condition)
+    }
+
+    /// The other side: the related rows that at least one row meeting `q` points to
+    /// (Django's `Author.objects.filter(post__title__contains="rust")`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, author: ForeignKey<Author> }
+    /// let rust_authors =
+    ///     Author::objects().filter(Post::author().reverse_has(Post::title().contains("rust")));
+    /// ```
+    pub fn reverse_has(self, q: Q<M>) -> Q<R::Target> {
+        let target = R::Target::META;
+        let pk = Expr::col((Alias::new(target.table), Alias::new(target.pk().column)));
+        in_select(pk, (M::META.table, self.name()), q.condition)
+    }
+
+    /// Orders by a column of the related row (Django's `order_by("author__name")`); rows
+    /// whose key is NULL sort as a NULL value.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// let by_author = Post::objects().order_by(Post::author().order(Author::name().asc()));
+    /// ```
+    pub fn order(self, term: OrderBy<R::Target>) -> OrderBy<M> {
+        OrderBy::new(
+            OrderTerm::Related {
+                column: self.name(),
+                target: R::Target::META,
+                inner: Box::new(term.term),
+            },
+            term.descending,
+        )
+    }
+
+    /// The `M`s that point to `target` through this relation: the reverse side of the
+    /// relation (Django's `author.post_set`).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64> }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// # async fn run(db: &alder_db::Database, author: &Author) -> alder_db::Result<()> {
+    /// let posts = Post::author().reverse(author).all(db).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn reverse(self, target: &R::Target) -> QuerySet<M> {
+        let key = target.pk_value().unwrap_or(sea_query::Value::BigInt(None));
+        QuerySet::new().filter(Q::expr(self.expr().eq(key)))
+    }
+}
