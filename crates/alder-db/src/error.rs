@@ -124,6 +124,14 @@ pub enum DbError {
     /// `delete` or `update` on a sliced query, which SQL cannot express directly.
     #[error("cannot {0} a sliced query (limit/offset): filter by primary key instead")]
     Sliced(&'static str),
+    /// `bulk_update` was asked for no fields, or for the primary key.
+    #[error("bulk_update of {model}: {reason}")]
+    BulkUpdateFields {
+        /// The model's name.
+        model: &'static str,
+        /// What is wrong with the fields given.
+        reason: String,
+    },
     /// The operation needs a saved object (one with a primary key).
     #[error("{model} has no primary key yet: save it first")]
     Unsaved {

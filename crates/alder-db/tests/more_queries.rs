@@ -314,3 +314,83 @@ async fn small_auto_keys_and_sliced_writes() {
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_update_writes_the_named_fields_in_one_statement() {
+    for db in setup().await {
+        let mut tags = Tag::objects().all(&db).await.unwrap();
+        for t in &mut tags {
+            t.uses += 100;
+            t.active = !t.active;
+            t.name.push('!'); // not in the field list: stays as stored
+        }
+        // The first tag twice: the later copy wins, as if each were saved in turn.
+        let mut twice = tags[0].clone();
+        twice.uses = 7;
+        tags.push(twice);
+        let changed = crud::bulk_update(&db, &tags, &["uses", "active"])
+            .await
+            .unwrap();
+        assert_eq!(changed, 3);
+        let stored = Tag::objects().all(&db).await.unwrap();
+        let got: Vec<(&str, i32, bool)> = stored
+            .iter()
+            .map(|t| (t.name.as_str(), t.uses, t.active))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("rust", 7, false),
+                ("Go", 105, true),
+                ("rusty_nail", 101, false)
+            ]
+        );
+
+        // Many objects: several batches, in one transaction.
+        let mut many: Vec<Tag> = (0..12_000)
+            .map(|i| tag(&format!("t{i}"), i, true))
+            .collect();
+        crud::bulk_create(&db, &mut many).await.unwrap();
+        for t in &mut many {
+            t.uses = -1;
+        }
+        assert_eq!(
+            crud::bulk_update(&db, &many, &["uses"]).await.unwrap(),
+            12_000
+        );
+        assert_eq!(
+            Tag::objects()
+                .filter(Tag::uses().eq(-1))
+                .count(&db)
+                .await
+                .unwrap(),
+            12_000
+        );
+        assert_eq!(
+            crud::bulk_update::<Tag>(&db, &[], &["uses"]).await.unwrap(),
+            0
+        );
+
+        // Bad input: readable errors, nothing written.
+        let err = crud::bulk_update(&db, &stored, &[]).await.unwrap_err();
+        assert!(matches!(err, DbError::BulkUpdateFields { .. }), "{err}");
+        let err = crud::bulk_update(&db, &stored, &["id"]).await.unwrap_err();
+        assert!(err.to_string().contains("primary key"), "{err}");
+        let err = crud::bulk_update(&db, &stored, &["nope"])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DbError::UnknownField { .. }), "{err}");
+        let err = crud::bulk_update(&db, &[tag("new", 1, true)], &["uses"])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DbError::Unsaved { .. }), "{err}");
+        let mut long = stored[0].clone();
+        long.name = "x".repeat(31);
+        let err = crud::bulk_update(&db, &[long], &["name"])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DbError::ValueTooLong { .. }), "{err}");
+        let first = Tag::objects().first(&db).await.unwrap().unwrap();
+        assert_eq!(first.name, "rust", "a refused bulk_update writes nothing");
+    }
+}
