@@ -1,6 +1,6 @@
 //! Saving, deleting and reloading single objects.
 
-use sea_query::{Alias, Expr, ExprTrait, Query, Value};
+use sea_query::{Expr, ExprTrait, Query, Value};
 
 use crate::model::FieldMeta;
 use crate::{Database, DbError, Model, Result};
@@ -35,11 +35,11 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
             continue;
         }
         check_length(meta.name, field, &value)?;
-        columns.push(Alias::new(field.column));
+        columns.push(field.column);
         row.push(Expr::val(value));
     }
     let mut query = Query::insert();
-    query.into_table(Alias::new(meta.table)).columns(columns);
+    query.into_table(meta.table).columns(columns);
     if row.is_empty() {
         query.or_default_values();
     } else {
@@ -48,7 +48,7 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
             .map_err(|e| DbError::other_sql(meta.name, e.to_string()))?;
     }
     if auto_unset {
-        query.returning_col(Alias::new(pk.column));
+        query.returning_col(pk.column);
         let (sql, values) = db.build(&query);
         let rows = db.fetch_all(meta.name, &sql, values).await?;
         let id = rows
@@ -80,15 +80,15 @@ pub async fn update<M: Model>(db: &Database, object: &M) -> Result<u64> {
         .pk_value()
         .ok_or(DbError::Unsaved { model: meta.name })?;
     let mut query = Query::update();
-    query.table(Alias::new(meta.table));
+    query.table(meta.table);
     for (field, value) in meta.fields.iter().zip(object.values()) {
         if field.primary_key {
             continue;
         }
         check_length(meta.name, field, &value)?;
-        query.value(Alias::new(field.column), value);
+        query.value(field.column, value);
     }
-    query.and_where(Expr::col(Alias::new(pk.column)).eq(pk_value));
+    query.and_where(Expr::col(pk.column).eq(pk_value));
     let (sql, values) = db.build(&query);
     db.execute(meta.name, &sql, values).await
 }
@@ -109,8 +109,8 @@ pub async fn delete<M: Model>(db: &Database, object: &M) -> Result<bool> {
         .ok_or(DbError::Unsaved { model: meta.name })?;
     let mut query = Query::delete();
     query
-        .from_table(Alias::new(meta.table))
-        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk_value));
+        .from_table(meta.table)
+        .and_where(Expr::col(meta.pk().column).eq(pk_value));
     let (sql, values) = db.build(&query);
     Ok(db.execute(meta.name, &sql, values).await? > 0)
 }
@@ -120,11 +120,11 @@ pub async fn get_by_pk<M: Model>(db: &Database, pk: Value) -> Result<M> {
     let meta = M::META;
     let mut query = Query::select();
     for field in meta.fields {
-        query.column(Alias::new(field.column));
+        query.column(field.column);
     }
     query
-        .from(Alias::new(meta.table))
-        .and_where(Expr::col(Alias::new(meta.pk().column)).eq(pk));
+        .from(meta.table)
+        .and_where(Expr::col(meta.pk().column).eq(pk));
     let (sql, values) = db.build(&query);
     let rows = db.fetch_all(meta.name, &sql, values).await?;
     rows.first()
@@ -164,13 +164,13 @@ async fn bulk_create_in<M: Model>(db: &Database, objects: &mut [M]) -> Result<()
     let batch = (30_000 / per_row).max(1);
     for chunk in unset.chunks_mut(batch) {
         let mut query = Query::insert();
-        let columns: Vec<Alias> = meta
+        let columns: Vec<&'static str> = meta
             .fields
             .iter()
             .filter(|f| !f.auto)
-            .map(|f| Alias::new(f.column))
+            .map(|f| f.column)
             .collect();
-        query.into_table(Alias::new(meta.table)).columns(columns);
+        query.into_table(meta.table).columns(columns);
         for object in chunk.iter() {
             let mut row = Vec::new();
             for (field, value) in meta.fields.iter().zip(object.values()) {
@@ -184,7 +184,7 @@ async fn bulk_create_in<M: Model>(db: &Database, objects: &mut [M]) -> Result<()
                 .values(row)
                 .map_err(|e| DbError::other_sql(meta.name, e.to_string()))?;
         }
-        query.returning_col(Alias::new(pk.column));
+        query.returning_col(pk.column);
         let (sql, values) = db.build(&query);
         let mut ids = db
             .fetch_decoded(meta.name, &sql, values, |row| {
@@ -293,19 +293,16 @@ async fn bulk_update_batch(
     columns: &[(&'static FieldMeta, usize)],
     rows: &[(Value, Vec<Value>)],
 ) -> Result<u64> {
-    let pk = Alias::new(meta.pk().column);
+    let pk = meta.pk().column;
     let mut query = Query::update();
-    query.table(Alias::new(meta.table));
+    query.table(meta.table);
     for (i, (field, _)) in columns.iter().enumerate() {
         let mut case = sea_query::CaseStatement::new();
         for (key, values) in rows {
-            case = case.case(
-                Expr::col(pk.clone()).eq(key.clone()),
-                Expr::val(values[i].clone()),
-            );
+            case = case.case(Expr::col(pk).eq(key.clone()), Expr::val(values[i].clone()));
         }
-        let case = case.finally(Expr::col(Alias::new(field.column)));
-        query.value(Alias::new(field.column), case);
+        let case = case.finally(Expr::col(field.column));
+        query.value(field.column, case);
     }
     query.and_where(Expr::col(pk).is_in(rows.iter().map(|(key, _)| key.clone())));
     let (sql, values) = db.build(&query);

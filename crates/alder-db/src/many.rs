@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, Value};
+use sea_query::{Expr, ExprTrait, OnConflict, Query, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ModelMeta;
@@ -145,12 +145,12 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     pub async fn add(&self, db: &Database, owner: &M, target: &T) -> Result<()> {
         let mut insert = Query::insert();
         insert
-            .into_table(Alias::new(self.through))
-            .columns([Alias::new(self.source), Alias::new(self.target)])
+            .into_table(self.through)
+            .columns([self.source, self.target])
             .values([Expr::val(key(owner)?), Expr::val(key(target)?)])
             .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?
             .on_conflict(
-                OnConflict::columns([Alias::new(self.source), Alias::new(self.target)])
+                OnConflict::columns([self.source, self.target])
                     .do_nothing()
                     .to_owned(),
             );
@@ -162,9 +162,9 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     pub async fn remove(&self, db: &Database, owner: &M, target: &T) -> Result<bool> {
         let mut delete = Query::delete();
         delete
-            .from_table(Alias::new(self.through))
-            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?))
-            .and_where(Expr::col(Alias::new(self.target)).eq(key(target)?));
+            .from_table(self.through)
+            .and_where(Expr::col(self.source).eq(key(owner)?))
+            .and_where(Expr::col(self.target).eq(key(target)?));
         let (sql, values) = db.build(&delete);
         Ok(db.execute(M::META.name, &sql, values).await? > 0)
     }
@@ -173,8 +173,8 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     pub async fn clear(&self, db: &Database, owner: &M) -> Result<u64> {
         let mut delete = Query::delete();
         delete
-            .from_table(Alias::new(self.through))
-            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?));
+            .from_table(self.through)
+            .and_where(Expr::col(self.source).eq(key(owner)?));
         let (sql, values) = db.build(&delete);
         db.execute(M::META.name, &sql, values).await
     }
@@ -204,10 +204,10 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     pub fn of(&self, owner: &M) -> Result<QuerySet<T>> {
         let mut related = Query::select();
         related
-            .column(Alias::new(self.target))
-            .from(Alias::new(self.through))
-            .and_where(Expr::col(Alias::new(self.source)).eq(key(owner)?));
-        let pk = Expr::col((Alias::new(T::META.table), Alias::new(T::META.pk().column)));
+            .column(self.target)
+            .from(self.through)
+            .and_where(Expr::col(self.source).eq(key(owner)?));
+        let pk = Expr::col((T::META.table, T::META.pk().column));
         Ok(QuerySet::new().filter(crate::Q::expr(pk.in_subquery(related))))
     }
 }

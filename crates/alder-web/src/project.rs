@@ -281,7 +281,11 @@ impl Project {
 
 impl Project {
     pub(crate) fn log_filter(&self) -> Option<String> {
-        self.settings.as_ref().ok().map(|s| s.log.clone())
+        self.settings.as_ref().ok().map(|s| match s.log.as_str() {
+            "" if s.debug => "info".to_string(),
+            "" => "info,alder::request=warn".to_string(),
+            filter => filter.to_string(),
+        })
     }
 
     /// Runs one command of the command line (`args[0]` is the program name) and writes its

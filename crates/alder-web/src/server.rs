@@ -49,8 +49,12 @@ pub async fn serve_listener(
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(settings.header_read_timeout))
         .keep_alive(true)
-        .max_headers(settings.max_headers)
         .max_buf_size(settings.max_header_bytes.max(8192));
+    // hyper parses up to 100 headers in a stack array; any explicit limit, even 100, makes
+    // it allocate and fill a buffer for every request.
+    if settings.max_headers != 100 {
+        builder.http1().max_headers(settings.max_headers);
+    }
     // HTTP/2 has no header-read timeout: pings find dead peers, and a stream cap bounds the
     // work one connection can ask for.
     builder

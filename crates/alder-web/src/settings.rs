@@ -73,7 +73,10 @@ pub struct Settings {
     pub max_header_bytes: usize,
     /// Seconds in-flight requests get to finish after SIGTERM or ctrl-c.
     pub shutdown_grace: u64,
-    /// The log filter, in `tracing-subscriber`'s `EnvFilter` syntax (`RUST_LOG` wins).
+    /// The log filter, in `tracing-subscriber`'s `EnvFilter` syntax (`RUST_LOG` wins). Empty
+    /// (the default) means `info` in debug, where every request is logged as by Django's
+    /// `runserver`, and `info,alder::request=warn` otherwise: only requests that ended in a
+    /// 4xx or 5xx, as a production Django logs them.
     pub log: String,
     #[serde(skip)]
     figment: Option<Arc<Figment>>,
@@ -102,7 +105,7 @@ impl Default for Settings {
             max_headers: 100,
             max_header_bytes: 64 * 1024,
             shutdown_grace: 30,
-            log: "info".into(),
+            log: String::new(),
             figment: None,
         }
     }

@@ -318,3 +318,35 @@ async fn connections_over_the_cap_wait_for_a_free_slot() {
         .unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_is_cut_off_and_an_oversize_stream_refused() {
+    let mut settings = Settings::debug();
+    settings.body_read_timeout = 1;
+    settings.max_body_size = 16;
+    let (addr, _stop, _) = start(settings).await;
+
+    // Ten bytes promised, two sent, then nothing: the read times out with a 4xx, not a hang.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"POST /upload/ HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nab")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the server waited forever for the body");
+    let response = String::from_utf8_lossy(&buf);
+    assert!(response.starts_with("HTTP/1.1 4"), "{response}");
+
+    // Chunked, so no length is declared: the limit stops the stream at 16 bytes.
+    let chunked = raw(addr, b"POST /upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n").await;
+    assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
+
+    // Within the limits, the body arrives whole.
+    let fine = raw(
+        addr,
+        b"POST /upload/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+    )
+    .await;
+    assert!(fine.starts_with("HTTP/1.1 200"), "{fine}");
+}

@@ -29,7 +29,7 @@ impl<M: Model, T: FieldType> Aggregate<M, T> {
 }
 
 pub(crate) fn column<M: Model>(name: &'static str) -> Expr {
-    Expr::col((Alias::new(M::META.table), Alias::new(name)))
+    Expr::col((M::META.table, name))
 }
 
 pub(crate) fn count<M: Model>(name: &'static str) -> SimpleExpr {
@@ -38,7 +38,7 @@ pub(crate) fn count<M: Model>(name: &'static str) -> SimpleExpr {
 
 /// SUM cast to one type on every backend (PostgreSQL widens SUM(bigint) to NUMERIC).
 pub(crate) fn sum<M: Model>(name: &'static str, sql_type: &'static str) -> SimpleExpr {
-    Func::cast_as(Func::sum(column::<M>(name)), Alias::new(sql_type)).into()
+    Func::cast_as(Func::sum(column::<M>(name)), sql_type).into()
 }
 
 pub(crate) fn avg<M: Model>(name: &'static str) -> SimpleExpr {

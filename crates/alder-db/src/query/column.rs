@@ -117,7 +117,7 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     pub(crate) fn expr(self) -> Expr {
-        Expr::col((Alias::new(M::META.table), Alias::new(self.column)))
+        Expr::col((M::META.table, self.column))
     }
 
     /// `= value` (Django's `exact`); `eq(None)` is `IS NULL`, as in Django.

@@ -3,7 +3,7 @@
 //! every value parsed for the field's type before any SQL is built.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Value};
+use sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value};
 
 use super::column::{date_part, DateField, DatePart};
 use super::related::{in_select, through_has};
@@ -144,7 +144,7 @@ pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Resu
     let field = meta.field(name)?;
     if let (Some(relation), Some(path)) = (field.relation, path) {
         let target = (relation.target)();
-        let column = Expr::col((Alias::new(meta.table), Alias::new(field.column)));
+        let column = Expr::col((meta.table, field.column));
         let inner = condition(target, path, text)?;
         return Ok(in_select::<()>(column, (target.table, target.pk().column), inner).condition);
     }
@@ -168,7 +168,7 @@ fn lookup_condition(
             format!("the lookups are {}", LOOKUPS.join(", ")),
         ));
     }
-    let col = Expr::col((Alias::new(meta.table), Alias::new(field.column)));
+    let col = Expr::col((meta.table, field.column));
     let text_only = |lookup: &str| -> Result<()> {
         if field.kind == FieldKind::Text {
             Ok(())

@@ -53,7 +53,7 @@ impl OrderTerm {
     /// by depth keeps a model that points to itself unambiguous.
     pub(crate) fn expr(&self, table: &str, depth: usize) -> Expr {
         match self {
-            OrderTerm::Column(column) => Expr::col((Alias::new(table), Alias::new(*column))),
+            OrderTerm::Column(column) => Expr::col((Alias::new(table), *column)),
             OrderTerm::Related {
                 column,
                 target,
@@ -63,10 +63,10 @@ impl OrderTerm {
                 let mut select = Query::select();
                 select
                     .expr(inner.expr(&alias, depth + 1))
-                    .from_as(Alias::new(target.table), Alias::new(&alias))
+                    .from_as(target.table, Alias::new(&alias))
                     .and_where(
-                        Expr::col((Alias::new(&alias), Alias::new(target.pk().column)))
-                            .equals((Alias::new(table), Alias::new(*column))),
+                        Expr::col((Alias::new(&alias), target.pk().column))
+                            .equals((Alias::new(table), *column)),
                     );
                 Expr::SubQuery(None, Box::new(select.into()))
             }

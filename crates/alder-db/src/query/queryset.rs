@@ -146,14 +146,19 @@ impl<M: Model> QuerySet<M> {
         self.offset(range.start).limit(count)
     }
 
-    fn table() -> Alias {
-        Alias::new(M::META.table)
+    fn table() -> &'static str {
+        M::META.table
     }
 
     fn select(&self) -> Result<SelectStatement> {
+        self.select_limit(self.limit)
+    }
+
+    /// The SELECT with another LIMIT than the query's own.
+    fn select_limit(&self, limit: Option<u64>) -> Result<SelectStatement> {
         let mut query = Query::select();
         for field in M::META.fields {
-            query.column((Self::table(), Alias::new(field.column)));
+            query.column((Self::table(), field.column));
         }
         query.from(Self::table()).cond_where(self.condition.clone());
         let ordering = if self.ordering.is_empty() {
@@ -171,11 +176,11 @@ impl<M: Model> QuerySet<M> {
         if self.for_update {
             query.lock(sea_query::LockType::Update);
         }
-        if let Some(limit) = self.limit {
+        if let Some(limit) = limit {
             query.limit(limit);
         }
         if let Some(offset) = self.offset {
-            if self.limit.is_none() {
+            if limit.is_none() {
                 // SQLite needs a LIMIT before an OFFSET; -1 means none.
                 query.limit(u64::MAX >> 1);
             }
@@ -191,9 +196,13 @@ impl<M: Model> QuerySet<M> {
 
     /// Runs the query and decodes every row.
     pub async fn all(&self, db: &Database) -> Result<Vec<M>> {
-        let (sql, values) = db.build(&self.select()?);
+        self.fetch(db, self.limit).await
+    }
+
+    async fn fetch(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
+        let (sql, values) = db.build(&self.select_limit(limit)?);
         // A LIMIT says how many rows can come: reserve room for them up front.
-        let expected = self.limit.map_or(0, |n| Ord::min(n, 1024) as usize);
+        let expected = limit.map_or(0, |n| Ord::min(n, 1024) as usize);
         db.fetch_decoded_sized(M::META.name, &sql, values, expected, |row| {
             M::from_row(&row)
         })
@@ -215,7 +224,8 @@ impl<M: Model> QuerySet<M> {
     /// [`DbError::MultipleObjectsReturned`] otherwise.
     pub async fn get(&self, db: &Database) -> Result<M> {
         // Fetch a few more than one, to report how many matched as Django does.
-        let mut rows = self.clone().limit(21).all(db).await?;
+        let limit = self.limit.map_or(21, |n| Ord::min(n, 21));
+        let mut rows = self.fetch(db, Some(limit)).await?;
         match rows.len() {
             0 => Err(DbError::NotFound {
                 model: M::META.name,
@@ -273,14 +283,14 @@ impl<M: Model> QuerySet<M> {
         let mut select = self.select()?;
         let joined = Alias::new(format!("{}__related", R::META.table));
         for field in R::META.fields {
-            select.column((joined.clone(), Alias::new(field.column)));
+            select.column((joined.clone(), field.column));
         }
         select.join_as(
             sea_query::JoinType::InnerJoin,
-            Alias::new(R::META.table),
+            R::META.table,
             joined.clone(),
-            Expr::col((joined.clone(), Alias::new(R::META.pk().column)))
-                .equals((Self::table(), Alias::new(relation.name()))),
+            Expr::col((joined.clone(), R::META.pk().column))
+                .equals((Self::table(), relation.name())),
         );
         let (sql, values) = db.build(&select);
         let width = M::META.fields.len();
@@ -340,14 +350,14 @@ impl<M: Model> QuerySet<M> {
         group: super::Column<M, G>,
         aggregate: super::Aggregate<M, T>,
     ) -> Result<Vec<(G, T)>> {
-        let column = (Self::table(), Alias::new(group.name()));
+        let column = (Self::table(), group.name());
         let mut query = Query::select();
         query
-            .column(column.clone())
+            .column(column)
             .expr(aggregate.expr)
             .from(Self::table())
             .cond_where(self.condition.clone())
-            .group_by_col(column.clone())
+            .group_by_col(column)
             .order_by(column, sea_query::Order::Asc);
         let (sql, values) = db.build(&query);
         db.fetch_decoded(M::META.name, &sql, values, |row| {
@@ -373,14 +383,11 @@ impl<M: Model> QuerySet<M> {
     ) -> Result<Vec<T>> {
         let mut select = self.select()?;
         select.clear_selects();
-        select.column((Self::table(), Alias::new(column.name())));
+        select.column((Self::table(), column.name()));
         if distinct {
             select.distinct();
             select.clear_order_by();
-            select.order_by(
-                (Self::table(), Alias::new(column.name())),
-                sea_query::Order::Asc,
-            );
+            select.order_by((Self::table(), column.name()), sea_query::Order::Asc);
         }
         let (sql, values) = db.build(&select);
         db.fetch_decoded(M::META.name, &sql, values, |row| {
@@ -423,7 +430,7 @@ impl<M: Model> QuerySet<M> {
         let mut unique = keys;
         unique.sort_unstable();
         unique.dedup();
-        let cond = Expr::col((Self::table(), Alias::new(pk.column))).is_in(unique);
+        let cond = Expr::col((Self::table(), pk.column)).is_in(unique);
         let query = QuerySet::<M> {
             condition: self.condition.clone().add(cond),
             ordering: Vec::new(),
@@ -570,7 +577,7 @@ impl<M: Model> QuerySet<M> {
             if let Some(field) = field {
                 crate::crud::check_length(M::META.name, field, &assignment.value)?;
             }
-            query.value(Alias::new(assignment.column), assignment.value);
+            query.value(assignment.column, assignment.value);
             any = true;
         }
         if !any {

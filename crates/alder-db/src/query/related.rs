@@ -8,7 +8,7 @@
 //! excluded row whose key is NULL is kept, as in Django), chains through several relations
 //! and works for a model that points to itself.
 
-use sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_query::{Condition, Expr, ExprTrait, Query};
 
 use super::order::{OrderBy, OrderTerm};
 use super::{Column, QuerySet, Q};
@@ -38,8 +38,8 @@ pub(crate) fn in_select<M>(
 ) -> Q<M> {
     let mut select = Query::select();
     select
-        .column((Alias::new(key.0), Alias::new(key.1)))
-        .from(Alias::new(key.0))
+        .column((key.0, key.1))
+        .from(key.0)
         .cond_where(condition);
     Q::expr(column.in_subquery(select))
 }
@@ -54,11 +54,11 @@ pub(crate) fn through_has(
     condition: Condition,
 ) -> Condition {
     let targets = in_select::<()>(
-        Expr::col((Alias::new(through), Alias::new(to_column))),
+        Expr::col((through, to_column)),
         (to.table, to.pk().column),
         condition,
     );
-    let owners = Expr::col((Alias::new(from.table), Alias::new(from.pk().column)));
+    let owners = Expr::col((from.table, from.pk().column));
     in_select::<()>(owners, (through, from_column), targets.condition).condition
 }
 
@@ -88,7 +88,7 @@ impl<M: Model, R: FieldType + Relation> Column<M, R> {
     /// ```
     pub fn reverse_has(self, q: Q<M>) -> Q<R::Target> {
         let target = R::Target::META;
-        let pk = Expr::col((Alias::new(target.table), Alias::new(target.pk().column)));
+        let pk = Expr::col((target.table, target.pk().column));
         in_select(pk, (M::META.table, self.name()), q.condition)
     }
 

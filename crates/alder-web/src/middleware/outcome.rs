@@ -1,18 +1,22 @@
-//! The one middleware Alder wraps around every route: it catches panics, renders error
-//! pages and logs the request. One service instead of three tower-http layers, because each
-//! layer costs boxing and body re-wrapping per request (measured in `bench/`).
+//! The one middleware Alder wraps around every route: it bounds the request body (size and
+//! read time), catches panics, renders error pages and logs the request. One service instead
+//! of a stack of tower-http layers, because each layer costs boxing and body re-wrapping per
+//! request (measured in `bench/`), and a request without a body (most GETs) is not wrapped
+//! at all.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Uri};
+use http_body_util::Limited;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
+use tower_http::timeout::TimeoutBody;
 
 use super::error_pages::{self, RequestSummary};
 use crate::{Error, ProjectState};
@@ -20,11 +24,19 @@ use crate::{Error, ProjectState};
 #[derive(Clone)]
 pub(crate) struct OutcomeLayer {
     state: ProjectState,
+    limits: BodyLimits,
+}
+
+/// How much of a request body is read, and for how long.
+#[derive(Clone, Copy)]
+pub(crate) struct BodyLimits {
+    pub(crate) max_size: usize,
+    pub(crate) read_timeout: Duration,
 }
 
 impl OutcomeLayer {
-    pub(crate) fn new(state: ProjectState) -> Self {
-        OutcomeLayer { state }
+    pub(crate) fn new(state: ProjectState, limits: BodyLimits) -> Self {
+        OutcomeLayer { state, limits }
     }
 }
 
@@ -35,6 +47,7 @@ impl<S> Layer<S> for OutcomeLayer {
         Outcome {
             inner,
             state: self.state.clone(),
+            limits: self.limits,
         }
     }
 }
@@ -43,18 +56,46 @@ impl<S> Layer<S> for OutcomeLayer {
 pub(crate) struct Outcome<S> {
     inner: S,
     state: ProjectState,
+    limits: BodyLimits,
 }
 
-/// What the request log line needs, captured only when INFO logging is on.
+/// What the request log line needs, captured only when the `alder::request` target logs
+/// anything.
 struct LogLine {
     method: Method,
     uri: Uri,
     start: Instant,
 }
 
-impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for Outcome<S>
+impl LogLine {
+    fn wanted() -> bool {
+        tracing::enabled!(target: "alder::request", tracing::Level::ERROR)
+    }
+
+    /// One line per request, at a level by outcome as Django's `django.request` logger:
+    /// server errors at ERROR, client errors at WARN, the rest at INFO.
+    fn write(self, status: http::StatusCode) {
+        // Checked first: in production most lines are filtered out, and timing them is not free.
+        if status.as_u16() < 400
+            && !tracing::enabled!(target: "alder::request", tracing::Level::INFO)
+        {
+            return;
+        }
+        let ms = self.start.elapsed().as_secs_f64() * 1000.0;
+        let (method, uri, code) = (self.method, self.uri, status.as_u16());
+        if status.is_server_error() {
+            tracing::error!(target: "alder::request", "{method} {uri} {code} {ms:.1}ms");
+        } else if status.is_client_error() {
+            tracing::warn!(target: "alder::request", "{method} {uri} {code} {ms:.1}ms");
+        } else {
+            tracing::info!(target: "alder::request", "{method} {uri} {code} {ms:.1}ms");
+        }
+    }
+}
+
+impl<S, ResBody> Service<http::Request<Body>> for Outcome<S>
 where
-    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    S: Service<http::Request<Body>, Response = http::Response<ResBody>>,
     ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     ResBody::Error: Into<axum::BoxError>,
 {
@@ -66,26 +107,27 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let summary = self.state.settings().debug.then(|| RequestSummary {
             method: request.method().clone(),
             uri: request.uri().clone(),
             headers: request.headers().clone(),
         });
-        let log =
-            tracing::enabled!(target: "alder::request", tracing::Level::INFO).then(|| LogLine {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                start: Instant::now(),
-            });
-        let inner = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
-        let (inner, panicked) = match inner {
-            Ok(future) => (Some(future), None),
-            Err(payload) => (None, Some(panic_response(payload))),
+        let log = LogLine::wanted().then(|| LogLine {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            start: Instant::now(),
+        });
+        let (inner, early) = match self.limits.guard(request) {
+            Ok(request) => match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+                Ok(future) => (Some(future), None),
+                Err(payload) => (None, Some(panic_response(payload))),
+            },
+            Err(refused) => (None, Some(refused.into_response())),
         };
         OutcomeFuture {
             inner,
-            panicked,
+            early,
             state: self.state.clone(),
             summary,
             log,
@@ -97,7 +139,9 @@ pin_project! {
     pub(crate) struct OutcomeFuture<F> {
         #[pin]
         inner: Option<F>,
-        panicked: Option<Response>,
+        // The response when the inner service was not called: it panicked, or the body was
+        // refused.
+        early: Option<Response>,
         state: ProjectState,
         summary: Option<RequestSummary>,
         log: Option<LogLine>,
@@ -121,7 +165,7 @@ where
                 Err(payload) => panic_response(payload),
             },
             None => this
-                .panicked
+                .early
                 .take()
                 .unwrap_or_else(|| Error::Panic("polled after completion".into()).into_response()),
         };
@@ -129,16 +173,34 @@ where
             response = error_pages::render(this.state, this.summary.take(), response);
         }
         if let Some(log) = this.log.take() {
-            tracing::info!(
-                target: "alder::request",
-                "{} {} {} {:.1}ms",
-                log.method,
-                log.uri,
-                response.status().as_u16(),
-                log.start.elapsed().as_secs_f64() * 1000.0
-            );
+            log.write(response.status());
         }
         Poll::Ready(Ok(response))
+    }
+}
+
+impl BodyLimits {
+    /// Refuses a body declared too large at once (413); bounds the size and read time of
+    /// any other body. A request that has no body passes untouched.
+    fn guard(&self, request: http::Request<Body>) -> Result<http::Request<Body>, Error> {
+        use http_body::Body as _;
+        if request.body().is_end_stream() {
+            return Ok(request);
+        }
+        let declared = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+        let limit = match declared {
+            Some(length) if length > self.max_size => {
+                let message = format!("the request body may be at most {} bytes", self.max_size);
+                return Err(Error::http(http::StatusCode::PAYLOAD_TOO_LARGE, message));
+            }
+            Some(length) => length.min(self.max_size),
+            None => self.max_size,
+        };
+        let timeout = self.read_timeout;
+        Ok(request.map(|body| Body::new(TimeoutBody::new(timeout, Limited::new(body, limit)))))
     }
 }
 
