@@ -59,13 +59,18 @@ enum Pool {
 /// connection.
 macro_rules! on_backend {
     ($db:expr, |$e1:ident| $sqlite:expr, |$e2:ident| $postgres:expr) => {
+        // A connection is taken from the pool first and the query run on it: running it on
+        // the pool itself wraps every row stream in one more boxed stream (measured with
+        // callgrind: a third of the work of a one-row query).
         match &*$db.pool {
             Pool::Sqlite(pool) => {
-                let $e1 = pool;
+                let mut conn = pool.acquire().await.map_err(|e| $db.acquire_error(e))?;
+                let $e1 = &mut *conn;
                 $sqlite
             }
             Pool::Postgres(pool) => {
-                let $e2 = pool;
+                let mut conn = pool.acquire().await.map_err(|e| $db.acquire_error(e))?;
+                let $e2 = &mut *conn;
                 $postgres
             }
             Pool::SqliteConn(held) => {
@@ -337,13 +342,24 @@ impl Database {
         }
     }
 
+    /// Why no connection could be had: every one busy for too long, or the database
+    /// unreachable.
+    fn acquire_error(&self, source: sqlx::Error) -> DbError {
+        match source {
+            sqlx::Error::PoolTimedOut => DbError::PoolExhausted {
+                url: self.url.to_string(),
+            },
+            source => DbError::Connect {
+                url: self.url.to_string(),
+                source,
+            },
+        }
+    }
+
     /// A handle on one connection taken from the pool, kept until every clone of the handle
     /// is dropped: for work that must stay on one session (a transaction, an advisory lock).
     pub async fn acquire(&self) -> Result<Self> {
-        let err = |e| DbError::Connect {
-            url: self.url.to_string(),
-            source: e,
-        };
+        let err = |e| self.acquire_error(e);
         let pool = match &*self.pool {
             Pool::Sqlite(p) => {
                 Pool::SqliteConn(Arc::new(Held::new(p.acquire().await.map_err(err)?)))

@@ -22,6 +22,12 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// Every connection of the pool stayed in use until the acquire timeout.
+    #[error("every connection to the database at {url} stayed busy until the pool's timeout: raise database_pool_size or database_timeout, or look for slow queries and transactions left open")]
+    PoolExhausted {
+        /// The database URL, password hidden.
+        url: String,
+    },
     /// A `DATABASE_URL` Alder cannot use.
     #[error("unsupported database URL `{url}`: use `sqlite://path.sqlite3` or `postgres://user:password@host/name`")]
     UnsupportedUrl {

@@ -191,3 +191,29 @@ async fn select_for_update_serializes_read_modify_write() {
         assert_eq!(ann.balance, 10, "{:?}: no increment was lost", db.backend());
     }
 }
+
+#[tokio::test]
+async fn a_pool_with_every_connection_busy_says_so() {
+    for db in alder_db::testing::all().await.unwrap() {
+        if db.backend() != alder_db::Backend::Postgres {
+            continue; // the in-memory SQLite of the tests has one connection by design
+        }
+        let url = std::env::var("ALDER_TEST_POSTGRES_URL").unwrap();
+        let options = alder_db::PoolOptions {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(200),
+        };
+        let small = alder_db::Database::connect_with(&url, options)
+            .await
+            .unwrap();
+        let held = small.begin().await.unwrap();
+        let err = small.execute_unprepared("SELECT 1").await.unwrap_err();
+        assert!(
+            matches!(err, alder_db::DbError::PoolExhausted { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("database_pool_size"), "{err}");
+        held.rollback().await.unwrap();
+        small.execute_unprepared("SELECT 1").await.unwrap();
+    }
+}

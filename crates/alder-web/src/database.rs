@@ -43,11 +43,11 @@ impl LazyDatabase {
 
 impl From<DbError> for Error {
     /// `get` finding nothing is a 404 (Django's `get_object_or_404`); a database that cannot be
-    /// reached is a 503; anything else is a 500.
+    /// reached, or whose connections are all busy, is a 503; anything else is a 500.
     fn from(err: DbError) -> Self {
         match err {
             DbError::NotFound { .. } => Error::NotFound,
-            DbError::Connect { .. } => {
+            DbError::Connect { .. } | DbError::PoolExhausted { .. } => {
                 tracing::error!(error = %err, "database unavailable");
                 Error::http(
                     StatusCode::SERVICE_UNAVAILABLE,
