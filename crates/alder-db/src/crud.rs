@@ -5,21 +5,49 @@ use sea_query::{Expr, ExprTrait, Query, Value};
 use crate::model::FieldMeta;
 use crate::{Database, DbError, Model, Result};
 
-/// Refuses a text value longer than the field's `max_length` before it reaches the database
-/// (SQLite would store it; PostgreSQL would fail with a less helpful message).
-pub(crate) fn check_length(model: &'static str, field: &FieldMeta, value: &Value) -> Result<()> {
-    if let (Some(max_length), Value::String(Some(text))) = (field.max_length, value) {
-        let length = text.chars().count();
-        if length > max_length as usize {
-            return Err(DbError::ValueTooLong {
-                model,
-                field: field.name,
-                max_length,
-                length,
-            });
+/// Makes a value ready to store in `field`: refuses a text longer than `max_length` before
+/// it reaches the database (SQLite would store it; PostgreSQL would fail with a less helpful
+/// message), and a decimal with more digits before the point than `max_digits -
+/// decimal_places` allow; rounds a decimal to `decimal_places` (half away from zero, as
+/// PostgreSQL does), so that both backends store the same number.
+pub(crate) fn prepare_value(model: &'static str, field: &FieldMeta, value: Value) -> Result<Value> {
+    match (&value, field.max_length, field.decimal) {
+        (Value::String(Some(text)), Some(max_length), _) => {
+            let length = text.chars().count();
+            if length > max_length as usize {
+                return Err(DbError::ValueTooLong {
+                    model,
+                    field: field.name,
+                    max_length,
+                    length,
+                });
+            }
+            Ok(value)
         }
+        (Value::Decimal(Some(number)), _, Some((max_digits, decimal_places))) => {
+            let rounded = number.round_dp_with_strategy(
+                decimal_places,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            );
+            let whole = rounded.trunc().abs();
+            let whole_digits = if whole.is_zero() {
+                0
+            } else {
+                whole.to_string().len() as u32
+            };
+            if whole_digits > max_digits - decimal_places {
+                return Err(DbError::DecimalTooLarge {
+                    model,
+                    field: field.name,
+                    max_digits,
+                    decimal_places,
+                    value: number.to_string(),
+                });
+            }
+            Ok(Value::Decimal(Some(rounded)))
+        }
+        _ => Ok(value),
     }
-    Ok(())
 }
 
 /// Inserts `object`; fills in its auto primary key.
@@ -34,9 +62,8 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
         if field.auto && auto_unset {
             continue;
         }
-        check_length(meta.name, field, &value)?;
         columns.push(field.column);
-        row.push(Expr::val(value));
+        row.push(Expr::val(prepare_value(meta.name, field, value)?));
     }
     let mut query = Query::insert();
     query.into_table(meta.table).columns(columns);
@@ -85,8 +112,7 @@ pub async fn update<M: Model>(db: &Database, object: &M) -> Result<u64> {
         if field.primary_key {
             continue;
         }
-        check_length(meta.name, field, &value)?;
-        query.value(field.column, value);
+        query.value(field.column, prepare_value(meta.name, field, value)?);
     }
     query.and_where(Expr::col(pk.column).eq(pk_value));
     let (sql, values) = db.build(&query);
@@ -177,8 +203,7 @@ async fn bulk_create_in<M: Model>(db: &Database, objects: &mut [M]) -> Result<()
                 if field.auto {
                     continue;
                 }
-                check_length(meta.name, field, &value)?;
-                row.push(Expr::val(value));
+                row.push(Expr::val(prepare_value(meta.name, field, value)?));
             }
             query
                 .values(row)
@@ -256,11 +281,11 @@ pub async fn bulk_update<M: Model>(db: &Database, objects: &[M], fields: &[&str]
         let key = object
             .pk_value()
             .ok_or(DbError::Unsaved { model: meta.name })?;
-        let values = object.values();
+        let mut values = object.values();
         let mut picked = Vec::with_capacity(columns.len());
         for (field, index) in &columns {
-            check_length(meta.name, field, &values[*index])?;
-            picked.push(values[*index].clone());
+            let value = std::mem::replace(&mut values[*index], Value::Bool(None));
+            picked.push(prepare_value(meta.name, field, value)?);
         }
         rows.push((key, picked));
     }

@@ -556,7 +556,7 @@ impl DbRow {
 }
 
 macro_rules! bind_all {
-    ($args:ident, $values:ident) => {{
+    ($args:ident, $values:ident, $decimal:expr) => {{
         for value in $values.0 {
             // Encoding an owned value into a fresh argument list cannot fail for these types;
             // an error would surface when the query runs.
@@ -587,6 +587,7 @@ macro_rules! bind_all {
                     $args.add(v.map(|d| d.with_timezone(&chrono::Utc)))
                 }
                 Value::Uuid(v) => $args.add(v),
+                Value::Decimal(v) => $args.add($decimal(v)),
                 other => $args.add(Some(format!("{other:?}"))),
             };
         }
@@ -596,12 +597,14 @@ macro_rules! bind_all {
 
 fn sqlite_args(values: Values) -> SqliteArguments {
     let mut args = SqliteArguments::default();
-    bind_all!(args, values)
+    // SQLite has no decimal type: the text goes to a NUMERIC column, which converts it.
+    bind_all!(args, values, |d: Option<rust_decimal::Decimal>| d
+        .map(|d| d.to_string()))
 }
 
 fn pg_args(values: Values) -> PgArguments {
     let mut args = PgArguments::default();
-    bind_all!(args, values)
+    bind_all!(args, values, |d: Option<rust_decimal::Decimal>| d)
 }
 
 /// A sea-query statement with parameters, rendered per backend.

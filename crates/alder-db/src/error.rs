@@ -60,6 +60,20 @@ pub enum DbError {
         /// The value's length in characters.
         length: usize,
     },
+    /// A decimal with more digits before the point than the field allows.
+    #[error("{model}.{field} holds at most {max_digits} digits with {decimal_places} after the point, got {value}")]
+    DecimalTooLarge {
+        /// The model's name.
+        model: &'static str,
+        /// The field.
+        field: &'static str,
+        /// `max_digits` of the field.
+        max_digits: u32,
+        /// `decimal_places` of the field.
+        decimal_places: u32,
+        /// The value refused.
+        value: String,
+    },
     /// A unique field or unique set of fields already has this value.
     #[error("{model}: a row with this value already exists ({message})")]
     UniqueViolation {

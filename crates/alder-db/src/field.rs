@@ -21,6 +21,10 @@ pub enum FieldKind {
     BigInteger,
     /// `f64`: DOUBLE PRECISION.
     Float,
+    /// `rust_decimal::Decimal`: NUMERIC(max_digits, decimal_places), exact on PostgreSQL;
+    /// SQLite keeps NUMERIC values as integers or 64-bit floats (about 15 significant
+    /// digits), as with Django.
+    Decimal,
     /// `bool`: BOOLEAN.
     Boolean,
     /// `String`: VARCHAR(max_length), or TEXT without one.
@@ -59,7 +63,7 @@ pub enum FieldKind {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a model field",
     label = "not a model field type",
-    note = "model fields are integers (i16, i32, i64), f64, bool, String, chrono's NaiveDate, NaiveTime, NaiveDateTime and DateTime<Utc>, Uuid, serde_json::Value, Vec<u8>, Option<T> of those, and Auto<i32>/Auto<i64> keys"
+    note = "model fields are integers (i16, i32, i64), f64, rust_decimal::Decimal, bool, String, chrono's NaiveDate, NaiveTime, NaiveDateTime and DateTime<Utc>, Uuid, serde_json::Value, Vec<u8>, Option<T> of those, and Auto<i32>/Auto<i64> keys"
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The column kind.
@@ -150,6 +154,53 @@ field_type!(
     |v: &serde_json::Value| Box::new(v.clone()),
     |_v: &serde_json::Value| None
 );
+
+impl FieldType for rust_decimal::Decimal {
+    const KIND: FieldKind = FieldKind::Decimal;
+    fn to_value(&self) -> Value {
+        Value::Decimal(Some(*self))
+    }
+    fn null() -> Value {
+        Value::Decimal(None)
+    }
+    fn decode(row: &DbRow, index: usize) -> Result<Self, sqlx::Error> {
+        Self::decode_option(row, index)?.ok_or(sqlx::Error::ColumnDecode {
+            index: index.to_string(),
+            source: "unexpected NULL in a Decimal field".into(),
+        })
+    }
+    fn decode_option(row: &DbRow, index: usize) -> Result<Option<Self>, sqlx::Error> {
+        match row {
+            DbRow::Postgres(r) => r.try_get(index),
+            // SQLite hands back what NUMERIC affinity made of the text: an integer, a float,
+            // or the text itself when it was not a number.
+            DbRow::Sqlite(r) => {
+                let bad = |source: String| sqlx::Error::ColumnDecode {
+                    index: index.to_string(),
+                    source: source.into(),
+                };
+                if let Ok(n) = r.try_get::<Option<i64>, _>(index) {
+                    return Ok(n.map(rust_decimal::Decimal::from));
+                }
+                if let Ok(x) = r.try_get::<Option<f64>, _>(index) {
+                    return x
+                        .map(|x| {
+                            rust_decimal::Decimal::try_from(x)
+                                .map(|d| d.normalize())
+                                .map_err(|e| bad(format!("{x} is not a decimal: {e}")))
+                        })
+                        .transpose();
+                }
+                let text: Option<String> = r.try_get(index)?;
+                text.map(|t| {
+                    t.parse()
+                        .map_err(|e| bad(format!("{t:?} is not a decimal: {e}")))
+                })
+                .transpose()
+            }
+        }
+    }
+}
 
 impl<T: FieldType> FieldType for Option<T> {
     const KIND: FieldKind = T::KIND;

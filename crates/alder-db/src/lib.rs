@@ -58,6 +58,9 @@ pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 pub use sea_query::Value;
 
 pub use chrono;
+pub use rust_decimal;
+/// An exact decimal number, for `#[model(max_digits = …, decimal_places = …)]` fields.
+pub use rust_decimal::Decimal;
 pub use serde_json;
 pub use uuid;
 

@@ -54,6 +54,8 @@ pub struct FieldMeta {
     pub db_index: bool,
     /// `#[model(max_length = N)]`, for text.
     pub max_length: Option<u32>,
+    /// `#[model(max_digits = P, decimal_places = S)]`, for a decimal: (P, S).
+    pub decimal: Option<(u32, u32)>,
     /// `#[model(default = "…")]`, as SQL literal text for the column default.
     pub default: Option<&'static str>,
     /// Human name, e.g. `published at`.
@@ -78,6 +80,7 @@ impl FieldMeta {
         unique: bool,
         db_index: bool,
         max_length: Option<u32>,
+        decimal: Option<(u32, u32)>,
         default: Option<&'static str>,
         verbose_name: &'static str,
         relation: Option<crate::relation::RelationMeta>,
@@ -93,6 +96,7 @@ impl FieldMeta {
             unique,
             db_index,
             max_length,
+            decimal,
             default,
             verbose_name,
             relation,

@@ -20,6 +20,10 @@ fn column_def(field: &Field, backend: Backend) -> ColumnDef {
         FieldKind::BigInteger if field.auto && backend == Backend::Sqlite => def.integer(),
         FieldKind::BigInteger => def.big_integer(),
         FieldKind::Float => def.double(),
+        FieldKind::Decimal => {
+            let (digits, places) = field.decimal.unwrap_or((20, 10));
+            def.decimal_len(digits, places)
+        }
         FieldKind::Boolean => def.boolean(),
         FieldKind::Text => match field.max_length {
             Some(n) => def.string_len(n),
@@ -59,6 +63,10 @@ fn pg_type(field: &Field) -> String {
         FieldKind::Integer => "integer".into(),
         FieldKind::BigInteger => "bigint".into(),
         FieldKind::Float => "double precision".into(),
+        FieldKind::Decimal => {
+            let (digits, places) = field.decimal.unwrap_or((20, 10));
+            format!("numeric({digits}, {places})")
+        }
         FieldKind::Boolean => "boolean".into(),
         FieldKind::Text => field
             .max_length
@@ -80,9 +88,11 @@ fn fill_value(field: &Field, backend: Backend) -> Option<String> {
         return None;
     }
     Some(match field.kind {
-        FieldKind::SmallInteger | FieldKind::Integer | FieldKind::BigInteger | FieldKind::Float => {
-            "0".into()
-        }
+        FieldKind::SmallInteger
+        | FieldKind::Integer
+        | FieldKind::BigInteger
+        | FieldKind::Float
+        | FieldKind::Decimal => "0".into(),
         FieldKind::Boolean if backend == Backend::Sqlite => "0".into(),
         FieldKind::Boolean => "false".into(),
         FieldKind::Text => "''".into(),

@@ -44,6 +44,8 @@ mod v2 {
         pub(crate) id: Auto<i64>,
         #[model(unique, max_length = 30)]
         pub(crate) name: String,
+        #[model(max_digits = 6, decimal_places = 2)]
+        pub(crate) price: Option<alder_db::Decimal>,
     }
 }
 
@@ -184,8 +186,11 @@ async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
         let mut tag = v2::Tag {
             id: Auto::new(),
             name: "rust".into(),
+            price: Some("12.50".parse().unwrap()),
         };
         crud::save(&db, &mut tag).await.unwrap();
+        crud::refresh(&db, &mut tag).await.unwrap();
+        assert_eq!(tag.price, Some("12.5".parse().unwrap()), "NUMERIC(6, 2) created");
         assert!(tables(&db).await.contains(&"tag".to_string()));
 
         // 3. Back to the first migration: the old schema, the kept data.
@@ -363,6 +368,18 @@ fn migration_files_are_readable_rust() {
     );
     assert!(
         source.contains("&[&[\"headline\", \"rating\"]]"),
+        "{source}"
+    );
+    let (ops, _) = detect(
+        "blog",
+        &State::default(),
+        &app(vec![v2::Tag::META], vec![])[0].model_state(),
+        &[],
+    )
+    .unwrap();
+    let source = migration_source(&next_migration("blog", &graph, ops, None), "alder_db").unwrap();
+    assert!(
+        source.contains("Field::new(\"price\", FieldKind::Decimal).nullable().decimal(6, 2)"),
         "{source}"
     );
 }

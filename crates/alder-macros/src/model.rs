@@ -46,6 +46,8 @@ struct FieldAttrs {
     db_index: bool,
     max_length: Option<u32>,
     max_length_span: Option<Span>,
+    max_digits: Option<(u32, Span)>,
+    decimal_places: Option<(u32, Span)>,
     db_column: Option<String>,
     default: Option<String>,
     verbose_name: Option<String>,
@@ -113,6 +115,18 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     attrs.max_length = Some(n);
                     attrs.max_length_span = Some(lit.span());
                 }
+                "max_digits" | "decimal_places" => {
+                    let lit = meta.value()?.parse::<LitInt>()?;
+                    let n: u32 = lit.base10_parse()?;
+                    if key == "max_digits" {
+                        if !(1..=1000).contains(&n) {
+                            return Err(syn::Error::new(lit.span(), "max_digits must be between 1 and 1000"));
+                        }
+                        attrs.max_digits = Some((n, lit.span()));
+                    } else {
+                        attrs.decimal_places = Some((n, lit.span()));
+                    }
+                }
                 "db_column" => attrs.db_column = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "default" => attrs.default = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
@@ -130,7 +144,7 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
-                         max_length, db_column, default, verbose_name, on_delete"
+                         max_length, max_digits, decimal_places, db_column, default, verbose_name, on_delete"
                     )))
                 }
             }
@@ -183,6 +197,35 @@ fn default_column(db_column: Option<&String>, name: &str, ty: &Type) -> String {
         Some(column) => column.clone(),
         None if foreign_key_target(ty).is_some() => format!("{name}_id"),
         None => name.to_string(),
+    }
+}
+
+fn is_decimal(ty: &Type) -> bool {
+    match outer(ty) {
+        Some((name, _)) if name == "Decimal" => true,
+        Some((name, Some(inner))) if name == "Option" => is_decimal(inner),
+        _ => false,
+    }
+}
+
+/// A decimal field needs both `max_digits` and `decimal_places` (as in Django); other fields
+/// take neither.
+fn check_decimal(attrs: &FieldAttrs, ty: &Type, ident: &syn::Ident) -> syn::Result<()> {
+    match (is_decimal(ty), attrs.max_digits, attrs.decimal_places) {
+        (true, Some((digits, _)), Some((places, span))) if places > digits => Err(syn::Error::new(
+            span,
+            format!("decimal_places ({places}) cannot be more than max_digits ({digits})"),
+        )),
+        (true, Some(_), Some(_)) => Ok(()),
+        (true, _, _) => Err(syn::Error::new(
+            ty.span(),
+            format!("the decimal field `{ident}` needs #[model(max_digits = …, decimal_places = …)], e.g. max_digits = 10, decimal_places = 2"),
+        )),
+        (false, Some((_, span)), _) | (false, _, Some((_, span))) => Err(syn::Error::new(
+            span,
+            format!("max_digits and decimal_places apply to Decimal fields, but `{ident}` is not one"),
+        )),
+        (false, None, None) => Ok(()),
     }
 }
 
@@ -269,6 +312,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 format!("max_length applies to text fields (String), but `{ident}` is not one"),
             ));
         }
+        check_decimal(&attrs, &field.ty, ident)?;
         parsed.push(Parsed {
             ident,
             ty: &field.ty,
@@ -351,6 +395,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             Some(n) => quote!(::core::option::Option::Some(#n)),
             None => quote!(<#ty as #db::FieldType>::MAX_LENGTH),
         };
+        let decimal = match (p.attrs.max_digits, p.attrs.decimal_places) {
+            (Some((digits, _)), Some((places, _))) => {
+                quote!(::core::option::Option::Some((#digits, #places)))
+            }
+            _ => quote!(::core::option::Option::None),
+        };
         let default = match &p.attrs.default {
             Some(d) => quote!(::core::option::Option::Some(#d)),
             None => quote!(::core::option::Option::None),
@@ -384,7 +434,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES)
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES)
         }
     });
 

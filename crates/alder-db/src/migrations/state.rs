@@ -39,6 +39,8 @@ pub struct Field {
     pub db_index: bool,
     /// Longest text, in characters.
     pub max_length: Option<u32>,
+    /// For a decimal: (max_digits, decimal_places).
+    pub decimal: Option<(u32, u32)>,
     /// Column default, as SQL.
     pub default: Option<String>,
     /// For a foreign key, what it points to.
@@ -64,6 +66,7 @@ impl Field {
             unique: false,
             db_index: false,
             max_length: None,
+            decimal: None,
             default: None,
             references: None,
         }
@@ -121,6 +124,12 @@ impl Field {
         self
     }
 
+    /// A decimal of at most `max_digits` digits, `decimal_places` of them after the point.
+    pub fn decimal(mut self, max_digits: u32, decimal_places: u32) -> Self {
+        self.decimal = Some((max_digits, decimal_places));
+        self
+    }
+
     /// Column default, as SQL.
     pub fn default(mut self, sql: &str) -> Self {
         self.default = Some(sql.to_string());
@@ -150,6 +159,7 @@ impl Field {
             unique: meta.unique,
             db_index: meta.db_index,
             max_length: meta.max_length,
+            decimal: meta.decimal,
             default: meta.default.map(str::to_string),
         }
     }

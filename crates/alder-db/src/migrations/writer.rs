@@ -134,6 +134,9 @@ fn field_code(field: &Field) -> String {
     if let Some(n) = field.max_length {
         code += &format!(".max_length({n})");
     }
+    if let Some((digits, places)) = field.decimal {
+        code += &format!(".decimal({digits}, {places})");
+    }
     if let Some(d) = &field.default {
         code += &format!(".default({d:?})");
     }

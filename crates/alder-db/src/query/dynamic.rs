@@ -67,6 +67,9 @@ pub(crate) fn parse_value(
             Value::BigInt(Some(text.trim().parse().map_err(|_| bad("an integer"))?))
         }
         FieldKind::Float => Value::Double(Some(text.trim().parse().map_err(|_| bad("a number"))?)),
+        FieldKind::Decimal => Value::Decimal(Some(
+            text.trim().parse().map_err(|_| bad("a decimal number"))?,
+        )),
         FieldKind::Boolean => Value::Bool(Some(match text.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => true,
             "0" | "false" | "no" | "off" => false,

@@ -574,10 +574,11 @@ impl<M: Model> QuerySet<M> {
                 .fields
                 .iter()
                 .find(|f| f.column == assignment.column);
-            if let Some(field) = field {
-                crate::crud::check_length(M::META.name, field, &assignment.value)?;
-            }
-            query.value(assignment.column, assignment.value);
+            let value = match field {
+                Some(field) => crate::crud::prepare_value(M::META.name, field, assignment.value)?,
+                None => assignment.value,
+            };
+            query.value(assignment.column, value);
             any = true;
         }
         if !any {
