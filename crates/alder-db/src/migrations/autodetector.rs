@@ -53,12 +53,17 @@ pub fn detect(
     };
     let (old_models, new_models) = (models(from), models(to));
 
+    check_cross_app_cycle(app, from, to)?;
     let created: Vec<&ModelState> = new_models
         .iter()
         .filter(|n| !old_models.iter().any(|m| m.name == n.name))
         .collect();
-    for model in creation_order(&created) {
-        ops.push(Operation::CreateModel(model.clone()));
+    let creations = creation_plan(app, &created);
+    for split in &creations {
+        ops.push(Operation::CreateModel(split.created.clone()));
+    }
+    for split in &creations {
+        ops.extend(split.completion());
     }
     for old in &old_models {
         let Some(new) = new_models.iter().find(|m| m.name == old.name) else {
@@ -139,32 +144,274 @@ pub fn detect(
         .iter()
         .filter(|o| !new_models.iter().any(|m| m.name == o.name))
         .collect();
-    for model in creation_order(&deleted).into_iter().rev() {
-        ops.push(Operation::delete_model(&model.name));
+    // The reverse of creating them: first the foreign keys that close a cycle, so that no
+    // table is dropped while another still points to it.
+    let deletions = creation_plan(app, &deleted);
+    for split in &deletions {
+        ops.extend(split.dismantling());
+    }
+    for split in deletions.iter().rev() {
+        ops.push(Operation::delete_model(&split.full.name));
     }
     Ok((ops, hints))
 }
 
-/// Models in an order where each comes after the models (of the same set) it points to.
-fn creation_order<'a>(models: &[&'a ModelState]) -> Vec<&'a ModelState> {
-    let mut placed: Vec<&ModelState> = Vec::new();
-    let mut pending: Vec<&ModelState> = models.to_vec();
-    while !pending.is_empty() {
-        let ready = pending.iter().position(|m| {
-            m.fields
+/// A model to create, less the foreign keys that close a cycle of references: those are
+/// added once every model of the cycle exists (and, deleting, removed before any is dropped).
+struct Split<'a> {
+    /// The model with all its fields.
+    full: &'a ModelState,
+    /// The model as `CreateModel` makes it: without the deferred fields, nor the
+    /// `unique_together` sets and indexes that name them.
+    created: ModelState,
+    /// The deferred foreign keys, in the order they were chosen.
+    deferred: Vec<Field>,
+}
+
+impl<'a> Split<'a> {
+    fn new(full: &'a ModelState) -> Self {
+        Split {
+            full,
+            created: full.clone(),
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Leaves field `name` out of the created model.
+    fn defer(&mut self, name: &str) {
+        let Some(position) = self.created.fields.iter().position(|f| f.name == name) else {
+            return;
+        };
+        self.deferred.push(self.created.fields.remove(position));
+        // A set naming a column the table does not have yet cannot be created with it.
+        let names_it = |set: &Vec<String>| set.iter().any(|n| n == name);
+        self.created.unique_together.retain(|set| !names_it(set));
+        self.created.indexes.retain(|set| !names_it(set));
+    }
+
+    /// The operations that take the created model to the full one.
+    fn completion(&self) -> Vec<Operation> {
+        let model = &self.full.name;
+        let mut ops: Vec<Operation> = self
+            .deferred
+            .iter()
+            .map(|f| Operation::add_field(model, f.clone()))
+            .collect();
+        ops.extend(self.sets_change(&self.full.unique_together, &self.full.indexes));
+        ops
+    }
+
+    /// The operations that take the full model back to the created one, before it is deleted.
+    fn dismantling(&self) -> Vec<Operation> {
+        let model = &self.full.name;
+        let mut ops = self.sets_change(&self.created.unique_together, &self.created.indexes);
+        ops.extend(
+            self.deferred
                 .iter()
-                .filter_map(|f| f.references.as_ref())
-                .all(|r| {
-                    r.model == m.name
-                        || !pending.iter().any(|p| p.name == r.model)
-                        || placed.iter().any(|p| p.name == r.model)
-                })
-        });
-        // A cycle of references: keep declaration order for the rest.
-        let index = ready.unwrap_or(0);
-        placed.push(pending.remove(index));
+                .rev()
+                .map(|f| Operation::remove_field(model, &f.name)),
+        );
+        ops
+    }
+
+    /// Sets the model's `unique_together` and indexes, where deferring changed them.
+    fn sets_change(
+        &self,
+        unique_together: &[Vec<String>],
+        indexes: &[Vec<String>],
+    ) -> Vec<Operation> {
+        let mut ops = Vec::new();
+        if self.created.unique_together != self.full.unique_together {
+            ops.push(Operation::AlterUniqueTogether {
+                model: self.full.name.clone(),
+                sets: unique_together.to_vec(),
+            });
+        }
+        if self.created.indexes != self.full.indexes {
+            ops.push(Operation::AlterIndexes {
+                model: self.full.name.clone(),
+                indexes: indexes.to_vec(),
+            });
+        }
+        ops
+    }
+}
+
+/// `models` (all of `app`) in an order where each comes after the models it points to.
+///
+/// A cycle of references cannot be ordered so; as Django does, one foreign key on the cycle
+/// is left out of its `CreateModel` (the first found, nullable ones first) until the rest can
+/// be ordered, and added back afterwards. A model pointing to itself needs nothing deferred:
+/// its table can reference itself.
+fn creation_plan<'a>(app: &str, models: &[&'a ModelState]) -> Vec<Split<'a>> {
+    let mut pending: Vec<Split<'a>> = models.iter().map(|m| Split::new(m)).collect();
+    let mut placed = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|s| blockers(app, &s.created, &pending).next().is_none());
+        if let Some(index) = ready {
+            placed.push(pending.remove(index));
+            continue;
+        }
+        match cycle_edge(app, &pending) {
+            Some((index, field)) => pending[index].defer(&field),
+            // Cannot happen: when no model is ready, each points to another pending one, so
+            // following those references comes round. Placing one beats looping forever.
+            None => placed.push(pending.remove(0)),
+        }
     }
     placed
+}
+
+/// The foreign keys of `model` to another model of `app` still waiting to be created, with
+/// the name of that model.
+fn blockers<'p>(
+    app: &'p str,
+    model: &'p ModelState,
+    pending: &'p [Split<'_>],
+) -> impl Iterator<Item = (&'p Field, &'p str)> + 'p {
+    model.fields.iter().filter_map(move |f| {
+        let r = f.references.as_ref()?;
+        let waiting = r.app == app
+            && r.model != model.name
+            && pending.iter().any(|p| p.created.name == r.model);
+        waiting.then_some((f, r.model.as_str()))
+    })
+}
+
+/// The first foreign key on a cycle among `pending`, as (index of its model, field name).
+/// Nullable ones come first: a column that may stay empty is the natural one to fill later.
+fn cycle_edge(app: &str, pending: &[Split<'_>]) -> Option<(usize, String)> {
+    for nullable_only in [true, false] {
+        for (index, split) in pending.iter().enumerate() {
+            for (field, target) in blockers(app, &split.created, pending) {
+                if (field.nullable || !nullable_only)
+                    && reaches(app, pending, target, &split.created.name)
+                {
+                    return Some((index, field.name.clone()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether following foreign keys among `pending` leads from model `from` to model `to`.
+fn reaches<'p>(app: &'p str, pending: &'p [Split<'_>], from: &'p str, to: &str) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut stack = vec![from];
+    while let Some(name) = stack.pop() {
+        if name == to {
+            return true;
+        }
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        if let Some(split) = pending.iter().find(|s| s.created.name == name) {
+            stack.extend(blockers(app, &split.created, pending).map(|(_, target)| target));
+        }
+    }
+    false
+}
+
+/// A foreign key of one app to a model another app creates in this round of migrations:
+/// the first app's new migration must come after the other's.
+struct Need {
+    app: String,
+    target_app: String,
+    /// `app.Model.field`.
+    field: String,
+    /// `target_app.Model`.
+    target: String,
+    nullable: bool,
+}
+
+/// Fails when `app`'s new migration and another app's would each have to be applied before
+/// the other (possibly through more apps). `makemigrations` writes one migration per app,
+/// which cannot be ordered then; Django would split one app's changes in two migrations.
+fn check_cross_app_cycle(app: &str, from: &State, to: &State) -> Result<(), MigrationError> {
+    let needs = cross_app_needs(from, to);
+    let mut path = Vec::new();
+    if !app_cycle(app, app, &needs, &mut vec![app.to_string()], &mut path) {
+        return Ok(());
+    }
+    let steps: Vec<String> = path
+        .iter()
+        .map(|n| {
+            format!(
+                "app `{}`'s new migration needs app `{}`'s first: `{}` points to `{}`, which that \
+                 migration creates",
+                n.app, n.target_app, n.field, n.target
+            )
+        })
+        .collect();
+    let cut = path.iter().find(|n| n.nullable).unwrap_or(&path[0]);
+    // Added back to a model that then exists, a NOT NULL column needs a value for its rows.
+    let nullable = if cut.nullable {
+        ""
+    } else {
+        " as an `Option<…>` (existing rows need a value)"
+    };
+    Err(MigrationError::Cycle(format!(
+        "{}. One migration per app cannot be ordered so: create one side first. Leave `{}` \
+         out of the model, run makemigrations, then put it back{nullable} and run \
+         makemigrations again",
+        steps.join("; and "),
+        cut.field
+    )))
+}
+
+/// Every app's foreign keys to models of other apps that no migration creates yet, one per
+/// pair of apps (the first found).
+fn cross_app_needs(from: &State, to: &State) -> Vec<Need> {
+    let mut needs: Vec<Need> = Vec::new();
+    for ((app, name), model) in &to.models {
+        for field in &model.fields {
+            let Some(r) = &field.references else {
+                continue;
+            };
+            let target = (r.app.clone(), r.model.clone());
+            let new = to.models.contains_key(&target) && !from.models.contains_key(&target);
+            let known = needs.iter().any(|n| n.app == *app && n.target_app == r.app);
+            if r.app != *app && new && !known {
+                needs.push(Need {
+                    app: app.clone(),
+                    target_app: r.app.clone(),
+                    field: format!("{app}.{name}.{}", field.name),
+                    target: format!("{}.{}", r.app, r.model),
+                    nullable: field.nullable,
+                });
+            }
+        }
+    }
+    needs
+}
+
+/// Depth first from `current`: whether `needs` lead back to `start`; `path` then holds the
+/// needs followed, in order.
+fn app_cycle<'n>(
+    start: &str,
+    current: &str,
+    needs: &'n [Need],
+    seen: &mut Vec<String>,
+    path: &mut Vec<&'n Need>,
+) -> bool {
+    for need in needs.iter().filter(|n| n.app == current) {
+        path.push(need);
+        if need.target_app == start {
+            return true;
+        }
+        if !seen.contains(&need.target_app) {
+            seen.push(need.target_app.clone());
+            if app_cycle(start, &need.target_app, needs, seen, path) {
+                return true;
+            }
+        }
+        path.pop();
+    }
+    false
 }
 
 /// The apps other than `app` that `ops` point into; the new migration depends on them.
