@@ -19,7 +19,28 @@ struct RawWorld {
     randomnumber: i32,
 }
 
+/// Turning a QuerySet into SQL and parameters, no database: the per-query cost Alder adds.
+fn compile(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let db = rt
+        .block_on(Database::connect("sqlite::memory:"))
+        .expect("sqlite");
+    c.bench_function("compile/queryset", |b| {
+        b.iter(|| {
+            World::objects()
+                .filter(World::id().eq(42) & World::randomnumber().gt(10))
+                .order_by(World::id().asc())
+                .limit(20)
+                .sql(&db)
+                .expect("sql")
+        });
+    });
+}
+
 fn bench(c: &mut Criterion) {
+    compile(c);
     let Some(url) = std::env::var("ALDER_BENCH_POSTGRES_URL")
         .or_else(|_| std::env::var("ALDER_TEST_POSTGRES_URL"))
         .ok()

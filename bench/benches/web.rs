@@ -1,4 +1,5 @@
-//! Routing + extraction + template rendering through Alder against hand-written axum,
+//! Routing + extraction, template rendering and JSON of models through Alder against
+//! hand-written axum,
 //! in-process (no socket), in one run.
 
 use alder_bench::{alder_router, axum_router};
@@ -36,7 +37,11 @@ fn bench(c: &mut Criterion) {
         .expect("runtime");
     let alder = alder_router();
     let axum = axum_router();
-    for (test, uri) in [("plaintext", "/plaintext"), ("template", "/hello/world/")] {
+    for (test, uri) in [
+        ("plaintext", "/plaintext"),
+        ("template", "/hello/world/"),
+        ("json_models", "/worlds"),
+    ] {
         let mut group = c.benchmark_group(test);
         group.bench_function("axum", |b| b.to_async(&rt).iter(|| call(&axum, uri)));
         group.bench_function("alder", |b| b.to_async(&rt).iter(|| call(&alder, uri)));

@@ -1,11 +1,39 @@
 //! The same small site written twice, on Alder and as hand-written axum, for the benchmarks
-//! in `benches/`: a plain-text route and a templated page with a path parameter.
+//! in `benches/`: a plain-text route, a templated page with a path parameter, and twenty model
+//! rows as JSON.
 
 use alder::extract::Path;
 use alder::routing::get;
 use alder::{context, App, Project, Settings, TemplateResponse, Templates};
 
 const ITEMS: [&str; 5] = ["one", "two", "three", "four", "<five>"];
+
+/// A model row as the JSON test serialises it (TechEmpower's `world`).
+#[derive(alder::db::Model, serde::Serialize, Clone, Debug)]
+#[model(table = "world")]
+pub struct World {
+    #[model(primary_key)]
+    id: i32,
+    #[serde(rename = "randomNumber")]
+    random_number: i32,
+}
+
+/// The same row for the hand-written side: a plain serde struct.
+#[derive(serde::Serialize, Clone, Debug)]
+struct PlainWorld {
+    id: i32,
+    #[serde(rename = "randomNumber")]
+    random_number: i32,
+}
+
+fn worlds() -> Vec<World> {
+    (1..=20)
+        .map(|id| World {
+            id,
+            random_number: id * 37 % 10_000,
+        })
+        .collect()
+}
 
 async fn greet(t: Templates, Path(name): Path<String>) -> alder::Result<TemplateResponse> {
     t.render("bench/greet.html", context! { name, items => ITEMS })
@@ -20,6 +48,7 @@ pub fn alder_router() -> axum::Router {
             App::new("bench")
                 .route("/plaintext", get(|| async { "Hello, World!" }), "plaintext")
                 .route("/hello/{name}/", get(greet), "greet")
+                .route("/worlds", get(|| async { alder::Json(worlds()) }), "worlds")
                 .templates(alder::embed_dir!("templates")),
         )
         .build()
@@ -63,5 +92,17 @@ pub fn axum_router() -> axum::Router {
             axum::routing::get(|| async { "Hello, World!" }),
         )
         .route("/hello/{name}/", axum::routing::get(greet))
+        .route(
+            "/worlds",
+            axum::routing::get(|| async {
+                let rows: Vec<PlainWorld> = (1..=20)
+                    .map(|id| PlainWorld {
+                        id,
+                        random_number: id * 37 % 10_000,
+                    })
+                    .collect();
+                axum::Json(rows)
+            }),
+        )
         .with_state(env)
 }
