@@ -190,7 +190,11 @@ async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
         };
         crud::save(&db, &mut tag).await.unwrap();
         crud::refresh(&db, &mut tag).await.unwrap();
-        assert_eq!(tag.price, Some("12.5".parse().unwrap()), "NUMERIC(6, 2) created");
+        assert_eq!(
+            tag.price,
+            Some("12.5".parse().unwrap()),
+            "NUMERIC(6, 2) created"
+        );
         assert!(tables(&db).await.contains(&"tag".to_string()));
 
         // 3. Back to the first migration: the old schema, the kept data.

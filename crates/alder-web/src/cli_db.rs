@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use alder_db::migrations::{
-    detect, next_migration, referenced_apps, write_migration, Executor, Graph, MigrationError,
-    Rename, State, Target,
+    detect, next_migration, referenced_apps, referenced_models, write_migration, Executor, Graph,
+    MigrationError, Rename, State, Target,
 };
 use clap::{Arg, ArgAction, ArgMatches};
 
@@ -139,12 +139,20 @@ fn makemigrations(site: &Site, args: &ArgMatches, out: &mut (dyn Write + Send)) 
         std::collections::HashMap::new();
     let mut changed = Vec::new();
     while !pending.is_empty() {
+        // An app is ready when every model it newly needs from another app exists: already
+        // recorded, or created by a migration written in this run. Models that are already
+        // recorded do not order the apps, so two apps pointing at each other's existing
+        // models are no cycle.
         let index = pending
             .iter()
             .position(|(app, ops)| {
-                referenced_apps(&app.app, ops).iter().all(|other| {
-                    !pending.iter().any(|(p, _)| &p.app == other) || new_leaves.contains_key(other)
-                })
+                referenced_models(&app.app, ops)
+                    .iter()
+                    .all(|(other, model)| {
+                        recorded.model(other, model).is_some()
+                            || !pending.iter().any(|(p, _)| &p.app == other)
+                            || new_leaves.contains_key(other)
+                    })
             })
             .unwrap_or(0);
         let (app, ops) = pending.remove(index);

@@ -414,9 +414,10 @@ fn app_cycle<'n>(
     false
 }
 
-/// The apps other than `app` that `ops` point into; the new migration depends on them.
-pub fn referenced_apps(app: &str, ops: &[Operation]) -> Vec<String> {
-    let mut apps = Vec::new();
+/// The models of other apps that the foreign keys in `ops` point to, as (app, model), each
+/// once.
+pub fn referenced_models(app: &str, ops: &[Operation]) -> Vec<(String, String)> {
+    let mut models = Vec::new();
     for op in ops {
         let fields: Vec<&Field> = match op {
             Operation::CreateModel(m) => m.fields.iter().collect(),
@@ -424,9 +425,21 @@ pub fn referenced_apps(app: &str, ops: &[Operation]) -> Vec<String> {
             _ => Vec::new(),
         };
         for r in fields.into_iter().filter_map(|f| f.references.as_ref()) {
-            if r.app != app && !apps.contains(&r.app) {
-                apps.push(r.app.clone());
+            let key = (r.app.clone(), r.model.clone());
+            if r.app != app && !models.contains(&key) {
+                models.push(key);
             }
+        }
+    }
+    models
+}
+
+/// The apps other than `app` that `ops` point into; the new migration depends on them.
+pub fn referenced_apps(app: &str, ops: &[Operation]) -> Vec<String> {
+    let mut apps: Vec<String> = Vec::new();
+    for (other, _) in referenced_models(app, ops) {
+        if !apps.contains(&other) {
+            apps.push(other);
         }
     }
     apps

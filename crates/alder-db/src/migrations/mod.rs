@@ -11,7 +11,7 @@ mod state;
 mod writer;
 
 pub use crate::relation::OnDelete;
-pub use autodetector::{detect, referenced_apps, Rename};
+pub use autodetector::{detect, referenced_apps, referenced_models, Rename};
 pub use executor::{Executor, MigrationRecord, Target};
 pub use graph::Graph;
 pub use operations::{Operation, RustStep};
