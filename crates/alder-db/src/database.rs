@@ -279,6 +279,29 @@ impl Database {
         result.map_err(|e| DbError::from_sqlx(model, sql, e))
     }
 
+    /// Runs a PostgreSQL statement whose parameters are whole columns bound as arrays.
+    pub(crate) async fn execute_pg_arrays(
+        &self,
+        model: &'static str,
+        sql: &str,
+        columns: Vec<crate::pg_arrays::ArrayColumn>,
+    ) -> Result<u64> {
+        let result = on_backend!(
+            self,
+            |_e| Err(sqlx::Error::Protocol(
+                "array parameters are for PostgreSQL only".into()
+            )),
+            |e| match crate::pg_arrays::arguments(columns) {
+                Ok(args) => sqlx::query_with(AssertSqlSafe(sql.to_string()), args)
+                    .execute(e)
+                    .await
+                    .map(|r| r.rows_affected()),
+                Err(err) => Err(err),
+            }
+        );
+        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+    }
+
     /// Runs a query with parameters and returns every row.
     pub async fn fetch_all(
         &self,

@@ -37,6 +37,7 @@ mod field;
 mod many;
 pub mod migrations;
 mod model;
+mod pg_arrays;
 mod query;
 mod relation;
 pub mod schema;

@@ -87,5 +87,19 @@ async fn decimals_round_trip_compare_and_round() {
         crud::save(&db, &mut fits).await.unwrap();
         crud::refresh(&db, &mut fits).await.unwrap();
         assert_eq!(fits.total, d("999999.99"));
+
+        // bulk_update rounds and checks the same way.
+        fits.total = d("1.005");
+        fits.rate = Some(d("0.5"));
+        crud::bulk_update(&db, &[fits.clone()], &["total", "rate"])
+            .await
+            .unwrap();
+        crud::refresh(&db, &mut fits).await.unwrap();
+        assert_eq!((fits.total, fits.rate), (d("1.01"), Some(d("0.5"))));
+        fits.total = d("7654321");
+        let err = crud::bulk_update(&db, &[fits], &["total"])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DbError::DecimalTooLarge { .. }), "{err}");
     }
 }

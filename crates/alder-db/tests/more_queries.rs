@@ -371,6 +371,22 @@ async fn bulk_update_writes_the_named_fields_in_one_statement() {
             0
         );
 
+        // Text and dates, and NULL.
+        let mut go = stored[1].clone();
+        go.name = "Golang".into();
+        go.since = alder_db::chrono::NaiveDate::from_ymd_opt(2009, 11, 10);
+        crud::bulk_update(&db, &[go.clone()], &["name", "since"])
+            .await
+            .unwrap();
+        crud::refresh(&db, &mut go).await.unwrap();
+        assert_eq!((go.name.as_str(), go.since.is_some()), ("Golang", true));
+        go.since = None;
+        crud::bulk_update(&db, &[go.clone()], &["since"])
+            .await
+            .unwrap();
+        crud::refresh(&db, &mut go).await.unwrap();
+        assert_eq!(go.since, None);
+
         // Bad input: readable errors, nothing written.
         let err = crud::bulk_update(&db, &stored, &[]).await.unwrap_err();
         assert!(matches!(err, DbError::BulkUpdateFields { .. }), "{err}");
