@@ -258,10 +258,10 @@ impl Project {
         for layer in self.layers {
             router = layer(router);
         }
-        let router = middleware::defaults(router.with_state(state.clone()), &state);
+        let service = middleware::defaults(router.with_state(state.clone()), &state);
         Ok(Site {
             state,
-            router,
+            service,
             commands: Arc::new(commands),
         })
     }
@@ -432,7 +432,7 @@ impl ProjectState {
 #[derive(Clone, Debug)]
 pub struct Site {
     state: ProjectState,
-    router: Router,
+    service: middleware::Outcome<Router>,
     pub(crate) commands: Arc<Vec<Command>>,
 }
 
@@ -475,6 +475,12 @@ impl Site {
     /// The whole site as a plain axum `Router`, to serve with any server or nest in another
     /// axum app.
     pub fn router(&self) -> Router {
-        self.router.clone()
+        Router::new().fallback_service(self.service.clone())
+    }
+
+    /// The site as the tower service Alder's own server runs: the same as
+    /// [`router`](Self::router) without the outer router around it.
+    pub(crate) fn service(&self) -> middleware::Outcome<Router> {
+        self.service.clone()
     }
 }

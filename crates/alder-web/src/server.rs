@@ -64,7 +64,7 @@ pub async fn serve_listener(
         .keep_alive_timeout(Duration::from_secs(settings.header_read_timeout.max(1)))
         .max_concurrent_streams(200);
     let builder = Arc::new(builder);
-    let router = site.router();
+    let service = site.service();
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -90,10 +90,10 @@ pub async fn serve_listener(
         };
         let _ = stream.set_nodelay(true);
         // Handlers can ask for the client's address with `ConnectInfo<SocketAddr>`.
-        let service = TowerToHyperService::new(router.clone().map_request(
+        let service = TowerToHyperService::new(service.clone().map_request(
             move |mut request: http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
-                request
+                request.map(axum::body::Body::new)
             },
         ));
         let conn = builder

@@ -10,16 +10,19 @@ use axum::Router;
 
 use crate::ProjectState;
 
-/// Wraps the project's router in Alder's default stack.
-pub(crate) fn defaults(router: Router, state: &ProjectState) -> Router {
+pub(crate) use outcome::Outcome;
+
+/// The project's routes wrapped in Alder's default stack: one service around the whole
+/// router, not a layer on each route, so a request goes through one boxed route less (axum's
+/// `Router::layer` wraps and boxes every route's service).
+pub(crate) fn defaults(router: Router, state: &ProjectState) -> Outcome<Router> {
     let settings = state.settings();
-    // One layer, not one `Router::layer` call each: axum boxes every route's service (and its
-    // future) once per call.
-    router.layer(outcome::OutcomeLayer::new(
+    let layer = outcome::OutcomeLayer::new(
         state.clone(),
         outcome::BodyLimits {
             max_size: settings.max_body_size,
             read_timeout: Duration::from_secs(settings.body_read_timeout),
         },
-    ))
+    );
+    tower::Layer::layer(&layer, router)
 }

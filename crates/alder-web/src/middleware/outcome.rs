@@ -59,6 +59,12 @@ pub(crate) struct Outcome<S> {
     limits: BodyLimits,
 }
 
+impl<S> std::fmt::Debug for Outcome<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome").finish_non_exhaustive()
+    }
+}
+
 /// What the request log line needs, captured only when the `alder::request` target logs
 /// anything.
 struct LogLine {
