@@ -97,16 +97,46 @@ pub(crate) fn html_formatter(
     if !plain_text {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = value.to_string();
+    // Strings are escaped in place and numbers and booleans need no escaping: only other
+    // values are turned into text first, which costs an allocation per value.
+    if let Some(text) = value.as_str() {
+        return write_escaped(out, text);
+    }
+    if matches!(
+        value.kind(),
+        minijinja::value::ValueKind::Number | minijinja::value::ValueKind::Bool
+    ) {
+        return write!(out, "{value}").map_err(minijinja::Error::from);
+    }
+    write_escaped(out, &value.to_string())
+}
+
+/// Whether a byte is one Django escapes: `& < > " '`.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table
+};
+
+fn write_escaped(
+    out: &mut minijinja::Output,
+    text: &str,
+) -> std::result::Result<(), minijinja::Error> {
+    let bytes = text.as_bytes();
     let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
+    // A table lookup per byte: the scan is the whole cost for text without special characters.
+    while let Some(offset) = bytes[last..].iter().position(|&b| ESCAPED[b as usize]) {
+        let i = last + offset;
+        let entity = match bytes[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
+            _ => "&#x27;",
         };
         out.write_str(&text[last..i])
             .map_err(minijinja::Error::from)?;
