@@ -22,6 +22,7 @@ struct RawWorld {
 /// Turning a QuerySet into SQL and parameters, no database: the per-query cost Alder adds.
 fn compile(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
     let db = rt
