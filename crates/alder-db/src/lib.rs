@@ -50,8 +50,8 @@ pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{
-    Aggregate, Assignment, Column, DateField, IntoFieldValue, OrderBy, QuerySet, Relation,
-    TextField, LOOKUPS, Q,
+    Aggregate, Aggregates, Assignment, Column, Columns, DateField, IntoFieldValue, OrderBy,
+    QuerySet, Relation, TextField, LOOKUPS, Q,
 };
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 

@@ -410,3 +410,52 @@ async fn bulk_update_writes_the_named_fields_in_one_statement() {
         assert_eq!(first.name, "rust", "a refused bulk_update writes nothing");
     }
 }
+
+#[tokio::test]
+async fn several_values_and_aggregates_in_one_query() {
+    for db in setup().await {
+        // rust (10, active), Go (5, inactive), rusty_nail (1, active)
+        let (total, count, most): (Option<i64>, i64, Option<i32>) = Tag::objects()
+            .aggregate(
+                &db,
+                (Tag::uses().sum(), Tag::id().count(), Tag::uses().max()),
+            )
+            .await
+            .unwrap();
+        assert_eq!((total, count, most), (Some(16), 3, Some(10)));
+        let (none_sum, none_count) = Tag::objects()
+            .filter(Tag::uses().gt(100))
+            .aggregate(&db, (Tag::uses().sum(), Tag::id().count()))
+            .await
+            .unwrap();
+        assert_eq!((none_sum, none_count), (None, 0));
+
+        let pairs: Vec<(String, i32)> = Tag::objects()
+            .filter(Tag::active().eq(true))
+            .order_by(Tag::uses().desc())
+            .values(&db, (Tag::name(), Tag::uses()))
+            .await
+            .unwrap();
+        assert_eq!(
+            pairs,
+            [("rust".to_string(), 10), ("rusty_nail".to_string(), 1)]
+        );
+
+        let flags: Vec<bool> = Tag::objects()
+            .distinct()
+            .order_by(Tag::active().asc())
+            .values(&db, Tag::active())
+            .await
+            .unwrap();
+        assert_eq!(flags, [false, true], "each value once");
+        // Tag's default ordering is by id, which is not selected: dropped for DISTINCT.
+        let mut unordered: Vec<bool> = Tag::objects()
+            .distinct()
+            .values(&db, Tag::active())
+            .await
+            .unwrap();
+        unordered.sort();
+        assert_eq!(unordered, [false, true]);
+        assert_eq!(Tag::objects().distinct().count(&db).await.unwrap(), 3);
+    }
+}

@@ -7,6 +7,7 @@ mod order;
 mod q;
 mod queryset;
 mod related;
+mod selection;
 
 pub use aggregate::Aggregate;
 pub use dynamic::LOOKUPS;
@@ -17,3 +18,4 @@ pub use q::Q;
 pub use queryset::QuerySet;
 pub(crate) use related::through_has;
 pub use related::Relation;
+pub use selection::{Aggregates, Columns};

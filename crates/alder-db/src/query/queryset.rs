@@ -36,6 +36,7 @@ pub struct QuerySet<M> {
     limit: Option<u64>,
     offset: Option<u64>,
     for_update: bool,
+    distinct: bool,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -47,6 +48,7 @@ impl<M> Clone for QuerySet<M> {
             limit: self.limit,
             offset: self.offset,
             for_update: self.for_update,
+            distinct: self.distinct,
             _model: PhantomData,
         }
     }
@@ -67,6 +69,7 @@ impl<M: Model> QuerySet<M> {
             limit: None,
             offset: None,
             for_update: false,
+            distinct: false,
             _model: PhantomData,
         }
     }
@@ -128,6 +131,13 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
+    /// Each row once (Django's `distinct()`): with [`values`](Self::values), each distinct
+    /// combination of the columns asked for.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
     /// At most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
         self.limit = Some(n);
@@ -175,6 +185,9 @@ impl<M: Model> QuerySet<M> {
         }
         if self.for_update {
             query.lock(sea_query::LockType::Update);
+        }
+        if self.distinct {
+            query.distinct();
         }
         if let Some(limit) = limit {
             query.limit(limit);
@@ -310,20 +323,20 @@ impl<M: Model> QuerySet<M> {
     /// let total: Option<i64> = Post::objects().aggregate(db, Post::views().sum()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn aggregate<T: FieldType>(
+    pub async fn aggregate<A: super::Aggregates<M>>(
         &self,
         db: &Database,
-        aggregate: super::Aggregate<M, T>,
-    ) -> Result<T> {
+        aggregates: A,
+    ) -> Result<A::Output> {
         let mut query = Query::select();
         query
-            .expr(aggregate.expr)
+            .exprs(aggregates.exprs())
             .from(Self::table())
             .cond_where(self.condition.clone());
         let (sql, values) = db.build(&query);
         let mut rows = db
             .fetch_decoded(M::META.name, &sql, values, |row| {
-                T::decode(&row, 0).map_err(|source| DbError::Query {
+                A::decode(&row).map_err(|source| DbError::Query {
                     sql: sql.clone(),
                     source,
                 })
@@ -332,6 +345,41 @@ impl<M: Model> QuerySet<M> {
         rows.pop().ok_or(DbError::NotFound {
             model: M::META.name,
         })
+    }
+
+    /// The values of some columns of the matching rows, one tuple per row, in the query's
+    /// order (Django's `values_list("id", "title")`); with [`distinct`](Self::distinct),
+    /// each combination once.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, Model};
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, views: i32 }
+    /// # async fn run(db: &Database) -> alder_db::Result<()> {
+    /// let rows: Vec<(Auto<i64>, String)> =
+    ///     Post::objects().values(db, (Post::id(), Post::title())).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn values<C: super::Columns<M>>(
+        &self,
+        db: &Database,
+        columns: C,
+    ) -> Result<Vec<C::Output>> {
+        let mut select = self.select()?;
+        select.clear_selects();
+        select.exprs(columns.exprs());
+        if self.distinct && self.ordering.is_empty() {
+            // The model's default ordering names columns that are not selected, which
+            // PostgreSQL refuses with DISTINCT.
+            select.clear_order_by();
+        }
+        let (sql, values) = db.build(&select);
+        db.fetch_decoded(M::META.name, &sql, values, |row| {
+            C::decode(&row).map_err(|source| DbError::Query {
+                sql: sql.clone(),
+                source,
+            })
+        })
+        .await
     }
 
     /// One aggregate per distinct value of `group` (Django's
@@ -437,6 +485,7 @@ impl<M: Model> QuerySet<M> {
             limit: None,
             offset: None,
             for_update: false,
+            distinct: false,
             _model: PhantomData,
         };
         for object in query.all(db).await? {
