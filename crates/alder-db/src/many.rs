@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Expr, ExprTrait, OnConflict, Query, Value};
+use sea_query::{Expr, ExprTrait, Query, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ModelMeta;
@@ -87,6 +87,9 @@ pub struct ManyToManyMeta {
     pub source_column: &'static str,
     /// Its column pointing to the target.
     pub target_column: &'static str,
+    /// Whether Alder creates the through table (`false` for `#[model(through = "…")]`: the
+    /// through model is a model of its own, migrated like any other).
+    pub auto_through: bool,
 }
 
 impl ManyToManyMeta {
@@ -98,6 +101,7 @@ impl ManyToManyMeta {
         through_table: &'static str,
         source_column: &'static str,
         target_column: &'static str,
+        auto_through: bool,
     ) -> Self {
         ManyToManyMeta {
             name,
@@ -105,6 +109,7 @@ impl ManyToManyMeta {
             through_table,
             source_column,
             target_column,
+            auto_through,
         }
     }
 }
@@ -143,19 +148,31 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
 
     /// Relates `owner` to `target`; relating them twice changes nothing.
     pub async fn add(&self, db: &Database, owner: &M, target: &T) -> Result<()> {
+        let (owner, target) = (key(owner)?, key(target)?);
+        // INSERT … SELECT … WHERE NOT EXISTS: a through model of one's own need not have a
+        // unique constraint on the pair, so ON CONFLICT cannot be relied on.
+        let mut existing = Query::select();
+        existing
+            .expr(Expr::val(1))
+            .from(self.through)
+            .and_where(Expr::col(self.source).eq(owner.clone()))
+            .and_where(Expr::col(self.target).eq(target.clone()));
+        let mut pair = Query::select();
+        pair.exprs([Expr::val(owner), Expr::val(target)])
+            .and_where(Expr::exists(existing).not());
         let mut insert = Query::insert();
         insert
             .into_table(self.through)
             .columns([self.source, self.target])
-            .values([Expr::val(key(owner)?), Expr::val(key(target)?)])
-            .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?
-            .on_conflict(
-                OnConflict::columns([self.source, self.target])
-                    .do_nothing()
-                    .to_owned(),
-            );
+            .select_from(pair)
+            .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?;
         let (sql, values) = db.build(&insert);
-        db.execute(M::META.name, &sql, values).await.map(|_| ())
+        match db.execute(M::META.name, &sql, values).await {
+            // Two adds of the same pair at once: the automatic through table's unique
+            // constraint stops the second, which is what it asked for anyway.
+            Ok(_) | Err(DbError::UniqueViolation { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Unrelates them; returns whether they were related.

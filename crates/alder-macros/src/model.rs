@@ -200,6 +200,48 @@ fn default_column(db_column: Option<&String>, name: &str, ty: &Type) -> String {
     }
 }
 
+/// `#[model(through = "Model", through_fields = "source, target")]` on a `ManyToMany`.
+#[derive(Default)]
+struct ManyAttrs {
+    model: Option<syn::Path>,
+    fields: Option<(String, String)>,
+}
+
+fn parse_many_attrs(field: &syn::Field) -> syn::Result<ManyAttrs> {
+    let mut attrs = ManyAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let lit = meta.value()?.parse::<LitStr>()?;
+            match key.as_str() {
+                "through" => attrs.model = Some(lit.parse()?),
+                "through_fields" => match list(&lit.value()).as_slice() {
+                    [from, to] => attrs.fields = Some((from.clone(), to.clone())),
+                    _ => {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "through_fields names two foreign keys of the through model: \"source, target\"",
+                        ))
+                    }
+                },
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown ManyToMany option `{key}`; expected through or through_fields"
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if attrs.fields.is_some() && attrs.model.is_none() {
+        return Err(syn::Error::new_spanned(
+            &field.ty,
+            "through_fields needs through = \"Model\" as well",
+        ));
+    }
+    Ok(attrs)
+}
+
 fn is_decimal(ty: &Type) -> bool {
     match outer(ty) {
         Some((name, _)) if name == "Decimal" => true,
@@ -286,13 +328,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let ident = field.ident.as_ref().expect("named fields have names");
         if let Some((kind, Some(target))) = outer(&field.ty) {
             if kind == "ManyToMany" {
-                if let Some(attr) = field.attrs.iter().find(|a| a.path().is_ident("model")) {
-                    return Err(syn::Error::new_spanned(
-                        attr,
-                        "a ManyToMany field takes no #[model(...)] options",
-                    ));
-                }
-                many.push((ident, target));
+                many.push((ident, target, parse_many_attrs(field)?));
                 continue;
             }
         }
@@ -490,19 +526,41 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut many_metas = Vec::new();
     let mut many_inits = Vec::new();
     let mut many_accessors = Vec::new();
-    let many_idents: Vec<&syn::Ident> = many.iter().map(|(ident, _)| *ident).collect();
-    for (ident, target) in &many {
+    let mut through_consts = Vec::new();
+    let many_idents: Vec<&syn::Ident> = many.iter().map(|(ident, _, _)| *ident).collect();
+    for (ident, target, through_attrs) in &many {
         let target_name = outer(target).map(|(n, _)| n).unwrap_or_default();
         let target_snake = snake_case(&target_name);
-        let (source_column, target_column) = if target_snake == source_snake {
-            (
+        let (source_column, target_column) = match &through_attrs.fields {
+            // The through model's foreign keys, whose columns are `<field>_id`.
+            Some((from, to)) => (format!("{from}_id"), format!("{to}_id")),
+            None if through_attrs.model.is_some() && target_snake != source_snake => {
+                (format!("{source_snake}_id"), format!("{target_snake}_id"))
+            }
+            None if target_snake == source_snake => (
                 format!("from_{source_snake}_id"),
                 format!("to_{target_snake}_id"),
-            )
-        } else {
-            (format!("{source_snake}_id"), format!("{target_snake}_id"))
+            ),
+            None => (format!("{source_snake}_id"), format!("{target_snake}_id")),
         };
-        let through = format!("{table}_{ident}");
+        let auto_through = through_attrs.model.is_none();
+        let through = match &through_attrs.model {
+            Some(model) => {
+                // A named const, so that META's promoted `&[…]` only reads a constant (a
+                // field read through another model's META cannot be promoted).
+                let name_const =
+                    quote::format_ident!("__{}_THROUGH_TABLE", ident.to_string().to_uppercase());
+                through_consts.push(quote! {
+                    #[doc(hidden)]
+                    pub const #name_const: &'static str = <#model as #db::Model>::META.table;
+                });
+                quote!(#name::#name_const)
+            }
+            None => {
+                let table = format!("{table}_{ident}");
+                quote!(#table)
+            }
+        };
         let fname = ident.to_string();
         many_metas.push(quote! {
             #db::ManyToManyMeta::__new(
@@ -516,6 +574,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #through,
                 #source_column,
                 #target_column,
+                #auto_through,
             )
         });
         many_inits.push(quote!(#ident: #db::ManyToMany::new()));
@@ -573,6 +632,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             #(#columns)*
 
             #(#many_accessors)*
+
+            #(#through_consts)*
         }
     })
 }

@@ -170,7 +170,8 @@ impl State {
                     (app.app.clone(), meta.name.to_string()),
                     ModelState::from_meta(meta, &app_of),
                 );
-                for many in meta.many_to_many {
+                // An explicit through model is one of the app's models already.
+                for many in meta.many_to_many.iter().filter(|m| m.auto_through) {
                     let through = through_model(&app.app, meta, many, &app_of);
                     state
                         .models
