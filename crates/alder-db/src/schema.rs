@@ -337,6 +337,34 @@ async fn add_fk_postgres(db: &Database, table: &str, field: &Field, state: &Stat
     Ok(())
 }
 
+/// Drops the single-column constraints of kind `kind` (`f` foreign key, `u` unique) on a
+/// column, found in the catalog by what they constrain rather than by name: a table or
+/// column renamed since they were created keeps their old names.
+async fn drop_pg_constraints(db: &Database, table: &str, column: &str, kind: char) -> Result<()> {
+    let sql = "SELECT c.conname::text FROM pg_constraint c \
+               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+               WHERE c.conrelid = $1::regclass AND c.contype = $2 \
+               AND array_length(c.conkey, 1) = 1 AND a.attname = $3";
+    let values = sea_query::Values(vec![
+        quote(table).into(),
+        kind.to_string().into(),
+        column.into(),
+    ]);
+    for row in db.fetch_all("?", sql, values).await? {
+        let name: String = row.get(0).map_err(|source| crate::DbError::Query {
+            sql: sql.to_string(),
+            source,
+        })?;
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            quote(table),
+            quote(&name)
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 async fn alter_postgres(
     db: &Database,
     old: &ModelState,
@@ -356,6 +384,14 @@ async fn alter_postgres(
     }
     for field in &new.fields {
         let column = quote(&field.column);
+        if let Some(before) = old.field(&field.name).filter(|b| b.column != field.column) {
+            // A changed `db_column`: the data stays, under the new name.
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} RENAME COLUMN {} TO {column}",
+                quote(&before.column)
+            ))
+            .await?;
+        }
         let Some(before) = old.field(&field.name) else {
             let fill = fill_value(field, Backend::Postgres);
             let mut def = column_def(field, Backend::Postgres);
@@ -377,11 +413,7 @@ async fn alter_postgres(
             continue;
         }
         if before.references != field.references {
-            db.execute_unprepared(&format!(
-                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {}",
-                quote(&fk_name(&new.table, &before.column))
-            ))
-            .await?;
+            drop_pg_constraints(db, &new.table, &field.column, 'f').await?;
             add_fk_postgres(db, &new.table, field, state).await?;
         }
         if pg_type(before) != pg_type(field) {
@@ -413,13 +445,15 @@ async fn alter_postgres(
             .await?;
         }
         if before.unique != field.unique && !field.primary_key {
-            let constraint = quote(&format!("{}_{}_key", new.table, field.column));
-            let sql = if field.unique {
-                format!("ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE ({column})")
+            if field.unique {
+                let constraint = quote(&format!("{}_{}_key", new.table, field.column));
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE ({column})"
+                ))
+                .await?;
             } else {
-                format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {constraint}")
-            };
-            db.execute_unprepared(&sql).await?;
+                drop_pg_constraints(db, &new.table, &field.column, 'u').await?;
+            }
         }
     }
     create_indexes(db, new).await

@@ -428,3 +428,134 @@ async fn a_data_migration_may_use_atomic_blocks() {
         assert_eq!(executor.applied().await.unwrap().len(), 1);
     }
 }
+
+mod c1 {
+    use alder_db::{Auto, ForeignKey, Model};
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Owner {
+        pub(crate) id: Auto<i64>,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "item")]
+    pub(crate) struct Item {
+        pub(crate) id: Auto<i64>,
+        #[model(unique, max_length = 20)]
+        pub(crate) code: String,
+        pub(crate) owner: ForeignKey<Owner>,
+    }
+}
+
+mod c2 {
+    use alder_db::{Auto, ForeignKey, Model};
+
+    pub(crate) use super::c1::Owner;
+
+    /// Renamed table, and the column of `code` renamed.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "thing")]
+    pub(crate) struct Item {
+        pub(crate) id: Auto<i64>,
+        #[model(unique, max_length = 20, db_column = "item_code")]
+        pub(crate) code: String,
+        pub(crate) owner: ForeignKey<Owner>,
+    }
+}
+
+mod c3 {
+    use alder_db::{Auto, ForeignKey, Model};
+
+    pub(crate) use super::c1::Owner;
+
+    /// Then the unique constraint and the delete rule change, after those renames.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "thing")]
+    pub(crate) struct Item {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 20, db_column = "item_code")]
+        pub(crate) code: String,
+        #[model(on_delete = "protect")]
+        pub(crate) owner: ForeignKey<Owner>,
+    }
+}
+
+/// How many constraints of `kind` the table has (PostgreSQL).
+async fn constraints(db: &Database, table: &str, kind: &str) -> i64 {
+    let sql = "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = $2";
+    let values = sea_query::Values(vec![table.into(), kind.into()]);
+    db.fetch_all("?", sql, values).await.unwrap()[0]
+        .get::<i64>(0)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn renamed_columns_and_tables_keep_data_and_constraints() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let v1 = app(vec![c1::Owner::META, c1::Item::META], vec![]);
+        let m1 = makemigrations(&v1, &[]).unwrap().unwrap();
+        let v2 = app(vec![c2::Owner::META, c2::Item::META], vec![m1.clone()]);
+        let m2 = makemigrations(&v2, &[]).unwrap().unwrap();
+        let v3 = app(
+            vec![c3::Owner::META, c3::Item::META],
+            vec![m1.clone(), m2.clone()],
+        );
+        let m3 = makemigrations(&v3, &[]).unwrap().unwrap();
+        let all = app(
+            vec![c3::Owner::META, c3::Item::META],
+            vec![m1.clone(), m2.clone(), m3.clone()],
+        );
+        assert!(
+            makemigrations(&all, &[]).unwrap().is_none(),
+            "clean after three"
+        );
+
+        let run = |target: Target| {
+            let db = db.clone();
+            let graph = Graph::new(&all).unwrap();
+            async move { Executor::new(db, graph).migrate(&target).await.unwrap() }
+        };
+        run(Target::Migration("blog".into(), m1.name.clone())).await;
+        let mut owner = c1::Owner { id: Auto::new() };
+        crud::save(&db, &mut owner).await.unwrap();
+        let mut item = c1::Item {
+            id: Auto::new(),
+            code: "A-1".into(),
+            owner: alder_db::ForeignKey::to(&owner).unwrap(),
+        };
+        crud::save(&db, &mut item).await.unwrap();
+
+        run(Target::Migration("blog".into(), m2.name.clone())).await;
+        let moved = c2::Item::objects().get(&db).await.unwrap();
+        assert_eq!(
+            moved.code, "A-1",
+            "{backend:?}: the data follows the renamed column"
+        );
+
+        run(Target::All).await;
+        let mut twin = c3::Item {
+            id: Auto::new(),
+            code: "A-1".into(),
+            owner: alder_db::ForeignKey::to(&owner).unwrap(),
+        };
+        crud::save(&db, &mut twin)
+            .await
+            .expect("the unique constraint made under the old names is gone");
+        let refused = crud::delete(&db, &owner).await;
+        assert!(refused.is_err(), "{backend:?}: protect replaced cascade");
+        if backend == alder_db::Backend::Postgres {
+            assert_eq!(
+                constraints(&db, "thing", "f").await,
+                1,
+                "one foreign key, not two"
+            );
+            assert_eq!(constraints(&db, "thing", "u").await, 0);
+        }
+
+        // Back to the start: the old names again, the first row still there.
+        crud::delete(&db, &twin).await.unwrap();
+        run(Target::Migration("blog".into(), m1.name.clone())).await;
+        assert_eq!(c1::Item::objects().get(&db).await.unwrap().code, "A-1");
+    }
+}
