@@ -75,11 +75,23 @@ macro_rules! on_backend {
             }
             Pool::SqliteConn(held) => {
                 let mut guard = held.conn.lock().await;
+                for depth in held.take_pending() {
+                    sqlx::raw_sql(AssertSqlSafe(end_sql(depth, false)))
+                        .execute(&mut **guard)
+                        .await
+                        .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
+                }
                 let $e1 = &mut **guard;
                 $sqlite
             }
             Pool::PostgresConn(held) => {
                 let mut guard = held.conn.lock().await;
+                for depth in held.take_pending() {
+                    sqlx::raw_sql(AssertSqlSafe(end_sql(depth, false)))
+                        .execute(&mut **guard)
+                        .await
+                        .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
+                }
                 let $e2 = &mut **guard;
                 $postgres
             }
@@ -398,6 +410,14 @@ impl Database {
         })
     }
 
+    fn pending_rollbacks(&self) -> Option<&std::sync::Mutex<Vec<usize>>> {
+        match &*self.pool {
+            Pool::SqliteConn(held) => Some(&held.pending_rollbacks),
+            Pool::PostgresConn(held) => Some(&held.pending_rollbacks),
+            _ => None,
+        }
+    }
+
     fn depth(&self) -> Option<&std::sync::atomic::AtomicUsize> {
         match &*self.pool {
             Pool::SqliteConn(held) => Some(&held.depth),
@@ -474,6 +494,10 @@ impl Database {
 struct Held<C> {
     conn: tokio::sync::Mutex<C>,
     depth: std::sync::atomic::AtomicUsize,
+    /// Transactions and savepoints dropped without commit or rollback, by depth: a `Drop`
+    /// cannot wait for the database, so the rollback runs before the next statement on this
+    /// connection, which then never sees their changes.
+    pending_rollbacks: std::sync::Mutex<Vec<usize>>,
 }
 
 impl<C> Held<C> {
@@ -481,7 +505,20 @@ impl<C> Held<C> {
         Held {
             conn: tokio::sync::Mutex::new(conn),
             depth: std::sync::atomic::AtomicUsize::new(0),
+            pending_rollbacks: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The rollbacks to run now, innermost first.
+    fn take_pending(&self) -> Vec<usize> {
+        let mut pending = std::mem::take(
+            &mut *self
+                .pending_rollbacks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        pending
     }
 }
 
@@ -556,17 +593,27 @@ impl Drop for Transaction {
         if self.done {
             return;
         }
-        // Dropped without commit (a panic, an early return): roll back, so that the
-        // connection goes back to the pool clean.
-        let db = self.db.clone();
-        let depth = self.depth;
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
-                let _ = db.execute_unprepared(&end_sql(depth, false)).await;
-                if let Some(d) = db.depth() {
-                    d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                }
-            });
+        // Dropped without commit (a panic, an early return, `?`): recorded, and rolled back
+        // before the next statement on the connection, so code that goes on with an outer
+        // transaction never sees this one's changes.
+        if let Some(held_pending) = self.db.pending_rollbacks() {
+            held_pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(self.depth);
+        }
+        if let Some(d) = self.db.depth() {
+            d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        // A whole transaction also needs its ROLLBACK when nobody runs another statement:
+        // the connection then goes back to the pool clean.
+        if self.depth == 0 {
+            let db = self.db.clone();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = db.execute_unprepared("SELECT 1").await;
+                });
+            }
         }
     }
 }

@@ -217,3 +217,38 @@ async fn a_pool_with_every_connection_busy_says_so() {
         small.execute_unprepared("SELECT 1").await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_savepoint_dropped_uncommitted_is_undone_before_the_next_statement() {
+    for db in setup().await {
+        let tx = db.begin().await.unwrap();
+        open(tx.db(), "kept", 1).await;
+        for _ in 0..20 {
+            let savepoint = tx.db().begin().await.unwrap();
+            open(savepoint.db(), "dropped", 2).await;
+            drop(savepoint); // as an early `return` or `?` would
+                             // The very next statement in the outer transaction already sees it undone.
+            assert_eq!(owners(tx.db()).await, ["kept"], "{:?}", db.backend());
+        }
+        // A savepoint dropped inside one that is committed: still undone.
+        let outer = tx.db().begin().await.unwrap();
+        let inner = outer.db().begin().await.unwrap();
+        open(inner.db(), "inner", 3).await;
+        drop(inner);
+        open(outer.db(), "outer", 4).await;
+        outer.commit().await.unwrap();
+        tx.commit().await.unwrap();
+        let mut all = owners(&db).await;
+        all.sort();
+        assert_eq!(all, ["kept", "outer"]);
+
+        // A whole transaction dropped: rolled back, and the pool's connection comes back clean.
+        let tx = db.begin().await.unwrap();
+        open(tx.db(), "gone", 5).await;
+        drop(tx);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let mut all = owners(&db).await;
+        all.sort();
+        assert_eq!(all, ["kept", "outer"]);
+    }
+}
