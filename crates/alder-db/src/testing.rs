@@ -63,3 +63,73 @@ pub async fn all() -> Result<Vec<Database>> {
     }
     Ok(out)
 }
+
+/// The tables of the database, by name, without Alder's record of applied migrations: what
+/// a migration test compares before and after.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = alder_db::testing::sqlite().await.unwrap();
+/// db.execute_unprepared("CREATE TABLE note (id INTEGER)").await.unwrap();
+/// assert_eq!(alder_db::testing::tables(&db).await.unwrap(), ["note"]);
+/// # });
+/// ```
+pub async fn tables(db: &Database) -> Result<Vec<String>> {
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'alder_migrations' ORDER BY name",
+        crate::Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alder_migrations' ORDER BY tablename",
+    };
+    let rows = db
+        .fetch_all("?", sql, sea_query::Values(Vec::new()))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            row.get::<String>(0)
+                .map_err(|source| crate::DbError::Query {
+                    sql: sql.to_string(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// Creates `models` of `app` on `db` the way a project does: `makemigrations` (one initial
+/// migration), then `migrate`. Returns the migration, to build on in later steps.
+///
+/// # Panics
+///
+/// When `makemigrations` would still find changes afterwards (`--check` not clean): the
+/// migration does not describe the models.
+pub async fn migrate_models(
+    db: &Database,
+    app: &str,
+    models: Vec<&'static crate::ModelMeta>,
+) -> std::result::Result<crate::migrations::Migration, crate::migrations::MigrationError> {
+    use crate::migrations::{
+        detect, next_migration, AppMigrations, Executor, Graph, State, Target,
+    };
+    let bare = vec![AppMigrations {
+        app: app.into(),
+        models: models.clone(),
+        ..Default::default()
+    }];
+    let (ops, _) = detect(app, &State::default(), &State::from_apps(&bare), &[])?;
+    let migration = next_migration(app, &Graph::new(&bare)?, ops, None);
+    let apps = vec![AppMigrations {
+        app: app.into(),
+        models,
+        migrations: vec![migration.clone()],
+        dir: None,
+    }];
+    let graph = Graph::new(&apps)?;
+    let recorded = graph.state()?;
+    Executor::new(db.clone(), graph)
+        .migrate(&Target::All)
+        .await?;
+    let (again, _) = detect(app, &recorded, &State::from_apps(&apps), &[])?;
+    assert!(
+        again.is_empty(),
+        "makemigrations --check is not clean after migrating: {again:?}"
+    );
+    Ok(migration)
+}

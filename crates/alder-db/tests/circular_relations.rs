@@ -88,16 +88,7 @@ fn changes(app: &str, apps: &[AppMigrations], wanted: &State) -> Vec<Operation> 
 }
 
 async fn tables(db: &Database) -> Vec<String> {
-    let sql = match db.backend() {
-        alder_db::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'alder_migrations' ORDER BY name",
-        _ => "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alder_migrations' ORDER BY tablename",
-    };
-    db.fetch_all("?", sql, sea_query::Values(vec![]))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String>(0).unwrap())
-        .collect()
+    alder_db::testing::tables(db).await.unwrap()
 }
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 //! Many-to-many fields through a model of one's own (Django's `through=`): the through model
 //! is migrated like any other, carries extra fields, and the accessor and lookups use it.
 
-use alder_db::migrations::{
-    detect, next_migration, AppMigrations, Executor, Graph, Operation, State, Target,
-};
+use alder_db::migrations::Operation;
 use alder_db::{crud, testing, Auto, Database, ForeignKey, ManyToMany, Model};
 
 #[derive(Model, Debug, Clone)]
@@ -70,13 +68,14 @@ fn models() -> Vec<&'static alder_db::ModelMeta> {
 async fn migrated() -> Vec<Database> {
     let mut out = Vec::new();
     for db in testing::all().await.unwrap() {
-        let bare = vec![AppMigrations {
-            app: "notes".into(),
-            models: models(),
-            ..Default::default()
-        }];
-        let (ops, _) = detect("notes", &State::default(), &State::from_apps(&bare), &[]).unwrap();
-        let created: Vec<String> = ops.iter().map(Operation::describe).collect();
+        let migration = testing::migrate_models(&db, "notes", models())
+            .await
+            .unwrap();
+        let created: Vec<String> = migration
+            .operations
+            .iter()
+            .map(Operation::describe)
+            .collect();
         assert!(
             created
                 .iter()
@@ -84,26 +83,6 @@ async fn migrated() -> Vec<Database> {
             "no automatic through table: {created:?}"
         );
         assert_eq!(created.len(), 6, "{created:?}");
-        let migration = next_migration("notes", &Graph::new(&bare).unwrap(), ops, None);
-        let apps = vec![AppMigrations {
-            app: "notes".into(),
-            models: models(),
-            migrations: vec![migration],
-            dir: None,
-        }];
-        Executor::new(db.clone(), Graph::new(&apps).unwrap())
-            .migrate(&Target::All)
-            .await
-            .unwrap();
-        let graph = Graph::new(&apps).unwrap();
-        let (again, _) = detect(
-            "notes",
-            &graph.state().unwrap(),
-            &State::from_apps(&apps),
-            &[],
-        )
-        .unwrap();
-        assert!(again.is_empty(), "clean after migrating: {again:?}");
         out.push(db);
     }
     out

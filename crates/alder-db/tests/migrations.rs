@@ -72,16 +72,7 @@ fn makemigrations(
 }
 
 async fn tables(db: &Database) -> Vec<String> {
-    let sql = match db.backend() {
-        alder_db::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        _ => "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-    };
-    db.fetch_all("?", sql, sea_query::Values(vec![]))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String>(0).unwrap())
-        .collect()
+    testing::tables(db).await.unwrap()
 }
 
 #[tokio::test]
