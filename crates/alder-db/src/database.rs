@@ -57,6 +57,20 @@ enum Pool {
 
 /// Runs `$sqlite` or `$postgres` with `$e` bound to an executor: the pool, or the one held
 /// connection.
+/// Runs the rollbacks of transactions dropped uncommitted on a held connection, innermost
+/// first, before anything else runs on it. (A macro: a generic async fn over both connection
+/// types trips sqlx's higher-ranked `Executor` bounds inside spawned tasks.)
+macro_rules! roll_back_pending {
+    ($held:expr, $guard:ident) => {
+        for depth in $held.take_pending() {
+            sqlx::raw_sql(AssertSqlSafe(end_sql(depth, false)))
+                .execute(&mut **$guard)
+                .await
+                .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
+        }
+    };
+}
+
 macro_rules! on_backend {
     ($db:expr, |$e1:ident| $sqlite:expr, |$e2:ident| $postgres:expr) => {
         // A connection is taken from the pool first and the query run on it: running it on
@@ -75,23 +89,13 @@ macro_rules! on_backend {
             }
             Pool::SqliteConn(held) => {
                 let mut guard = held.conn.lock().await;
-                for depth in held.take_pending() {
-                    sqlx::raw_sql(AssertSqlSafe(end_sql(depth, false)))
-                        .execute(&mut **guard)
-                        .await
-                        .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
-                }
+                roll_back_pending!(held, guard);
                 let $e1 = &mut **guard;
                 $sqlite
             }
             Pool::PostgresConn(held) => {
                 let mut guard = held.conn.lock().await;
-                for depth in held.take_pending() {
-                    sqlx::raw_sql(AssertSqlSafe(end_sql(depth, false)))
-                        .execute(&mut **guard)
-                        .await
-                        .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
-                }
+                roll_back_pending!(held, guard);
                 let $e2 = &mut **guard;
                 $postgres
             }

@@ -481,12 +481,7 @@ impl<M: Model> QuerySet<M> {
         let cond = Expr::col((Self::table(), pk.column)).is_in(unique);
         let query = QuerySet::<M> {
             condition: self.condition.clone().add(cond),
-            ordering: Vec::new(),
-            limit: None,
-            offset: None,
-            for_update: false,
-            distinct: false,
-            _model: PhantomData,
+            ..QuerySet::new()
         };
         for object in query.all(db).await? {
             match object.pk_value() {
