@@ -336,34 +336,60 @@ impl Database {
         values: Values,
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
-        self.fetch_decoded_sized(model, sql, values, 0, decode)
+        self.fetch_decoded_sized(model, sql.into(), values, 0, decode)
             .await
+    }
+
+    /// The first row of a query, decoded; for queries that cannot return more than one,
+    /// which the driver reads without a row stream.
+    pub(crate) async fn fetch_optional_decoded<T>(
+        &self,
+        model: &'static str,
+        sql: std::sync::Arc<str>,
+        values: Values,
+        decode: impl Fn(DbRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let err = |e| DbError::from_sqlx(model, &sql, e);
+        let row = on_backend!(
+            self,
+            |e| sqlx::query_with(AssertSqlSafe(sql.clone()), sqlite_args(values))
+                .fetch_optional(e)
+                .await
+                .map_err(err)?
+                .map(DbRow::Sqlite),
+            |e| sqlx::query_with(AssertSqlSafe(sql.clone()), pg_args(values))
+                .fetch_optional(e)
+                .await
+                .map_err(err)?
+                .map(DbRow::Postgres)
+        );
+        row.map(decode).transpose()
     }
 
     /// [`fetch_decoded`](Self::fetch_decoded) with room reserved for `expected` rows.
     pub(crate) async fn fetch_decoded_sized<T>(
         &self,
         model: &'static str,
-        sql: &str,
+        sql: std::sync::Arc<str>,
         values: Values,
         expected: usize,
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
-        let err = |e| DbError::from_sqlx(model, sql, e);
+        let err = |e| DbError::from_sqlx(model, &sql, e);
         let mut out = Vec::with_capacity(expected);
         on_backend!(
             self,
             |e| {
                 let mut rows =
-                    sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values)).fetch(e);
+                    sqlx::query_with(AssertSqlSafe(sql.clone()), sqlite_args(values)).fetch(e);
                 while let Some(row) = rows.try_next().await.map_err(err)? {
                     out.push(decode(DbRow::Sqlite(row))?);
                 }
             },
             |e| {
                 let mut rows =
-                    sqlx::query_with(AssertSqlSafe(sql.to_string()), pg_args(values)).fetch(e);
+                    sqlx::query_with(AssertSqlSafe(sql.clone()), pg_args(values)).fetch(e);
                 while let Some(row) = rows.try_next().await.map_err(err)? {
                     out.push(decode(DbRow::Postgres(row))?);
                 }

@@ -207,14 +207,14 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
     /// ```
     pub fn has(&self, q: crate::Q<T>) -> crate::Q<M> {
         let through = (self.through, self.source, self.target);
-        crate::Q::new(through_has(M::META, through, T::META, q.condition))
+        crate::Q::new(through_has(M::META, through, T::META, q.into_condition()))
     }
 
     /// The other side: the `T`s related to at least one `M` meeting `q` (Django's
     /// `Tag.objects.filter(post__title="…")`).
     pub fn reverse_has(&self, q: crate::Q<M>) -> crate::Q<T> {
         let through = (self.through, self.target, self.source);
-        crate::Q::new(through_has(T::META, through, M::META, q.condition))
+        crate::Q::new(through_has(T::META, through, M::META, q.into_condition()))
     }
 
     /// The objects related to `owner`, as a `QuerySet` to filter and order further.

@@ -133,3 +133,24 @@ pub async fn migrate_models(
     );
     Ok(migration)
 }
+
+/// How many query shapes this thread has cached SQL for: a test can check that a query runs
+/// from the statement cache.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use alder_db::{Auto, Model};
+/// #[derive(Model)]
+/// struct Note { id: Auto<i64>, views: i32 }
+/// let db = alder_db::testing::sqlite().await.unwrap();
+/// alder_db::schema::create_model(&db, Note::META).await.unwrap();
+/// let before = alder_db::testing::cached_statements();
+/// for views in [1, 2] {
+///     Note::objects().filter(Note::views().gt(views)).all(&db).await.unwrap();
+/// }
+/// assert_eq!(alder_db::testing::cached_statements(), before + 1);
+/// # });
+/// ```
+pub fn cached_statements() -> usize {
+    crate::query::statement::cached()
+}

@@ -252,6 +252,23 @@ async fn get_first_and_their_errors() {
             .await
             .unwrap_err();
         assert!(matches!(err, DbError::NotFound { model: "Post" }), "{err}");
+        // A unique column pinned to a value: at most one row, read without a row stream.
+        let beta = Post::objects()
+            .filter(Post::views().gt(0) & Post::slug().eq("beta"))
+            .get(&db)
+            .await
+            .unwrap();
+        assert_eq!(beta.title, "Beta");
+        for missing in [
+            Post::objects().filter(Post::slug().eq("nope")),
+            Post::objects().filter(Post::id().eq(beta.id.get().unwrap()) & Post::views().gt(100)),
+            Post::objects()
+                .filter(Post::id().eq(beta.id.get().unwrap()))
+                .offset(1),
+        ] {
+            let err = missing.get(&db).await.unwrap_err();
+            assert!(matches!(err, DbError::NotFound { model: "Post" }), "{err}");
+        }
         let err = Post::objects()
             .filter(Post::views().gt(5))
             .get(&db)
@@ -497,5 +514,74 @@ async fn month_and_day_lookups() {
                 "{key}={value}: {err}"
             );
         }
+    }
+}
+
+/// Queries of one shape run from the SQL rendered for the first; each must still bind its
+/// own values, including the LIMIT and OFFSET.
+#[tokio::test]
+async fn queries_of_one_shape_reuse_their_sql_with_their_own_values() {
+    for db in databases().await {
+        let posts = seed(&db).await;
+        let ids: Vec<i64> = posts.iter().map(|p| p.id.get().unwrap()).collect();
+        let titles = |found: Vec<Post>| found.into_iter().map(|p| p.title).collect::<Vec<_>>();
+        let before = testing::cached_statements();
+        for round in 0..2 {
+            let at_least = [15, 25][round];
+            let found = Post::objects()
+                .filter(Post::views().gte(at_least))
+                .all(&db)
+                .await
+                .unwrap();
+            // The model's ordering: newest first.
+            let expected: &[&str] = [&["Gamma 100%", "Beta"][..], &["Gamma 100%"][..]][round];
+            assert_eq!(titles(found), expected, "{:?}", db.backend());
+
+            let wanted = [[ids[0], ids[3]], [ids[1], ids[2]]][round];
+            let mut found = titles(
+                Post::objects()
+                    .filter(Post::id().is_in(wanted))
+                    .all(&db)
+                    .await
+                    .unwrap(),
+            );
+            found.sort();
+            let expected: &[&str] =
+                [&["Alpha", "draft_one"][..], &["Beta", "Gamma 100%"][..]][round];
+            assert_eq!(found, expected);
+
+            let (low, high, skip) = [(0, 25, 0), (5, 40, 1)][round];
+            let found = Post::objects()
+                .filter(Post::views().range(low, high) & Post::draft().eq(false))
+                .order_by(Post::views().desc())
+                .slice(skip..skip + 2)
+                .all(&db)
+                .await
+                .unwrap();
+            let expected: &[&str] = [&["Beta", "Alpha"][..], &["Beta", "Alpha"][..]][round];
+            assert_eq!(titles(found), expected);
+
+            let got = Post::objects()
+                .filter(Post::id().eq(ids[round + 1]))
+                .get(&db)
+                .await
+                .unwrap();
+            assert_eq!(got, posts[round + 1]);
+
+            let found = Post::objects()
+                .filter(Post::draft().eq(false))
+                .offset(round as u64 + 1)
+                .all(&db)
+                .await
+                .unwrap();
+            let expected: &[&str] = [&["Gamma 100%", "Beta"][..], &["Beta"][..]][round];
+            assert_eq!(titles(found), expected);
+        }
+        assert_eq!(
+            testing::cached_statements(),
+            before + 5,
+            "each shape is cached once, on {:?}",
+            db.backend()
+        );
     }
 }

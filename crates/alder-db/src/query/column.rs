@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Value};
 
 use super::order::{OrderBy, OrderTerm};
+use super::q::Op;
 use super::Q;
 use crate::{Auto, FieldType, Model};
 
@@ -120,13 +121,17 @@ impl<M: Model, T: FieldType> Column<M, T> {
         Expr::col((M::META.table, self.column))
     }
 
+    fn lookup(self, op: Op) -> Q<M> {
+        Q::lookup(M::META.table, self.column, op)
+    }
+
     /// `= value` (Django's `exact`); `eq(None)` is `IS NULL`, as in Django.
     pub fn eq(self, value: impl IntoFieldValue<T>) -> Q<M> {
         let value = value.into_field_value();
         if is_null(&value) {
             return self.is_null();
         }
-        Q::expr(self.expr().eq(value))
+        self.lookup(Op::Eq(value))
     }
 
     /// `<> value`; `ne(None)` is `IS NOT NULL`.
@@ -135,27 +140,27 @@ impl<M: Model, T: FieldType> Column<M, T> {
         if is_null(&value) {
             return self.is_not_null();
         }
-        Q::expr(self.expr().ne(value))
+        self.lookup(Op::Ne(value))
     }
 
     /// `< value`.
     pub fn lt(self, value: impl IntoFieldValue<T>) -> Q<M> {
-        Q::expr(self.expr().lt(value.into_field_value()))
+        self.lookup(Op::Lt(value.into_field_value()))
     }
 
     /// `<= value`.
     pub fn lte(self, value: impl IntoFieldValue<T>) -> Q<M> {
-        Q::expr(self.expr().lte(value.into_field_value()))
+        self.lookup(Op::Lte(value.into_field_value()))
     }
 
     /// `> value`.
     pub fn gt(self, value: impl IntoFieldValue<T>) -> Q<M> {
-        Q::expr(self.expr().gt(value.into_field_value()))
+        self.lookup(Op::Gt(value.into_field_value()))
     }
 
     /// `>= value`.
     pub fn gte(self, value: impl IntoFieldValue<T>) -> Q<M> {
-        Q::expr(self.expr().gte(value.into_field_value()))
+        self.lookup(Op::Gte(value.into_field_value()))
     }
 
     /// `IN (values…)`; an empty list matches nothing.
@@ -167,25 +172,22 @@ impl<M: Model, T: FieldType> Column<M, T> {
         if values.is_empty() {
             return !Q::all();
         }
-        Q::expr(self.expr().is_in(values))
+        self.lookup(Op::In(values))
     }
 
     /// `BETWEEN low AND high`, both included (Django's `range`).
     pub fn range(self, low: impl IntoFieldValue<T>, high: impl IntoFieldValue<T>) -> Q<M> {
-        Q::expr(
-            self.expr()
-                .between(low.into_field_value(), high.into_field_value()),
-        )
+        self.lookup(Op::Between(low.into_field_value(), high.into_field_value()))
     }
 
     /// `IS NULL`.
     pub fn is_null(self) -> Q<M> {
-        Q::expr(self.expr().is_null())
+        self.lookup(Op::IsNull)
     }
 
     /// `IS NOT NULL`.
     pub fn is_not_null(self) -> Q<M> {
-        Q::expr(self.expr().is_not_null())
+        self.lookup(Op::IsNotNull)
     }
 
     /// Ascending order.
@@ -331,7 +333,7 @@ impl<M: Model, T: FieldType + DateField> Column<M, T> {
     /// column serves it; an impossible year matches nothing.
     pub fn year(self, year: i32) -> Q<M> {
         match T::year_bounds(year) {
-            Some((start, end)) => Q::expr(self.expr().gte(start)).and(Q::expr(self.expr().lt(end))),
+            Some((start, end)) => self.lookup(Op::Gte(start)).and(self.lookup(Op::Lt(end))),
             None => !Q::all(),
         }
     }

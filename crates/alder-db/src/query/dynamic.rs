@@ -149,10 +149,12 @@ pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Resu
         let target = (relation.target)();
         let column = Expr::col((meta.table, field.column));
         let inner = condition(target, path, text)?;
-        return Ok(in_select::<()>(column, (target.table, target.pk().column), inner).condition);
+        return Ok(
+            in_select::<()>(column, (target.table, target.pk().column), inner).into_condition(),
+        );
     }
     let lookup = rest.unwrap_or("exact");
-    Ok(lookup_condition(meta, field, lookup, text)?.condition)
+    Ok(lookup_condition(meta, field, lookup, text)?.into_condition())
 }
 
 /// A lookup on one field of `meta`.

@@ -8,6 +8,7 @@ mod q;
 mod queryset;
 mod related;
 mod selection;
+pub(crate) mod statement;
 
 pub use aggregate::Aggregate;
 pub use dynamic::LOOKUPS;

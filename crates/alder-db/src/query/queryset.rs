@@ -5,7 +5,13 @@ use std::marker::PhantomData;
 
 use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 
+use std::sync::Arc;
+
+use sea_query::Values;
+
 use super::order::{OrderBy, OrderTerm};
+use super::q::{Node, Op};
+use super::statement::{self, Shape};
 use super::{Assignment, Q};
 use crate::{Database, DbError, FieldType, Model, Result};
 
@@ -31,7 +37,8 @@ use crate::{Database, DbError, FieldType, Model, Result};
 /// ```
 #[derive(Debug)]
 pub struct QuerySet<M> {
-    condition: Condition,
+    /// Conditions that must all hold.
+    filters: Vec<Node>,
     ordering: Vec<OrderBy<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
@@ -43,7 +50,7 @@ pub struct QuerySet<M> {
 impl<M> Clone for QuerySet<M> {
     fn clone(&self) -> Self {
         QuerySet {
-            condition: self.condition.clone(),
+            filters: self.filters.clone(),
             ordering: self.ordering.clone(),
             limit: self.limit,
             offset: self.offset,
@@ -64,7 +71,7 @@ impl<M: Model> QuerySet<M> {
     /// Every row of the model's table.
     pub fn new() -> Self {
         QuerySet {
-            condition: Condition::all(),
+            filters: Vec::new(),
             ordering: Vec::new(),
             limit: None,
             offset: None,
@@ -76,13 +83,16 @@ impl<M: Model> QuerySet<M> {
 
     /// Keeps the rows that meet `q`.
     pub fn filter(mut self, q: Q<M>) -> Self {
-        self.condition = self.condition.add(q.condition);
+        match q.node {
+            Node::All(nodes) => self.filters.extend(nodes),
+            node => self.filters.push(node),
+        }
         self
     }
 
     /// Drops the rows that meet `q`.
     pub fn exclude(mut self, q: Q<M>) -> Self {
-        self.condition = self.condition.add((!q).condition);
+        self.filters.push((!q).node);
         self
     }
 
@@ -160,6 +170,13 @@ impl<M: Model> QuerySet<M> {
         M::META.table
     }
 
+    /// The WHERE condition.
+    fn condition(&self) -> Condition {
+        self.filters.iter().fold(Condition::all(), |all, node| {
+            all.add(node.clone().into_condition())
+        })
+    }
+
     fn select(&self) -> Result<SelectStatement> {
         self.select_limit(self.limit)
     }
@@ -170,7 +187,7 @@ impl<M: Model> QuerySet<M> {
         for field in M::META.fields {
             query.column((Self::table(), field.column));
         }
-        query.from(Self::table()).cond_where(self.condition.clone());
+        query.from(Self::table()).cond_where(self.condition());
         let ordering = if self.ordering.is_empty() {
             M::META
                 .ordering
@@ -202,6 +219,54 @@ impl<M: Model> QuerySet<M> {
         Ok(query)
     }
 
+    /// The SELECT's SQL and values: from the statement cache when the query has a shape
+    /// (see [`super::statement`]), else rendered now.
+    fn select_sql(&self, db: &Database, limit: Option<u64>) -> Result<(Arc<str>, Values)> {
+        let build = || Ok(db.build(&self.select_limit(limit)?));
+        match self.shape(db, limit) {
+            Some(shape) => shape.sql(build),
+            None => statement::render(build),
+        }
+    }
+
+    /// The shape of the SELECT with `limit`: everything but the values, which it collects in
+    /// the order `select_limit` renders them. `None` for a condition that has no shape.
+    fn shape(&self, db: &Database, limit: Option<u64>) -> Option<Shape> {
+        let mut shape = Shape::new("select", Self::table(), db.backend() as usize);
+        if !self.filters.iter().all(|node| shape.condition(node)) {
+            return None;
+        }
+        // The default ordering is the model's, which the table already names.
+        shape.number(self.ordering.len());
+        for term in &self.ordering {
+            shape.order(&term.term, term.descending);
+        }
+        let flags = [
+            limit.is_some(),
+            self.offset.is_some(),
+            self.for_update,
+            self.distinct,
+        ];
+        shape.number(
+            flags
+                .iter()
+                .fold(0, |bits, &flag| bits << 1 | usize::from(flag)),
+        );
+        match (limit, self.offset) {
+            (Some(limit), _) => {
+                shape.value(limit.into());
+            }
+            (None, Some(_)) => {
+                shape.value((u64::MAX >> 1).into());
+            }
+            (None, None) => {}
+        }
+        if let Some(offset) = self.offset {
+            shape.value(offset.into());
+        }
+        Some(shape)
+    }
+
     /// The SQL this query runs on `db`'s backend (parameters as `$1`/`?`).
     pub fn sql(&self, db: &Database) -> Result<String> {
         Ok(db.build(&self.select()?).0)
@@ -213,29 +278,61 @@ impl<M: Model> QuerySet<M> {
     }
 
     async fn fetch(&self, db: &Database, limit: Option<u64>) -> Result<Vec<M>> {
-        let (sql, values) = db.build(&self.select_limit(limit)?);
+        let (sql, values) = self.select_sql(db, limit)?;
         // A LIMIT says how many rows can come: reserve room for them up front.
         let expected = limit.map_or(0, |n| Ord::min(n, 1024) as usize);
-        db.fetch_decoded_sized(M::META.name, &sql, values, expected, |row| {
-            M::from_row(&row)
-        })
-        .await
+        db.fetch_decoded_sized(M::META.name, sql, values, expected, |row| M::from_row(&row))
+            .await
+    }
+
+    /// The first row of the query with `limit`, which must allow at most one.
+    async fn fetch_one(&self, db: &Database, limit: Option<u64>) -> Result<Option<M>> {
+        let (sql, values) = self.select_sql(db, limit)?;
+        db.fetch_optional_decoded(M::META.name, sql, values, |row| M::from_row(&row))
+            .await
     }
 
     /// The first row (by the ordering, else by primary key), if any.
     pub async fn first(&self, db: &Database) -> Result<Option<M>> {
-        let mut query = self.clone().limit(1);
+        let mut query = self.clone();
         if query.ordering.is_empty() && M::META.ordering.is_empty() {
             query
                 .ordering
                 .push(OrderBy::new(OrderTerm::Column(M::META.pk().column), false));
         }
-        Ok(query.all(db).await?.into_iter().next())
+        query.fetch_one(db, Some(1)).await
+    }
+
+    /// Whether a filter pins a unique column (the primary key, a `unique` field) to one
+    /// value, so that at most one row can match.
+    fn matches_at_most_one(&self) -> bool {
+        self.filters.iter().any(|node| match node {
+            Node::Lookup {
+                table,
+                column,
+                op: Op::Eq(_),
+            } => {
+                *table == M::META.table
+                    && M::META
+                        .fields
+                        .iter()
+                        .any(|f| f.column == *column && (f.primary_key || f.unique))
+            }
+            _ => false,
+        })
     }
 
     /// The one row that matches; [`DbError::NotFound`] or
     /// [`DbError::MultipleObjectsReturned`] otherwise.
     pub async fn get(&self, db: &Database) -> Result<M> {
+        if self.matches_at_most_one() {
+            return self
+                .fetch_one(db, self.limit)
+                .await?
+                .ok_or(DbError::NotFound {
+                    model: M::META.name,
+                });
+        }
         // Fetch a few more than one, to report how many matched as Django does.
         let limit = self.limit.map_or(21, |n| Ord::min(n, 21));
         let mut rows = self.fetch(db, Some(limit)).await?;
@@ -264,7 +361,7 @@ impl<M: Model> QuerySet<M> {
             query
                 .expr(Func::count(Expr::col(Asterisk)))
                 .from(Self::table())
-                .cond_where(self.condition.clone());
+                .cond_where(self.condition());
         }
         let (sql, values) = db.build(&query);
         let rows = db.fetch_all(M::META.name, &sql, values).await?;
@@ -332,7 +429,7 @@ impl<M: Model> QuerySet<M> {
         query
             .exprs(aggregates.exprs())
             .from(Self::table())
-            .cond_where(self.condition.clone());
+            .cond_where(self.condition());
         let (sql, values) = db.build(&query);
         let mut rows = db
             .fetch_decoded(M::META.name, &sql, values, |row| {
@@ -404,7 +501,7 @@ impl<M: Model> QuerySet<M> {
             .column(column)
             .expr(aggregate.expr)
             .from(Self::table())
-            .cond_where(self.condition.clone())
+            .cond_where(self.condition())
             .group_by_col(column)
             .order_by(column, sea_query::Order::Asc);
         let (sql, values) = db.build(&query);
@@ -453,7 +550,7 @@ impl<M: Model> QuerySet<M> {
         query
             .expr(Expr::val(1))
             .from(Self::table())
-            .cond_where(self.condition.clone())
+            .cond_where(self.condition())
             .limit(1);
         let (sql, values) = db.build(&query);
         Ok(!db.fetch_all(M::META.name, &sql, values).await?.is_empty())
@@ -478,11 +575,12 @@ impl<M: Model> QuerySet<M> {
         let mut unique = keys;
         unique.sort_unstable();
         unique.dedup();
-        let cond = Expr::col((Self::table(), pk.column)).is_in(unique);
+        let keys = unique.into_iter().map(sea_query::Value::from).collect();
         let query = QuerySet::<M> {
-            condition: self.condition.clone().add(cond),
+            filters: self.filters.clone(),
             ..QuerySet::new()
-        };
+        }
+        .filter(Q::lookup(Self::table(), pk.column, Op::In(keys)));
         for object in query.all(db).await? {
             match object.pk_value() {
                 Some(sea_query::Value::BigInt(Some(id))) => {
@@ -592,9 +690,7 @@ impl<M: Model> QuerySet<M> {
             return Err(DbError::Sliced("delete"));
         }
         let mut query = Query::delete();
-        query
-            .from_table(Self::table())
-            .cond_where(self.condition.clone());
+        query.from_table(Self::table()).cond_where(self.condition());
         let (sql, values) = db.build(&query);
         db.execute(M::META.name, &sql, values).await
     }
@@ -609,9 +705,7 @@ impl<M: Model> QuerySet<M> {
             return Err(DbError::Sliced("update"));
         }
         let mut query = Query::update();
-        query
-            .table(Self::table())
-            .cond_where(self.condition.clone());
+        query.table(Self::table()).cond_where(self.condition());
         let mut any = false;
         for assignment in assignments {
             let field = M::META

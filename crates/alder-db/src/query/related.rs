@@ -59,7 +59,7 @@ pub(crate) fn through_has(
         condition,
     );
     let owners = Expr::col((from.table, from.pk().column));
-    in_select::<()>(owners, (through, from_column), targets.condition).condition
+    in_select::<()>(owners, (through, from_column), targets.into_condition()).into_condition()
 }
 
 impl<M: Model, R: FieldType + Relation> Column<M, R> {
@@ -73,7 +73,11 @@ impl<M: Model, R: FieldType + Relation> Column<M, R> {
     /// ```
     pub fn has(self, q: Q<R::Target>) -> Q<M> {
         let target = R::Target::META;
-        in_select(self.expr(), (target.table, target.pk().column), q.condition)
+        in_select(
+            self.expr(),
+            (target.table, target.pk().column),
+            q.into_condition(),
+        )
     }
 
     /// The other side: the related rows that at least one row meeting `q` points to
@@ -89,7 +93,7 @@ impl<M: Model, R: FieldType + Relation> Column<M, R> {
     pub fn reverse_has(self, q: Q<M>) -> Q<R::Target> {
         let target = R::Target::META;
         let pk = Expr::col((target.table, target.pk().column));
-        in_select(pk, (M::META.table, self.name()), q.condition)
+        in_select(pk, (M::META.table, self.name()), q.into_condition())
     }
 
     /// Orders by a column of the related row (Django's `order_by("author__name")`); rows
