@@ -35,6 +35,10 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long a query waits for a free connection before failing.
     pub acquire_timeout: Duration,
+    /// Whether a connection is checked with a round trip to the server each time it is
+    /// taken from the pool (Django's `CONN_HEALTH_CHECKS`). Off by default, as in Django:
+    /// a connection the server has closed fails one query and is then replaced.
+    pub health_checks: bool,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +46,7 @@ impl Default for PoolOptions {
         PoolOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(10),
+            health_checks: false,
         }
     }
 }
@@ -71,6 +76,27 @@ macro_rules! roll_back_pending {
     };
 }
 
+/// A connection from `$pool`: an idle one at once when there is one and no other task is
+/// waiting (no future at all), else through `acquire()`, boxed. sqlx's `acquire()` future is
+/// several kilobytes (its timeout and connect paths); held inline it would make every query
+/// future, and every handler future awaiting one, that large, and moving a handler future
+/// into its box was measured (callgrind) at ~10 k instructions a request.
+macro_rules! acquire {
+    ($db:expr, $pool:expr) => {{
+        let idle = if $pool.options().get_test_before_acquire() {
+            None
+        } else {
+            $pool.try_acquire()
+        };
+        match idle {
+            Some(conn) => conn,
+            None => Box::pin($pool.acquire())
+                .await
+                .map_err(|e| $db.acquire_error(e))?,
+        }
+    }};
+}
+
 macro_rules! on_backend {
     ($db:expr, |$e1:ident| $sqlite:expr, |$e2:ident| $postgres:expr) => {
         // A connection is taken from the pool first and the query run on it: running it on
@@ -78,12 +104,12 @@ macro_rules! on_backend {
         // callgrind: a third of the work of a one-row query).
         match &*$db.pool {
             Pool::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(|e| $db.acquire_error(e))?;
+                let mut conn = acquire!($db, pool);
                 let $e1 = &mut *conn;
                 $sqlite
             }
             Pool::Postgres(pool) => {
-                let mut conn = pool.acquire().await.map_err(|e| $db.acquire_error(e))?;
+                let mut conn = acquire!($db, pool);
                 let $e2 = &mut *conn;
                 $postgres
             }
@@ -170,6 +196,7 @@ impl Database {
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(options.acquire_timeout)
+                .test_before_acquire(options.health_checks)
                 .idle_timeout(if memory {
                     None
                 } else {
@@ -193,6 +220,7 @@ impl Database {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(options.acquire_timeout)
+                .test_before_acquire(options.health_checks)
                 .connect_with(opts)
                 .await
                 .map_err(connect_err)?;

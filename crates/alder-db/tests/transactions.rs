@@ -202,6 +202,7 @@ async fn a_pool_with_every_connection_busy_says_so() {
         let options = alder_db::PoolOptions {
             max_connections: 1,
             acquire_timeout: std::time::Duration::from_millis(200),
+            ..Default::default()
         };
         let small = alder_db::Database::connect_with(&url, options)
             .await
@@ -250,5 +251,53 @@ async fn a_savepoint_dropped_uncommitted_is_undone_before_the_next_statement() {
         let mut all = owners(&db).await;
         all.sort();
         assert_eq!(all, ["kept", "outer"]);
+    }
+}
+
+/// A connection the server has closed (a restart, an idle timeout in a proxy) costs at most
+/// one failed query without health checks, and none with them.
+#[tokio::test]
+async fn a_connection_the_server_dropped_is_replaced() {
+    let Ok(url) = std::env::var("ALDER_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let scalar = |db: Database, sql: String| async move {
+        let rows = db
+            .fetch_all("test", &sql, sea_query::Values(Vec::new()))
+            .await?;
+        Ok::<i32, alder_db::DbError>(rows[0].get::<i32>(0).unwrap())
+    };
+    let admin = Database::connect(&url).await.unwrap();
+    for health_checks in [false, true] {
+        let options = alder_db::PoolOptions {
+            max_connections: 1,
+            health_checks,
+            ..Default::default()
+        };
+        let db = Database::connect_with(&url, options).await.unwrap();
+        let pid = scalar(db.clone(), "SELECT pg_backend_pid()".into())
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut failures = 0;
+        let answer = loop {
+            match scalar(db.clone(), "SELECT 41 + 1".into()).await {
+                Ok(answer) => break answer,
+                Err(_) if failures < 3 => failures += 1,
+                Err(err) => panic!("still failing after {failures} tries: {err}"),
+            }
+        };
+        assert_eq!(answer, 42);
+        // Without checks the query on the dead connection fails (which also shows that the
+        // connection was closed), and the next one gets a new connection.
+        let expected = if health_checks { 0 } else { 1 };
+        assert_eq!(
+            failures, expected,
+            "failed queries, health checks {health_checks}"
+        );
     }
 }

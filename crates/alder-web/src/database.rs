@@ -28,16 +28,24 @@ impl LazyDatabase {
             options: alder_db::PoolOptions {
                 max_connections: settings.database_pool_size.max(1),
                 acquire_timeout: std::time::Duration::from_secs(settings.database_timeout.max(1)),
+                health_checks: settings.database_health_checks,
             },
             cell: OnceCell::new(),
         }
     }
 
     pub(crate) async fn get(&self) -> Result<Database, DbError> {
-        self.cell
-            .get_or_try_init(|| Database::connect_with(&self.url, self.options.clone()))
-            .await
-            .cloned()
+        if let Some(db) = self.cell.get() {
+            return Ok(db.clone());
+        }
+        // Boxed: the connect future is kilobytes, and held inline it would make the future of
+        // every handler taking `Db` that large (moving it costs on every request).
+        Box::pin(
+            self.cell
+                .get_or_try_init(|| Database::connect_with(&self.url, self.options.clone())),
+        )
+        .await
+        .cloned()
     }
 }
 

@@ -44,6 +44,10 @@ pub struct Settings {
     /// Seconds a query waits for a connection (or for a down database to come back) before
     /// failing with 503.
     pub database_timeout: u64,
+    /// Check each database connection with a round trip before using it (Django's
+    /// `CONN_HEALTH_CHECKS`). Off: a connection the server has dropped fails one query and
+    /// is replaced.
+    pub database_health_checks: bool,
     /// Apply pending migrations when `runserver` starts (handy for demos and single-instance
     /// sites; run `migrate` as a deploy step when several instances share a database).
     pub migrate_on_start: bool,
@@ -92,6 +96,7 @@ impl Default for Settings {
             migrate_on_start: false,
             database_pool_size: 10,
             database_timeout: 5,
+            database_health_checks: false,
             append_slash: true,
             max_body_size: 2_621_440,
             static_url: "/static/".into(),

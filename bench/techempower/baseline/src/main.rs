@@ -211,8 +211,11 @@ async fn main() {
         .map(|v| v.parse::<u32>().expect("DATABASE_POOL_SIZE is a number"))
         .unwrap_or(DEFAULT_POOL_SIZE);
 
+    // No ping before each query (sqlx's default sends one): Alder, like Django, does not
+    // check connections by default, and both sides should send the same statements.
     let pool = PgPoolOptions::new()
         .max_connections(pool_size)
+        .test_before_acquire(false)
         .connect(&database_url)
         .await
         .expect("connect to the database");
