@@ -233,6 +233,7 @@ impl<M: Model> QuerySet<M> {
     /// the order `select_limit` renders them. `None` for a condition that has no shape.
     fn shape(&self, db: &Database, limit: Option<u64>) -> Option<Shape> {
         let mut shape = Shape::new("select", Self::table(), db.backend() as usize);
+        shape.number(self.filters.len());
         if !self.filters.iter().all(|node| shape.condition(node)) {
             return None;
         }
