@@ -61,7 +61,13 @@ fn bench(c: &mut Criterion) {
         db.execute_unprepared("INSERT INTO bench_world (randomnumber) SELECT (random() * 10000)::int FROM generate_series(1, 1000)")
             .await
             .expect("fill");
-        let pool = sqlx::PgPool::connect(&url).await.expect("sqlx pool");
+        // No ping before each query, as Alder's pool (sqlx pings by default): both sides
+        // send the same statements.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .test_before_acquire(false)
+            .connect(&url)
+            .await
+            .expect("sqlx pool");
         (db, pool)
     });
     let mut group = c.benchmark_group("fetch");

@@ -576,10 +576,27 @@ async fn queries_of_one_shape_reuse_their_sql_with_their_own_values() {
                 .unwrap();
             let expected: &[&str] = [&["Gamma 100%", "Beta"][..], &["Beta"][..]][round];
             assert_eq!(titles(found), expected);
+
+            // Filters from strings (the admin's) have shapes too.
+            let found = Post::objects()
+                .filter_str("views__lt", ["15", "25"][round])
+                .unwrap()
+                .filter_str("title__in", "Alpha,Beta,draft_one")
+                .unwrap()
+                .all(&db)
+                .await
+                .unwrap();
+            let expected: &[&str] = [
+                &["Alpha", "draft_one"][..],
+                &["Alpha", "Beta", "draft_one"][..],
+            ][round];
+            let mut found = titles(found);
+            found.sort();
+            assert_eq!(found, expected);
         }
         assert_eq!(
             testing::cached_statements(),
-            before + 5,
+            before + 6,
             "each shape is cached once, on {:?}",
             db.backend()
         );

@@ -3,9 +3,10 @@
 //! every value parsed for the field's type before any SQL is built.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value};
+use sea_query::{Expr, ExprTrait, Func, LikeExpr, Value};
 
 use super::column::{date_part, DateField, DatePart};
+use super::q::Op;
 use super::related::{in_select, through_has};
 use super::Q;
 use crate::field::FieldKind;
@@ -125,7 +126,7 @@ pub(super) fn escape_like(value: &str) -> String {
 
 /// A condition from `key` (`field`, `field__lookup`, or a path through relations such as
 /// `author__name__icontains` or `tags__name`) and a text value.
-pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Result<Condition> {
+pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Result<Q<()>> {
     let (name, rest) = match key.split_once("__") {
         Some((name, rest)) => (name, Some(rest)),
         None => (key, None),
@@ -142,19 +143,26 @@ pub(crate) fn condition(meta: &'static ModelMeta, key: &str, text: &str) -> Resu
             }
         };
         let through = (many.through_table, many.source_column, many.target_column);
-        return Ok(through_has(meta, through, target, inner));
+        return Ok(Q::new(through_has(
+            meta,
+            through,
+            target,
+            inner.into_condition(),
+        )));
     }
     let field = meta.field(name)?;
     if let (Some(relation), Some(path)) = (field.relation, path) {
         let target = (relation.target)();
         let column = Expr::col((meta.table, field.column));
         let inner = condition(target, path, text)?;
-        return Ok(
-            in_select::<()>(column, (target.table, target.pk().column), inner).into_condition(),
-        );
+        return Ok(in_select::<()>(
+            column,
+            (target.table, target.pk().column),
+            inner.into_condition(),
+        ));
     }
     let lookup = rest.unwrap_or("exact");
-    Ok(lookup_condition(meta, field, lookup, text)?.into_condition())
+    lookup_condition(meta, field, lookup, text)
 }
 
 /// A lookup on one field of `meta`.
@@ -197,18 +205,19 @@ fn lookup_condition(
         }
     };
     let value = || parse_value(meta, field, lookup, text);
+    let lookup_on = |op| Q::lookup(meta.table, field.column, op);
     if matches!(lookup, "year" | "month" | "day") {
         return date_lookup(meta, field, lookup, text, col);
     }
     Ok(match lookup {
-        "exact" => Q::expr(col.eq(value()?)),
-        "gt" => Q::expr(col.gt(value()?)),
-        "gte" => Q::expr(col.gte(value()?)),
-        "lt" => Q::expr(col.lt(value()?)),
-        "lte" => Q::expr(col.lte(value()?)),
+        "exact" => lookup_on(Op::Eq(value()?)),
+        "gt" => lookup_on(Op::Gt(value()?)),
+        "gte" => lookup_on(Op::Gte(value()?)),
+        "lt" => lookup_on(Op::Lt(value()?)),
+        "lte" => lookup_on(Op::Lte(value()?)),
         "isnull" => match text.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => Q::expr(col.is_null()),
-            "0" | "false" | "no" => Q::expr(col.is_not_null()),
+            "1" | "true" | "yes" => lookup_on(Op::IsNull),
+            "0" | "false" | "no" => lookup_on(Op::IsNotNull),
             _ => {
                 return Err(invalid(
                     meta,
@@ -223,7 +232,7 @@ fn lookup_condition(
                 .split(',')
                 .map(|part| parse_value(meta, field, lookup, part))
                 .collect::<Result<Vec<_>>>()?;
-            Q::expr(col.is_in(values))
+            lookup_on(Op::In(values))
         }
         "range" => {
             let Some((low, high)) = text.split_once(',') else {
@@ -234,7 +243,7 @@ fn lookup_condition(
                     format!("expected two values separated by a comma, got {text:?}"),
                 ));
             };
-            Q::expr(col.between(
+            lookup_on(Op::Between(
                 parse_value(meta, field, lookup, low)?,
                 parse_value(meta, field, lookup, high)?,
             ))
@@ -295,7 +304,11 @@ fn date_lookup(
         _ => return Err(bad("it applies to date and time fields only".into())),
     };
     Ok(match bounds {
-        Some((start, end)) => Q::expr(col.clone().gte(start)).and(Q::expr(col.lt(end))),
+        Some((start, end)) => Q::lookup(meta.table, field.column, Op::Gte(start)).and(Q::lookup(
+            meta.table,
+            field.column,
+            Op::Lt(end),
+        )),
         None => !Q::all(),
     })
 }

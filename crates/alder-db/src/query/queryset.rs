@@ -124,12 +124,16 @@ impl<M: Model> QuerySet<M> {
     /// assert!(Post::objects().filter_str("nope", "1").is_err());
     /// ```
     pub fn filter_str(self, key: &str, value: &str) -> Result<Self> {
-        Ok(self.filter(Q::new(super::dynamic::condition(M::META, key, value)?)))
+        Ok(self.filter(Q::from_node(
+            super::dynamic::condition(M::META, key, value)?.node,
+        )))
     }
 
     /// Like [`filter_str`](Self::filter_str), excluding the matching rows.
     pub fn exclude_str(self, key: &str, value: &str) -> Result<Self> {
-        Ok(self.exclude(Q::new(super::dynamic::condition(M::META, key, value)?)))
+        Ok(self.exclude(Q::from_node(
+            super::dynamic::condition(M::META, key, value)?.node,
+        )))
     }
 
     /// Locks the rows it reads until the end of the transaction (Django's
