@@ -593,10 +593,15 @@ async fn queries_of_one_shape_reuse_their_sql_with_their_own_values() {
             let mut found = titles(found);
             found.sort();
             assert_eq!(found, expected);
+
+            let at_least = Post::objects().filter(Post::views().gte([15, 25][round]));
+            assert_eq!(at_least.count(&db).await.unwrap(), [2, 1][round]);
+            let over = Post::objects().filter(Post::views().gt([25, 30][round]));
+            assert_eq!(over.exists(&db).await.unwrap(), [true, false][round]);
         }
         assert_eq!(
             testing::cached_statements(),
-            before + 6,
+            before + 8,
             "each shape is cached once, on {:?}",
             db.backend()
         );

@@ -226,17 +226,30 @@ impl<M: Model> QuerySet<M> {
     /// The SELECT's SQL and values: from the statement cache when the query has a shape
     /// (see [`super::statement`]), else rendered now.
     fn select_sql(&self, db: &Database, limit: Option<u64>) -> Result<(Arc<str>, Values)> {
-        let build = || Ok(db.build(&self.select_limit(limit)?));
-        match self.shape(db, limit) {
-            Some(shape) => shape.sql(build),
-            None => statement::render(build),
+        self.statement_sql("select", db, limit, || self.select_limit(limit))
+    }
+
+    /// The SQL and values of a statement of `kind` built by `build` from this query with
+    /// `limit`, from the statement cache when the query has a shape.
+    fn statement_sql(
+        &self,
+        kind: &'static str,
+        db: &Database,
+        limit: Option<u64>,
+        build: impl FnOnce() -> Result<SelectStatement>,
+    ) -> Result<(Arc<str>, Values)> {
+        let render = || Ok(db.build(&build()?));
+        match self.shape(kind, db, limit) {
+            Some(shape) => shape.sql(render),
+            None => statement::render(render),
         }
     }
 
-    /// The shape of the SELECT with `limit`: everything but the values, which it collects in
-    /// the order `select_limit` renders them. `None` for a condition that has no shape.
-    fn shape(&self, db: &Database, limit: Option<u64>) -> Option<Shape> {
-        let mut shape = Shape::new("select", Self::table(), db.backend() as usize);
+    /// The shape of a statement of `kind` on this query with `limit`: everything but the
+    /// values, which it collects in the order `select_limit` renders them. `None` for a
+    /// condition that has no shape.
+    fn shape(&self, kind: &'static str, db: &Database, limit: Option<u64>) -> Option<Shape> {
+        let mut shape = Shape::new(kind, Self::table(), db.backend() as usize);
         shape.number(self.filters.len());
         if !self.filters.iter().all(|node| shape.condition(node)) {
             return None;
@@ -355,25 +368,33 @@ impl<M: Model> QuerySet<M> {
 
     /// How many rows match.
     pub async fn count(&self, db: &Database) -> Result<i64> {
-        let mut query = Query::select();
-        if self.limit.is_some() || self.offset.is_some() {
-            let mut inner = self.select()?;
-            inner.clear_order_by();
-            query
-                .expr(Func::count(Expr::col(Asterisk)))
-                .from_subquery(inner, Alias::new("sliced"));
+        let sliced = self.limit.is_some() || self.offset.is_some();
+        let build = || {
+            let mut query = Query::select();
+            query.expr(Func::count(Expr::col(Asterisk)));
+            if sliced {
+                let mut inner = self.select()?;
+                inner.clear_order_by();
+                query.from_subquery(inner, Alias::new("sliced"));
+            } else {
+                query.from(Self::table()).cond_where(self.condition());
+            }
+            Ok(query)
+        };
+        let (kind, limit) = if sliced {
+            ("count sliced", self.limit)
         } else {
-            query
-                .expr(Func::count(Expr::col(Asterisk)))
-                .from(Self::table())
-                .cond_where(self.condition());
-        }
-        let (sql, values) = db.build(&query);
+            ("count", None)
+        };
+        let (sql, values) = self.statement_sql(kind, db, limit, build)?;
         let rows = db.fetch_all(M::META.name, &sql, values).await?;
         rows.first()
             .map(|row| row.get::<i64>(0))
             .transpose()
-            .map_err(|source| DbError::Query { sql, source })
+            .map_err(|source| DbError::Query {
+                sql: sql.to_string(),
+                source,
+            })
             .map(Option::unwrap_or_default)
     }
 
@@ -551,13 +572,16 @@ impl<M: Model> QuerySet<M> {
 
     /// Whether any row matches.
     pub async fn exists(&self, db: &Database) -> Result<bool> {
-        let mut query = Query::select();
-        query
-            .expr(Expr::val(1))
-            .from(Self::table())
-            .cond_where(self.condition())
-            .limit(1);
-        let (sql, values) = db.build(&query);
+        let build = || {
+            let mut query = Query::select();
+            query
+                .expr(Expr::cust("1"))
+                .from(Self::table())
+                .cond_where(self.condition())
+                .limit(1);
+            Ok(query)
+        };
+        let (sql, values) = self.statement_sql("exists", db, Some(1), build)?;
         Ok(!db.fetch_all(M::META.name, &sql, values).await?.is_empty())
     }
 
