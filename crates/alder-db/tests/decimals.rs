@@ -51,6 +51,9 @@ async fn decimals_round_trip_compare_and_round() {
         assert_eq!(all[1].rate, Some(d("0.125")));
         assert_eq!(all[2].rate, None);
 
+        // `eq(None)` is IS NULL, as for every other type.
+        let no_rate = Invoice::objects().filter(Invoice::rate().eq(None::<Decimal>));
+        assert_eq!(no_rate.count(&db).await.unwrap(), 1);
         let over = Invoice::objects().filter(Invoice::total().gt(d("19.98")));
         assert_eq!(over.count(&db).await.unwrap(), 2);
         let by_str = Invoice::objects()

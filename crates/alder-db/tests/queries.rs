@@ -607,3 +607,53 @@ async fn queries_of_one_shape_reuse_their_sql_with_their_own_values() {
         );
     }
 }
+
+/// A second model on the same table, with fewer columns and its own ordering: it must not
+/// run SQL cached for the first.
+#[derive(Model, Debug)]
+#[model(table = "blog_post", ordering = "-views")]
+struct PostViews {
+    id: Auto<i64>,
+    views: i32,
+}
+
+#[tokio::test]
+async fn two_models_on_one_table_keep_their_own_sql() {
+    for db in databases().await {
+        let posts = seed(&db).await;
+        let id = posts[1].id.get().unwrap();
+        let post = Post::objects()
+            .filter(Post::id().eq(id))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(post[0].title, "Beta");
+        let views = PostViews::objects()
+            .filter(PostViews::id().eq(id))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(views[0].views, 20, "{:?}", db.backend());
+        let most: Vec<i32> = PostViews::objects()
+            .filter(PostViews::views().gte(0))
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.views)
+            .collect();
+        assert_eq!(most, [30, 20, 10, 0], "PostViews' own ordering");
+    }
+}
+
+#[tokio::test]
+async fn exists_honours_a_slice() {
+    for db in databases().await {
+        seed(&db).await;
+        let all = Post::objects();
+        assert!(all.clone().offset(3).exists(&db).await.unwrap());
+        assert!(!all.clone().offset(4).exists(&db).await.unwrap());
+        assert!(!all.clone().limit(0).exists(&db).await.unwrap());
+        assert!(all.clone().slice(1..3).exists(&db).await.unwrap());
+    }
+}

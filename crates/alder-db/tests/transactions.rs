@@ -278,6 +278,9 @@ async fn a_connection_the_server_dropped_is_replaced() {
         let pid = scalar(db.clone(), "SELECT pg_backend_pid()".into())
             .await
             .unwrap();
+        // sqlx returns a connection to the pool in a task of its own (with a ping): let it
+        // settle there before the server drops it.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         admin
             .execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
             .await

@@ -249,12 +249,12 @@ impl<M: Model> QuerySet<M> {
     /// values, which it collects in the order `select_limit` renders them. `None` for a
     /// condition that has no shape.
     fn shape(&self, kind: &'static str, db: &Database, limit: Option<u64>) -> Option<Shape> {
-        let mut shape = Shape::new(kind, Self::table(), db.backend() as usize);
+        let mut shape = Shape::new(kind, std::any::TypeId::of::<M>(), db.backend() as usize);
         shape.number(self.filters.len());
         if !self.filters.iter().all(|node| shape.condition(node)) {
             return None;
         }
-        // The default ordering is the model's, which the table already names.
+        // The default ordering is the model's, which the shape already names.
         shape.number(self.ordering.len());
         for term in &self.ordering {
             shape.order(&term.term, term.descending);
@@ -572,16 +572,21 @@ impl<M: Model> QuerySet<M> {
 
     /// Whether any row matches.
     pub async fn exists(&self, db: &Database) -> Result<bool> {
+        // A slice counts: `offset(10).exists()` asks for an eleventh row.
+        let limit = self.limit.map_or(1, |n| Ord::min(n, 1));
         let build = || {
             let mut query = Query::select();
             query
                 .expr(Expr::cust("1"))
                 .from(Self::table())
                 .cond_where(self.condition())
-                .limit(1);
+                .limit(limit);
+            if let Some(offset) = self.offset {
+                query.offset(offset);
+            }
             Ok(query)
         };
-        let (sql, values) = self.statement_sql("exists", db, Some(1), build)?;
+        let (sql, values) = self.statement_sql("exists", db, Some(limit), build)?;
         Ok(!db.fetch_all(M::META.name, &sql, values).await?.is_empty())
     }
 

@@ -9,10 +9,13 @@
 //!
 //! A shape is cached only when the values collected beside it are exactly those sea-query
 //! produced when rendering it, so reusing the SQL binds the right values in the right places.
-//! Anything that is not a plain lookup (a subquery, `|`, `!`, a raw expression) has no shape
-//! and is rendered every time, as before. The cache is per thread (no lock on the hot path)
+//! (Equal values in swapped places would pass that check; the order in which values are
+//! collected mirrors the order sea-query renders them, and the tests use distinct values for
+//! every operator so that a change to either is caught.) Anything that is not a plain lookup
+//! (a subquery, `|`, `!`, a raw expression) has no shape and is rendered every time. The cache is per thread (no lock on the hot path)
 //! and emptied when it reaches [`CAPACITY`] shapes.
 
+use std::any::TypeId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -22,6 +25,7 @@ use sea_query::{Value, Values};
 
 use super::order::OrderTerm;
 use super::q::Node;
+use crate::model::ModelMeta;
 use crate::Result;
 
 /// Shapes a thread keeps before starting again: far more than an application's distinct
@@ -29,9 +33,13 @@ use crate::Result;
 /// cannot grow memory without bound.
 const CAPACITY: usize = 1024;
 
-/// A part of a shape: a name from the model metadata, or a number (an operator, a flag).
+/// A part of a shape: the model, a name from the model metadata, or a number (an operator, a
+/// flag, the address of a related model's metadata).
 #[derive(Debug, Clone, Copy)]
 enum Token {
+    /// The model queried: its columns and default ordering are part of the SQL, and two
+    /// models may share a table.
+    Model(TypeId),
     Name(&'static str),
     Number(usize),
 }
@@ -44,6 +52,7 @@ impl PartialEq for Token {
         match (self, other) {
             (Token::Name(a), Token::Name(b)) => std::ptr::eq(*a, *b),
             (Token::Number(a), Token::Number(b)) => a == b,
+            (Token::Model(a), Token::Model(b)) => a == b,
             _ => false,
         }
     }
@@ -59,11 +68,12 @@ impl Hash for Token {
                 state.write_usize(name.len());
             }
             Token::Number(n) => state.write_usize(n.wrapping_add(1) << 1),
+            Token::Model(model) => model.hash(state),
         }
     }
 }
 
-type Statements = HashMap<Box<[Token]>, Option<Arc<str>>, foldhash::fast::RandomState>;
+type Statements = HashMap<Box<[Token]>, Arc<str>, foldhash::fast::RandomState>;
 
 thread_local! {
     static STATEMENTS: RefCell<Statements> = RefCell::default();
@@ -77,12 +87,12 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    /// A shape starting with what every query of it shares (statement kind, table, backend).
-    pub(crate) fn new(kind: &'static str, table: &'static str, backend: usize) -> Shape {
+    /// A shape starting with what every query of it shares (statement kind, model, backend).
+    pub(crate) fn new(kind: &'static str, model: TypeId, backend: usize) -> Shape {
         let mut tokens = Vec::with_capacity(16);
         tokens.extend([
             Token::Name(kind),
-            Token::Name(table),
+            Token::Model(model),
             Token::Number(backend),
         ]);
         Shape {
@@ -138,8 +148,10 @@ impl Shape {
                     target,
                     inner,
                 } => {
+                    // The subquery names the target's table and key: its metadata says both.
+                    let target: *const ModelMeta = *target;
                     self.tokens
-                        .extend([Token::Name(column), Token::Name(target.table)]);
+                        .extend([Token::Name(column), Token::Number(target as usize)]);
                     term = inner;
                 }
             }
@@ -152,21 +164,21 @@ impl Shape {
         build: impl FnOnce() -> Result<(String, Values)>,
     ) -> Result<(Arc<str>, Values)> {
         let cached = STATEMENTS.with_borrow(|statements| statements.get(&self.tokens[..]).cloned());
-        match cached {
-            Some(Some(sql)) => return Ok((sql, Values(self.values))),
-            // Seen, and its values did not match sea-query's: render it each time.
-            Some(None) => return render(build),
-            None => {}
+        if let Some(sql) = cached {
+            return Ok((sql, Values(self.values)));
         }
         let (sql, values) = build()?;
         let sql: Arc<str> = sql.into();
-        let entry = (values.0 == self.values).then(|| sql.clone());
-        STATEMENTS.with_borrow_mut(|statements| {
-            if statements.len() >= CAPACITY {
-                statements.clear();
-            }
-            statements.insert(self.tokens.into_boxed_slice(), entry);
-        });
+        // Values that differ from sea-query's (a NaN, which equals nothing) leave the shape
+        // uncached: the next query of it tries again.
+        if values.0 == self.values {
+            STATEMENTS.with_borrow_mut(|statements| {
+                if statements.len() >= CAPACITY {
+                    statements.clear();
+                }
+                statements.insert(self.tokens.into_boxed_slice(), sql.clone());
+            });
+        }
         Ok((sql, values))
     }
 }
@@ -181,5 +193,5 @@ pub(crate) fn render(
 
 /// How many shapes this thread has cached SQL for.
 pub(crate) fn cached() -> usize {
-    STATEMENTS.with_borrow(|statements| statements.values().filter(|sql| sql.is_some()).count())
+    STATEMENTS.with_borrow(HashMap::len)
 }
