@@ -2,12 +2,11 @@
 //! method that takes the database (`all`, `get`, `count`, …) is awaited.
 
 use std::marker::PhantomData;
-
-use sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
-
 use std::sync::Arc;
 
-use sea_query::Values;
+use sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, Query, SelectStatement, Values,
+};
 
 use super::order::{OrderBy, OrderTerm};
 use super::q::{Node, Op};
