@@ -278,21 +278,20 @@ async fn a_model_pointing_to_itself() {
     }
 }
 
+/// `err` is an unknown field of `model`.
+fn assert_unknown_field_of(err: DbError, model: &str) {
+    assert!(
+        matches!(&err, DbError::UnknownField { model: m, .. } if *m == model),
+        "expected an unknown field of {model}, got: {err}"
+    );
+}
+
 #[tokio::test]
 async fn bad_paths_are_readable_errors() {
     let err = Article::objects()
         .filter_str("writer__nope", "1")
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DbError::UnknownField {
-                model: "Writer",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_unknown_field_of(err, "Writer");
     let err = Article::objects()
         .filter_str("title__name", "x")
         .unwrap_err();
@@ -302,21 +301,9 @@ async fn bad_paths_are_readable_errors() {
     let err = Article::objects()
         .order_by_name("writer__nope")
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DbError::UnknownField {
-                model: "Writer",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_unknown_field_of(err, "Writer");
     let err = Article::objects()
         .filter_str("labels__nope", "x")
         .unwrap_err();
-    assert!(
-        matches!(err, DbError::UnknownField { model: "Label", .. }),
-        "{err}"
-    );
+    assert_unknown_field_of(err, "Label");
 }

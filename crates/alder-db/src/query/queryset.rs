@@ -311,13 +311,15 @@ impl<M: Model> QuerySet<M> {
 
     /// The first row (by the ordering, else by primary key), if any.
     pub async fn first(&self, db: &Database) -> Result<Option<M>> {
-        let mut query = self.clone();
-        if query.ordering.is_empty() && M::META.ordering.is_empty() {
-            query
-                .ordering
-                .push(OrderBy::new(OrderTerm::Column(M::META.pk().column), false));
+        if !self.ordering.is_empty() || !M::META.ordering.is_empty() {
+            return self.fetch_one(db, Some(1)).await;
         }
-        query.fetch_one(db, Some(1)).await
+        // Unordered, "first" would mean any row: order by primary key, as Django does.
+        let pk = M::META.pk().column;
+        let by_key = self
+            .clone()
+            .order_by(OrderBy::new(OrderTerm::Column(pk), false));
+        by_key.fetch_one(db, Some(1)).await
     }
 
     /// Whether a filter pins a unique column (the primary key, a `unique` field) to one
