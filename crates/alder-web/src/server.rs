@@ -1,25 +1,27 @@
-//! Alder's own server loop on hyper-util: unlike a bare `axum::serve`, it has a header-read
-//! timeout (slowloris), a connection cap, header count and size limits, and drains in-flight
-//! requests on SIGTERM or ctrl-c.
+//! Alder's own server loop on hyper-util: unlike a bare `axum::serve`, it closes connections
+//! that send no complete request head in time (slowloris, silent sockets, partial HTTP/2
+//! prefaces) and connections left idle, caps connections, applies header count and size
+//! limits to HTTP/1 and HTTP/2 alike, and drains in-flight requests on SIGTERM or ctrl-c.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceExt;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
+use crate::middleware::{Outcome, OutcomeFuture};
 use crate::{Error, Result, Site};
 
 /// Serves `site` on `addr` until SIGTERM or ctrl-c, then lets in-flight requests finish for
 /// up to `shutdown_grace` seconds.
 pub(crate) async fn serve(site: Site, addr: &str) -> Result<()> {
-    let listener = TcpListener::bind(addr).await.map_err(|e| {
+    let listener = bind(addr).await.map_err(|e| {
         Error::io(
             format!("binding to {addr} (is another server running there?)"),
             e,
@@ -32,8 +34,41 @@ pub(crate) async fn serve(site: Site, addr: &str) -> Result<()> {
         "Alder serving on http://{local}/ (debug {}); quit with ctrl-c",
         if site.settings().debug { "on" } else { "off" }
     );
+    if site.settings().debug && !local.ip().is_loopback() {
+        tracing::warn!(
+            "DEBUG IS ON AND THE SERVER LISTENS ON {local}, reachable from other machines: the \
+             debug page shows source, settings and requests to anyone who reaches it. Bind to \
+             127.0.0.1 or turn debug off."
+        );
+    }
     serve_listener(site, listener, shutdown_signal()).await
 }
+
+/// Binds a listener with a listen queue deeper than the standard library's 128: a burst of
+/// new connections beyond it has SYNs dropped and waits a second for the retransmit.
+async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("the address resolved to nothing")))
+}
+
+/// The kernel's queue of connections not yet accepted (capped by `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// Serves on an already bound listener until `shutdown` completes; the test suite drives
 /// real sockets through it.
@@ -44,29 +79,33 @@ pub async fn serve_listener(
 ) -> Result<()> {
     let settings = site.settings().clone();
     let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(settings.header_read_timeout))
-        .keep_alive(true)
-        .max_buf_size(settings.max_header_bytes.max(8192));
-    // hyper parses up to 100 headers in a stack array; any explicit limit, even 100, makes
-    // it allocate and fill a buffer for every request.
-    if settings.max_headers != 100 {
-        builder.http1().max_headers(settings.max_headers);
-    }
-    // HTTP/2 has no header-read timeout: pings find dead peers, and a stream cap bounds the
-    // work one connection can ask for.
+    http1_options!(builder.http1(), settings);
+    // HTTP/2 gets the same head size limit as HTTP/1 (the header count is checked per request
+    // by the outcome middleware), pings to find dead peers, and a stream cap that bounds the
+    // work one connection can ask for. Idle and head deadlines are the watchdog's below.
     builder
         .http2()
         .timer(TokioTimer::new())
-        .keep_alive_interval(Duration::from_secs(settings.header_read_timeout.max(1)))
-        .keep_alive_timeout(Duration::from_secs(settings.header_read_timeout.max(1)))
-        .max_concurrent_streams(200);
+        .keep_alive_interval(Duration::from_secs(settings.idle_timeout))
+        .keep_alive_timeout(Duration::from_secs(settings.header_read_timeout))
+        .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(HTTP2_MAX_STREAMS);
+    // hyper-util's `http1_only` is ignored by connections with upgrades, so HTTP/1-only
+    // connections go to hyper's own HTTP/1 server instead.
+    let http1_only = (!settings.http2).then(|| {
+        let mut http1 = hyper::server::conn::http1::Builder::new();
+        http1_options!(http1, settings);
+        http1
+    });
     let builder = Arc::new(builder);
     let service = site.service();
-    let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let max_connections = settings.max_connections;
+    let permits = Arc::new(Semaphore::new(max_connections));
+    let stopping = CancellationToken::new();
+    let deadlines = Deadlines {
+        head: Duration::from_secs(settings.header_read_timeout),
+        idle: Duration::from_secs(settings.idle_timeout),
+    };
     tokio::pin!(shutdown);
 
     loop {
@@ -89,33 +128,267 @@ pub async fn serve_listener(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        // Handlers can ask for the client's address with `ConnectInfo<SocketAddr>`.
-        let service = TowerToHyperService::new(service.clone().map_request(
-            move |mut request: http::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(axum::body::Body::new)
-            },
-        ));
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(err) = conn.await {
-                tracing::debug!(%peer, error = %err, "connection ended with an error");
-            }
-            drop(permit);
-        });
+        let activity = Arc::new(Activity::new());
+        let service = ConnService {
+            inner: service.clone(),
+            peer,
+            activity: activity.clone(),
+        };
+        let stopping = stopping.clone();
+        let io = TokioIo::new(stream);
+        if let Some(http1) = &http1_only {
+            let conn = http1.serve_connection(io, service).with_upgrades();
+            tokio::spawn(async move {
+                watch_connection(conn, activity, deadlines, stopping, peer).await;
+                drop(permit);
+            });
+        } else {
+            let conn = builder
+                .serve_connection_with_upgrades(io, service)
+                .into_owned();
+            tokio::spawn(async move {
+                watch_connection(conn, activity, deadlines, stopping, peer).await;
+                drop(permit);
+            });
+        }
     }
 
     drop(listener);
+    stopping.cancel();
     let grace = Duration::from_secs(settings.shutdown_grace);
     tracing::info!("shutting down: waiting up to {grace:?} for in-flight requests");
+    let all_closed = permits.acquire_many(u32::try_from(max_connections).unwrap_or(u32::MAX));
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        _ = all_closed => tracing::info!("all connections closed"),
         () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
     }
     Ok(())
+}
+
+/// Applies the HTTP/1 settings to hyper's builder or to hyper-util's (same method names,
+/// different types).
+macro_rules! http1_options {
+    ($builder:expr, $settings:expr) => {{
+        let builder = &mut $builder;
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs($settings.header_read_timeout))
+            .keep_alive(true)
+            .max_buf_size($settings.max_header_bytes);
+        // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,
+        // makes it allocate and fill a buffer for every request.
+        if $settings.max_headers != 100 {
+            builder.max_headers($settings.max_headers);
+        }
+    }};
+}
+use http1_options;
+
+/// The most HTTP/2 streams one connection may have open at once.
+const HTTP2_MAX_STREAMS: u32 = 200;
+
+/// How long a connection that was asked to close may take to finish what it is sending.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy)]
+struct Deadlines {
+    /// From accept to the first complete request head, whatever the protocol.
+    head: Duration,
+    /// From the end of the last response to the next request head.
+    idle: Duration,
+}
+
+/// Drives one connection and closes it when a client holds it without using it: no complete
+/// request head within `head` of the accept (a silent socket, part of an HTTP/2 preface, part
+/// of a request line), or nothing in flight for `idle`. hyper's own HTTP/1 header timer only
+/// starts once it has sniffed the protocol, and HTTP/2 has no idle timer at all, so this one
+/// timer per connection covers both.
+async fn watch_connection<C, E>(
+    conn: C,
+    activity: Arc<Activity>,
+    deadlines: Deadlines,
+    stopping: CancellationToken,
+    peer: std::net::SocketAddr,
+) where
+    C: std::future::Future<Output = std::result::Result<(), E>> + GracefulClose,
+    E: std::fmt::Display,
+{
+    tokio::pin!(conn);
+    let timer = tokio::time::sleep(deadlines.head);
+    tokio::pin!(timer);
+    let mut closing = false;
+    let mut seen_head = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            () = stopping.cancelled(), if !closing => {
+                conn.as_mut().close_gracefully();
+                closing = true;
+                // In-flight requests keep the connection until the server's grace period ends.
+                timer.as_mut().reset(Instant::now() + Duration::from_secs(60 * 60 * 24));
+            }
+            () = &mut timer => {
+                let now = Instant::now();
+                if closing {
+                    tracing::debug!(%peer, "closing a connection that did not finish in time");
+                    return;
+                }
+                if !seen_head {
+                    if activity.started() == 0 {
+                        tracing::debug!(%peer, "no request head within header_read_timeout; closing");
+                        return;
+                    }
+                    seen_head = true;
+                }
+                match activity.idle_deadline(deadlines.idle) {
+                    Some(deadline) if deadline > now => timer.as_mut().reset(deadline),
+                    None => timer.as_mut().reset(now + deadlines.idle),
+                    Some(_) => {
+                        conn.as_mut().close_gracefully();
+                        closing = true;
+                        timer.as_mut().reset(now + CLOSE_GRACE);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A connection that can be asked to finish its in-flight requests and close.
+trait GracefulClose {
+    fn close_gracefully(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S, E, B> GracefulClose
+    for hyper_util::server::conn::auto::UpgradeableConnection<'_, I, S, E>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<I, B, S> GracefulClose for hyper::server::conn::http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// What the watchdog knows of a connection's requests, updated by [`ConnService`].
+struct Activity {
+    epoch: Instant,
+    started: AtomicU64,
+    in_flight: AtomicUsize,
+    /// Milliseconds from `epoch` to the end of the last response.
+    last_end_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            epoch: Instant::now(),
+            started: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            last_end_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// When the connection counts as idle: `None` while a request is in flight.
+    fn idle_deadline(&self, idle: Duration) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let last = Duration::from_millis(self.last_end_ms.load(Ordering::Relaxed));
+        Some(self.epoch + last + idle)
+    }
+
+    fn begin(self: &Arc<Self>) -> RequestGuard {
+        self.started.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        RequestGuard(self.clone())
+    }
+}
+
+/// Marks the end of a request when its response is ready, or when hyper drops it.
+struct RequestGuard(Arc<Activity>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.last_end_ms.store(ms, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The site as hyper calls it on one connection: adds `ConnectInfo` for handlers and tells
+/// the watchdog when requests start and end.
+#[derive(Clone)]
+struct ConnService {
+    inner: Outcome<axum::Router>,
+    peer: std::net::SocketAddr,
+    activity: Arc<Activity>,
+}
+
+impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnService {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        Tracked<OutcomeFuture<axum::routing::future::RouteFuture<std::convert::Infallible>>>;
+
+    fn call(&self, request: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let guard = self.activity.begin();
+        let mut request = request.map(axum::body::Body::new);
+        // Handlers can ask for the client's address with `ConnectInfo<SocketAddr>`.
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        // axum's router is always ready, so the outcome service is too.
+        let mut inner = self.inner.clone();
+        Tracked {
+            inner: tower::Service::call(&mut inner, request),
+            _guard: guard,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response future that holds its request's [`RequestGuard`].
+    struct Tracked<F> {
+        #[pin]
+        inner: F,
+        _guard: RequestGuard,
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.project().inner.poll(cx)
+    }
 }
 
 async fn shutdown_signal() {

@@ -67,10 +67,25 @@ pub struct Settings {
     pub templates_reload: Option<bool>,
     /// Seconds a client has to send the request head before the connection is closed.
     pub header_read_timeout: u64,
-    /// Seconds the server waits for the next piece of a request body before the request fails.
+    /// Seconds the server waits for the next piece of a request body before the request fails
+    /// with 408.
     pub body_read_timeout: u64,
+    /// The slowest a request body may arrive, in bytes per second, once its first
+    /// `body_read_timeout` seconds are over (Apache's `MinRate`); a slower body fails with 408.
+    /// It stops a client that sends one byte every few seconds from holding an upload open for
+    /// ever. `0` turns the minimum off.
+    pub body_min_rate: u64,
+    /// Seconds a connection may stay open with no request in flight (HTTP/1 keep-alive and
+    /// HTTP/2 alike) before the server closes it.
+    pub idle_timeout: u64,
     /// The most connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// The most requests handled at once over all connections; one more is answered at once
+    /// with 503 and `Retry-After`, instead of queueing without bound.
+    pub max_requests_in_flight: usize,
+    /// Serve HTTP/2 without TLS ("h2c", prior knowledge) beside HTTP/1.1. HTTP/2 gets the same
+    /// head size, header count and timeouts as HTTP/1. Off: HTTP/1.1 only.
+    pub http2: bool,
     /// The most header lines a request may have.
     pub max_headers: usize,
     /// The most bytes a request head (request line plus headers) may take.
@@ -106,7 +121,11 @@ impl Default for Settings {
             templates_reload: None,
             header_read_timeout: 30,
             body_read_timeout: 30,
+            body_min_rate: 1024,
+            idle_timeout: 60,
             max_connections: 10_000,
+            max_requests_in_flight: 4096,
+            http2: true,
             max_headers: 100,
             max_header_bytes: 64 * 1024,
             shutdown_grace: 30,
@@ -236,6 +255,57 @@ impl Settings {
                 self.static_url
             )));
         }
+        self.validate_limits()
+    }
+
+    /// Refuses limits that would make the server useless or unsafe: a zero timeout closes
+    /// every connection at once, a zero cap serves nobody, an absurd one is a typo.
+    fn validate_limits(&self) -> Result<()> {
+        const DAY: u64 = 24 * 60 * 60;
+        let ranges: [(&str, u64, u64, u64); 11] = [
+            ("header_read_timeout", self.header_read_timeout, 1, DAY),
+            ("body_read_timeout", self.body_read_timeout, 1, DAY),
+            ("idle_timeout", self.idle_timeout, 1, DAY),
+            ("shutdown_grace", self.shutdown_grace, 0, DAY),
+            ("database_timeout", self.database_timeout, 1, DAY),
+            (
+                "database_pool_size",
+                self.database_pool_size.into(),
+                1,
+                10_000,
+            ),
+            (
+                "max_connections",
+                as_u64(self.max_connections),
+                1,
+                1_000_000,
+            ),
+            (
+                "max_requests_in_flight",
+                as_u64(self.max_requests_in_flight),
+                1,
+                1_000_000,
+            ),
+            ("max_headers", as_u64(self.max_headers), 1, 10_000),
+            (
+                "max_header_bytes",
+                as_u64(self.max_header_bytes),
+                8192,
+                16 << 20,
+            ),
+            ("max_body_size", as_u64(self.max_body_size), 1, 1 << 40),
+        ];
+        for (name, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(Error::Config(format!(
+                    "setting `{name}` is {value}; it must be between {min} and {max}"
+                )));
+            }
+        }
         Ok(())
     }
+}
+
+fn as_u64(value: usize) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
 }

@@ -5,10 +5,10 @@ use std::time::Duration;
 use alder_web::extract::{Form, Json, Query};
 use alder_web::routing::{get, post};
 use alder_web::test::TestClient;
-use alder_web::{serve_listener, App, Project, Settings, Site};
+use alder_web::{App, Project, Settings, Site};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 mod common;
 
@@ -173,7 +173,7 @@ async fn a_panic_fails_only_its_own_request() {
         .assert_not_contains("secret detail");
 }
 
-/// A server on a free loopback port, stopped when the returned sender is dropped or fired.
+/// The test app on a free loopback port, stopped when the returned sender is dropped or fired.
 async fn start(
     settings: Settings,
 ) -> (
@@ -182,26 +182,10 @@ async fn start(
     tokio::task::JoinHandle<()>,
 ) {
     let site: Site = Project::new(settings).app(app()).build().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(async move {
-        serve_listener(site, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, stop, handle)
+    common::serve(site).await
 }
 
-async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut buf = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
-    String::from_utf8_lossy(&buf).into_owned()
-}
+use common::raw;
 
 #[tokio::test]
 async fn malformed_requests_on_the_wire_get_4xx() {

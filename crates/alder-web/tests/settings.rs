@@ -79,3 +79,29 @@ fn a_settings_file_named_but_missing_is_an_error() {
         Ok(())
     });
 }
+
+#[test]
+fn zero_timeouts_and_absurd_limits_are_config_errors_at_start_up() {
+    type Breaker = fn(&mut Settings);
+    let cases: [(&str, Breaker); 6] = [
+        ("header_read_timeout", |s| s.header_read_timeout = 0),
+        ("idle_timeout", |s| s.idle_timeout = 0),
+        ("max_connections", |s| s.max_connections = 0),
+        ("max_connections", |s| s.max_connections = usize::MAX),
+        ("max_requests_in_flight", |s| s.max_requests_in_flight = 0),
+        ("max_header_bytes", |s| s.max_header_bytes = 100),
+    ];
+    for (name, break_it) in cases {
+        let mut settings = Settings::debug();
+        break_it(&mut settings);
+        let err = alder_web::Project::new(settings)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("setting `{name}` is")) && err.contains("must be between"),
+            "{name}: {err}"
+        );
+    }
+    assert!(Settings::debug().validate().is_ok());
+}

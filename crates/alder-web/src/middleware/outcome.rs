@@ -1,5 +1,6 @@
-//! The one middleware Alder wraps around every route: it bounds the request body (size and
-//! read time), catches panics, renders error pages and logs the request. One service instead
+//! The one middleware Alder wraps around every route: it caps the requests in flight, bounds
+//! the request head and body (size, read time, rate), catches panics, renders error pages and
+//! logs the request. One service instead
 //! of a stack of tower-http layers, because each layer costs boxing and body re-wrapping per
 //! request (measured in `bench/`), and a request without a body (most GETs) is not wrapped
 //! at all.
@@ -7,56 +8,49 @@
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::{Method, Uri};
-use http_body_util::Limited;
+use http::{Method, StatusCode, Uri};
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
-use tower_http::timeout::TimeoutBody;
+use tower::Service;
 
+use super::body::{self, BodyPace, TimedOut};
 use super::error_pages::{self, RequestSummary};
 use crate::{Error, ProjectState};
 
-#[derive(Clone)]
-pub(crate) struct OutcomeLayer {
-    state: ProjectState,
-    limits: BodyLimits,
-}
-
-/// How much of a request body is read, and for how long.
-#[derive(Clone, Copy)]
-pub(crate) struct BodyLimits {
-    pub(crate) max_size: usize,
-    pub(crate) read_timeout: Duration,
-}
-
-impl OutcomeLayer {
-    pub(crate) fn new(state: ProjectState, limits: BodyLimits) -> Self {
-        OutcomeLayer { state, limits }
-    }
-}
-
-impl<S> Layer<S> for OutcomeLayer {
-    type Service = Outcome<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Outcome {
-            inner,
-            state: self.state.clone(),
-            limits: self.limits,
-        }
-    }
+/// What a request may ask of the server, fixed at start-up from the settings.
+pub(crate) struct Limits {
+    pub(crate) max_body: usize,
+    pub(crate) pace: BodyPace,
+    /// HTTP/1 heads are checked by hyper; HTTP/2 heads are counted here.
+    pub(crate) max_headers: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) in_flight: AtomicUsize,
+    /// The request extension that turns off axum's own 2 MiB body limit, which would
+    /// otherwise override `max_body_size` in `Json`, `Form`, `Bytes` and `String`.
+    pub(crate) unlimited: http::Extensions,
 }
 
 #[derive(Clone)]
 pub(crate) struct Outcome<S> {
     inner: S,
     state: ProjectState,
-    limits: BodyLimits,
+    limits: Arc<Limits>,
+}
+
+impl<S> Outcome<S> {
+    pub(crate) fn new(inner: S, state: ProjectState, limits: Limits) -> Self {
+        Outcome {
+            inner,
+            state,
+            limits: Arc::new(limits),
+        }
+    }
 }
 
 impl<S> std::fmt::Debug for Outcome<S> {
@@ -124,12 +118,22 @@ where
             uri: request.uri().clone(),
             start: Instant::now(),
         });
-        let (inner, early) = match self.limits.guard(request) {
-            Ok(request) => match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
-                Ok(future) => (Some(future), None),
-                Err(payload) => (None, Some(panic_response(payload))),
-            },
-            Err(refused) => (None, Some(refused.into_response())),
+        let slot = InFlight::take(&self.limits);
+        let admitted = if slot.over {
+            Err(busy())
+        } else {
+            self.limits.check(request)
+        };
+        let mut timed_out = None;
+        let (inner, early) = match admitted {
+            Ok((request, paced)) => {
+                timed_out = paced;
+                match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+                    Ok(future) => (Some(future), None),
+                    Err(payload) => (None, Some(panic_response(payload))),
+                }
+            }
+            Err(refused) => (None, Some(refused)),
         };
         OutcomeFuture {
             inner,
@@ -137,8 +141,46 @@ where
             state: self.state.clone(),
             summary,
             log,
+            timed_out,
+            _slot: slot,
         }
     }
+}
+
+/// One request counted against `max_requests_in_flight`, uncounted when its future ends.
+pub(crate) struct InFlight {
+    limits: Arc<Limits>,
+    over: bool,
+}
+
+impl InFlight {
+    fn take(limits: &Arc<Limits>) -> Self {
+        let count = limits.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        InFlight {
+            limits: limits.clone(),
+            over: count > limits.max_in_flight,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.limits.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// 503 with a hint to come back in a second: the server is at `max_requests_in_flight`.
+fn busy() -> Response {
+    let mut response = Error::http(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is handling as many requests as it may; try again in a moment",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    );
+    response
 }
 
 pin_project! {
@@ -151,6 +193,9 @@ pin_project! {
         state: ProjectState,
         summary: Option<RequestSummary>,
         log: Option<LogLine>,
+        // Present when the request has a body the server is pacing.
+        timed_out: Option<TimedOut>,
+        _slot: InFlight,
     }
 }
 
@@ -175,6 +220,14 @@ where
                 .take()
                 .unwrap_or_else(|| Error::Panic("polled after completion".into()).into_response()),
         };
+        if this.timed_out.as_ref().is_some_and(TimedOut::happened) {
+            // Whatever the extractor made of the cut-off body, the client was too slow.
+            response = Error::http(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body arrived too slowly",
+            )
+            .into_response();
+        }
         if error_pages::needs_page(&response) {
             response = error_pages::render(this.state, this.summary.take(), response);
         }
@@ -185,28 +238,47 @@ where
     }
 }
 
-impl BodyLimits {
-    /// Refuses a body declared too large at once (413); bounds the size and read time of
-    /// any other body. A request that has no body passes untouched.
-    fn guard(&self, request: http::Request<Body>) -> Result<http::Request<Body>, Error> {
+impl Limits {
+    /// Refuses a head with too many headers (431) or a body declared too large (413) at
+    /// once; bounds the size, pace and total time of any other body. A request without a
+    /// body passes untouched.
+    // The refusal is the response itself, built once on the rare path.
+    #[allow(clippy::type_complexity, clippy::result_large_err)]
+    fn check(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> Result<(http::Request<Body>, Option<TimedOut>), Response> {
         use http_body::Body as _;
-        if request.body().is_end_stream() {
-            return Ok(request);
+        if request.headers().len() > self.max_headers {
+            let message = format!("a request may have at most {} headers", self.max_headers);
+            return Err(
+                Error::http(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message).into_response(),
+            );
         }
+        if request.body().is_end_stream() {
+            return Ok((request, None));
+        }
+        let max = self.max_body;
         let declared = request
             .headers()
             .get(http::header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
         let limit = match declared {
-            Some(length) if length > self.max_size => {
-                let message = format!("the request body may be at most {} bytes", self.max_size);
-                return Err(Error::http(http::StatusCode::PAYLOAD_TOO_LARGE, message));
+            Some(length) if length > max => {
+                let message = format!("the request body may be at most {max} bytes");
+                return Err(Error::http(StatusCode::PAYLOAD_TOO_LARGE, message).into_response());
             }
-            Some(length) => length.min(self.max_size),
-            None => self.max_size,
+            Some(length) => length,
+            None => max,
         };
-        let timeout = self.read_timeout;
-        Ok(request.map(|body| Body::new(TimeoutBody::new(timeout, Limited::new(body, limit)))))
+        request.extensions_mut().extend(self.unlimited.clone());
+        let pace = self.pace;
+        let timed_out = TimedOut::default();
+        let flag = timed_out.clone();
+        Ok((
+            request.map(|b| body::guard(b, limit, pace, flag)),
+            Some(timed_out),
+        ))
     }
 }
 

@@ -33,3 +33,41 @@ pub fn production() -> Settings {
     settings.secret_key = "k".repeat(50);
     settings
 }
+
+/// Serves `site` on a free loopback port until the returned sender fires or is dropped. The
+/// listen queue is as deep as `runserver`'s, so bursts of test connections are not dropped.
+pub async fn serve(
+    site: alder_web::Site,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1024).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        alder_web::serve_listener(site, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, stop, handle)
+}
+
+/// Sends `request` on a new connection and reads until the server closes it (at most 5 s).
+pub async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut buf),
+    )
+    .await;
+    String::from_utf8_lossy(&buf).into_owned()
+}
