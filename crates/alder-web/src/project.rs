@@ -186,7 +186,13 @@ impl Project {
                     )));
                 }
                 let path = join_path(&prefix, &route.path);
-                urls.add(&app.name, &route.name, &path, route.router.handlers.clone())?;
+                urls.add(
+                    &app.name,
+                    &route.name,
+                    &path,
+                    route.router.handlers.clone(),
+                    route.router.max_body_size,
+                )?;
                 router = router.route(&path, route.router.inner);
             }
             for layer in app.layers {
@@ -219,6 +225,7 @@ impl Project {
             "serve",
             &static_route,
             vec![("GET", "alder::staticfiles::serve")],
+            None,
         )?;
         let urls = urls.finish();
 

@@ -122,7 +122,7 @@ where
         let admitted = if slot.over {
             Err(busy())
         } else {
-            self.limits.check(request)
+            self.limits.check(request, self.state.urls())
         };
         let mut timed_out = None;
         let (inner, early) = match admitted {
@@ -247,6 +247,7 @@ impl Limits {
     fn check(
         &self,
         mut request: http::Request<Body>,
+        urls: &crate::routing::Urls,
     ) -> Result<(http::Request<Body>, Option<TimedOut>), Response> {
         use http_body::Body as _;
         if request.headers().len() > self.max_headers {
@@ -258,7 +259,9 @@ impl Limits {
         if request.body().is_end_stream() {
             return Ok((request, None));
         }
-        let max = self.max_body;
+        let max = urls
+            .max_body_size(request.uri().path())
+            .unwrap_or(self.max_body);
         let declared = request
             .headers()
             .get(http::header::CONTENT_LENGTH)

@@ -77,6 +77,8 @@ pub struct RouteInfo {
     pub path: String,
     /// `(method, handler type name)` pairs.
     pub handlers: Vec<(&'static str, &'static str)>,
+    /// The route's own request body limit, when it overrides `max_body_size`.
+    pub max_body_size: Option<usize>,
 }
 
 /// The project's named routes: builds URLs from names (Django's `reverse`, Flask's `url_for`).
@@ -104,7 +106,10 @@ struct UrlsInner {
     /// Short name → full names of the routes that have it.
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    matcher: matchit::Router<()>,
+    /// Path → the route's own body limit, if it has one.
+    matcher: matchit::Router<Option<usize>>,
+    /// Whether any route has its own body limit, so requests need not look theirs up.
+    body_overrides: bool,
 }
 
 impl Urls {
@@ -141,6 +146,25 @@ impl Urls {
     /// Whether some route's path matches `path` (any method).
     pub fn matches(&self, path: &str) -> bool {
         self.inner.matcher.at(path).is_ok()
+    }
+
+    /// The request body limit of the route matching `path`, when it sets its own with
+    /// [`MethodRouter::max_body_size`](super::MethodRouter::max_body_size); `None` means
+    /// the `max_body_size` setting applies.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::post};
+    /// let site = Project::new(Settings::debug())
+    ///     .app(App::new("files").route("/upload/", post(|| async { "" }).max_body_size(50 << 20), "upload"))
+    ///     .build().unwrap();
+    /// assert_eq!(site.urls().max_body_size("/upload/"), Some(50 << 20));
+    /// assert_eq!(site.urls().max_body_size("/elsewhere/"), None);
+    /// ```
+    pub fn max_body_size(&self, path: &str) -> Option<usize> {
+        if !self.inner.body_overrides {
+            return None;
+        }
+        self.inner.matcher.at(path).ok().and_then(|m| *m.value)
     }
 }
 
@@ -181,8 +205,9 @@ pub(crate) struct UrlsBuilder {
     by_name: HashMap<String, Pattern>,
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    matcher: matchit::Router<()>,
+    matcher: matchit::Router<Option<usize>>,
     paths: HashMap<String, String>,
+    body_overrides: bool,
 }
 
 impl UrlsBuilder {
@@ -193,6 +218,7 @@ impl UrlsBuilder {
         name: &str,
         path: &str,
         handlers: Vec<(&'static str, &'static str)>,
+        max_body_size: Option<usize>,
     ) -> Result<(), Error> {
         let full = format!("{app}:{name}");
         if name.is_empty() || name.contains(':') {
@@ -213,7 +239,7 @@ impl UrlsBuilder {
             )));
         }
         self.matcher
-            .insert(path, ())
+            .insert(path, max_body_size)
             .map_err(|e| Error::Config(format!("route `{full}` ({path}): {e}")))?;
         self.paths.insert(path.to_string(), full.clone());
         self.short
@@ -225,7 +251,9 @@ impl UrlsBuilder {
             name: full,
             path: path.to_string(),
             handlers,
+            max_body_size,
         });
+        self.body_overrides |= max_body_size.is_some();
         Ok(())
     }
 
@@ -236,6 +264,7 @@ impl UrlsBuilder {
                 short: self.short,
                 routes: self.routes,
                 matcher: self.matcher,
+                body_overrides: self.body_overrides,
             }),
         }
     }
