@@ -80,7 +80,8 @@ async fn every_extractor_takes_a_body_at_the_limit_and_refuses_one_byte_more() {
     let client = client(limit);
     let form = |size: usize| format!("text={}", "x".repeat(size - 5));
     let raw = |size: usize| "x".repeat(size);
-    let cases: [(&str, &str, fn(usize) -> String); 4] = [
+    type Maker = fn(usize) -> String;
+    let cases: [(&str, &str, Maker); 4] = [
         ("/json/", "application/json", json_of),
         ("/form/", "application/x-www-form-urlencoded", form),
         ("/bytes/", "application/octet-stream", raw),
