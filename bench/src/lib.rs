@@ -43,6 +43,7 @@ async fn greet(t: Templates, Path(name): Path<String>) -> alder::Result<Template
 pub fn alder_router() -> axum::Router {
     let mut settings = Settings::default();
     settings.secret_key = "bench-secret-key-that-is-long-enough-for-production".into();
+    settings.allowed_hosts = vec!["localhost".into()];
     Project::new(settings)
         .app(
             App::new("bench")

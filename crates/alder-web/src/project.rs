@@ -27,7 +27,7 @@ use crate::{middleware, App, Error, Files, Result, Settings, Templates};
 /// # }
 /// ```
 pub struct Project {
-    settings: Result<Settings>,
+    pub(crate) settings: Result<Settings>,
     apps: Vec<App>,
     env_hooks: Vec<EnvHook>,
     layers: Vec<RouterLayer>,
@@ -265,7 +265,7 @@ impl Project {
         for layer in self.layers {
             router = layer(router);
         }
-        let service = middleware::defaults(router.with_state(state.clone()), &state);
+        let service = middleware::defaults(router.with_state(state.clone()), &state)?;
         Ok(Site {
             state,
             service,

@@ -34,7 +34,10 @@ pub struct Settings {
     pub debug: bool,
     /// Signs cookies and tokens. Must be set, long and random, when `debug` is off.
     pub secret_key: String,
-    /// Host names this site answers to (`*` for any); checked by the security middleware.
+    /// Host names this site answers to (Django's `ALLOWED_HOSTS`): `example.com`,
+    /// `.example.com` for the domain and its subdomains, an IP address, or `*` for any. A
+    /// request for another host gets 400. Required when `debug` is off; in debug, empty means
+    /// `localhost` (and its subdomains), `127.0.0.1` and `[::1]`.
     pub allowed_hosts: Vec<String>,
     /// Where the database lives: `sqlite://db.sqlite3` (the default, created on first use)
     /// or `postgres://user:password@host/name`. `None` runs without a database.
@@ -106,7 +109,7 @@ impl Default for Settings {
         Settings {
             debug: false,
             secret_key: String::new(),
-            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            allowed_hosts: Vec::new(),
             database_url: Some("sqlite://db.sqlite3".into()),
             migrate_on_start: false,
             database_pool_size: 10,
@@ -248,6 +251,14 @@ impl Settings {
                 "SECRET_KEY is {} characters long; use at least 32 random characters in production",
                 self.secret_key.len()
             )));
+        }
+        if !self.debug && self.allowed_hosts.is_empty() {
+            return Err(Error::Config(
+                "refusing to start with debug off and no allowed_hosts: every request would be \
+                 refused. Set the host names this site answers to, e.g. \
+                 ALDER_ALLOWED_HOSTS='[\"example.com\", \"www.example.com\"]'"
+                    .into(),
+            ));
         }
         if !self.static_url.starts_with('/') || !self.static_url.ends_with('/') {
             return Err(Error::Config(format!(

@@ -49,6 +49,15 @@ impl TestClient {
     /// Builds `project` for testing, returning its build error.
     pub fn try_new(mut project: Project) -> Result<Self> {
         project.capture_templates = true;
+        // Requests say `Host: testserver`, as Django's test client does, and the site under
+        // test answers to it whatever its allowed_hosts.
+        if let Ok(settings) = &mut project.settings {
+            if settings.debug && settings.allowed_hosts.is_empty() {
+                let local = crate::middleware::DEBUG_HOSTS.map(String::from);
+                settings.allowed_hosts.extend(local);
+            }
+            settings.allowed_hosts.push(TEST_HOST.into());
+        }
         let site = project.build()?;
         Ok(TestClient {
             router: site.router(),
@@ -138,7 +147,14 @@ impl TestClient {
         request
             .headers_mut()
             .entry(header::HOST)
-            .or_insert(HeaderValue::from_static("localhost"));
+            .or_insert(HeaderValue::from_static(TEST_HOST));
+        // Handlers asking for the client's address get the loopback one, as under the server.
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                1,
+            ))));
         let path = request.uri().path().to_string();
         let cookie_header = {
             let jar = self.jar_lock();
@@ -294,6 +310,9 @@ impl TestRequest<'_> {
         }
     }
 }
+
+/// The `Host` the test client sends unless a test sets another.
+const TEST_HOST: &str = "testserver";
 
 /// The hosts the test client counts as this site.
 const LOCAL_HOSTS: [&str; 3] = ["localhost", "testserver", "127.0.0.1"];

@@ -196,14 +196,14 @@ async fn malformed_requests_on_the_wire_get_4xx() {
 
     let ok = raw(
         addr,
-        b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /list/?page=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 
     let ip = raw(
         addr,
-        b"GET /ip/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /ip/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert!(ip.ends_with("127.0.0.1"), "{ip}");
@@ -211,7 +211,7 @@ async fn malformed_requests_on_the_wire_get_4xx() {
     let garbage = raw(addr, b"THIS IS NOT HTTP\r\n\r\n").await;
     assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
 
-    let mut many = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+    let mut many = b"GET / HTTP/1.1\r\nHost: localhost\r\n".to_vec();
     for i in 0..40 {
         many.extend_from_slice(format!("X-H{i}: v\r\n").as_bytes());
     }
@@ -220,13 +220,13 @@ async fn malformed_requests_on_the_wire_get_4xx() {
     assert!(response.starts_with("HTTP/1.1 431"), "{response}");
 
     let big = format!(
-        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
         "a".repeat(20_000)
     );
     let response = raw(addr, big.as_bytes()).await;
     assert!(response.starts_with("HTTP/1.1 431"), "{response}");
 
-    let declared = raw(addr, b"POST /upload/ HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n").await;
+    let declared = raw(addr, b"POST /upload/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n").await;
     assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
 }
 
@@ -237,7 +237,7 @@ async fn slow_headers_are_cut_off() {
     let (addr, _stop, _) = start(settings).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
         .await
         .unwrap();
     let mut buf = Vec::new();
@@ -253,7 +253,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let (addr, stop, handle) = start(Settings::debug()).await;
     let request = tokio::spawn(raw(
         addr,
-        b"GET /slow/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /slow/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     ));
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
@@ -279,7 +279,7 @@ async fn connections_over_the_cap_wait_for_a_free_slot() {
     let (addr, _stop, _) = start(settings).await;
     let mut first = TcpStream::connect(addr).await.unwrap();
     first
-        .write_all(b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /list/?page=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let mut buf = [0u8; 12];
@@ -288,7 +288,7 @@ async fn connections_over_the_cap_wait_for_a_free_slot() {
 
     let second = tokio::spawn(raw(
         addr,
-        b"GET /list/?page=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /list/?page=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     ));
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
@@ -313,7 +313,7 @@ async fn a_body_that_stalls_is_cut_off_and_an_oversize_stream_refused() {
     // Ten bytes promised, two sent, then nothing: the read times out with a 4xx, not a hang.
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
-        .write_all(b"POST /upload/ HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nab")
+        .write_all(b"POST /upload/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\nConnection: close\r\n\r\nab")
         .await
         .unwrap();
     let mut buf = Vec::new();
@@ -323,14 +323,67 @@ async fn a_body_that_stalls_is_cut_off_and_an_oversize_stream_refused() {
     assert!(response.starts_with("HTTP/1.1 4"), "{response}");
 
     // Chunked, so no length is declared: the limit stops the stream at 16 bytes.
-    let chunked = raw(addr, b"POST /upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n").await;
+    let chunked = raw(addr, b"POST /upload/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n").await;
     assert!(chunked.starts_with("HTTP/1.1 413"), "{chunked}");
 
     // Within the limits, the body arrives whole.
     let fine = raw(
         addr,
-        b"POST /upload/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        b"POST /upload/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
     )
     .await;
     assert!(fine.starts_with("HTTP/1.1 200"), "{fine}");
+}
+
+#[tokio::test]
+async fn requests_for_foreign_missing_duplicated_or_malformed_hosts_are_400() {
+    let (addr, _stop, _) = start(common::production()).await;
+    let get = |head: &'static str| async move {
+        raw(
+            addr,
+            format!("{head}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+    };
+    let ok = get("GET /list/?page=1 HTTP/1.1\r\nHost: LOCALHOST:8000").await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    for head in [
+        "GET /list/?page=1 HTTP/1.1\r\nHost: evil.com",
+        "GET /list/?page=1 HTTP/1.1",
+        "GET /list/?page=1 HTTP/1.1\r\nHost: localhost\r\nHost: evil.com",
+        "GET /list/?page=1 HTTP/1.1\r\nHost: local host",
+        "GET /list/?page=1 HTTP/1.1\r\nHost: localhost:80:80",
+        "GET /list/?page=1 HTTP/1.1\r\nHost: evil.com@localhost",
+        "GET http://evil.com/list/?page=1 HTTP/1.1\r\nHost: localhost",
+    ] {
+        let response = get(head).await;
+        assert!(response.starts_with("HTTP/1.1 400"), "{head:?}: {response}");
+    }
+    // An absolute-form target for this site is served; CONNECT is not, this is no proxy.
+    let absolute = get("GET http://localhost/list/?page=1 HTTP/1.1\r\nHost: localhost").await;
+    assert!(absolute.starts_with("HTTP/1.1 200"), "{absolute}");
+    let connect = get("CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443").await;
+    assert!(connect.starts_with("HTTP/1.1 405"), "{connect}");
+}
+
+#[tokio::test]
+async fn the_test_client_is_an_allowed_host_and_has_a_client_address() {
+    let mut settings = common::production();
+    settings.allowed_hosts = vec!["example.com".into()];
+    let client = TestClient::new(Project::new(settings).app(app()));
+    client
+        .get("/ip/")
+        .await
+        .assert_ok()
+        .assert_contains("127.0.0.1");
+    client
+        .get("/ip/")
+        .header("host", "example.com")
+        .await
+        .assert_ok();
+    client
+        .get("/ip/")
+        .header("host", "evil.com")
+        .await
+        .assert_status(400);
 }

@@ -105,3 +105,39 @@ fn zero_timeouts_and_absurd_limits_are_config_errors_at_start_up() {
     }
     assert!(Settings::debug().validate().is_ok());
 }
+
+#[test]
+fn production_without_allowed_hosts_or_with_a_malformed_one_refuses_to_start() {
+    let mut settings = Settings::default();
+    settings.secret_key = "k".repeat(50);
+    let err = alder_web::Project::new(settings.clone())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no allowed_hosts") && err.contains("ALDER_ALLOWED_HOSTS"),
+        "{err}"
+    );
+    settings.allowed_hosts = vec!["https://example.com".into()];
+    let err = alder_web::Project::new(settings)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a host name"), "{err}");
+}
+
+#[test]
+fn allowed_hosts_come_from_the_environment_as_a_list() {
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "ALDER_ALLOWED_HOSTS",
+            "[127.0.0.1, localhost, .example.com]",
+        );
+        let settings = Settings::from_env().unwrap();
+        assert_eq!(
+            settings.allowed_hosts,
+            ["127.0.0.1", "localhost", ".example.com"]
+        );
+        Ok(())
+    });
+}

@@ -3,6 +3,7 @@
 
 mod body;
 mod error_pages;
+mod hosts;
 mod outcome;
 
 use std::sync::atomic::AtomicUsize;
@@ -10,14 +11,15 @@ use std::time::Duration;
 
 use axum::Router;
 
-use crate::ProjectState;
+use crate::{ProjectState, Result};
 
+pub(crate) use hosts::DEBUG_HOSTS;
 pub(crate) use outcome::{Outcome, OutcomeFuture};
 
 /// The project's routes wrapped in Alder's default stack: one service around the whole
 /// router, not a layer on each route, so a request goes through one boxed route less (axum's
 /// `Router::layer` wraps and boxes every route's service).
-pub(crate) fn defaults(router: Router, state: &ProjectState) -> Outcome<Router> {
+pub(crate) fn defaults(router: Router, state: &ProjectState) -> Result<Outcome<Router>> {
     let settings = state.settings();
     let limits = outcome::Limits {
         max_body: settings.max_body_size,
@@ -29,8 +31,9 @@ pub(crate) fn defaults(router: Router, state: &ProjectState) -> Outcome<Router> 
         max_in_flight: settings.max_requests_in_flight,
         in_flight: AtomicUsize::new(0),
         unlimited: axum_body_limit_off(),
+        hosts: hosts::AllowedHosts::new(settings)?,
     };
-    Outcome::new(router, state.clone(), limits)
+    Ok(Outcome::new(router, state.clone(), limits))
 }
 
 /// The request extension with which axum's `DefaultBodyLimit::disable()` turns off axum's

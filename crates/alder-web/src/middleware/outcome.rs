@@ -34,6 +34,7 @@ pub(crate) struct Limits {
     /// The request extension that turns off axum's own 2 MiB body limit, which would
     /// otherwise override `max_body_size` in `Json`, `Form`, `Bytes` and `String`.
     pub(crate) unlimited: http::Extensions,
+    pub(crate) hosts: super::hosts::AllowedHosts,
 }
 
 #[derive(Clone)]
@@ -250,6 +251,19 @@ impl Limits {
         urls: &crate::routing::Urls,
     ) -> Result<(http::Request<Body>, Option<TimedOut>), Response> {
         use http_body::Body as _;
+        if let Err(why) = self.hosts.check(request.uri(), request.headers()) {
+            // Django logs these on `django.security.DisallowedHost`.
+            tracing::warn!(target: "alder::security", "refused a request: {why}");
+            return Err(Error::http(StatusCode::BAD_REQUEST, why).into_response());
+        }
+        if request.method() == Method::CONNECT {
+            // This is a site, not a proxy.
+            return Err(Error::http(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "CONNECT is not supported: this server is not a proxy",
+            )
+            .into_response());
+        }
         if request.headers().len() > self.max_headers {
             let message = format!("a request may have at most {} headers", self.max_headers);
             return Err(

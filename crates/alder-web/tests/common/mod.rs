@@ -27,10 +27,11 @@ pub fn settings_in(root: &Path, debug: bool) -> Settings {
     settings
 }
 
-/// Production settings with a proper secret key.
+/// Production settings with a proper secret key, answering to `localhost`.
 pub fn production() -> Settings {
     let mut settings = Settings::default();
     settings.secret_key = "k".repeat(50);
+    settings.allowed_hosts = vec!["localhost".into()];
     settings
 }
 
