@@ -25,6 +25,7 @@ mod middleware;
 mod project;
 mod response;
 pub mod routing;
+pub mod security;
 mod server;
 mod settings;
 mod staticfiles;

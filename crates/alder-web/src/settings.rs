@@ -95,6 +95,36 @@ pub struct Settings {
     pub max_header_bytes: usize,
     /// Seconds in-flight requests get to finish after SIGTERM or ctrl-c.
     pub shutdown_grace: u64,
+    /// Addresses of the reverse proxies in front of the site (`10.0.0.5`, `10.0.0.0/8`,
+    /// `::1`). A request from one of them is believed about the client: its
+    /// `X-Forwarded-For` becomes the client address (`ConnectInfo`), `X-Forwarded-Proto` the
+    /// scheme and `X-Forwarded-Host` the host. Empty (the default): those headers are ignored,
+    /// since any client can send them. Flask's `ProxyFix`; Django's `SECURE_PROXY_SSL_HEADER`
+    /// and `USE_X_FORWARDED_HOST`.
+    pub trusted_proxies: Vec<String>,
+    /// `X-Frame-Options` on every response: `DENY` (the default), `SAMEORIGIN`, or empty for
+    /// none. Django's `X_FRAME_OPTIONS`.
+    pub x_frame_options: String,
+    /// `X-Content-Type-Options: nosniff` on every response. Django's
+    /// `SECURE_CONTENT_TYPE_NOSNIFF`.
+    pub secure_content_type_nosniff: bool,
+    /// `Referrer-Policy` on every response (`same-origin` by default; empty for none).
+    /// Django's `SECURE_REFERRER_POLICY`.
+    pub secure_referrer_policy: String,
+    /// `Cross-Origin-Opener-Policy` on every response (`same-origin` by default; empty for
+    /// none). Django's `SECURE_CROSS_ORIGIN_OPENER_POLICY`.
+    pub secure_cross_origin_opener_policy: String,
+    /// `Strict-Transport-Security: max-age=…` on HTTPS responses; 0 (the default) sends none.
+    /// Raise it step by step: browsers remember it. Django's `SECURE_HSTS_SECONDS`.
+    pub secure_hsts_seconds: u64,
+    /// Adds `includeSubDomains` to HSTS. Django's `SECURE_HSTS_INCLUDE_SUBDOMAINS`.
+    pub secure_hsts_include_subdomains: bool,
+    /// Adds `preload` to HSTS. Django's `SECURE_HSTS_PRELOAD`.
+    pub secure_hsts_preload: bool,
+    /// Redirect every plain-HTTP request to HTTPS (301). Behind a TLS-terminating proxy, list
+    /// it in `trusted_proxies` so its `X-Forwarded-Proto: https` is believed. Django's
+    /// `SECURE_SSL_REDIRECT`.
+    pub secure_ssl_redirect: bool,
     /// The log filter, in `tracing-subscriber`'s `EnvFilter` syntax (`RUST_LOG` wins). Empty
     /// (the default) means `info` in debug, where every request is logged as by Django's
     /// `runserver`, and `info,alder::request=warn` otherwise: only requests that ended in a
@@ -132,6 +162,15 @@ impl Default for Settings {
             max_headers: 100,
             max_header_bytes: 64 * 1024,
             shutdown_grace: 30,
+            trusted_proxies: Vec::new(),
+            x_frame_options: "DENY".into(),
+            secure_content_type_nosniff: true,
+            secure_referrer_policy: "same-origin".into(),
+            secure_cross_origin_opener_policy: "same-origin".into(),
+            secure_hsts_seconds: 0,
+            secure_hsts_include_subdomains: false,
+            secure_hsts_preload: false,
+            secure_ssl_redirect: false,
             log: String::new(),
             figment: None,
         }

@@ -91,3 +91,29 @@ async fn models_and_migrations_agree() {
         "No changes detected"
     );
 }
+
+#[tokio::test]
+async fn every_response_of_the_demo_carries_the_security_headers() {
+    let client = client().await;
+    let pages = [
+        ("/", 200),
+        ("/posts/welcome/", 200),
+        ("/authors/1/", 200),
+        ("/posts/never-written/", 404),
+        ("/authors/abc/", 400),
+        ("/static/blog/site.css", 200),
+        ("/posts/welcome", 301),
+    ];
+    for (path, status) in pages {
+        let response = client.get(path).await;
+        response.assert_status(status);
+        for (name, value) in [
+            ("x-frame-options", "DENY"),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "same-origin"),
+            ("cross-origin-opener-policy", "same-origin"),
+        ] {
+            assert_eq!(response.header(name), Some(value), "{name} on {path}");
+        }
+    }
+}
