@@ -90,6 +90,7 @@ pub struct App {
     pub(crate) templates: Option<Files>,
     pub(crate) static_files: Option<Files>,
     pub(crate) commands: Vec<Command>,
+    pub(crate) checks: Vec<crate::checks::Registered>,
     pub(crate) env_hooks: Vec<EnvHook>,
     pub(crate) layers: Vec<RouterLayer>,
     pub(crate) models: Vec<&'static alder_db::ModelMeta>,
@@ -117,6 +118,7 @@ impl App {
             templates: None,
             static_files: None,
             commands: Vec::new(),
+            checks: Vec::new(),
             env_hooks: Vec::new(),
             layers: Vec::new(),
             models: Vec::new(),
@@ -271,6 +273,52 @@ impl App {
         self.commands.push(Command {
             cli: cmd,
             run: Arc::new(move |site, args| Box::pin(run(site, args))),
+        });
+        self
+    }
+
+    /// Adds a system check that `check` runs (Django's `@register`): it looks at the built
+    /// site and returns its findings, each with a stable id. An error makes `check` exit
+    /// non-zero.
+    ///
+    /// ```
+    /// use alder_web::{checks::Finding, App};
+    /// let app = App::new("shop").check(|site| {
+    ///     if site.settings().database_url.is_none() {
+    ///         vec![Finding::error("shop.E001", "the shop needs a database")
+    ///             .hint("set DATABASE_URL")]
+    ///     } else {
+    ///         vec![]
+    ///     }
+    /// });
+    /// ```
+    pub fn check<F>(mut self, check: F) -> Self
+    where
+        F: Fn(&Site) -> Vec<crate::checks::Finding> + Send + Sync + 'static,
+    {
+        self.checks.push(crate::checks::Registered {
+            deploy_only: false,
+            run: Arc::new(check),
+        });
+        self
+    }
+
+    /// Adds a check that only `check --deploy` runs: what matters in production, such as
+    /// secure cookie settings (Django's `@register(deploy=True)`).
+    ///
+    /// ```
+    /// use alder_web::{checks::Finding, App};
+    /// let app = App::new("sessions").deploy_check(|site| {
+    ///     vec![Finding::warning("sessions.W001", "sessions are stored in memory")]
+    /// });
+    /// ```
+    pub fn deploy_check<F>(mut self, check: F) -> Self
+    where
+        F: Fn(&Site) -> Vec<crate::checks::Finding> + Send + Sync + 'static,
+    {
+        self.checks.push(crate::checks::Registered {
+            deploy_only: true,
+            run: Arc::new(check),
         });
         self
     }

@@ -23,7 +23,21 @@ fn command_line(site: &Site) -> clap::Command {
                 ),
         )
         .subcommand(
-            clap::Command::new("check").about("Check settings, routes and templates for problems"),
+            clap::Command::new("check")
+                .about("Check settings, templates, migrations and apps for problems")
+                .arg(
+                    Arg::new("deploy")
+                        .long("deploy")
+                        .action(ArgAction::SetTrue)
+                        .help("also run the deployment checks (security settings)"),
+                )
+                .arg(
+                    Arg::new("fail-level")
+                        .long("fail-level")
+                        .value_parser(["error", "warning"])
+                        .default_value("error")
+                        .help("the level of finding that makes the command fail"),
+                ),
         )
         .subcommand(
             clap::Command::new("routes").about("List every route: name, methods, path, handler"),
@@ -90,7 +104,12 @@ pub(crate) async fn execute(
                 .map_or(DEFAULT_ADDR, String::as_str);
             runserver(site, addr, out).await
         }
-        Some(("check", _)) => check(&site, out),
+        Some(("check", sub)) => check(
+            &site,
+            sub.get_flag("deploy"),
+            sub.get_one::<String>("fail-level").map(String::as_str) == Some("warning"),
+            out,
+        ),
         Some(("routes", _)) => routes(&site, out),
         Some(("collectstatic", sub)) => {
             let count = staticfiles::collect(
@@ -168,32 +187,62 @@ fn routes(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
     Ok(())
 }
 
-fn check(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
+fn check(
+    site: &Site,
+    deploy: bool,
+    fail_on_warnings: bool,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    use crate::checks::{Finding, Level};
     let io = |e| Error::io("writing output", e);
     let (names, errors) = site.templates().engine().check_all();
     for err in &errors {
         writeln!(out, "ERROR templates.E001: {err}").map_err(io)?;
     }
     let migration_errors = crate::cli_db::check(site, out)?;
-    if site.settings().debug {
-        writeln!(
-            out,
-            "WARNING settings.W001: debug is on; turn it off in production"
-        )
-        .map_err(io)?;
+    let mut findings: Vec<Finding> = Vec::new();
+    if deploy {
+        findings.extend(crate::checks::deploy(site.settings()));
+    } else if site.settings().debug {
+        findings.push(Finding::warning(
+            "settings.W001",
+            "debug is on; turn it off in production (`check --deploy` lists what else to set)",
+        ));
     }
-    let total = errors.len() + migration_errors;
+    for registered in site.checks.iter() {
+        if deploy || !registered.deploy_only {
+            findings.extend((registered.run)(site));
+        }
+    }
+    for finding in &findings {
+        writeln!(out, "{finding}").map_err(io)?;
+    }
+    let failing = findings
+        .iter()
+        .filter(|f| f.level == Level::Error || fail_on_warnings)
+        .count();
+    let total = errors.len() + migration_errors + failing;
     if total == 0 {
+        let warnings = findings.len();
         writeln!(
             out,
-            "System check identified no issues ({} templates compiled).",
+            "System check identified {} ({} templates compiled).",
+            match warnings {
+                0 => "no issues".to_string(),
+                n => format!("{n} warning(s)"),
+            },
             names.len()
         )
         .map_err(io)?;
         Ok(())
     } else {
         Err(Error::Config(format!(
-            "system check identified {total} error(s)"
+            "system check identified {total} error(s){}",
+            if fail_on_warnings {
+                " or warning(s)"
+            } else {
+                ""
+            }
         )))
     }
 }

@@ -15,6 +15,7 @@
 //! ```
 
 mod app;
+pub mod checks;
 mod cli;
 mod cli_db;
 mod database;

@@ -165,6 +165,7 @@ impl Project {
         let mut static_sources = vec![(String::from("project"), Files::dir(&settings.static_dir))];
         let mut env_hooks = self.env_hooks;
         let mut commands: Vec<Command> = Vec::new();
+        let mut checks = Vec::new();
         let mut app_routers = Vec::new();
         let mut seen_apps = std::collections::HashSet::new();
         let mut app_migrations = Vec::new();
@@ -210,6 +211,7 @@ impl Project {
             }
             env_hooks.extend(app.env_hooks);
             commands.extend(app.commands);
+            checks.extend(app.checks);
             app_migrations.push(alder_db::migrations::AppMigrations {
                 app: app.name.clone(),
                 models: app.models,
@@ -270,6 +272,7 @@ impl Project {
             state,
             service,
             commands: Arc::new(commands),
+            checks: Arc::new(checks),
         })
     }
 
@@ -441,6 +444,7 @@ pub struct Site {
     state: ProjectState,
     service: middleware::Outcome<Router>,
     pub(crate) commands: Arc<Vec<Command>>,
+    pub(crate) checks: Arc<Vec<crate::checks::Registered>>,
 }
 
 impl Site {

@@ -145,3 +145,63 @@ async fn an_app_command_named_like_a_builtin_is_a_clear_error() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn check_deploy_lists_insecure_settings_by_id_with_hints() {
+    let mut settings = common::production();
+    settings.secret_key = "k".repeat(40);
+    let (result, out) = run(Project::new(settings), &["check", "--deploy"]).await;
+    assert!(
+        matches!(result, Err(Error::Config(ref m)) if m.contains("1 error")),
+        "{result:?}\n{out}"
+    );
+    for id in ["security.W009", "security.W004", "security.W008"] {
+        assert!(out.contains(id), "{id} missing from:\n{out}");
+    }
+    assert!(out.contains("ERROR security.W009: secret_key"), "{out}");
+    assert!(out.contains("    HINT: "), "{out}");
+
+    // With a strong key only warnings are left: they fail only at --fail-level warning.
+    let mut settings = common::production();
+    settings.secret_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTU".into();
+    let (result, out) = run(Project::new(settings.clone()), &["check", "--deploy"]).await;
+    result.unwrap();
+    assert!(
+        out.contains("System check identified 2 warning(s)"),
+        "{out}"
+    );
+    let (result, _) = run(
+        Project::new(settings),
+        &["check", "--deploy", "--fail-level", "warning"],
+    )
+    .await;
+    assert!(result.is_err());
+
+    // Debug on is an error for a deployment.
+    let (result, out) = run(Project::new(Settings::debug()), &["check", "--deploy"]).await;
+    assert!(
+        result.is_err() && out.contains("ERROR security.W018"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn apps_add_their_own_checks_and_deploy_checks() {
+    let app = App::new("shop")
+        .check(|_| {
+            vec![alder_web::checks::Finding::error("shop.E001", "no products").hint("add one")]
+        })
+        .deploy_check(|_| {
+            vec![alder_web::checks::Finding::warning(
+                "shop.W001",
+                "test mode",
+            )]
+        });
+    let (result, out) = run(Project::new(common::production()).app(app), &["check"]).await;
+    assert!(result.is_err(), "{out}");
+    assert!(
+        out.contains("ERROR shop.E001: no products\n    HINT: add one"),
+        "{out}"
+    );
+    assert!(!out.contains("shop.W001"), "{out}");
+}

@@ -117,3 +117,24 @@ async fn every_response_of_the_demo_carries_the_security_headers() {
         }
     }
 }
+
+#[tokio::test]
+async fn check_deploy_on_the_demo_in_production_lists_its_findings_by_id() {
+    let mut settings = Settings::default();
+    settings.secret_key = "a-long-random-production-key-0123456789-abcdefghijklmnop".into();
+    settings.allowed_hosts = vec!["blog.example.com".into()];
+    settings.database_url = Some("sqlite::memory:".into());
+    let project = alder::Project::new(settings)
+        .app(blog::authors::app())
+        .app(blog::blog::app());
+    let mut out = Vec::new();
+    let result = project
+        .execute(["manage", "check", "--deploy"], &mut out)
+        .await;
+    let out = String::from_utf8(out).unwrap();
+    // Warnings only: HSTS and the HTTPS redirect are left to the deployment to turn on.
+    assert!(result.is_ok(), "{result:?}\n{out}");
+    assert!(out.contains("WARNING security.W004:"), "{out}");
+    assert!(out.contains("WARNING security.W008:"), "{out}");
+    assert!(!out.contains("ERROR"), "{out}");
+}
