@@ -14,11 +14,19 @@ use crate::{Error, ProjectState};
 
 /// The database of a project, connected the first time it is needed. A failed connection is
 /// tried again at the next request: the site recovers by itself when the database is back.
-#[derive(Debug)]
 pub(crate) struct LazyDatabase {
     url: String,
     options: alder_db::PoolOptions,
     cell: OnceCell<Database>,
+}
+
+impl std::fmt::Debug for LazyDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyDatabase")
+            .field("url", &alder_db::redact_url(&self.url))
+            .field("connected", &self.cell.initialized())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LazyDatabase {

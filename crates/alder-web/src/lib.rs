@@ -27,6 +27,7 @@ mod project;
 mod response;
 pub mod routing;
 pub mod security;
+mod sensitive;
 mod server;
 mod settings;
 mod staticfiles;

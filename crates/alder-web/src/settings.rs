@@ -26,7 +26,7 @@ pub const INSECURE_SECRET_KEY: &str = "alder-insecure-development-key-change-me"
 /// assert!(settings.append_slash);
 /// assert_eq!(settings.static_url, "/static/");
 /// ```
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct Settings {
@@ -132,6 +132,28 @@ pub struct Settings {
     pub log: String,
     #[serde(skip)]
     figment: Option<Arc<Figment>>,
+}
+
+/// Every setting, with secrets masked: those named like a secret (`secret_key`, any
+/// `…password…`, `…token…`) and the password in `database_url`. What `{:?}`, the debug page
+/// and logs show.
+///
+/// ```
+/// let mut settings = alder_web::Settings::debug();
+/// settings.secret_key = "do-not-print-me".into();
+/// settings.database_url = Some("postgres://app:hunter2@db/app".into());
+/// let shown = format!("{settings:?}");
+/// assert!(!shown.contains("do-not-print-me") && !shown.contains("hunter2"), "{shown}");
+/// assert!(shown.contains("postgres://app:***@db/app"), "{shown}");
+/// ```
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.masked() {
+            map.entry(&name, &format_args!("{value}"));
+        }
+        map.finish()
+    }
 }
 
 impl Default for Settings {
@@ -251,6 +273,27 @@ impl Settings {
             .extract_inner(key)
             .map(Some)
             .map_err(|e| Error::Config(format!("setting `{key}`: {e}")))
+    }
+
+    /// Every setting by name, as JSON values, with secrets masked (see the `Debug` output).
+    pub(crate) fn masked(&self) -> Vec<(String, serde_json::Value)> {
+        let serde_json::Value::Object(map) = serde_json::to_value(self).unwrap_or_default() else {
+            return Vec::new();
+        };
+        map.into_iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    serde_json::Value::String(url) if name == "database_url" => {
+                        serde_json::Value::String(alder_db::redact_url(&url))
+                    }
+                    _ if crate::sensitive::is_sensitive(&name) => {
+                        serde_json::Value::String(crate::sensitive::MASK.into())
+                    }
+                    value => value,
+                };
+                (name, value)
+            })
+            .collect()
     }
 
     /// Whether templates are read again from disk on each render.

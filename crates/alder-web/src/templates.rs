@@ -10,9 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use minijinja::value::Value;
 use minijinja::{Environment, ErrorKind};
 use serde::Serialize;
@@ -148,6 +148,48 @@ fn write_escaped(
     Ok(())
 }
 
+/// How a template's output is escaped, by its name. HTML is the default whatever the
+/// extension (`rows.jinja`, `page.j2`, `list.tera`), as Django escapes every template: only
+/// templates that say they are something else are not. `render` answers with the matching
+/// content type, so a plain-text template is never served as HTML.
+fn escape_for(name: &str) -> minijinja::AutoEscape {
+    match Kind::of(name) {
+        Kind::Text => minijinja::AutoEscape::None,
+        Kind::Json => minijinja::AutoEscape::Json,
+        Kind::Html | Kind::Xml => minijinja::AutoEscape::Html,
+    }
+}
+
+/// What a template renders, by its final extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Html,
+    Xml,
+    Text,
+    Json,
+}
+
+impl Kind {
+    fn of(name: &str) -> Kind {
+        let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+        match ext.to_ascii_lowercase().as_str() {
+            "txt" | "text" | "md" | "csv" => Kind::Text,
+            "json" | "json5" => Kind::Json,
+            "xml" | "svg" | "rss" | "atom" => Kind::Xml,
+            _ => Kind::Html,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Kind::Html => "text/html; charset=utf-8",
+            Kind::Xml => "application/xml; charset=utf-8",
+            Kind::Text => "text/plain; charset=utf-8",
+            Kind::Json => "application/json",
+        }
+    }
+}
+
 /// A change to the template environment (a filter, a function, a global) registered by the
 /// project or an app and applied when the project is built.
 pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
@@ -195,6 +237,7 @@ impl Engine {
         let mut env = Environment::new();
         env.set_debug(debug);
         env.set_formatter(html_formatter);
+        env.set_auto_escape_callback(escape_for);
         let sources = Arc::new(sources);
         let loader_sources = sources.clone();
         env.set_loader(move |name| {
@@ -316,6 +359,7 @@ impl Templates {
         let body = self.engine.render_value(name, &value)?;
         Ok(TemplateResponse {
             status: StatusCode::OK,
+            content_type: Kind::of(name).content_type(),
             body,
             rendered: self.engine.capture.then(|| RenderedTemplate {
                 name: name.to_string(),
@@ -379,6 +423,8 @@ where
 #[derive(Debug, Clone)]
 pub struct TemplateResponse {
     status: StatusCode,
+    /// By the template's extension: HTML unless it is a text, JSON or XML template.
+    content_type: &'static str,
     body: String,
     rendered: Option<RenderedTemplate>,
 }
@@ -398,7 +444,13 @@ impl TemplateResponse {
 
 impl IntoResponse for TemplateResponse {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Html(self.body)).into_response();
+        let content_type = HeaderValue::from_static(self.content_type);
+        let mut response = (
+            self.status,
+            [(http::header::CONTENT_TYPE, content_type)],
+            self.body,
+        )
+            .into_response();
         if let Some(rendered) = self.rendered {
             response.extensions_mut().insert(rendered);
         }

@@ -40,7 +40,7 @@ impl<S: Subscriber> Layer<S> for Collect {
     }
 }
 
-fn client() -> TestClient {
+fn client(settings: Settings) -> TestClient {
     let app = App::new("log")
         .route("/ok/", get(|| async { "fine" }), "ok")
         .route(
@@ -50,22 +50,51 @@ fn client() -> TestClient {
             }),
             "broken",
         );
-    TestClient::new(Project::new(Settings::debug()).app(app))
+    TestClient::new(Project::new(settings).app(app))
 }
 
-/// The lines logged for a 200, a 404 and a 500 under the log filter `filter`.
-async fn lines_under(filter: &str) -> Vec<(Level, String)> {
+/// The lines logged for requests to `paths` under the log filter `filter`.
+async fn logged(filter: &str, settings: Settings, paths: &[&str]) -> Vec<(Level, String)> {
     let lines = Lines::default();
     let subscriber = tracing_subscriber::registry()
         .with(EnvFilter::new(filter))
         .with(Collect(lines.clone()));
     let _guard = tracing::subscriber::set_default(subscriber);
-    let client = client();
-    client.get("/ok/").await.assert_ok();
-    client.get("/missing/").await.assert_status(404);
-    client.get("/broken/").await.assert_status(500);
+    let client = client(settings);
+    for path in paths {
+        client.get(path).await;
+    }
     let lines = lines.lock().unwrap().clone();
     lines
+}
+
+/// The lines logged for a 200, a 404 and a 500 under the log filter `filter`.
+async fn lines_under(filter: &str) -> Vec<(Level, String)> {
+    logged(
+        filter,
+        Settings::debug(),
+        &["/ok/", "/missing/", "/broken/"],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn production_logs_the_path_without_the_query_and_debug_masks_secrets_in_it() {
+    let mut production = Settings::default();
+    production.secret_key = "k".repeat(50);
+    production.allowed_hosts = vec!["x.example".into()];
+    let lines = logged(
+        "info",
+        production,
+        &["/missing/?token=abc&email=ann@example.com"],
+    )
+    .await;
+    assert!(lines[0].1.starts_with("GET /missing/ 404"), "{lines:?}");
+    let lines = logged("info", Settings::debug(), &["/ok/?page=2&token=abc"]).await;
+    assert!(
+        lines[0].1.starts_with("GET /ok/?page=2&token=******** 200"),
+        "{lines:?}"
+    );
 }
 
 #[tokio::test]

@@ -283,3 +283,44 @@ fn embedded_templates_are_found() {
         .unwrap();
     assert_eq!(html.trim(), "hello you");
 }
+
+#[tokio::test]
+async fn every_html_template_is_escaped_whatever_its_extension_and_text_is_served_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("templates/rows.jinja", "<td>{{ v }}</td>"),
+            ("templates/page.j2", "<p>{{ v }}</p>"),
+            ("templates/mail.txt", "Hello {{ v }}"),
+            ("templates/data.json", "{\"v\": {{ v }}}"),
+        ],
+    );
+    let render = |name: &'static str| {
+        get(move |t: Templates| async move { t.render(name, context! { v => "<script>\"x\"" }) })
+    };
+    let app = App::new("t")
+        .route("/rows/", render("rows.jinja"), "rows")
+        .route("/j2/", render("page.j2"), "j2")
+        .route("/mail/", render("mail.txt"), "mail")
+        .route("/data/", render("data.json"), "data");
+    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(app));
+    for path in ["/rows/", "/j2/"] {
+        client
+            .get(path)
+            .await
+            .assert_ok()
+            .assert_header("content-type", "text/html; charset=utf-8")
+            .assert_contains("&lt;script&gt;&quot;x&quot;")
+            .assert_not_contains("<script>");
+    }
+    client
+        .get("/mail/")
+        .await
+        .assert_header("content-type", "text/plain; charset=utf-8")
+        .assert_contains("Hello <script>\"x\"");
+    let data = client.get("/data/").await;
+    data.assert_header("content-type", "application/json");
+    let parsed: serde_json::Value = data.json();
+    assert_eq!(parsed["v"], "<script>\"x\"");
+}

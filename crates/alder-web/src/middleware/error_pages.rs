@@ -11,6 +11,7 @@ use http_body::Body as _;
 use minijinja::{context, Environment};
 
 use crate::error::ErrorReport;
+use crate::sensitive;
 use crate::ProjectState;
 
 /// The parts of the request the debug page shows, captured only in DEBUG.
@@ -96,13 +97,26 @@ fn debug_page(
         .headers
         .iter()
         .map(|(k, v)| {
-            let value = if is_secret_header(k.as_str()) {
-                "********".to_string()
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let value = if k == header::COOKIE {
+                sensitive::mask_cookies(&text)
+            } else if sensitive::is_sensitive(k.as_str()) {
+                sensitive::MASK.to_string()
             } else {
-                String::from_utf8_lossy(v.as_bytes()).into_owned()
+                text.into_owned()
             };
             (k.to_string(), value)
         })
+        .collect();
+    let uri = match request.uri.query() {
+        Some(query) => format!("{}?{}", request.uri.path(), sensitive::mask_query(query)),
+        None => request.uri.path().to_string(),
+    };
+    let settings: Vec<(String, String)> = state
+        .settings()
+        .masked()
+        .into_iter()
+        .map(|(name, value)| (name, value.to_string()))
         .collect();
     let routes: Vec<_> = state
         .urls()
@@ -123,9 +137,10 @@ fn debug_page(
         message => report.and_then(|r| r.public_message.clone()),
         template,
         method => request.method.as_str(),
-        uri => request.uri.to_string(),
+        uri,
         path => request.uri.path(),
         headers,
+        settings,
         routes,
         show_routes => status == StatusCode::NOT_FOUND,
     };
@@ -133,13 +148,6 @@ fn debug_page(
         .get_template("debug.html")
         .and_then(|t| t.render(&ctx))
         .unwrap_or_else(|e| format!("{status}: the debug page failed: {e}"))
-}
-
-fn is_secret_header(name: &str) -> bool {
-    matches!(
-        name,
-        "authorization" | "cookie" | "proxy-authorization" | "x-api-key"
-    )
 }
 
 fn builtin_env() -> &'static Environment<'static> {

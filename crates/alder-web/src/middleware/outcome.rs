@@ -52,6 +52,9 @@ struct LogLine {
     method: Method,
     uri: Uri,
     start: Instant,
+    /// In debug the query string is logged too, with secrets masked; in production only the
+    /// path, since queries carry tokens and personal data into log storage.
+    with_query: bool,
 }
 
 impl LogLine {
@@ -69,7 +72,14 @@ impl LogLine {
             return;
         }
         let ms = self.start.elapsed().as_secs_f64() * 1000.0;
-        let (method, uri, code) = (self.method, self.uri, status.as_u16());
+        let (method, code) = (self.method, status.as_u16());
+        let path = self.uri.path();
+        let uri = match self.uri.query() {
+            Some(query) if self.with_query => {
+                std::borrow::Cow::Owned(format!("{path}?{}", crate::sensitive::mask_query(query)))
+            }
+            _ => std::borrow::Cow::Borrowed(path),
+        };
         if status.is_server_error() {
             tracing::error!(target: "alder::request", "{method} {uri} {code} {ms:.1}ms");
         } else if status.is_client_error() {
@@ -104,6 +114,7 @@ where
             method: request.method().clone(),
             uri: request.uri().clone(),
             start: Instant::now(),
+            with_query: self.state.settings().debug,
         });
         let slot = InFlight::take(&self.policy);
         let admitted = if slot.over {
