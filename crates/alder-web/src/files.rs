@@ -8,6 +8,9 @@ use std::path::{Component, Path, PathBuf};
 /// A folder of files: either compiled into the binary with [`embed_dir!`](crate::embed_dir) or a
 /// folder on disk.
 ///
+/// Dotfiles and dot-folders (`.env`, `.git/`, `.DS_Store`) are never found, listed, served or
+/// collected, and a symbolic link that loops back into the folder is listed once.
+///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// std::fs::write(dir.path().join("a.txt"), "hi").unwrap();
@@ -15,6 +18,9 @@ use std::path::{Component, Path, PathBuf};
 /// assert_eq!(files.get("a.txt").unwrap().as_ref(), b"hi");
 /// assert_eq!(files.list(), vec!["a.txt".to_string()]);
 /// assert!(files.get("../etc/passwd").is_none());
+/// std::fs::write(dir.path().join(".env"), "SECRET_KEY=x").unwrap();
+/// assert!(files.get(".env").is_none());
+/// assert_eq!(files.list(), vec!["a.txt".to_string()]);
 /// ```
 #[derive(Clone)]
 pub struct Files {
@@ -69,7 +75,7 @@ impl Files {
     /// The content of the file at the `/`-separated relative `path`, if there is one.
     /// Paths that climb out of the folder (`..`, absolute paths) are never found.
     pub fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {
-        if !is_safe_relative(path) {
+        if !is_safe_relative(path) || is_hidden(path) {
             return None;
         }
         match &self.source {
@@ -85,7 +91,7 @@ impl Files {
     /// assert!(!files.contains("a.txt"));
     /// ```
     pub fn contains(&self, path: &str) -> bool {
-        if !is_safe_relative(path) {
+        if !is_safe_relative(path) || is_hidden(path) {
             return false;
         }
         match &self.source {
@@ -97,10 +103,11 @@ impl Files {
     /// Every file in the folder, as sorted `/`-separated relative paths.
     pub fn list(&self) -> Vec<String> {
         match &self.source {
-            Source::Embedded { list, .. } => list(),
+            Source::Embedded { list, .. } => list().into_iter().filter(|p| !is_hidden(p)).collect(),
             Source::Disk(root) => {
                 let mut out = Vec::new();
-                walk(root, root, &mut out);
+                let mut seen = std::collections::HashSet::new();
+                walk(root, root, &mut seen, &mut out);
                 out.sort();
                 out
             }
@@ -108,14 +115,34 @@ impl Files {
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+/// Lists the files below `dir`. `seen` holds the real paths of the folders listed so far,
+/// so a symbolic link back to one of them (a loop) is skipped instead of followed for ever.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<String>,
+) {
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    if !seen.insert(real) {
+        tracing::warn!(
+            "skipping {}: a symbolic link leads to a folder already listed (a loop, or a second link)",
+            dir.display()
+        );
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
-            walk(root, &path, out);
+            walk(root, &path, seen, out);
         } else if let Ok(rel) = path.strip_prefix(root) {
             let parts: Vec<_> = rel
                 .components()
@@ -124,6 +151,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
             out.push(parts.join("/"));
         }
     }
+}
+
+/// True when a segment of `path` starts with a dot: `.env`, `.git/config`.
+fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|segment| segment.starts_with('.'))
 }
 
 /// True when `path` stays inside the folder it is relative to.

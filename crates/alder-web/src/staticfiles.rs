@@ -235,7 +235,11 @@ pub(crate) async fn serve(
         )
             .into_response();
     }
-    let Some(data) = files.find(&path) else {
+    // Debug reads come from disk: off the async threads, so a slow disk or a big file does
+    // not stall other requests.
+    let lookup = path.clone();
+    let found = tokio::task::spawn_blocking(move || state.static_files().find(&lookup)).await;
+    let Ok(Some(data)) = found else {
         return Error::NotFound.into_response();
     };
     let mime = mime_guess::from_path(&path).first_or_octet_stream();

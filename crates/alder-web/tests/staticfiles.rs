@@ -214,3 +214,49 @@ async fn static_with_an_unknown_file_is_a_template_error() {
         assert!(err.contains("static file `site/ap.css` not found"), "{err}");
     }
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn dotfiles_are_never_served_or_collected_and_symlink_loops_end() {
+    let dir = setup();
+    write_files(
+        dir.path(),
+        &[
+            ("app_static/.env", "SECRET_KEY=dotfile-secret"),
+            ("app_static/site/.git/config", "dot-folder-secret"),
+        ],
+    );
+    // A link from inside the folder back to its top: listing must not follow it for ever.
+    std::os::unix::fs::symlink(
+        dir.path().join("app_static"),
+        dir.path().join("app_static/site/loop"),
+    )
+    .unwrap();
+    for debug in [true, false] {
+        let client =
+            TestClient::new(Project::new(settings_in(dir.path(), debug)).app(site_app(dir.path())));
+        for path in ["/static/.env", "/static/site/.git/config", "/static/%2eenv"] {
+            client
+                .get(path)
+                .await
+                .assert_status(404)
+                .assert_not_contains("dotfile-secret")
+                .assert_not_contains("dot-folder-secret");
+        }
+        client.get("/static/site/app.css").await.assert_ok();
+    }
+    let mut out = Vec::new();
+    Project::new(settings_in(dir.path(), false))
+        .app(site_app(dir.path()))
+        .execute(["manage", "collectstatic"], &mut out)
+        .await
+        .unwrap();
+    let collected = dir.path().join("collected");
+    assert!(!collected.join(".env").exists());
+    assert!(!collected.join("site/.git").exists());
+    let manifest = std::fs::read_to_string(collected.join(MANIFEST_NAME)).unwrap();
+    assert!(
+        !manifest.contains(".env") && !manifest.contains(".git"),
+        "{manifest}"
+    );
+}
