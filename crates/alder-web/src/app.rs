@@ -11,7 +11,24 @@ use crate::routing::MethodRouter;
 use crate::templates::EnvHook;
 use crate::{Files, ProjectState, Result, Site};
 
-pub(crate) type RouterLayer = Box<dyn FnOnce(Router<ProjectState>) -> Router<ProjectState> + Send>;
+/// A layer waiting for the project's state: applied when the project is built, once the
+/// settings, database, templates and URLs exist.
+pub(crate) type RouterLayer =
+    Box<dyn FnOnce(Router<ProjectState>, &ProjectState) -> Router<ProjectState> + Send>;
+
+/// `layer` as a [`RouterLayer`].
+pub(crate) fn boxed_layer(layer: impl RouteLayer) -> RouterLayer {
+    Box::new(move |router, _| layer.wrap(router))
+}
+
+/// A layer made from the state by `make`, as a [`RouterLayer`].
+pub(crate) fn boxed_layer_with_state<F, L>(make: F) -> RouterLayer
+where
+    F: FnOnce(&ProjectState) -> L + Send + 'static,
+    L: RouteLayer,
+{
+    Box::new(move |router, state| make(state).wrap(router))
+}
 
 /// A tower layer that can wrap routes: any layer axum's `Router::layer` accepts (tower-http's
 /// compression, CORS, timeouts, your own). Implemented for all of them; name it in bounds.
@@ -93,6 +110,9 @@ pub struct App {
     pub(crate) checks: Vec<crate::checks::Registered>,
     pub(crate) env_hooks: Vec<EnvHook>,
     pub(crate) layers: Vec<RouterLayer>,
+    pub(crate) project_layers: Vec<RouterLayer>,
+    pub(crate) extensions: http::Extensions,
+    pub(crate) api: bool,
     pub(crate) models: Vec<&'static alder_db::ModelMeta>,
     pub(crate) migrations: Vec<alder_db::migrations::Migration>,
     pub(crate) migrations_dir: Option<std::path::PathBuf>,
@@ -121,6 +141,9 @@ impl App {
             checks: Vec::new(),
             env_hooks: Vec::new(),
             layers: Vec::new(),
+            project_layers: Vec::new(),
+            extensions: http::Extensions::new(),
+            api: false,
             models: Vec::new(),
             migrations: Vec::new(),
             migrations_dir: None,
@@ -153,6 +176,19 @@ impl App {
             name: name.into(),
             router: handlers.into(),
         });
+        self
+    }
+
+    /// Marks the app as an API (FastAPI's router, Django REST framework's views): its errors
+    /// (404, 405, 413, 500, …) are answered with a JSON body, `{"detail": "Not Found"}`,
+    /// whatever the client accepts. Elsewhere a client that asks for JSON first in `Accept`
+    /// gets JSON errors too, and a browser the HTML page.
+    ///
+    /// ```
+    /// let api = alder_web::App::new("api").prefix("/api").api();
+    /// ```
+    pub fn api(mut self) -> Self {
+        self.api = true;
         self
     }
 
@@ -252,7 +288,85 @@ impl App {
     /// let app = alder_web::App::new("upload").layer(RequestBodyLimitLayer::new(10 << 20));
     /// ```
     pub fn layer(mut self, layer: impl RouteLayer) -> Self {
-        self.layers.push(Box::new(move |router| layer.wrap(router)));
+        self.layers.push(boxed_layer(layer));
+        self
+    }
+
+    /// Wraps this app's routes in a layer made from the project's state (settings, database,
+    /// templates, URLs, extensions), which exists only once the project is built: for
+    /// middleware written with axum's `from_fn_with_state`.
+    ///
+    /// ```
+    /// use alder_web::{App, ProjectState, extract::{Request, State}, Response};
+    /// use axum::middleware::{from_fn_with_state, Next};
+    /// async fn maintenance(State(state): State<ProjectState>, request: Request, next: Next) -> Response {
+    ///     // Any setting, the database, the templates are at hand here.
+    ///     let _debug = state.settings().debug;
+    ///     next.run(request).await
+    /// }
+    /// let app = App::new("shop")
+    ///     .layer_with_state(|state| from_fn_with_state(state.clone(), maintenance));
+    /// ```
+    pub fn layer_with_state<F, L>(mut self, make: F) -> Self
+    where
+        F: FnOnce(&ProjectState) -> L + Send + 'static,
+        L: RouteLayer,
+    {
+        self.layers.push(boxed_layer_with_state(make));
+        self
+    }
+
+    /// Wraps every route of the project, not only this app's, in `layer`: how a contrib app
+    /// such as sessions installs its middleware with one `.app(…)` line. Apps added first
+    /// see the request first (their layers are outermost), as Django's `MIDDLEWARE` list
+    /// runs top to bottom; every app's project layers are outside the project's own.
+    ///
+    /// ```
+    /// use tower_http::limit::RequestBodyLimitLayer;
+    /// let app = alder_web::App::new("guard").project_layer(RequestBodyLimitLayer::new(1 << 20));
+    /// ```
+    pub fn project_layer(mut self, layer: impl RouteLayer) -> Self {
+        self.project_layers.push(boxed_layer(layer));
+        self
+    }
+
+    /// [`project_layer`](Self::project_layer) with a layer made from the project's state.
+    ///
+    /// ```
+    /// use alder_web::{App, ProjectState, extract::{Request, State}, Response};
+    /// use axum::middleware::{from_fn_with_state, Next};
+    /// async fn stamp(State(state): State<ProjectState>, request: Request, next: Next) -> Response {
+    ///     let mut response = next.run(request).await;
+    ///     let name = if state.settings().debug { "dev" } else { "prod" };
+    ///     response.headers_mut().insert("x-site", http::HeaderValue::from_static(name));
+    ///     response
+    /// }
+    /// let app = App::new("stamp")
+    ///     .project_layer_with_state(|state| from_fn_with_state(state.clone(), stamp));
+    /// ```
+    pub fn project_layer_with_state<F, L>(mut self, make: F) -> Self
+    where
+        F: FnOnce(&ProjectState) -> L + Send + 'static,
+        L: RouteLayer,
+    {
+        self.project_layers.push(boxed_layer_with_state(make));
+        self
+    }
+
+    /// Shares a value with every handler of the project through
+    /// [`ProjectState::extension`], as [`Project::extension`](crate::Project::extension)
+    /// does; a value of the same type set by the project wins.
+    ///
+    /// ```
+    /// #[derive(Clone)]
+    /// struct MailFrom(&'static str);
+    /// let site = alder_web::Project::new(alder_web::Settings::debug())
+    ///     .app(alder_web::App::new("mail").extension(MailFrom("noreply@example.com")))
+    ///     .build().unwrap();
+    /// assert_eq!(site.state().extension::<MailFrom>().unwrap().0, "noreply@example.com");
+    /// ```
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
         self
     }
 

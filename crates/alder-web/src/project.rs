@@ -129,7 +129,28 @@ impl Project {
     ///     .layer(RequestBodyLimitLayer::new(1024));
     /// ```
     pub fn layer(mut self, layer: impl crate::app::RouteLayer) -> Self {
-        self.layers.push(Box::new(move |router| layer.wrap(router)));
+        self.layers.push(crate::app::boxed_layer(layer));
+        self
+    }
+
+    /// Wraps every route in a layer made from the project's state, which exists only once
+    /// the project is built (see [`App::layer_with_state`]).
+    ///
+    /// ```
+    /// use alder_web::{Project, ProjectState, Settings, extract::{Request, State}, Response};
+    /// use axum::middleware::{from_fn_with_state, Next};
+    /// async fn timing(State(_state): State<ProjectState>, request: Request, next: Next) -> Response {
+    ///     next.run(request).await
+    /// }
+    /// let project = Project::new(Settings::debug())
+    ///     .layer_with_state(|state| from_fn_with_state(state.clone(), timing));
+    /// ```
+    pub fn layer_with_state<F, L>(mut self, make: F) -> Self
+    where
+        F: FnOnce(&ProjectState) -> L + Send + 'static,
+        L: crate::app::RouteLayer,
+    {
+        self.layers.push(crate::app::boxed_layer_with_state(make));
         self
     }
 
@@ -167,6 +188,8 @@ impl Project {
         let mut commands: Vec<Command> = Vec::new();
         let mut checks = Vec::new();
         let mut app_routers = Vec::new();
+        let mut project_layers = Vec::new();
+        let mut extensions = http::Extensions::new();
         let mut seen_apps = std::collections::HashSet::new();
         let mut app_migrations = Vec::new();
 
@@ -178,6 +201,9 @@ impl Project {
                 )));
             }
             let prefix = normalize_prefix(&app.name, &app.prefix)?;
+            if app.api && !prefix.is_empty() {
+                urls.api_prefix(&prefix);
+            }
             let mut router = Router::new();
             for route in app.routes {
                 if !route.path.starts_with('/') {
@@ -192,14 +218,16 @@ impl Project {
                     &route.name,
                     &path,
                     route.router.handlers.clone(),
-                    route.router.max_body_size,
+                    crate::routing::RouteFlags {
+                        max_body_size: route.router.max_body_size,
+                        api: app.api,
+                    },
                 )?;
                 router = router.route(&path, route.router.inner);
             }
-            for layer in app.layers {
-                router = layer(router);
-            }
-            app_routers.push(router);
+            app_routers.push((router, app.layers));
+            project_layers.push(app.project_layers);
+            extensions.extend(app.extensions);
             if let Some(files) = app.templates {
                 template_sources.push(TemplateSource {
                     label: format!("app `{}` ({files:?})", app.name),
@@ -227,7 +255,7 @@ impl Project {
             "serve",
             &static_route,
             vec![("GET", "alder::staticfiles::serve")],
-            None,
+            crate::routing::RouteFlags::default(),
         )?;
         let urls = urls.finish();
 
@@ -248,7 +276,11 @@ impl Project {
                 urls,
                 templates: Templates::new(Arc::new(engine)),
                 static_files,
-                extensions: self.extensions,
+                extensions: {
+                    // The project's own values win over its apps'.
+                    extensions.extend(self.extensions);
+                    extensions
+                },
                 database: settings
                     .database_url
                     .clone()
@@ -257,17 +289,31 @@ impl Project {
             }),
         };
 
+        let layered = !self.layers.is_empty()
+            || project_layers.iter().any(|l| !l.is_empty())
+            || app_routers.iter().any(|(_, l)| !l.is_empty());
         let mut router = Router::new();
-        for app_router in app_routers {
+        for (mut app_router, layers) in app_routers {
+            for layer in layers {
+                app_router = layer(app_router, &state);
+            }
             router = router.merge(app_router);
         }
         router = router
             .route(&static_route, get(crate::staticfiles::serve).inner)
             .fallback(not_found);
         for layer in self.layers {
-            router = layer(router);
+            router = layer(router, &state);
         }
-        let service = middleware::defaults(router.with_state(state.clone()), &state)?;
+        // The first app's layers end up outermost, so they see the request first.
+        for layer in project_layers
+            .into_iter()
+            .rev()
+            .flat_map(|l| l.into_iter().rev())
+        {
+            router = layer(router, &state);
+        }
+        let service = middleware::defaults(router.with_state(state.clone()), &state, layered)?;
         Ok(Site {
             state,
             service,

@@ -306,11 +306,13 @@ impl Engine {
 }
 
 /// Values every template rendered for this request sees, added by middleware (the current
-/// user, the CSRF token, flash messages…). A handler's own context wins over these.
+/// user, the CSRF token, flash messages…), Django's context processors. A handler's own
+/// context wins over these. They reach the error pages too: a `404.html` can greet the user.
 ///
 /// ```
 /// let mut extra = alder_web::TemplateContext::default();
 /// extra.insert("site_name", "Alder");
+/// assert_eq!(extra.get("site_name").unwrap().as_str(), Some("Alder"));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct TemplateContext(BTreeMap<String, Value>);
@@ -319,6 +321,65 @@ impl TemplateContext {
     /// Adds or replaces one value.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
         self.0.insert(key.into(), value.into());
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// Adds `value` under `key` for every template rendered for the request whose
+    /// extensions these are, by handlers and on error pages alike. Middleware calls it:
+    ///
+    /// ```
+    /// use alder_web::{extract::Request, Response, TemplateContext};
+    /// use axum::middleware::Next;
+    /// async fn site_name(mut request: Request, next: Next) -> Response {
+    ///     TemplateContext::add(request.extensions_mut(), "site_name", "Alder");
+    ///     next.run(request).await
+    /// }
+    /// ```
+    pub fn add(extensions: &mut http::Extensions, key: impl Into<String>, value: impl Into<Value>) {
+        match extensions.get::<ContextSlot>() {
+            Some(slot) => slot.lock().insert(key, value),
+            None => extensions
+                .get_or_insert_default::<TemplateContext>()
+                .insert(key, value),
+        }
+    }
+
+    /// What middleware added for this request, from both ways of adding it.
+    fn of(extensions: &http::Extensions) -> Option<TemplateContext> {
+        let slot = extensions
+            .get::<ContextSlot>()
+            .map(|slot| slot.lock().clone());
+        match (slot, extensions.get::<TemplateContext>()) {
+            (Some(mut shared), Some(own)) => {
+                shared.0.extend(own.0.clone());
+                Some(shared)
+            }
+            (Some(shared), None) => Some(shared).filter(|c| !c.0.is_empty()),
+            (None, own) => own.cloned(),
+        }
+    }
+
+    /// As a template value, to merge under a page's own context.
+    pub(crate) fn to_value(&self) -> Value {
+        Value::from(self.0.clone())
+    }
+}
+
+/// The request's [`TemplateContext`], shared between the outcome middleware (which renders
+/// error pages after the request is gone) and the middleware inside it that adds values.
+/// Only projects with middleware get one.
+#[derive(Clone, Default)]
+pub(crate) struct ContextSlot(Arc<std::sync::Mutex<TemplateContext>>);
+
+impl ContextSlot {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, TemplateContext> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -387,7 +448,7 @@ impl Templates {
     fn context_value(&self, context: impl Serialize) -> Value {
         let value = Value::from_serialize(&context);
         match &self.extra {
-            Some(extra) => minijinja::value::merge_maps([value, Value::from(extra.0.clone())]),
+            Some(extra) => minijinja::value::merge_maps([value, extra.to_value()]),
             None => value,
         }
     }
@@ -406,7 +467,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let mut templates = ProjectState::from_ref(state).templates().clone();
-        templates.extra = parts.extensions.get::<TemplateContext>().cloned();
+        templates.extra = TemplateContext::of(&parts.extensions);
         Ok(templates)
     }
 }

@@ -12,6 +12,7 @@ use minijinja::{context, Environment};
 
 use crate::error::ErrorReport;
 use crate::sensitive;
+use crate::templates::{ContextSlot, TemplateContext};
 use crate::ProjectState;
 
 /// The parts of the request the debug page shows, captured only in DEBUG.
@@ -33,39 +34,78 @@ pub(crate) fn needs_page(response: &Response) -> bool {
         || (response.body().size_hint().exact() == Some(0) && matches!(status.as_u16(), 404 | 405))
 }
 
-pub(crate) fn render(
-    state: &ProjectState,
-    summary: Option<RequestSummary>,
-    response: Response,
-) -> Response {
+/// What the page of one request's error depends on, gathered before the request went in.
+pub(crate) struct PageFor {
+    /// The request as the debug page shows it; only in debug.
+    pub(crate) summary: Option<RequestSummary>,
+    /// Template values middleware added for the request (the user on a 404 page).
+    pub(crate) context: Option<ContextSlot>,
+    /// Answer with `{"detail": …}` instead of a page: the client asked for JSON, or the
+    /// route is an API's.
+    pub(crate) json: bool,
+}
+
+pub(crate) fn render(state: &ProjectState, page: &mut PageFor, response: Response) -> Response {
     let (mut parts, _) = response.into_parts();
     let status = parts.status;
     let report = parts.extensions.remove::<ErrorReport>();
-    let html = match summary {
-        Some(request) => debug_page(state, status, report.as_ref(), &request),
-        None => production_page(state, status, report.as_ref()),
+    let (content_type, body) = if page.json {
+        (
+            "application/json",
+            json_body(status, report.as_ref(), page.summary.is_some()),
+        )
+    } else {
+        let html = match page.summary.take() {
+            Some(request) => debug_page(state, status, report.as_ref(), &request),
+            None => {
+                let extra = page.context.as_ref().map(|slot| slot.lock().clone());
+                production_page(state, status, report.as_ref(), extra)
+            }
+        };
+        ("text/html; charset=utf-8", html)
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/html; charset=utf-8"),
+        header::HeaderValue::from_static(content_type),
     );
-    let mut response = Response::from_parts(parts, Body::from(html));
+    let mut response = Response::from_parts(parts, Body::from(body));
     if let Some(report) = report {
         response.extensions_mut().insert(report);
     }
     response
 }
 
+/// FastAPI's error shape, `{"detail": "Not Found"}`: the message meant for the client, or
+/// the status's reason. In debug the error chain is added under `debug`.
+fn json_body(status: StatusCode, report: Option<&ErrorReport>, debug: bool) -> String {
+    let detail = report
+        .and_then(|r| r.public_message.clone())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_string());
+    let body = if debug {
+        let chain = report.map(|r| r.chain.as_ref().clone()).unwrap_or_default();
+        serde_json::json!({ "detail": detail, "debug": { "chain": chain } })
+    } else {
+        serde_json::json!({ "detail": detail })
+    };
+    body.to_string()
+}
+
 /// The project's `<status>.html` template, or a plain page when it has none or it fails.
+/// `extra` is what middleware added to the request's template context.
 fn production_page(
     state: &ProjectState,
     status: StatusCode,
     report: Option<&ErrorReport>,
+    extra: Option<TemplateContext>,
 ) -> String {
     let message = report.and_then(|r| r.public_message.clone());
     let template = format!("{}.html", status.as_u16());
-    let ctx = context! { status => status.as_u16(), reason => status.canonical_reason(), message };
+    let own = context! { status => status.as_u16(), reason => status.canonical_reason(), message };
+    let ctx = match extra {
+        Some(extra) => minijinja::value::merge_maps([own, extra.to_value()]),
+        None => own,
+    };
     let own = if state.templates().engine().may_exist(&template) {
         state.templates().render_to_string(&template, &ctx)
     } else {

@@ -20,7 +20,14 @@ pub(crate) use outcome::{Outcome, OutcomeFuture};
 /// The project's routes wrapped in Alder's default stack: one service around the whole
 /// router, not a layer on each route, so a request goes through one boxed route less (axum's
 /// `Router::layer` wraps and boxes every route's service).
-pub(crate) fn defaults(router: Router, state: &ProjectState) -> Result<Outcome<Router>> {
-    let policy = policy::Policy::new(state.settings())?;
+///
+/// `layered` says whether the project has middleware of its own, which may add template
+/// values for the request (then the error pages need them too).
+pub(crate) fn defaults(
+    router: Router,
+    state: &ProjectState,
+    layered: bool,
+) -> Result<Outcome<Router>> {
+    let policy = policy::Policy::new(state.settings(), layered)?;
     Ok(Outcome::new(router, state.clone(), policy))
 }

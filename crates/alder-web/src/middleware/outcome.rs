@@ -19,8 +19,8 @@ use pin_project_lite::pin_project;
 use tower::Service;
 
 use super::body::TimedOut;
-use super::error_pages::{self, RequestSummary};
-use super::policy::{busy, Admitted, InFlight, Policy};
+use super::error_pages::{self, PageFor, RequestSummary};
+use super::policy::{busy, InFlight, Policy};
 use crate::{Error, ProjectState};
 
 #[derive(Clone)]
@@ -116,20 +116,21 @@ where
             start: Instant::now(),
             with_query: self.state.settings().debug,
         });
+        // Errors are answered in JSON to clients that ask for it and on API routes.
+        let json =
+            prefers_json(request.headers()) || self.state.urls().is_api(request.uri().path());
         let slot = InFlight::take(&self.policy);
         let admitted = if slot.over {
             Err(busy())
         } else {
             self.policy.admit(request, self.state.urls())
         };
-        let (mut timed_out, mut secure) = (None, false);
+        let (mut timed_out, mut secure, mut context) = (None, false, None);
         let (inner, early) = match admitted {
-            Ok(Admitted {
-                request,
-                timed_out: paced,
-                secure: https,
-            }) => {
-                (timed_out, secure) = (paced, https);
+            Ok(admitted) => {
+                (timed_out, secure, context) =
+                    (admitted.timed_out, admitted.secure, admitted.context);
+                let request = admitted.request;
                 match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
                     Ok(future) => (Some(future), None),
                     Err(payload) => (None, Some(panic_response(payload))),
@@ -141,13 +142,42 @@ where
             inner,
             early,
             state: self.state.clone(),
-            summary,
+            page: PageFor {
+                summary,
+                context,
+                json,
+            },
             log,
             timed_out,
             secure,
             slot,
         }
     }
+}
+
+/// Whether the client lists JSON before HTML in `Accept` (an API client, `fetch` with
+/// `Accept: application/json`); a browser lists HTML first, and no `Accept` means HTML.
+fn prefers_json(headers: &http::HeaderMap) -> bool {
+    let Some(accept) = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    for range in accept.split(',') {
+        let media = range.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case("text/html")
+            || media.eq_ignore_ascii_case("application/xhtml+xml")
+        {
+            return false;
+        }
+        if media.eq_ignore_ascii_case("application/json")
+            || media.to_ascii_lowercase().ends_with("+json")
+        {
+            return true;
+        }
+    }
+    false
 }
 
 pin_project! {
@@ -158,7 +188,7 @@ pin_project! {
         // refused.
         early: Option<Response>,
         state: ProjectState,
-        summary: Option<RequestSummary>,
+        page: PageFor,
         log: Option<LogLine>,
         // Present when the request has a body the server is pacing.
         timed_out: Option<TimedOut>,
@@ -198,7 +228,7 @@ where
             .into_response();
         }
         if error_pages::needs_page(&response) {
-            response = error_pages::render(this.state, this.summary.take(), response);
+            response = error_pages::render(this.state, this.page, response);
         }
         this.slot
             .policy()

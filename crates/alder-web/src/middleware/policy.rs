@@ -15,6 +15,7 @@ use super::hosts::AllowedHosts;
 use super::proxy::TrustedProxies;
 use super::security_headers::SecurityHeaders;
 use crate::security::Scheme;
+use crate::templates::ContextSlot;
 use crate::{Error, Result, Settings};
 
 pub(crate) struct Policy {
@@ -30,6 +31,8 @@ pub(crate) struct Policy {
     hosts: AllowedHosts,
     proxies: TrustedProxies,
     pub(crate) headers: SecurityHeaders,
+    /// Whether requests get a [`ContextSlot`]: only when middleware could fill it.
+    context_slots: bool,
 }
 
 /// A request let through, with what the response will need to know of it.
@@ -38,10 +41,12 @@ pub(crate) struct Admitted {
     /// Present when the request has a body the server is pacing.
     pub(crate) timed_out: Option<TimedOut>,
     pub(crate) secure: bool,
+    /// The template values middleware adds for this request, for its error page.
+    pub(crate) context: Option<ContextSlot>,
 }
 
 impl Policy {
-    pub(crate) fn new(settings: &Settings) -> Result<Self> {
+    pub(crate) fn new(settings: &Settings, context_slots: bool) -> Result<Self> {
         Ok(Policy {
             max_body: settings.max_body_size,
             pace: BodyPace {
@@ -55,6 +60,7 @@ impl Policy {
             hosts: AllowedHosts::new(settings)?,
             proxies: TrustedProxies::new(settings)?,
             headers: SecurityHeaders::new(settings)?,
+            context_slots,
         })
     }
 
@@ -98,11 +104,17 @@ impl Policy {
                 Error::http(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message).into_response(),
             );
         }
+        let context = self.context_slots.then(|| {
+            let slot = ContextSlot::default();
+            request.extensions_mut().insert(slot.clone());
+            slot
+        });
         if request.body().is_end_stream() {
             return Ok(Admitted {
                 request,
                 timed_out: None,
                 secure,
+                context,
             });
         }
         let max = urls
@@ -128,6 +140,7 @@ impl Policy {
             request: request.map(|b| body::guard(b, limit, pace, flag)),
             timed_out: Some(timed_out),
             secure,
+            context,
         })
     }
 }

@@ -10,5 +10,5 @@ mod urls;
 pub use method_router::{any, delete, get, head, options, patch, post, put, MethodRouter};
 pub(crate) use pattern::Pattern;
 pub use pattern::UrlArgs;
-pub(crate) use urls::UrlsBuilder;
 pub use urls::{ReverseError, RouteInfo, Urls};
+pub(crate) use urls::{RouteFlags, UrlsBuilder};

@@ -106,10 +106,22 @@ struct UrlsInner {
     /// Short name → full names of the routes that have it.
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    /// Path → the route's own body limit, if it has one.
-    matcher: matchit::Router<Option<usize>>,
+    /// Path → what the route sets for itself.
+    matcher: matchit::Router<RouteFlags>,
     /// Whether any route has its own body limit, so requests need not look theirs up.
     body_overrides: bool,
+    /// Whether any route belongs to an API app, whose errors are always JSON.
+    any_api: bool,
+    /// The URL prefixes of API apps: a path below one is the API's even when no route
+    /// matches it (its 404 is JSON too).
+    api_prefixes: Vec<String>,
+}
+
+/// What a route sets for itself, looked up by path before the request is routed.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RouteFlags {
+    pub(crate) max_body_size: Option<usize>,
+    pub(crate) api: bool,
 }
 
 impl Urls {
@@ -164,7 +176,32 @@ impl Urls {
         if !self.inner.body_overrides {
             return None;
         }
-        self.inner.matcher.at(path).ok().and_then(|m| *m.value)
+        self.inner
+            .matcher
+            .at(path)
+            .ok()
+            .and_then(|m| m.value.max_body_size)
+    }
+
+    /// Whether `path` belongs to an app marked with [`App::api`](crate::App::api), whose
+    /// errors are answered in JSON.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::get};
+    /// let site = Project::new(Settings::debug())
+    ///     .app(App::new("api").prefix("/api").api().route("/items/", get(|| async { "[]" }), "items"))
+    ///     .build().unwrap();
+    /// assert!(site.urls().is_api("/api/items/"));
+    /// assert!(!site.urls().is_api("/about/"));
+    /// ```
+    pub fn is_api(&self, path: &str) -> bool {
+        self.inner.any_api
+            && (self
+                .inner
+                .api_prefixes
+                .iter()
+                .any(|p| path.starts_with(p.as_str()))
+                || self.inner.matcher.at(path).is_ok_and(|m| m.value.api))
     }
 }
 
@@ -205,9 +242,11 @@ pub(crate) struct UrlsBuilder {
     by_name: HashMap<String, Pattern>,
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    matcher: matchit::Router<Option<usize>>,
+    matcher: matchit::Router<RouteFlags>,
     paths: HashMap<String, String>,
     body_overrides: bool,
+    any_api: bool,
+    api_prefixes: Vec<String>,
 }
 
 impl UrlsBuilder {
@@ -218,7 +257,7 @@ impl UrlsBuilder {
         name: &str,
         path: &str,
         handlers: Vec<(&'static str, &'static str)>,
-        max_body_size: Option<usize>,
+        flags: RouteFlags,
     ) -> Result<(), Error> {
         let full = format!("{app}:{name}");
         if name.is_empty() || name.contains(':') {
@@ -239,7 +278,7 @@ impl UrlsBuilder {
             )));
         }
         self.matcher
-            .insert(path, max_body_size)
+            .insert(path, flags)
             .map_err(|e| Error::Config(format!("route `{full}` ({path}): {e}")))?;
         self.paths.insert(path.to_string(), full.clone());
         self.short
@@ -251,10 +290,18 @@ impl UrlsBuilder {
             name: full,
             path: path.to_string(),
             handlers,
-            max_body_size,
+            max_body_size: flags.max_body_size,
         });
-        self.body_overrides |= max_body_size.is_some();
+        self.body_overrides |= flags.max_body_size.is_some();
+        self.any_api |= flags.api;
         Ok(())
+    }
+
+    /// Marks everything below `prefix` (`/api`) as an API's.
+    pub(crate) fn api_prefix(&mut self, prefix: &str) {
+        self.any_api = true;
+        self.api_prefixes
+            .push(format!("{}/", prefix.trim_end_matches('/')));
     }
 
     pub(crate) fn finish(self) -> Urls {
@@ -265,6 +312,8 @@ impl UrlsBuilder {
                 routes: self.routes,
                 matcher: self.matcher,
                 body_overrides: self.body_overrides,
+                any_api: self.any_api,
+                api_prefixes: self.api_prefixes,
             }),
         }
     }

@@ -1,0 +1,201 @@
+//! The seams contrib apps plug into: middleware that sees the project's state, apps that
+//! install project-wide middleware and extensions, request-scoped template values that reach
+//! the error pages, and errors that answer in JSON to API clients.
+
+use alder_web::extract::{Request, State};
+use alder_web::routing::get;
+use alder_web::test::TestClient;
+use alder_web::{
+    context, App, Error, Files, Project, ProjectState, Response, Result, StatusCode,
+    TemplateContext, TemplateResponse, Templates,
+};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+
+mod common;
+use common::{settings_in, write_files};
+
+#[derive(Clone)]
+struct Greeting(&'static str);
+
+/// Tags the response with `name`, after what inner layers added: the header lists the
+/// layers from the innermost out.
+fn tag(
+    name: &'static str,
+) -> impl Fn(Request, Next) -> futures_util::future::BoxFuture<'static, Response> + Clone {
+    move |request: Request, next: Next| {
+        Box::pin(async move {
+            let mut response = next.run(request).await;
+            response
+                .headers_mut()
+                .append("x-layers", http::HeaderValue::from_static(name));
+            response
+        })
+    }
+}
+
+async fn with_state(State(state): State<ProjectState>, request: Request, next: Next) -> Response {
+    let greeting = state.extension::<Greeting>().map_or("none", |g| g.0);
+    let mut response = next.run(request).await;
+    let value = format!("{greeting} debug={}", state.settings().debug);
+    response
+        .headers_mut()
+        .insert("x-state", http::HeaderValue::from_str(&value).unwrap());
+    response
+}
+
+#[tokio::test]
+async fn apps_install_project_wide_middleware_with_state_in_order() {
+    let sessions = App::new("sessions")
+        .project_layer(from_fn(tag("sessions")))
+        .project_layer_with_state(|state| from_fn_with_state(state.clone(), with_state))
+        .extension(Greeting("from the app"));
+    let auth = App::new("auth").project_layer(from_fn(tag("auth")));
+    let blog = App::new("blog")
+        .route("/", get(|| async { "home" }), "home")
+        .layer_with_state(|state| {
+            let debug = state.settings().debug;
+            from_fn(move |request: Request, next: Next| async move {
+                let mut response = next.run(request).await;
+                let value = if debug { "blog-debug" } else { "blog" };
+                response
+                    .headers_mut()
+                    .append("x-layers", http::HeaderValue::from_static(value));
+                response
+            })
+        });
+    let client = TestClient::new(
+        Project::new(alder_web::Settings::debug())
+            .app(sessions)
+            .app(auth)
+            .app(blog)
+            .layer(from_fn(tag("project"))),
+    );
+    let response = client.get("/").await;
+    response.assert_ok();
+    let layers: Vec<&str> = response
+        .headers()
+        .get_all("x-layers")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    // Innermost first: the app's own, the project's, then the apps' in reverse order of
+    // adding, so the first app added (sessions) sees the request first.
+    assert_eq!(layers, ["blog-debug", "project", "auth", "sessions"]);
+    response.assert_header("x-state", "from the app debug=true");
+    // Project-wide layers wrap the 404 of a path no app has, too.
+    let missing = client.get("/nowhere/").await;
+    assert_eq!(missing.headers().get_all("x-layers").iter().count(), 3);
+}
+
+#[tokio::test]
+async fn the_project_s_extension_wins_over_an_app_s() {
+    let site = Project::new(alder_web::Settings::debug())
+        .app(App::new("a").extension(Greeting("app")))
+        .extension(Greeting("project"))
+        .build()
+        .unwrap();
+    assert_eq!(site.state().extension::<Greeting>().unwrap().0, "project");
+}
+
+async fn user_middleware(mut request: Request, next: Next) -> Response {
+    TemplateContext::add(request.extensions_mut(), "user", "ann");
+    next.run(request).await
+}
+
+async fn profile(t: Templates) -> Result<TemplateResponse> {
+    t.render("profile.html", context! {})
+}
+
+#[tokio::test]
+async fn template_values_from_middleware_reach_pages_and_error_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("templates/profile.html", "profile of {{ user }}"),
+            ("templates/404.html", "no such page, {{ user }}"),
+            ("templates/500.html", "broken, sorry {{ user }}"),
+        ],
+    );
+    let app = App::new("site")
+        .route("/me/", get(profile), "me")
+        .route(
+            "/broken/",
+            get(|| async { Err::<&str, _>(Error::other("x", std::io::Error::other("y"))) }),
+            "broken",
+        )
+        .project_layer(from_fn(user_middleware))
+        .templates(Files::dir(dir.path().join("none")));
+    let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(app));
+    client.get("/me/").await.assert_contains("profile of ann");
+    client
+        .get("/missing/")
+        .await
+        .assert_status(404)
+        .assert_contains("no such page, ann");
+    client
+        .get("/broken/")
+        .await
+        .assert_status(500)
+        .assert_contains("broken, sorry ann");
+}
+
+fn api_project(debug: bool) -> Project {
+    let mut settings = common::production();
+    settings.debug = debug;
+    let api = App::new("api")
+        .prefix("/api")
+        .api()
+        .route("/items/", get(|| async { "[]" }), "items")
+        .route(
+            "/secret/",
+            get(|| async { Err::<&str, _>(Error::http(StatusCode::FORBIDDEN, "not yours")) }),
+            "secret",
+        )
+        .route(
+            "/broken/",
+            get(|| async { Err::<&str, _>(Error::other("db", std::io::Error::other("down"))) }),
+            "broken",
+        );
+    let site = App::new("site").route("/", get(|| async { "home" }), "home");
+    Project::new(settings).app(api).app(site)
+}
+
+#[tokio::test]
+async fn errors_answer_in_json_on_api_routes_and_to_clients_that_ask_for_it() {
+    let client = TestClient::new(api_project(false));
+    let cases = [
+        ("/api/nothing/", None, 404, "Not Found"),
+        ("/api/secret/", None, 403, "not yours"),
+        ("/api/broken/", None, 500, "Internal Server Error"),
+        ("/missing/", Some("application/json"), 404, "Not Found"),
+    ];
+    for (path, accept, status, detail) in cases {
+        let mut request = client.get(path);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.await;
+        response
+            .assert_status(status)
+            .assert_header("content-type", "application/json");
+        let body: serde_json::Value = response.json();
+        assert_eq!(body, serde_json::json!({ "detail": detail }), "{path}");
+    }
+    let post = client.post("/api/items/").await;
+    post.assert_status(405)
+        .assert_header("content-type", "application/json");
+    // A browser gets the page.
+    client
+        .get("/missing/")
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .await
+        .assert_status(404)
+        .assert_header("content-type", "text/html; charset=utf-8");
+
+    // In debug the chain comes along, under `debug`.
+    let debug = TestClient::new(api_project(true));
+    let body: serde_json::Value = debug.get("/api/broken/").await.json();
+    assert_eq!(body["detail"], "Internal Server Error");
+    assert_eq!(body["debug"]["chain"], serde_json::json!(["db", "down"]));
+}
