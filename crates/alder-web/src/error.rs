@@ -125,17 +125,34 @@ impl Error {
         }
     }
 
-    /// The HTTP status this error is answered with.
+    /// The HTTP status this error is answered with. An error given context with
+    /// [`ResultExt::context`] keeps the status of the Alder error inside it.
     ///
     /// ```
-    /// assert_eq!(alder_web::Error::Config("x".into()).status(), 500);
+    /// use alder_web::{Error, ResultExt};
+    /// assert_eq!(Error::Config("x".into()).status(), 500);
+    /// let missing: alder_web::Result<()> = Err(Error::NotFound);
+    /// assert_eq!(missing.context("loading the post").unwrap_err().status(), 404);
     /// ```
     pub fn status(&self) -> StatusCode {
-        match self {
+        match self.innermost() {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Http { status, .. } => *status,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The Alder error this one wraps through `Other`, if any: it decides the status and
+    /// the message the client sees.
+    fn innermost(&self) -> &Error {
+        let mut current = self;
+        while let Error::Other { source, .. } = current {
+            match source.downcast_ref::<Error>() {
+                Some(inner) => current = inner,
+                None => break,
+            }
+        }
+        current
     }
 
     /// The messages of this error and of every error that caused it, outermost first.
@@ -158,6 +175,68 @@ impl Error {
     }
 }
 
+/// `.context("…")` on any `Result` whose error is a `std::error::Error`: the error becomes
+/// an Alder [`Error`] that says what was being done and keeps the whole chain for the debug
+/// page and the log (anyhow's `Context`). An Alder error inside keeps its status, so a 404
+/// stays a 404.
+///
+/// ```
+/// use alder_web::ResultExt;
+/// fn read_config() -> alder_web::Result<String> {
+///     std::fs::read_to_string("/no/such/file").context("reading the shop's config")
+/// }
+/// let err = read_config().unwrap_err();
+/// assert_eq!(err.chain()[0], "reading the shop's config");
+/// assert_eq!(err.status(), 500);
+/// ```
+pub trait ResultExt<T> {
+    /// Wraps the error with a sentence saying what was being done.
+    fn context(self, context: impl Into<String>) -> Result<T>;
+
+    /// Like [`context`](Self::context), with the sentence built only on error.
+    ///
+    /// ```
+    /// use alder_web::ResultExt;
+    /// let id = 7;
+    /// let parsed: alder_web::Result<u32> = "x".parse::<u32>().with_context(|| format!("post {id}"));
+    /// assert_eq!(parsed.unwrap_err().to_string(), "post 7");
+    /// ```
+    fn with_context<C: Into<String>>(self, context: impl FnOnce() -> C) -> Result<T>;
+}
+
+impl<T, E> ResultExt<T> for std::result::Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn context(self, context: impl Into<String>) -> Result<T> {
+        self.map_err(|e| Error::other(context, e))
+    }
+
+    fn with_context<C: Into<String>>(self, context: impl FnOnce() -> C) -> Result<T> {
+        self.map_err(|e| Error::other(context(), e))
+    }
+}
+
+/// `.context("…")` on an `Option`: `None` becomes a 404 carrying the sentence in its chain,
+/// as Django's `get_object_or_404`.
+///
+/// ```
+/// use alder_web::OptionExt;
+/// let post: Option<u32> = None;
+/// let err = post.or_404("no post with this slug").unwrap_err();
+/// assert_eq!(err.status(), 404);
+/// ```
+pub trait OptionExt<T> {
+    /// `None` becomes [`Error::NotFound`], with `context` for the debug page.
+    fn or_404(self, context: impl Into<String>) -> Result<T>;
+}
+
+impl<T> OptionExt<T> for Option<T> {
+    fn or_404(self, context: impl Into<String>) -> Result<T> {
+        self.ok_or_else(|| Error::other(context, Error::NotFound))
+    }
+}
+
 /// What the error-page middleware needs to know about a failed request: attached to the
 /// response of an [`Error`] so that the page is rendered once, by one piece of code.
 #[derive(Clone, Debug)]
@@ -174,7 +253,7 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             tracing::error!(error = %self.chain().join(": "), "request failed");
         }
-        let public_message = match &self {
+        let public_message = match self.innermost() {
             Error::Http { message, .. } => Some(message.clone()),
             _ => None,
         };

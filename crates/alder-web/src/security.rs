@@ -21,6 +21,8 @@
 //! }
 //! ```
 
+pub use crate::redirect::is_safe_redirect;
+
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponseParts, ResponseParts};
 use http::request::Parts;

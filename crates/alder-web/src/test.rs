@@ -317,54 +317,25 @@ const TEST_HOST: &str = "testserver";
 /// The hosts the test client counts as this site.
 const LOCAL_HOSTS: [&str; 3] = ["localhost", "testserver", "127.0.0.1"];
 
-/// Resolves a `Location` against the URL that answered with it, as a browser does; `None`
-/// when it points to another site.
+/// Resolves a `Location` against the URL that answered with it with a WHATWG URL parser,
+/// as a browser does: `None` when it leaves the site (`http://localhost:1@evil.com/`,
+/// `/\evil.com` and `HTTPS://evil.com` all do).
 fn resolve(current: &str, location: &str) -> Option<String> {
-    let absolute = location
-        .strip_prefix("http://")
-        .or_else(|| location.strip_prefix("https://"))
-        .or_else(|| location.strip_prefix("//"));
-    if let Some(rest) = absolute {
-        let (authority, path) = rest
-            .find('/')
-            .map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
-        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-        return LOCAL_HOSTS.contains(&host).then(|| path.to_string());
+    let base = url::Url::parse(&format!("http://{TEST_HOST}{current}")).ok()?;
+    let target = base.join(location).ok()?;
+    let local = matches!(target.scheme(), "http" | "https")
+        && target.username().is_empty()
+        && target.password().is_none()
+        && target
+            .host_str()
+            .is_some_and(|host| LOCAL_HOSTS.contains(&host));
+    if !local {
+        return None;
     }
-    if location.starts_with('/') {
-        return Some(location.to_string());
-    }
-    let path = current.split('?').next().unwrap_or("/");
-    if location.starts_with('?') {
-        return Some(format!("{path}{location}"));
-    }
-    let base = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    Some(normalize(&format!("{base}{location}")))
-}
-
-/// Removes `.` and `..` segments from a path, keeping its query.
-fn normalize(url: &str) -> String {
-    let (path, query) = url
-        .split_once('?')
-        .map_or((url, None), |(p, q)| (p, Some(q)));
-    let mut out: Vec<&str> = Vec::new();
-    for segment in path.split('/').skip(1) {
-        match segment {
-            "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    let mut result = format!("/{}", out.join("/"));
-    if matches!(path.rsplit('/').next(), Some("." | "..")) && !result.ends_with('/') {
-        result.push('/');
-    }
-    match query {
-        Some(q) => format!("{result}?{q}"),
-        None => result,
-    }
+    Some(match target.query() {
+        Some(query) => format!("{}?{query}", target.path()),
+        None => target.path().to_string(),
+    })
 }
 
 /// RFC 6265's path-match: `/admin` matches `/admin` and `/admin/x`, not `/administrator`.
@@ -569,6 +540,16 @@ mod tests {
         );
         assert_eq!(resolve("/a/", "https://evil.example/x"), None);
         assert_eq!(resolve("/a/", "//evil.example/x"), None);
+        for evil in [
+            "http://localhost:1@evil.com/",
+            "/\\evil.com",
+            "HTTPS://evil.com",
+            "http://testserver@evil.com/",
+            "\\\\evil.com/x",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(resolve("/a/", evil), None, "{evil}");
+        }
     }
 
     #[test]

@@ -199,3 +199,59 @@ async fn errors_answer_in_json_on_api_routes_and_to_clients_that_ask_for_it() {
     assert_eq!(body["detail"], "Internal Server Error");
     assert_eq!(body["debug"]["chain"], serde_json::json!(["db", "down"]));
 }
+
+#[tokio::test]
+async fn redirects_by_route_name_and_errors_with_context() {
+    use alder_web::{redirect, OptionExt, ResultExt};
+    let app = App::new("blog")
+        .route("/posts/{slug}/", get(|| async { "post" }), "detail")
+        .route(
+            "/go/",
+            get(|| async {
+                redirect("blog:detail", ("hi",))
+                    .see_other()
+                    .with_query("x=1")
+            }),
+            "go",
+        )
+        .route(
+            "/typo/",
+            get(|| async { redirect("blog:detial", ("hi",)) }),
+            "typo",
+        )
+        .route(
+            "/file/",
+            get(|| async {
+                std::fs::read_to_string("/no/such/alder/file").context("reading the price list")
+            }),
+            "file",
+        )
+        .route(
+            "/find/",
+            get(|| async { None::<String>.or_404("no post with this slug") }),
+            "find",
+        );
+    let client = TestClient::new(Project::new(alder_web::Settings::debug()).app(app));
+    client
+        .get("/go/")
+        .await
+        .assert_status(303)
+        .assert_header("location", "/posts/hi/?x=1");
+    client
+        .get("/typo/")
+        .await
+        .assert_status(500)
+        .assert_contains("blog:detial")
+        .assert_contains("did you mean `blog:detail`");
+    client
+        .get("/file/")
+        .await
+        .assert_status(500)
+        .assert_contains("reading the price list")
+        .assert_contains("No such file or directory");
+    client
+        .get("/find/")
+        .await
+        .assert_status(404)
+        .assert_contains("no post with this slug");
+}

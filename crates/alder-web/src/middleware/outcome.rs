@@ -227,6 +227,9 @@ where
             )
             .into_response();
         }
+        if let Some(to) = response.extensions_mut().remove::<crate::RedirectTo>() {
+            to.resolve(this.state.urls(), &mut response);
+        }
         if error_pages::needs_page(&response) {
             response = error_pages::render(this.state, this.page, response);
         }
