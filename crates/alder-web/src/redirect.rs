@@ -126,7 +126,7 @@ impl IntoResponse for RedirectTo {
 /// assert!(is_safe_redirect("https://shop.example.com/", "example.com", &["shop.example.com"]));
 /// for evil in ["//evil.com", "/\\evil.com", "https://evil.com", "javascript:alert(1)",
 ///              "http://example.com@evil.com/", "\x01/evil.com", "https:///evil.com",
-///              "https:evil.com", "http://localhost:1@evil.com/"] {
+///              "https:evil.com", "http://localhost:1@evil.com/", "https://example.com:8080/"] {
 ///     assert!(!is_safe_redirect(evil, "example.com", &[]), "{evil}");
 /// }
 /// ```

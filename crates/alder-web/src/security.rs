@@ -70,8 +70,8 @@ macro_rules! marker_parts {
 marker_parts!(FrameOptionsExempt, SecurityHeadersExempt);
 
 /// The scheme the client used: `https` when the request came over TLS to a trusted proxy
-/// that said so in `X-Forwarded-Proto` (see the `trusted_proxies` setting) or named it in an
-/// absolute URL, `http` otherwise. Django's `request.is_secure()`.
+/// that said so in `X-Forwarded-Proto` (see the `trusted_proxies` setting), `http`
+/// otherwise. Django's `request.is_secure()`.
 ///
 /// ```
 /// use alder_web::security::Scheme;
@@ -109,16 +109,11 @@ impl Scheme {
         }
     }
 
-    /// The scheme of a request: as forwarded by a trusted proxy, else the URL's own.
-    pub(crate) fn of(extensions: &http::Extensions, uri: &http::Uri) -> Scheme {
-        if let Some(scheme) = extensions.get::<Scheme>() {
-            return *scheme;
-        }
-        if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
-            Scheme::Https
-        } else {
-            Scheme::Http
-        }
+    /// The scheme of a request: as forwarded by a trusted proxy, else plain HTTP. The
+    /// request's own URL is not believed: Alder does not terminate TLS, so an `https://`
+    /// there (an absolute-form target, HTTP/2's `:scheme`) is the client's word only.
+    pub(crate) fn of(extensions: &http::Extensions) -> Scheme {
+        extensions.get::<Scheme>().copied().unwrap_or(Scheme::Http)
     }
 }
 
@@ -126,7 +121,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Scheme {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Scheme::of(&parts.extensions, &parts.uri))
+        Ok(Scheme::of(&parts.extensions))
     }
 }
 

@@ -101,7 +101,10 @@ pub async fn serve_listener(
     let service = site.service();
     let max_connections = settings.max_connections;
     let permits = Arc::new(Semaphore::new(max_connections));
-    let stopping = CancellationToken::new();
+    let stop = Stop {
+        graceful: CancellationToken::new(),
+        force: CancellationToken::new(),
+    };
     let deadlines = Deadlines {
         head: Duration::from_secs(settings.header_read_timeout),
         idle: Duration::from_secs(settings.idle_timeout),
@@ -134,12 +137,12 @@ pub async fn serve_listener(
             peer,
             activity: activity.clone(),
         };
-        let stopping = stopping.clone();
+        let stop = stop.clone();
         let io = TokioIo::new(stream);
         if let Some(http1) = &http1_only {
             let conn = http1.serve_connection(io, service).with_upgrades();
             tokio::spawn(async move {
-                watch_connection(conn, activity, deadlines, stopping, peer).await;
+                watch_connection(conn, activity, deadlines, stop, peer).await;
                 drop(permit);
             });
         } else {
@@ -147,20 +150,23 @@ pub async fn serve_listener(
                 .serve_connection_with_upgrades(io, service)
                 .into_owned();
             tokio::spawn(async move {
-                watch_connection(conn, activity, deadlines, stopping, peer).await;
+                watch_connection(conn, activity, deadlines, stop, peer).await;
                 drop(permit);
             });
         }
     }
 
     drop(listener);
-    stopping.cancel();
+    stop.graceful.cancel();
     let grace = Duration::from_secs(settings.shutdown_grace);
     tracing::info!("shutting down: waiting up to {grace:?} for in-flight requests");
     let all_closed = permits.acquire_many(u32::try_from(max_connections).unwrap_or(u32::MAX));
     tokio::select! {
         _ = all_closed => tracing::info!("all connections closed"),
-        () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("grace period over; closing remaining connections");
+            stop.force.cancel();
+        }
     }
     Ok(())
 }
@@ -207,7 +213,7 @@ async fn watch_connection<C, E>(
     conn: C,
     activity: Arc<Activity>,
     deadlines: Deadlines,
-    stopping: CancellationToken,
+    stop: Stop,
     peer: std::net::SocketAddr,
 ) where
     C: std::future::Future<Output = std::result::Result<(), E>> + GracefulClose,
@@ -216,7 +222,7 @@ async fn watch_connection<C, E>(
     tokio::pin!(conn);
     let timer = tokio::time::sleep(deadlines.head);
     tokio::pin!(timer);
-    let mut closing = false;
+    let mut closing = Closing::No;
     let mut seen_head = false;
     loop {
         tokio::select! {
@@ -226,17 +232,27 @@ async fn watch_connection<C, E>(
                 }
                 return;
             }
-            () = stopping.cancelled(), if !closing => {
+            () = stop.force.cancelled() => return,
+            () = stop.graceful.cancelled(), if closing != Closing::Shutdown => {
                 conn.as_mut().close_gracefully();
-                closing = true;
-                // In-flight requests keep the connection until the server's grace period ends.
+                // In-flight requests keep the connection until the server's grace period
+                // ends and `force` fires.
+                closing = Closing::Shutdown;
                 timer.as_mut().reset(Instant::now() + Duration::from_secs(60 * 60 * 24));
             }
             () = &mut timer => {
                 let now = Instant::now();
-                if closing {
-                    tracing::debug!(%peer, "closing a connection that did not finish in time");
-                    return;
+                match closing {
+                    // A request that started just as the idle close began may finish.
+                    Closing::Idle if activity.in_flight() > 0 => {
+                        timer.as_mut().reset(now + CLOSE_GRACE);
+                        continue;
+                    }
+                    Closing::Idle | Closing::Shutdown => {
+                        tracing::debug!(%peer, "closing a connection that did not finish in time");
+                        return;
+                    }
+                    Closing::No => {}
                 }
                 if !seen_head {
                     if activity.started() == 0 {
@@ -250,13 +266,32 @@ async fn watch_connection<C, E>(
                     None => timer.as_mut().reset(now + deadlines.idle),
                     Some(_) => {
                         conn.as_mut().close_gracefully();
-                        closing = true;
+                        closing = Closing::Idle;
                         timer.as_mut().reset(now + CLOSE_GRACE);
                     }
                 }
             }
         }
     }
+}
+
+/// Why a connection is being closed, if it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    No,
+    /// Idle for `idle_timeout`: it gets `CLOSE_GRACE` per request still running.
+    Idle,
+    /// The server is stopping: it gets until `force`.
+    Shutdown,
+}
+
+/// The server's stop signals, as every connection's watchdog sees them.
+#[derive(Clone)]
+struct Stop {
+    /// Finish in-flight requests, then close.
+    graceful: CancellationToken,
+    /// The grace period is over: close now.
+    force: CancellationToken,
 }
 
 /// A connection that can be asked to finish its in-flight requests and close.
@@ -312,21 +347,25 @@ impl Activity {
     }
 
     fn started(&self) -> u64 {
-        self.started.load(Ordering::Relaxed)
+        self.started.load(Ordering::Acquire)
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
     }
 
     /// When the connection counts as idle: `None` while a request is in flight.
     fn idle_deadline(&self, idle: Duration) -> Option<Instant> {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
+        if self.in_flight() > 0 {
             return None;
         }
-        let last = Duration::from_millis(self.last_end_ms.load(Ordering::Relaxed));
+        let last = Duration::from_millis(self.last_end_ms.load(Ordering::Acquire));
         Some(self.epoch + last + idle)
     }
 
     fn begin(self: &Arc<Self>) -> RequestGuard {
-        self.started.fetch_add(1, Ordering::Relaxed);
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.started.fetch_add(1, Ordering::AcqRel);
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         RequestGuard(self.clone())
     }
 }
@@ -337,8 +376,10 @@ struct RequestGuard(Arc<Activity>);
 impl Drop for RequestGuard {
     fn drop(&mut self) {
         let ms = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.0.last_end_ms.store(ms, Ordering::Relaxed);
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        // The end time is written before the count drops, so a watchdog that sees no
+        // request in flight also sees when the last one ended.
+        self.0.last_end_ms.store(ms, Ordering::Release);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -352,7 +393,7 @@ struct ConnService {
 }
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnService {
-    type Response = axum::response::Response;
+    type Response = http::Response<TrackedBody>;
     type Error = std::convert::Infallible;
     type Future =
         Tracked<OutcomeFuture<axum::routing::future::RouteFuture<std::convert::Infallible>>>;
@@ -366,28 +407,71 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
         let mut inner = self.inner.clone();
         Tracked {
             inner: tower::Service::call(&mut inner, request),
-            _guard: guard,
+            guard: Some(guard),
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A response future that holds its request's [`RequestGuard`].
+    /// A response future that holds its request's [`RequestGuard`] and hands it to the
+    /// response body, so the request counts as in flight until the body is sent (a long
+    /// download is not "idle").
     struct Tracked<F> {
         #[pin]
         inner: F,
-        _guard: RequestGuard,
+        guard: Option<RequestGuard>,
     }
 }
 
-impl<F: std::future::Future> std::future::Future for Tracked<F> {
-    type Output = F::Output;
+impl<F> std::future::Future for Tracked<F>
+where
+    F: std::future::Future<
+        Output = std::result::Result<axum::response::Response, std::convert::Infallible>,
+    >,
+{
+    type Output = std::result::Result<http::Response<TrackedBody>, std::convert::Infallible>;
 
     fn poll(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
-        self.project().inner.poll(cx)
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let response = std::task::ready!(this.inner.poll(cx))?;
+        let guard = this.guard.take();
+        std::task::Poll::Ready(Ok(response.map(|body| TrackedBody {
+            inner: body,
+            _guard: guard,
+        })))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that ends its request's [`RequestGuard`] when it is done or dropped.
+    pub(crate) struct TrackedBody {
+        #[pin]
+        inner: axum::body::Body,
+        _guard: Option<RequestGuard>,
+    }
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Self::Data>, Self::Error>>>
+    {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -79,7 +79,8 @@ pub struct Settings {
     /// ever. `0` turns the minimum off.
     pub body_min_rate: u64,
     /// Seconds a connection may stay open with no request in flight (HTTP/1 keep-alive and
-    /// HTTP/2 alike) before the server closes it.
+    /// HTTP/2 alike) before the server closes it. An HTTP/1 connection waiting for its next
+    /// request is also bound by `header_read_timeout`, whichever is shorter.
     pub idle_timeout: u64,
     /// The most connections served at once; more wait in the listen queue.
     pub max_connections: usize,
@@ -98,10 +99,15 @@ pub struct Settings {
     /// Addresses of the reverse proxies in front of the site (`10.0.0.5`, `10.0.0.0/8`,
     /// `::1`). A request from one of them is believed about the client: its
     /// `X-Forwarded-For` becomes the client address (`ConnectInfo`), `X-Forwarded-Proto` the
-    /// scheme and `X-Forwarded-Host` the host. Empty (the default): those headers are ignored,
+    /// scheme and, with `use_x_forwarded_host`, `X-Forwarded-Host` the host. Empty (the
+    /// default): those headers are ignored,
     /// since any client can send them. Flask's `ProxyFix`; Django's `SECURE_PROXY_SSL_HEADER`
     /// and `USE_X_FORWARDED_HOST`.
     pub trusted_proxies: Vec<String>,
+    /// Believe a trusted proxy's `X-Forwarded-Host` for the request's host (Django's
+    /// `USE_X_FORWARDED_HOST`). Off: the `Host` the proxy sent is used, which is right when it
+    /// passes the client's `Host` on (nginx's `proxy_set_header Host $host`).
+    pub use_x_forwarded_host: bool,
     /// `X-Frame-Options` on every response: `DENY` (the default), `SAMEORIGIN`, or empty for
     /// none. Django's `X_FRAME_OPTIONS`.
     pub x_frame_options: String,
@@ -185,6 +191,7 @@ impl Default for Settings {
             max_header_bytes: 64 * 1024,
             shutdown_grace: 30,
             trusted_proxies: Vec::new(),
+            use_x_forwarded_host: false,
             x_frame_options: "DENY".into(),
             secure_content_type_nosniff: true,
             secure_referrer_policy: "same-origin".into(),

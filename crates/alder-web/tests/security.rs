@@ -137,7 +137,9 @@ fn behind_proxy() -> Settings {
 
 #[tokio::test]
 async fn a_trusted_proxy_names_the_client_scheme_and_host() {
-    let client = client(behind_proxy());
+    let mut settings = behind_proxy();
+    settings.use_x_forwarded_host = true;
+    let client = client(settings);
     client
         .get("/whoami/")
         .header("x-forwarded-for", "6.6.6.6, 203.0.113.9, 127.0.0.2")
@@ -153,6 +155,36 @@ async fn a_trusted_proxy_names_the_client_scheme_and_host() {
         .header("x-forwarded-host", "evil.com")
         .await
         .assert_status(400);
+}
+
+#[tokio::test]
+async fn the_forwarded_host_needs_its_own_setting_and_bad_entries_stop_the_walk() {
+    let client = client(behind_proxy());
+    // Without use_x_forwarded_host the proxy's Host is used: here a foreign one, so 400.
+    client
+        .get("/whoami/")
+        .header("x-forwarded-host", "example.com")
+        .header("host", "internal:8000")
+        .await
+        .assert_status(400);
+    // `unknown` is not an address: the walk stops, and the client address stays the proxy's
+    // instead of the one the client wrote further left.
+    client
+        .get("/whoami/")
+        .header("host", "example.com")
+        .header("x-forwarded-for", "203.0.113.9, unknown")
+        .await
+        .assert_ok()
+        .assert_contains("127.0.0.1 http");
+    // Ports and brackets as proxies write them; the rightmost Proto value wins.
+    client
+        .get("/whoami/")
+        .header("host", "example.com")
+        .header("x-forwarded-for", "[2001:db8::7]:4711")
+        .header("x-forwarded-proto", "https, http")
+        .await
+        .assert_ok()
+        .assert_contains("2001:db8::7 http");
 }
 
 #[tokio::test]

@@ -27,6 +27,24 @@ fn app() -> App {
             "slow",
         )
         .route(
+            "/stream/",
+            get(|| async {
+                // Five pieces, 500 ms apart: the body takes longer than idle_timeout.
+                let pieces = futures_util::stream::unfold(0, |n| async move {
+                    if n == 5 {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from(format!("piece{n};"))),
+                        n + 1,
+                    ))
+                });
+                axum::body::Body::from_stream(pieces)
+            }),
+            "stream",
+        )
+        .route(
             "/upload/",
             post(|body: Bytes| async move { format!("{} bytes", body.len()) }),
             "upload",
@@ -127,6 +145,20 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_slow_response_is_not() {
     assert!(
         open < Duration::from_millis(1500 + 2000),
         "the connection stayed open {open:?} after its response"
+    );
+}
+
+#[tokio::test]
+async fn a_response_body_still_being_sent_keeps_its_connection_open() {
+    let (addr, _stop) = start(one_second_timeouts()).await;
+    let response = common::raw(
+        addr,
+        b"GET /stream/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        response.contains("piece0;") && response.contains("piece4;"),
+        "{response}"
     );
 }
 

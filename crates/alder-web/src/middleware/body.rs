@@ -37,12 +37,16 @@ impl TimedOut {
 
 /// Wraps `body` so it yields at most `limit` bytes (then the `LengthLimitError` axum's
 /// extractors answer with 413) and fails once it arrives slower than `pace` allows.
+///
+/// The clock starts when the handler first reads the body, so time spent before that (waiting
+/// for a database connection, say) is not held against the client.
 pub(crate) fn guard(body: Body, limit: usize, pace: BodyPace, timed_out: TimedOut) -> Body {
     let start = Instant::now();
     Body::new(PacedBody {
         inner: Limited::new(body, limit),
         timer: tokio::time::sleep_until(start + pace.read_timeout),
         start,
+        started: false,
         received: 0,
         pace,
         timed_out,
@@ -56,6 +60,7 @@ pin_project! {
         #[pin]
         timer: Sleep,
         start: Instant,
+        started: bool,
         received: u64,
         pace: BodyPace,
         timed_out: TimedOut,
@@ -92,6 +97,13 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let mut this = self.project();
+        if !*this.started {
+            *this.started = true;
+            *this.start = Instant::now();
+            this.timer
+                .as_mut()
+                .reset(*this.start + this.pace.read_timeout);
+        }
         match this.inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {

@@ -69,6 +69,10 @@ pub(crate) fn render(state: &ProjectState, page: &mut PageFor, response: Respons
         header::CONTENT_TYPE,
         header::HeaderValue::from_static(content_type),
     );
+    // The body depends on `Accept`; caches must not serve the JSON one to a browser.
+    parts
+        .headers
+        .append(header::VARY, header::HeaderValue::from_static("accept"));
     let mut response = Response::from_parts(parts, Body::from(body));
     if let Some(report) = report {
         response.extensions_mut().insert(report);
@@ -140,6 +144,12 @@ fn debug_page(
             let text = String::from_utf8_lossy(v.as_bytes());
             let value = if k == header::COOKIE {
                 sensitive::mask_cookies(&text)
+            } else if k == header::REFERER {
+                // The previous page's query can carry a token as well as this one's.
+                match text.split_once('?') {
+                    Some((page, query)) => format!("{page}?{}", sensitive::mask_query(query)),
+                    None => text.into_owned(),
+                }
             } else if sensitive::is_sensitive(k.as_str()) {
                 sensitive::MASK.to_string()
             } else {

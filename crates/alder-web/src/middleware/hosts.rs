@@ -56,24 +56,37 @@ impl AllowedHosts {
         Ok(allowed)
     }
 
-    /// Checks the host a request is addressed to: the one `Host` header, or the authority
-    /// of an absolute-form target (which wins over `Host`, as RFC 9112 says). The error
-    /// says what was wrong, for the 400 page and the log.
+    /// Checks the host a request is addressed to: the one `Host` header and, when the
+    /// target is in absolute form (or the request is HTTP/2), its authority. The error says
+    /// what was wrong, for the 400 page and the log.
     pub(crate) fn check(&self, uri: &Uri, headers: &HeaderMap) -> std::result::Result<(), String> {
         let mut hosts = headers.get_all(HOST).iter();
         let header = hosts.next();
         if hosts.next().is_some() {
             return Err("the request has more than one Host header".into());
         }
-        let host = match (uri.authority(), header) {
-            (Some(authority), _) => authority.as_str(),
-            (None, Some(value)) => value
-                .to_str()
-                .map_err(|_| "the Host header is not ASCII".to_string())?,
-            (None, None) => return Err("the request has no Host header".into()),
-        };
+        // Both the target's authority (absolute form, HTTP/2) and the Host header must be
+        // this site's: handlers read either.
+        if let Some(authority) = uri.authority() {
+            self.check_one(authority.as_str())?;
+        }
+        match header {
+            Some(value) => self.check_one(
+                value
+                    .to_str()
+                    .map_err(|_| "the Host header is not ASCII".to_string())?,
+            ),
+            None if uri.authority().is_some() => Ok(()),
+            None => Err("the request has no Host header".into()),
+        }
+    }
+
+    fn check_one(&self, host: &str) -> std::result::Result<(), String> {
         if host.contains('@') {
-            return Err(format!("invalid host `{host}`: it has user information"));
+            return Err(format!(
+                "invalid host `{}`: it has user information",
+                printable(host)
+            ));
         }
         let Some((name, _port)) = split_port(host) else {
             return Err(format!("invalid host `{}`", printable(host)));
@@ -218,7 +231,9 @@ mod tests {
         assert!(!check(&allowed, &[], "/"), "a missing Host is refused");
         assert!(!check(&allowed, &["example.com", "example.com"], "/"));
         assert!(!check(&allowed, &["example.com"], "http://evil.com/"));
-        assert!(check(&allowed, &["evil.com"], "http://example.com/x"));
+        assert!(!check(&allowed, &["evil.com"], "http://example.com/x"));
+        assert!(check(&allowed, &["example.com"], "http://example.com/x"));
+        assert!(check(&allowed, &[], "http://example.com/x"));
     }
 
     #[test]

@@ -171,9 +171,10 @@ fn prefers_json(headers: &http::HeaderMap) -> bool {
         {
             return false;
         }
-        if media.eq_ignore_ascii_case("application/json")
-            || media.to_ascii_lowercase().ends_with("+json")
-        {
+        let json_suffix = media.len() >= 5
+            && media.is_char_boundary(media.len() - 5)
+            && media[media.len() - 5..].eq_ignore_ascii_case("+json");
+        if media.eq_ignore_ascii_case("application/json") || json_suffix {
             return true;
         }
     }

@@ -92,7 +92,7 @@ impl Policy {
             )
             .into_response());
         }
-        let secure = Scheme::of(request.extensions(), request.uri()).is_secure();
+        let secure = Scheme::of(request.extensions()).is_secure();
         if !secure {
             if let Some(redirect) = self.headers.https_redirect(&request) {
                 return Err(redirect);
