@@ -31,6 +31,8 @@ pub mod security;
 mod sensitive;
 mod server;
 mod settings;
+mod site;
+mod state;
 mod staticfiles;
 mod templates;
 pub mod test;
@@ -40,11 +42,13 @@ pub use app::{App, Command, RouteLayer};
 pub use database::Db;
 pub use error::{Error, OptionExt, Result, ResultExt};
 pub use files::Files;
-pub use project::{Project, ProjectState, Site};
+pub use project::Project;
 pub use redirect::{redirect, RedirectTo};
 pub use response::FileResponse;
 pub use server::serve_listener;
 pub use settings::{Settings, INSECURE_SECRET_KEY};
+pub use site::Site;
+pub use state::ProjectState;
 pub use staticfiles::MANIFEST_NAME;
 pub use templates::{
     RenderedTemplate, TemplateContext, TemplateError, TemplateResponse, Templates,

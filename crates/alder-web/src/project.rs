@@ -2,16 +2,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::Router;
-use http::{header, HeaderValue, Method, StatusCode, Uri};
 
 use crate::app::{Command, RouterLayer};
-use crate::routing::{get, Urls, UrlsBuilder};
+use crate::routing::{get, UrlsBuilder};
+use crate::state::StateInner;
 use crate::staticfiles::StaticFiles;
 use crate::templates::{Engine, EnvHook, TemplateSource};
-use crate::{middleware, App, Error, Files, Result, Settings, Templates};
+use crate::{middleware, App, Error, Files, ProjectState, Result, Settings, Site, Templates};
 
 /// A whole site: settings and apps, like a Django project. Its `main` is also its
 /// `manage.py`: [`run_cli`](Project::run_cli) offers `runserver`, `check`, `routes`,
@@ -270,24 +268,22 @@ impl Project {
             settings.debug,
             self.capture_templates,
         );
-        let state = ProjectState {
-            inner: Arc::new(StateInner {
-                settings: settings.clone(),
-                urls,
-                templates: Templates::new(Arc::new(engine)),
-                static_files,
-                extensions: {
-                    // The project's own values win over its apps'.
-                    extensions.extend(self.extensions);
-                    extensions
-                },
-                database: settings
-                    .database_url
-                    .clone()
-                    .map(|url| Arc::new(crate::database::LazyDatabase::new(url, &settings))),
-                apps: Arc::new(app_migrations),
-            }),
-        };
+        let state = ProjectState::new(StateInner {
+            settings: settings.clone(),
+            urls,
+            templates: Templates::new(Arc::new(engine)),
+            static_files,
+            extensions: {
+                // The project's own values win over its apps'.
+                extensions.extend(self.extensions);
+                extensions
+            },
+            database: settings
+                .database_url
+                .clone()
+                .map(|url| Arc::new(crate::database::LazyDatabase::new(url, &settings))),
+            apps: Arc::new(app_migrations),
+        });
 
         let layered = !self.layers.is_empty()
             || project_layers.iter().any(|l| !l.is_empty())
@@ -301,7 +297,7 @@ impl Project {
         }
         router = router
             .route(&static_route, get(crate::staticfiles::serve).inner)
-            .fallback(not_found);
+            .fallback(crate::routing::fallback::not_found);
         for layer in self.layers {
             router = layer(router, &state);
         }
@@ -383,161 +379,5 @@ fn join_path(prefix: &str, path: &str) -> String {
         format!("{prefix}/")
     } else {
         format!("{prefix}{path}")
-    }
-}
-
-/// Answers a request no route matched: the slash-appended path when it has a route (Django's
-/// `APPEND_SLASH`), otherwise 404.
-async fn not_found(State(state): State<ProjectState>, method: Method, uri: Uri) -> Response {
-    let path = uri.path();
-    // `//host` and `/\host` are read by browsers as another site: never redirect there.
-    let other_site = matches!(path.as_bytes().get(1), Some(b'/' | b'\\'));
-    if state.settings().append_slash && !path.ends_with('/') && !other_site {
-        let with_slash = format!("{path}/");
-        if state.urls().matches(&with_slash) {
-            let target = match uri.query() {
-                Some(q) => format!("{with_slash}?{q}"),
-                None => with_slash,
-            };
-            // A 308 keeps the method and body of a POST; a GET gets the classic 301.
-            let status = if method == Method::GET || method == Method::HEAD {
-                StatusCode::MOVED_PERMANENTLY
-            } else {
-                StatusCode::PERMANENT_REDIRECT
-            };
-            if let Ok(location) = HeaderValue::try_from(target) {
-                return (status, [(header::LOCATION, location)]).into_response();
-            }
-        }
-    }
-    Error::NotFound.into_response()
-}
-
-/// What every handler can reach: settings, URL table, templates, static files and the
-/// project's extensions. Alder's extractors (`Templates`, `Urls`, …) read it; a handler can
-/// also take `State<ProjectState>` itself.
-#[derive(Clone, Debug)]
-pub struct ProjectState {
-    inner: Arc<StateInner>,
-}
-
-#[derive(Debug)]
-struct StateInner {
-    settings: Arc<Settings>,
-    urls: Urls,
-    templates: Templates,
-    static_files: Arc<StaticFiles>,
-    extensions: http::Extensions,
-    database: Option<crate::database::SharedDatabase>,
-    apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
-}
-
-impl ProjectState {
-    /// The project's settings.
-    pub fn settings(&self) -> &Arc<Settings> {
-        &self.inner.settings
-    }
-
-    /// The route table.
-    pub fn urls(&self) -> &Urls {
-        &self.inner.urls
-    }
-
-    /// The template engine.
-    pub fn templates(&self) -> &Templates {
-        &self.inner.templates
-    }
-
-    /// The static files of the project and its apps.
-    pub(crate) fn static_files(&self) -> &StaticFiles {
-        &self.inner.static_files
-    }
-
-    /// The project's database, connected on first use; an error when none is configured or
-    /// it cannot be reached (answered with 503).
-    pub async fn database(&self) -> Result<alder_db::Database> {
-        let lazy = self.inner.database.as_ref().ok_or_else(|| {
-            Error::Config(
-                "this project has no database: set DATABASE_URL (or ALDER_DATABASE_URL)".into(),
-            )
-        })?;
-        Ok(lazy.get().await?)
-    }
-
-    /// Every app's models and migrations, for the migration commands and the admin.
-    pub fn apps(&self) -> &[alder_db::migrations::AppMigrations] {
-        &self.inner.apps
-    }
-
-    /// A value shared with [`Project::extension`].
-    pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
-        self.inner.extensions.get::<T>()
-    }
-}
-
-/// A built project: the router with Alder's middleware, ready to serve or to test.
-///
-/// ```
-/// use alder_web::{App, Project, Settings, routing::get};
-/// let site = Project::new(Settings::debug())
-///     .app(App::new("pages").route("/", get(|| async { "home" }), "home"))
-///     .build()
-///     .unwrap();
-/// assert_eq!(site.urls().routes()[0].name, "pages:home");
-/// ```
-#[derive(Clone, Debug)]
-pub struct Site {
-    state: ProjectState,
-    service: middleware::Outcome<Router>,
-    pub(crate) commands: Arc<Vec<Command>>,
-    pub(crate) checks: Arc<Vec<crate::checks::Registered>>,
-}
-
-impl Site {
-    /// The shared state handlers see.
-    pub fn state(&self) -> &ProjectState {
-        &self.state
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &Settings {
-        self.state.settings()
-    }
-
-    /// The route table.
-    pub fn urls(&self) -> &Urls {
-        self.state.urls()
-    }
-
-    /// The template engine.
-    pub fn templates(&self) -> &Templates {
-        self.state.templates()
-    }
-
-    /// Applies every pending migration of every app (what `migrate` does), returning the
-    /// steps taken. Tests call it on a fresh database.
-    pub async fn migrate(&self) -> Result<Vec<alder_db::migrations::MigrationRecord>> {
-        let db = self.state.database().await?;
-        let graph = alder_db::migrations::Graph::new(self.state.apps())
-            .map_err(|e| Error::other("reading the migrations", e))?;
-        alder_db::migrations::Executor::new(db, graph)
-            .migrate(&alder_db::migrations::Target::All)
-            .await
-            .map_err(|e| match e {
-                alder_db::migrations::MigrationError::Db(db) => db.into(),
-                other => Error::other("migrating", other),
-            })
-    }
-
-    /// The whole site as a plain axum `Router`, to serve with any server or nest in another
-    /// axum app.
-    pub fn router(&self) -> Router {
-        Router::new().fallback_service(self.service.clone())
-    }
-
-    /// The site as the tower service Alder's own server runs: the same as
-    /// [`router`](Self::router) without the outer router around it.
-    pub(crate) fn service(&self) -> middleware::Outcome<Router> {
-        self.service.clone()
     }
 }

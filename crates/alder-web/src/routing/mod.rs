@@ -3,6 +3,7 @@
 //! Every route has a name, namespaced by its app (`"blog:post_detail"`). URLs are built from
 //! names with [`Urls::reverse`] in Rust and `url_for()` in templates, so a path is written once.
 
+pub(crate) mod fallback;
 mod method_router;
 mod pattern;
 mod urls;

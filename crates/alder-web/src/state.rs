@@ -1,0 +1,77 @@
+//! `ProjectState`: what every handler can reach once the project is built.
+
+use std::sync::Arc;
+
+use crate::routing::Urls;
+use crate::staticfiles::StaticFiles;
+use crate::{Error, Result, Settings, Templates};
+
+/// What every handler can reach: settings, URL table, templates, static files and the
+/// project's extensions. Alder's extractors (`Templates`, `Urls`, …) read it; a handler can
+/// also take `State<ProjectState>` itself.
+#[derive(Clone, Debug)]
+pub struct ProjectState {
+    inner: Arc<StateInner>,
+}
+
+/// What the state holds; filled in by [`Project::build`](crate::Project::build).
+#[derive(Debug)]
+pub(crate) struct StateInner {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) urls: Urls,
+    pub(crate) templates: Templates,
+    pub(crate) static_files: Arc<StaticFiles>,
+    pub(crate) extensions: http::Extensions,
+    pub(crate) database: Option<crate::database::SharedDatabase>,
+    pub(crate) apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
+}
+
+impl ProjectState {
+    pub(crate) fn new(inner: StateInner) -> Self {
+        ProjectState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The project's settings.
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.inner.settings
+    }
+
+    /// The route table.
+    pub fn urls(&self) -> &Urls {
+        &self.inner.urls
+    }
+
+    /// The template engine.
+    pub fn templates(&self) -> &Templates {
+        &self.inner.templates
+    }
+
+    /// The static files of the project and its apps.
+    pub(crate) fn static_files(&self) -> &StaticFiles {
+        &self.inner.static_files
+    }
+
+    /// The project's database, connected on first use; an error when none is configured or
+    /// it cannot be reached (answered with 503).
+    pub async fn database(&self) -> Result<alder_db::Database> {
+        let lazy = self.inner.database.as_ref().ok_or_else(|| {
+            Error::Config(
+                "this project has no database: set DATABASE_URL (or ALDER_DATABASE_URL)".into(),
+            )
+        })?;
+        Ok(lazy.get().await?)
+    }
+
+    /// Every app's models and migrations, for the migration commands and the admin.
+    pub fn apps(&self) -> &[alder_db::migrations::AppMigrations] {
+        &self.inner.apps
+    }
+
+    /// A value shared with [`Project::extension`](crate::Project::extension) or
+    /// [`App::extension`](crate::App::extension).
+    pub fn extension<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.inner.extensions.get::<T>()
+    }
+}
