@@ -167,10 +167,11 @@ pub fn is_safe_redirect(url: &str, host: &str, allowed: &[&str]) -> bool {
     let Some(target_host) = target.host_str() else {
         return false;
     };
+    // Host and port together, as Django compares them: `example.com:8080` is another site.
     let with_port = match target.port() {
         Some(port) => format!("{target_host}:{port}"),
         None => target_host.to_string(),
     };
-    let same = |h: &str| h.eq_ignore_ascii_case(target_host) || h.eq_ignore_ascii_case(&with_port);
+    let same = |h: &str| h.eq_ignore_ascii_case(&with_port);
     same(host) || allowed.iter().any(|h| same(h))
 }
