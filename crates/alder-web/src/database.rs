@@ -57,21 +57,20 @@ impl LazyDatabase {
     }
 }
 
-impl From<DbError> for Error {
-    /// `get` finding nothing is a 404 (Django's `get_object_or_404`); a database that cannot be
-    /// reached, or whose connections are all busy, is a 503; anything else is a 500.
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound { .. } => Error::NotFound,
-            DbError::Connect { .. } | DbError::PoolExhausted { .. } => {
-                tracing::error!(error = %err, "database unavailable");
-                Error::http(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The database is unavailable; try again shortly.",
-                )
-            }
-            other => Error::other("database error", other),
+/// A database error as the web sees it (through `?`): `get` finding nothing is a 404 (Django's
+/// `get_object_or_404`); a database that cannot be reached, or whose connections are all busy,
+/// is a 503; anything else is a 500.
+pub(crate) fn db_error(err: DbError) -> Error {
+    match err {
+        DbError::NotFound { .. } => Error::NotFound,
+        DbError::Connect { .. } | DbError::PoolExhausted { .. } => {
+            tracing::error!(error = %err, "database unavailable");
+            Error::http(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; try again shortly.",
+            )
         }
+        other => Error::other("database error", other),
     }
 }
 

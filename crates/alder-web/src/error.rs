@@ -1,6 +1,10 @@
 //! The one error type of the web layer and how it becomes a response.
 
+use std::error::Error as _;
+use std::fmt;
 use std::sync::Arc;
+
+use alder_db::DbError;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -29,14 +33,32 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// let err = Error::NotFound;
 /// assert_eq!(err.status(), http::StatusCode::NOT_FOUND);
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// `?` works on any `std::error::Error` in a handler, as with anyhow: the error keeps its
+/// chain for the debug page and the log, and answers 500. A database error keeps its meaning
+/// (a `get` finding nothing is 404, an unreachable database 503), and so do template and URL
+/// errors. For that reason `Error` is not itself a `std::error::Error`; it converts into
+/// `Box<dyn std::error::Error>` where one is needed.
+///
+/// ```
+/// async fn total(axum::extract::Path(n): axum::extract::Path<String>) -> alder_web::Result<String> {
+///     let n: u32 = n.parse()?; // a ParseIntError, answered 500 with its message in the log
+///     Ok((n * 2).to_string())
+/// }
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let err: alder_web::Error = "x".parse::<u32>().unwrap_err().into();
+///     assert_eq!(err.to_string(), "invalid digit found in string");
+///     Err(alder_web::Error::NotFound)?; // into a Box<dyn Error>, as a `main` wants
+///     # Ok(())
+/// }
+/// # let _ = total; let _ = main();
+/// ```
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The page does not exist: answered with 404, like Django's `Http404`.
-    #[error("page not found")]
     NotFound,
     /// An error with a chosen status code and a message safe to show to the client.
-    #[error("{message}")]
     Http {
         /// The status of the response.
         status: StatusCode,
@@ -44,36 +66,27 @@ pub enum Error {
         message: String,
     },
     /// A template could not be found, compiled or rendered.
-    #[error(transparent)]
-    Template(#[from] TemplateError),
+    Template(TemplateError),
     /// A URL could not be built from a route name.
-    #[error(transparent)]
-    Reverse(#[from] ReverseError),
+    Reverse(ReverseError),
     /// The project is configured wrongly; raised at start-up, before any request.
-    #[error("configuration error: {0}")]
     Config(String),
     /// The command line was wrong; the text is clap's message with the usage.
-    #[error("{0}")]
     Usage(String),
     /// A file or socket operation failed.
-    #[error("{context}: {source}")]
     Io {
         /// What Alder was doing, e.g. "writing staticfiles/app.css".
         context: String,
         /// The underlying error.
-        #[source]
         source: std::io::Error,
     },
     /// A handler panicked; the panic was caught and only this request failed.
-    #[error("handler panicked: {0}")]
     Panic(String),
     /// Any other error, with the context of where it happened.
-    #[error("{context}")]
     Other {
         /// What Alder or the application was doing.
         context: String,
         /// The underlying error.
-        #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
@@ -147,12 +160,48 @@ impl Error {
     fn innermost(&self) -> &Error {
         let mut current = self;
         while let Error::Other { source, .. } = current {
-            match source.downcast_ref::<Error>() {
-                Some(inner) => current = inner,
+            match source.downcast_ref::<Wrapped>() {
+                Some(Wrapped(inner)) => current = inner,
                 None => break,
             }
         }
         current
+    }
+
+    /// The error that caused this one, as the standard library's `source` would say.
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Template(err) => err.source(),
+            Error::Reverse(err) => err.source(),
+            Error::Io { source, .. } => Some(source),
+            Error::Other { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// Turns any boxed error into an Alder error, recovering the meaning of the errors Alder
+    /// knows: a database error keeps its status, an Alder error given as a source is itself.
+    fn from_boxed(err: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        let err = match err.downcast::<Wrapped>() {
+            Ok(wrapped) => return wrapped.0,
+            Err(err) => err,
+        };
+        let err = match err.downcast::<DbError>() {
+            Ok(db) => return crate::database::db_error(*db),
+            Err(err) => err,
+        };
+        let err = match err.downcast::<TemplateError>() {
+            Ok(template) => return Error::Template(*template),
+            Err(err) => err,
+        };
+        let err = match err.downcast::<ReverseError>() {
+            Ok(reverse) => return Error::Reverse(*reverse),
+            Err(err) => err,
+        };
+        Error::Other {
+            context: err.to_string(),
+            source: err,
+        }
     }
 
     /// The messages of this error and of every error that caused it, outermost first.
@@ -163,7 +212,7 @@ impl Error {
     /// ```
     pub fn chain(&self) -> Vec<String> {
         let mut out = vec![self.to_string()];
-        let mut source = std::error::Error::source(self);
+        let mut source = self.cause();
         while let Some(err) = source {
             let text = err.to_string();
             if out.last() != Some(&text) {
@@ -175,7 +224,8 @@ impl Error {
     }
 }
 
-/// `.context("…")` on any `Result` whose error is a `std::error::Error`: the error becomes
+/// `.context("…")` on any `Result` whose error is a `std::error::Error` or an Alder [`Error`]:
+/// the error becomes
 /// an Alder [`Error`] that says what was being done and keeps the whole chain for the debug
 /// page and the log (anyhow's `Context`). An Alder error inside keeps its status, so a 404
 /// stays a 404.
@@ -206,14 +256,14 @@ pub trait ResultExt<T> {
 
 impl<T, E> ResultExt<T> for std::result::Result<T, E>
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: Into<Error>,
 {
     fn context(self, context: impl Into<String>) -> Result<T> {
-        self.map_err(|e| Error::other(context, e))
+        self.map_err(|e| Error::other(context, e.into()))
     }
 
     fn with_context<C: Into<String>>(self, context: impl FnOnce() -> C) -> Result<T> {
-        self.map_err(|e| Error::other(context(), e))
+        self.map_err(|e| Error::other(context(), e.into()))
     }
 }
 
@@ -234,6 +284,67 @@ pub trait OptionExt<T> {
 impl<T> OptionExt<T> for Option<T> {
     fn or_404(self, context: impl Into<String>) -> Result<T> {
         self.ok_or_else(|| Error::other(context, Error::NotFound))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotFound => f.write_str("page not found"),
+            Error::Http { message, .. } => f.write_str(message),
+            Error::Template(err) => err.fmt(f),
+            Error::Reverse(err) => err.fmt(f),
+            Error::Config(message) => write!(f, "configuration error: {message}"),
+            Error::Usage(message) => f.write_str(message),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Panic(message) => write!(f, "handler panicked: {message}"),
+            Error::Other { context, .. } => f.write_str(context),
+        }
+    }
+}
+
+/// `?` on any error in a handler (anyhow's blanket conversion).
+impl<E> From<E> for Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn from(err: E) -> Self {
+        Error::from_boxed(Box::new(err))
+    }
+}
+
+/// An Alder error where a `std::error::Error` is needed: as the source inside another error,
+/// or behind `?` in a function returning `Box<dyn Error>`. Private, so that the blanket
+/// conversion above can recognise (and unwrap) it.
+struct Wrapped(Error);
+
+impl fmt::Debug for Wrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Wrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Wrapped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.cause()
+    }
+}
+
+impl From<Error> for Box<dyn std::error::Error + Send + Sync> {
+    fn from(err: Error) -> Self {
+        Box::new(Wrapped(err))
+    }
+}
+
+impl From<Error> for Box<dyn std::error::Error> {
+    fn from(err: Error) -> Self {
+        Box::new(Wrapped(err))
     }
 }
 

@@ -255,3 +255,59 @@ async fn redirects_by_route_name_and_errors_with_context() {
         .assert_status(404)
         .assert_contains("no post with this slug");
 }
+
+/// `?` on any error, as with anyhow: the error's own message reaches the debug page and a
+/// database error keeps its status through it, with or without `.context`.
+#[tokio::test]
+async fn question_mark_works_on_any_error_and_keeps_database_statuses() {
+    use alder_web::ResultExt;
+    async fn parse(axum::extract::Path(n): axum::extract::Path<String>) -> Result<String> {
+        let n: u32 = n.parse()?;
+        Ok(format!("{}", n * 2))
+    }
+    async fn missing() -> Result<String> {
+        Err(alder_web::db::DbError::NotFound { model: "Post" })?
+    }
+    async fn missing_with_context() -> Result<String> {
+        let lookup: std::result::Result<String, alder_web::db::DbError> =
+            Err(alder_web::db::DbError::NotFound { model: "Post" });
+        lookup.context("loading the post")
+    }
+    async fn nested() -> Result<String> {
+        let inner: Result<String> = Err(Error::bad_request("no title given"));
+        inner.context("saving the draft")
+    }
+    let app = App::new("a")
+        .route("/double/{n}/", get(parse), "double")
+        .route("/missing/", get(missing), "missing")
+        .route("/missing-context/", get(missing_with_context), "missing_context")
+        .route("/nested/", get(nested), "nested");
+    let client = TestClient::new(Project::new(alder_web::Settings::debug()).app(app));
+    assert_eq!(client.get("/double/21/").await.assert_ok().text(), "42");
+    client
+        .get("/double/x/")
+        .await
+        .assert_status(500)
+        .assert_contains("invalid digit found in string");
+    client.get("/missing/").await.assert_status(404);
+    client
+        .get("/missing-context/")
+        .await
+        .assert_status(404)
+        .assert_contains("loading the post");
+    // An Alder error inside context keeps its status and its public message.
+    client
+        .get("/nested/")
+        .await
+        .assert_status(400)
+        .assert_contains("no title given");
+
+    // Out of a handler, an Alder error goes behind `?` into a `Box<dyn Error>` and keeps its
+    // chain there; converted back, it is the same error.
+    let io: Result<()> = Err(std::io::Error::other("disk full")).context("writing the upload");
+    let boxed: Box<dyn std::error::Error + Send + Sync> = io.unwrap_err().into();
+    assert_eq!(boxed.to_string(), "writing the upload");
+    assert_eq!(boxed.source().unwrap().to_string(), "disk full");
+    let back = Error::other("retrying", boxed);
+    assert_eq!(back.chain(), ["retrying", "writing the upload", "disk full"]);
+}
