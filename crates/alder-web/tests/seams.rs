@@ -280,7 +280,11 @@ async fn question_mark_works_on_any_error_and_keeps_database_statuses() {
     let app = App::new("a")
         .route("/double/{n}/", get(parse), "double")
         .route("/missing/", get(missing), "missing")
-        .route("/missing-context/", get(missing_with_context), "missing_context")
+        .route(
+            "/missing-context/",
+            get(missing_with_context),
+            "missing_context",
+        )
         .route("/nested/", get(nested), "nested");
     let client = TestClient::new(Project::new(alder_web::Settings::debug()).app(app));
     assert_eq!(client.get("/double/21/").await.assert_ok().text(), "42");
@@ -309,5 +313,8 @@ async fn question_mark_works_on_any_error_and_keeps_database_statuses() {
     assert_eq!(boxed.to_string(), "writing the upload");
     assert_eq!(boxed.source().unwrap().to_string(), "disk full");
     let back = Error::other("retrying", boxed);
-    assert_eq!(back.chain(), ["retrying", "writing the upload", "disk full"]);
+    assert_eq!(
+        back.chain(),
+        ["retrying", "writing the upload", "disk full"]
+    );
 }

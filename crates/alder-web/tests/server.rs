@@ -302,3 +302,76 @@ async fn with_http2_off_a_preface_is_refused() {
     .await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 }
+
+/// Opens a connection and upgrades it to a toy echo protocol; returns the upgraded socket.
+async fn upgraded(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /echo/ HTTP/1.1\r\nHost: localhost\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    stream.write_all(b"ping").await.unwrap();
+    let mut echo = [0u8; 4];
+    stream.read_exact(&mut echo).await.unwrap();
+    assert_eq!(&echo, b"ping");
+    stream
+}
+
+/// An upgraded connection (a WebSocket, here a toy echo protocol) leaves hyper's HTTP task
+/// behind, and must still count against `max_connections` until it closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgraded_connections_keep_their_slot_under_max_connections() {
+    use alder_web::extract::Request;
+    async fn echo(mut request: Request) -> http::Response<axum::body::Body> {
+        let upgrade = hyper::upgrade::on(&mut request);
+        tokio::spawn(async move {
+            let io = upgrade.await.unwrap();
+            let (mut read, mut write) = tokio::io::split(hyper_util::rt::TokioIo::new(io));
+            let _ = tokio::io::copy(&mut read, &mut write).await;
+        });
+        http::Response::builder()
+            .status(101)
+            .header("connection", "upgrade")
+            .header("upgrade", "echo")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+    let mut settings = Settings::debug();
+    settings.max_connections = 2;
+    let site = Project::new(settings)
+        .app(App::new("ws").route("/echo/", get(echo), "echo"))
+        .build()
+        .unwrap();
+    let (addr, _stop, _) = common::serve(site).await;
+
+    let first = upgraded(addr).await;
+    let _second = upgraded(addr).await;
+    // Both slots are held by upgraded sockets: a third client waits in the listen queue.
+    let waiting = tokio::spawn(common::raw(
+        addr,
+        b"GET /nothing/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    ));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served over the cap"
+    );
+    // Closing one upgraded socket frees its slot, and the waiting client is served.
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(3), waiting)
+        .await
+        .expect("the freed slot was not reused")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+}

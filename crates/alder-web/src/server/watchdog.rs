@@ -1,0 +1,199 @@
+//! The per-connection watchdog: one timer that closes connections held without being used,
+//! and the request counts it reads.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How long a connection that was asked to close may take to finish what it is sending.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Copy)]
+pub(super) struct Deadlines {
+    /// From accept to the first complete request head, whatever the protocol.
+    pub(super) head: Duration,
+    /// From the end of the last response to the next request head.
+    pub(super) idle: Duration,
+}
+
+/// Drives one connection and closes it when a client holds it without using it: no complete
+/// request head within `head` of the accept (a silent socket, part of an HTTP/2 preface, part
+/// of a request line), or nothing in flight for `idle`. hyper's own HTTP/1 header timer only
+/// starts once it has sniffed the protocol, and HTTP/2 has no idle timer at all, so this one
+/// timer per connection covers both.
+pub(super) async fn watch_connection<C, E>(
+    conn: C,
+    activity: Arc<Activity>,
+    deadlines: Deadlines,
+    stop: Stop,
+    peer: std::net::SocketAddr,
+) where
+    C: std::future::Future<Output = std::result::Result<(), E>> + GracefulClose,
+    E: std::fmt::Display,
+{
+    tokio::pin!(conn);
+    let timer = tokio::time::sleep(deadlines.head);
+    tokio::pin!(timer);
+    let mut closing = Closing::No;
+    let mut seen_head = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            () = stop.force.cancelled() => return,
+            () = stop.graceful.cancelled(), if closing != Closing::Shutdown => {
+                conn.as_mut().close_gracefully();
+                // In-flight requests keep the connection until the server's grace period
+                // ends and `force` fires.
+                closing = Closing::Shutdown;
+                timer.as_mut().reset(Instant::now() + Duration::from_secs(60 * 60 * 24));
+            }
+            () = &mut timer => {
+                let now = Instant::now();
+                match closing {
+                    // A request that started just as the idle close began may finish.
+                    Closing::Idle if activity.in_flight() > 0 => {
+                        timer.as_mut().reset(now + CLOSE_GRACE);
+                        continue;
+                    }
+                    Closing::Idle | Closing::Shutdown => {
+                        tracing::debug!(%peer, "closing a connection that did not finish in time");
+                        return;
+                    }
+                    Closing::No => {}
+                }
+                if !seen_head {
+                    if activity.started() == 0 {
+                        tracing::debug!(%peer, "no request head within header_read_timeout; closing");
+                        return;
+                    }
+                    seen_head = true;
+                }
+                match activity.idle_deadline(deadlines.idle) {
+                    Some(deadline) if deadline > now => timer.as_mut().reset(deadline),
+                    None => timer.as_mut().reset(now + deadlines.idle),
+                    Some(_) => {
+                        conn.as_mut().close_gracefully();
+                        closing = Closing::Idle;
+                        timer.as_mut().reset(now + CLOSE_GRACE);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why a connection is being closed, if it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    No,
+    /// Idle for `idle_timeout`: it gets `CLOSE_GRACE` per request still running.
+    Idle,
+    /// The server is stopping: it gets until `force`.
+    Shutdown,
+}
+
+/// The server's stop signals, as every connection's watchdog sees them.
+#[derive(Clone)]
+pub(super) struct Stop {
+    /// Finish in-flight requests, then close.
+    pub(super) graceful: CancellationToken,
+    /// The grace period is over: close now.
+    pub(super) force: CancellationToken,
+}
+
+/// A connection that can be asked to finish its in-flight requests and close.
+pub(super) trait GracefulClose {
+    fn close_gracefully(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S, E, B> GracefulClose
+    for hyper_util::server::conn::auto::UpgradeableConnection<'_, I, S, E>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<I, B, S> GracefulClose for hyper::server::conn::http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// What the watchdog knows of a connection's requests, updated by [`ConnService`].
+pub(super) struct Activity {
+    epoch: Instant,
+    started: AtomicU64,
+    in_flight: AtomicUsize,
+    /// Milliseconds from `epoch` to the end of the last response.
+    last_end_ms: AtomicU64,
+}
+
+impl Activity {
+    pub(super) fn new() -> Self {
+        Activity {
+            epoch: Instant::now(),
+            started: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            last_end_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn started(&self) -> u64 {
+        self.started.load(Ordering::Acquire)
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// When the connection counts as idle: `None` while a request is in flight.
+    fn idle_deadline(&self, idle: Duration) -> Option<Instant> {
+        if self.in_flight() > 0 {
+            return None;
+        }
+        let last = Duration::from_millis(self.last_end_ms.load(Ordering::Acquire));
+        Some(self.epoch + last + idle)
+    }
+
+    pub(super) fn begin(self: &Arc<Self>) -> RequestGuard {
+        self.started.fetch_add(1, Ordering::AcqRel);
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        RequestGuard(self.clone())
+    }
+}
+
+/// Marks the end of a request when its response is ready, or when hyper drops it.
+pub(super) struct RequestGuard(Arc<Activity>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // The end time is written before the count drops, so a watchdog that sees no
+        // request in flight also sees when the last one ended.
+        self.0.last_end_ms.store(ms, Ordering::Release);
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
