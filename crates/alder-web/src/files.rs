@@ -9,7 +9,8 @@ use std::path::{Component, Path, PathBuf};
 /// folder on disk.
 ///
 /// Dotfiles and dot-folders (`.env`, `.git/`, `.DS_Store`) are never found, listed, served or
-/// collected, and a symbolic link that loops back into the folder is listed once.
+/// collected, nor is anything a symbolic link leads to that is one (`static/vendor` linked to
+/// `../.git`), and a symbolic link that loops back into the folder is listed once.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -33,6 +34,9 @@ enum Source {
         get: fn(&str) -> Option<rust_embed::EmbeddedFile>,
         list: fn() -> Vec<String>,
         folder: &'static str,
+        /// The folder on disk it was embedded from, when known: debug builds read it there,
+        /// and its symbolic links are checked as a disk folder's are.
+        root: Option<&'static str>,
     },
     Disk(PathBuf),
 }
@@ -61,8 +65,39 @@ impl Files {
                 get: E::get,
                 list: list_embedded::<E>,
                 folder,
+                root: None,
             },
         }
+    }
+
+    /// [`embedded`](Self::embedded), knowing the folder on disk it comes from; used by
+    /// [`embed_dir!`](crate::embed_dir).
+    #[doc(hidden)]
+    pub fn __embedded_from<E: rust_embed::RustEmbed>(
+        folder: &'static str,
+        root: Option<&'static str>,
+    ) -> Self {
+        let mut files = Self::embedded::<E>(folder);
+        if let Source::Embedded { root: r, .. } = &mut files.source {
+            *r = root;
+        }
+        files
+    }
+
+    /// Whether `path` is refused: it climbs out, names a dot-path, or is a symbolic link
+    /// (or lies in a linked folder) that leads to one, such as `static/vendor` -> `../.git`.
+    fn refused(&self, path: &str) -> bool {
+        if !is_safe_relative(path) || is_hidden(path) {
+            return true;
+        }
+        let root = match &self.source {
+            Source::Disk(root) => root.as_path(),
+            Source::Embedded {
+                root: Some(root), ..
+            } => Path::new(root),
+            Source::Embedded { root: None, .. } => return false,
+        };
+        leads_to_hidden(root, &root.join(path))
     }
 
     /// Files read from a folder on disk at each access (a missing folder holds no files).
@@ -75,7 +110,7 @@ impl Files {
     /// The content of the file at the `/`-separated relative `path`, if there is one.
     /// Paths that climb out of the folder (`..`, absolute paths) are never found.
     pub fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {
-        if !is_safe_relative(path) || is_hidden(path) {
+        if self.refused(path) {
             return None;
         }
         match &self.source {
@@ -91,7 +126,7 @@ impl Files {
     /// assert!(!files.contains("a.txt"));
     /// ```
     pub fn contains(&self, path: &str) -> bool {
-        if !is_safe_relative(path) || is_hidden(path) {
+        if self.refused(path) {
             return false;
         }
         match &self.source {
@@ -103,7 +138,9 @@ impl Files {
     /// Every file in the folder, as sorted `/`-separated relative paths.
     pub fn list(&self) -> Vec<String> {
         match &self.source {
-            Source::Embedded { list, .. } => list().into_iter().filter(|p| !is_hidden(p)).collect(),
+            Source::Embedded { list, .. } => {
+                list().into_iter().filter(|p| !self.refused(p)).collect()
+            }
             Source::Disk(root) => {
                 let mut out = Vec::new();
                 let mut seen = std::collections::HashSet::new();
@@ -126,6 +163,13 @@ fn walk(
     let Ok(real) = std::fs::canonicalize(dir) else {
         return;
     };
+    if dir != root && leads_to_hidden(root, dir) {
+        tracing::warn!(
+            "skipping {}: a symbolic link leads to a hidden folder",
+            dir.display()
+        );
+        return;
+    }
     if !seen.insert(real) {
         tracing::warn!(
             "skipping {}: a symbolic link leads to a folder already listed (a loop, or a second link)",
@@ -143,6 +187,11 @@ fn walk(
         let path = entry.path();
         if path.is_dir() {
             walk(root, &path, seen, out);
+        } else if leads_to_hidden(root, &path) {
+            tracing::warn!(
+                "skipping {}: a symbolic link leads to a dotfile",
+                path.display()
+            );
         } else if let Ok(rel) = path.strip_prefix(root) {
             let parts: Vec<_> = rel
                 .components()
@@ -151,6 +200,25 @@ fn walk(
             out.push(parts.join("/"));
         }
     }
+}
+
+/// True when the real location of `path`, a file or folder below `root`, is a dot-path once
+/// symbolic links are followed: the parts of its real path that it does not share with the
+/// real `root` (a link to `../.git` from `static/` leads into `.git`, one to
+/// `/usr/share/javascript` does not) name a dotfile or dot-folder. A path that does not exist
+/// is not hidden (it is not found anyway).
+fn leads_to_hidden(root: &Path, path: &Path) -> bool {
+    let (Ok(root), Ok(real)) = (std::fs::canonicalize(root), std::fs::canonicalize(path)) else {
+        return false;
+    };
+    let shared = root
+        .components()
+        .zip(real.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    real.components()
+        .skip(shared)
+        .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
 }
 
 /// True when a segment of `path` starts with a dot: `.env`, `.git/config`.
@@ -195,6 +263,11 @@ macro_rules! __embed_dir {
         #[folder = $path]
         #[allow_missing = true]
         struct __AlderEmbeddedFiles;
-        $crate::Files::embedded::<__AlderEmbeddedFiles>(concat!(env!("CARGO_PKG_NAME"), "/", $path))
+        // Debug builds read the folder from disk, so its links are checked there; release
+        // builds carry what was embedded and touch no disk per request.
+        $crate::Files::__embedded_from::<__AlderEmbeddedFiles>(
+            concat!(env!("CARGO_PKG_NAME"), "/", $path),
+            cfg!(debug_assertions).then_some(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path)),
+        )
     }};
 }

@@ -232,16 +232,38 @@ async fn dotfiles_are_never_served_or_collected_and_symlink_loops_end() {
         dir.path().join("app_static/site/loop"),
     )
     .unwrap();
+    // Links whose names look harmless but lead into a dot-folder and to a dotfile.
+    write_files(
+        dir.path(),
+        &[(".git/config", "linked-secret"), (".env", "linked-secret")],
+    );
+    std::os::unix::fs::symlink(
+        dir.path().join(".git"),
+        dir.path().join("app_static/vendor"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join(".env"),
+        dir.path().join("app_static/env.txt"),
+    )
+    .unwrap();
     for debug in [true, false] {
         let client =
             TestClient::new(Project::new(settings_in(dir.path(), debug)).app(site_app(dir.path())));
-        for path in ["/static/.env", "/static/site/.git/config", "/static/%2eenv"] {
+        for path in [
+            "/static/.env",
+            "/static/site/.git/config",
+            "/static/%2eenv",
+            "/static/vendor/config",
+            "/static/env.txt",
+        ] {
             client
                 .get(path)
                 .await
                 .assert_status(404)
                 .assert_not_contains("dotfile-secret")
-                .assert_not_contains("dot-folder-secret");
+                .assert_not_contains("dot-folder-secret")
+                .assert_not_contains("linked-secret");
         }
         client.get("/static/site/app.css").await.assert_ok();
     }
@@ -254,6 +276,8 @@ async fn dotfiles_are_never_served_or_collected_and_symlink_loops_end() {
     let collected = dir.path().join("collected");
     assert!(!collected.join(".env").exists());
     assert!(!collected.join("site/.git").exists());
+    assert!(!collected.join("vendor").exists());
+    assert!(!collected.join("env.txt").exists());
     let manifest = std::fs::read_to_string(collected.join(MANIFEST_NAME)).unwrap();
     assert!(
         !manifest.contains(".env") && !manifest.contains(".git"),
