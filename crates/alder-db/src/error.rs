@@ -203,20 +203,30 @@ impl DbError {
 /// assert_eq!(alder_db::redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
 /// assert_eq!(alder_db::redact_url("sqlite://db.sqlite3"), "sqlite://db.sqlite3");
 /// assert_eq!(alder_db::redact_url("postgres://h/db?user=u&password=pw"), "postgres://h/db?user=u&password=***");
+/// // A password with raw `/`, `@` or `:` in it is hidden whole.
+/// assert_eq!(alder_db::redact_url("postgres://u:a/b@c:d@h:5432/db"), "postgres://u:***@h:5432/db");
+/// assert_eq!(alder_db::redact_url("postgres://u:p/w@h/db?sslmode=require"), "postgres://u:***@h/db?sslmode=require");
 /// ```
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, path) = rest
+    // The credentials end at the last `@` before the query: a password typed without
+    // percent-encoding may itself hold `@`, `/` or `:`, and must not leak as "the path".
+    let before_query = rest.split_once('?').map_or(rest, |(head, _)| head);
+    let (credentials, after) = match before_query.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let (host, path) = after
         .split_once('/')
-        .map_or((rest, None), |(a, p)| (a, Some(p)));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
+        .map_or((after, None), |(a, p)| (a, Some(p)));
+    let authority = match credentials {
+        Some(userinfo) => match userinfo.split_once(':') {
             Some((user, _)) => format!("{user}:***@{host}"),
             None => format!("{userinfo}@{host}"),
         },
-        None => authority.to_string(),
+        None => host.to_string(),
     };
     // A password can also travel as a query parameter (`?password=…`).
     let path = path.map(|p| match p.split_once('?') {
