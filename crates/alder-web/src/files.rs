@@ -221,6 +221,14 @@ fn leads_to_hidden(root: &Path, path: &Path) -> bool {
         .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
 }
 
+/// The content type of a file, guessed from its extension (`application/octet-stream` when
+/// unknown); the one guess shared by static files and file responses.
+pub(crate) fn content_type_of(path: impl AsRef<Path>) -> &'static str {
+    mime_guess::from_path(path)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+}
+
 /// True when a segment of `path` starts with a dot: `.env`, `.git/config`.
 fn is_hidden(path: &str) -> bool {
     path.split('/').any(|segment| segment.starts_with('.'))

@@ -34,6 +34,7 @@ mod settings;
 mod site;
 mod state;
 mod staticfiles;
+mod template_helpers;
 mod templates;
 pub mod test;
 

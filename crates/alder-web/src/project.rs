@@ -259,7 +259,7 @@ impl Project {
 
         env_hooks.insert(
             0,
-            crate::staticfiles::template_helpers(urls.clone(), static_files.clone()),
+            crate::template_helpers::url_and_static(urls.clone(), static_files.clone()),
         );
         let engine = Engine::new(
             template_sources,

@@ -47,9 +47,7 @@ impl FileResponse {
         Ok(FileResponse {
             file,
             len: meta.len(),
-            content_type: mime_guess::from_path(path)
-                .first_or_octet_stream()
-                .to_string(),
+            content_type: crate::files::content_type_of(path).to_string(),
             disposition: None,
         })
     }

@@ -10,14 +10,10 @@ use axum::extract::{Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use minijinja::value::Kwargs;
-use minijinja::ErrorKind;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::files::is_safe_relative;
-use crate::routing::{UrlArgs, Urls};
-use crate::templates::EnvHook;
+use crate::files::{content_type_of, is_safe_relative};
 use crate::{Error, Files, ProjectState, Result, Settings};
 
 /// The file `collectstatic` writes next to the files: logical name → hashed name.
@@ -81,9 +77,7 @@ impl StaticFiles {
                     Some(listed) => listed.clone(),
                     None => with_hash(&name, &digest),
                 };
-                let mime = mime_guess::from_path(&name).first_or_octet_stream();
-                let content_type = HeaderValue::from_str(mime.as_ref())
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                let content_type = HeaderValue::from_static(content_type_of(&name));
                 let etag = HeaderValue::from_str(&format!("\"{digest}\""))
                     .unwrap_or(HeaderValue::from_static("\"0\""));
                 let served = |immutable| {
@@ -242,9 +236,7 @@ pub(crate) async fn serve(
     let Ok(Some(data)) = found else {
         return Error::NotFound.into_response();
     };
-    let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    let content_type = HeaderValue::from_str(mime.as_ref())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type = HeaderValue::from_static(content_type_of(&path));
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -293,41 +285,6 @@ pub(crate) fn collect(settings: &Settings, sources: &StaticFiles, clear: bool) -
     std::fs::write(&dest, manifest)
         .map_err(|e| Error::io(format!("writing {}", dest.display()), e))?;
     Ok(count)
-}
-
-/// The template functions `url_for(name, **params)` and `static(path)`.
-pub(crate) fn template_helpers(urls: Urls, static_files: Arc<StaticFiles>) -> EnvHook {
-    Arc::new(move |env| {
-        let urls = urls.clone();
-        env.add_function("url_for", move |name: String, kwargs: Kwargs| {
-            let mut pairs = Vec::new();
-            for key in kwargs.args() {
-                let value: minijinja::Value = kwargs.get(key)?;
-                pairs.push((key.to_string(), value.to_string()));
-            }
-            // Reversed URLs are percent-encoded, HTML-special characters included, so they
-            // need no escaping: marking them safe keeps `/` readable in the page source.
-            urls.reverse(&name, UrlArgs::Named(pairs))
-                .map(minijinja::Value::from_safe_string)
-                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))
-        });
-        let static_files = static_files.clone();
-        env.add_function("static", move |path: String| {
-            let url = static_files
-                .url(&path)
-                .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))?;
-            Ok(
-                if url
-                    .bytes()
-                    .any(|b| matches!(b, b'"' | b'\'' | b'<' | b'>' | b'&'))
-                {
-                    minijinja::Value::from(url)
-                } else {
-                    minijinja::Value::from_safe_string(url)
-                },
-            )
-        });
-    })
 }
 
 #[cfg(test)]
