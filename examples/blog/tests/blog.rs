@@ -13,7 +13,8 @@ async fn client() -> TestClient {
     let client = TestClient::new(
         alder::Project::new(settings)
             .app(blog::authors::app())
-            .app(blog::blog::app()),
+            .app(blog::blog::app())
+            .app(blog::blog::api::app()),
     );
     let steps = client.site().migrate().await.expect("migrations apply");
     assert_eq!(steps.len(), 3);
@@ -137,4 +138,29 @@ async fn check_deploy_on_the_demo_in_production_lists_its_findings_by_id() {
     assert!(out.contains("WARNING security.W004:"), "{out}");
     assert!(out.contains("WARNING security.W008:"), "{out}");
     assert!(!out.contains("ERROR"), "{out}");
+}
+
+#[tokio::test]
+async fn the_api_lists_published_posts_and_answers_errors_in_json() {
+    let client = client().await;
+    let posts: serde_json::Value = client.get("/api/posts/").await.assert_ok().json();
+    assert_eq!(posts.as_array().map(Vec::len), Some(1), "{posts}");
+    assert_eq!(posts[0]["slug"], "welcome");
+    let post: serde_json::Value = client.get("/api/posts/welcome/").await.assert_ok().json();
+    assert_eq!(post["title"], "Welcome to Alder");
+    // A browser asking for HTML still gets JSON errors from an API app.
+    let missing = client
+        .get("/api/posts/never-written/")
+        .header("accept", "text/html")
+        .await;
+    missing
+        .assert_status(404)
+        .assert_header("content-type", "application/json");
+    assert_eq!(missing.json::<serde_json::Value>()["detail"], "Not Found");
+    // The pages beside it keep their HTML error page.
+    client
+        .get("/posts/never-written/")
+        .await
+        .assert_status(404)
+        .assert_contains("<html");
 }

@@ -1,5 +1,6 @@
 //! The `blog` app: posts, each by an author.
 
+pub mod api;
 mod migrations;
 mod models;
 mod views;
