@@ -4,63 +4,13 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
 use futures_util::future::BoxFuture;
 
+use crate::hooks::{boxed_layer, boxed_layer_with_state, filter_hook, RouteLayer, RouterLayer};
 use crate::routing::MethodRouter;
 use crate::templates::EnvHook;
 use crate::{Files, ProjectState, Result, Site};
 
-/// A layer waiting for the project's state: applied when the project is built, once the
-/// settings, database, templates and URLs exist.
-pub(crate) type RouterLayer =
-    Box<dyn FnOnce(Router<ProjectState>, &ProjectState) -> Router<ProjectState> + Send>;
-
-/// `layer` as a [`RouterLayer`].
-pub(crate) fn boxed_layer(layer: impl RouteLayer) -> RouterLayer {
-    Box::new(move |router, _| layer.wrap(router))
-}
-
-/// A layer made from the state by `make`, as a [`RouterLayer`].
-pub(crate) fn boxed_layer_with_state<F, L>(make: F) -> RouterLayer
-where
-    F: FnOnce(&ProjectState) -> L + Send + 'static,
-    L: RouteLayer,
-{
-    Box::new(move |router, state| make(state).wrap(router))
-}
-
-/// A tower layer that can wrap routes: any layer axum's `Router::layer` accepts (tower-http's
-/// compression, CORS, timeouts, your own). Implemented for all of them; name it in bounds.
-pub trait RouteLayer: Send + 'static {
-    /// Wraps every route of `router`.
-    fn wrap(self, router: Router<ProjectState>) -> Router<ProjectState>;
-}
-
-impl<L> RouteLayer for L
-where
-    L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
-    L::Service: tower::Service<axum::extract::Request> + Clone + Send + Sync + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Response:
-        axum::response::IntoResponse + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Error:
-        Into<std::convert::Infallible> + 'static,
-    <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
-{
-    fn wrap(self, router: Router<ProjectState>) -> Router<ProjectState> {
-        router.layer(self)
-    }
-}
-
-/// A template filter as a change to the environment; shared by `App` and `Project`.
-pub(crate) fn filter_hook<F, Rv, Args>(name: &'static str, filter: F) -> EnvHook
-where
-    F: minijinja::filters::Filter<Rv, Args> + Clone + Send + Sync + 'static,
-    Rv: minijinja::value::FunctionResult,
-    Args: for<'a> minijinja::value::FunctionArgs<'a>,
-{
-    Arc::new(move |env| env.add_filter(name, filter.clone()))
-}
 type CommandFn =
     Arc<dyn Fn(Site, clap::ArgMatches) -> BoxFuture<'static, Result<()>> + Send + Sync>;
 

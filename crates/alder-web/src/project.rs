@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::app::{Command, RouterLayer};
+use crate::app::Command;
+use crate::hooks::{boxed_layer, boxed_layer_with_state, filter_hook, RouteLayer, RouterLayer};
 use crate::routing::{get, UrlsBuilder};
 use crate::state::StateInner;
 use crate::staticfiles::StaticFiles;
@@ -106,7 +107,7 @@ impl Project {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.env_hooks.push(crate::app::filter_hook(name, filter));
+        self.env_hooks.push(filter_hook(name, filter));
         self
     }
 
@@ -126,8 +127,8 @@ impl Project {
     /// let project = alder_web::Project::new(alder_web::Settings::debug())
     ///     .layer(RequestBodyLimitLayer::new(1024));
     /// ```
-    pub fn layer(mut self, layer: impl crate::app::RouteLayer) -> Self {
-        self.layers.push(crate::app::boxed_layer(layer));
+    pub fn layer(mut self, layer: impl RouteLayer) -> Self {
+        self.layers.push(boxed_layer(layer));
         self
     }
 
@@ -146,9 +147,9 @@ impl Project {
     pub fn layer_with_state<F, L>(mut self, make: F) -> Self
     where
         F: FnOnce(&ProjectState) -> L + Send + 'static,
-        L: crate::app::RouteLayer,
+        L: RouteLayer,
     {
-        self.layers.push(crate::app::boxed_layer_with_state(make));
+        self.layers.push(boxed_layer_with_state(make));
         self
     }
 
