@@ -148,6 +148,37 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_slow_response_is_not() {
     );
 }
 
+/// hyper's per-request header timer is off (the watchdog is the one timer), so the watchdog
+/// must bound the second head of a keep-alive connection by `header_read_timeout` even when
+/// `idle_timeout` is long.
+#[tokio::test]
+async fn a_partial_second_head_on_keep_alive_is_closed_within_the_head_timeout() {
+    let mut settings = one_second_timeouts();
+    settings.idle_timeout = 60;
+    let (addr, _stop) = start(settings).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let start = Instant::now();
+    stream.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "a stalled second head kept the connection open"
+    );
+    let open = start.elapsed();
+    assert!(
+        open < Duration::from_millis(2000 + 1000),
+        "the stalled head was allowed {open:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_response_body_still_being_sent_keeps_its_connection_open() {
     let (addr, _stop) = start(one_second_timeouts()).await;

@@ -20,23 +20,49 @@ use tower::Service;
 
 use super::body::TimedOut;
 use super::error_pages::{self, PageFor, RequestSummary};
-use super::policy::{busy, InFlight, Policy};
+use super::policy::{busy, Policy};
 use crate::{Error, ProjectState};
 
 #[derive(Clone)]
 pub(crate) struct Outcome<S> {
     inner: S,
+    shared: Arc<Shared>,
+}
+
+/// What every request's outcome reads, behind one `Arc`: a request clones one reference, not
+/// one per part (each clone and drop is an atomic write that both worker threads contend for).
+pub(crate) struct Shared {
     state: ProjectState,
-    policy: Arc<Policy>,
+    policy: Policy,
+    /// `settings.debug`, read on every request.
+    debug: bool,
 }
 
 impl<S> Outcome<S> {
     pub(crate) fn new(inner: S, state: ProjectState, policy: Policy) -> Self {
+        let debug = state.settings().debug;
         Outcome {
             inner,
-            state,
-            policy: Arc::new(policy),
+            shared: Arc::new(Shared {
+                state,
+                policy,
+                debug,
+            }),
         }
+    }
+}
+
+impl<S: Clone> Outcome<S> {
+    /// Answers a request from a shared reference, as hyper calls a connection's service:
+    /// clones only the inner service (axum's `Router` is one `Arc`), not the whole outcome.
+    pub(crate) fn call_shared<ResBody>(
+        &self,
+        request: http::Request<Body>,
+    ) -> OutcomeFuture<S::Future>
+    where
+        S: Service<http::Request<Body>, Response = http::Response<ResBody>>,
+    {
+        start(&mut self.inner.clone(), &self.shared, request)
     }
 }
 
@@ -46,11 +72,10 @@ impl<S> std::fmt::Debug for Outcome<S> {
     }
 }
 
-/// What the request log line needs, captured only when the `alder::request` target logs
-/// anything.
+/// What the request log line needs besides the URI, captured only when the `alder::request`
+/// target logs anything.
 struct LogLine {
     method: Method,
-    uri: Uri,
     start: Instant,
     /// In debug the query string is logged too, with secrets masked; in production only the
     /// path, since queries carry tokens and personal data into log storage.
@@ -64,7 +89,7 @@ impl LogLine {
 
     /// One line per request, at a level by outcome as Django's `django.request` logger:
     /// server errors at ERROR, client errors at WARN, the rest at INFO.
-    fn write(self, status: http::StatusCode) {
+    fn write(self, uri: Option<&Uri>, status: http::StatusCode) {
         // Checked first: in production most lines are filtered out, and timing them is not free.
         if status.as_u16() < 400
             && !tracing::enabled!(target: "alder::request", tracing::Level::INFO)
@@ -73,8 +98,9 @@ impl LogLine {
         }
         let ms = self.start.elapsed().as_secs_f64() * 1000.0;
         let (method, code) = (self.method, status.as_u16());
-        let path = self.uri.path();
-        let uri = match self.uri.query() {
+        let Some(uri) = uri else { return };
+        let path = uri.path();
+        let uri = match uri.query() {
             Some(query) if self.with_query => {
                 std::borrow::Cow::Owned(format!("{path}?{}", crate::sensitive::mask_query(query)))
             }
@@ -105,53 +131,66 @@ where
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let summary = self.state.settings().debug.then(|| RequestSummary {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-        });
-        let log = LogLine::wanted().then(|| LogLine {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            start: Instant::now(),
-            with_query: self.state.settings().debug,
-        });
-        // Errors are answered in JSON to clients that ask for it and on API routes.
-        let json =
-            prefers_json(request.headers()) || self.state.urls().is_api(request.uri().path());
-        let slot = InFlight::take(&self.policy);
-        let admitted = if slot.over {
-            Err(busy())
-        } else {
-            self.policy.admit(request, self.state.urls())
-        };
-        let (mut timed_out, mut secure, mut context) = (None, false, None);
-        let (inner, early) = match admitted {
-            Ok(admitted) => {
-                (timed_out, secure, context) =
-                    (admitted.timed_out, admitted.secure, admitted.context);
-                let request = admitted.request;
-                match catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
-                    Ok(future) => (Some(future), None),
-                    Err(payload) => (None, Some(panic_response(payload))),
-                }
+        start(&mut self.inner, &self.shared, request)
+    }
+}
+
+/// Admits the request, calls the inner service (catching a panic) and returns the future
+/// that finishes the response.
+fn start<S, ResBody>(
+    inner: &mut S,
+    shared: &Arc<Shared>,
+    request: http::Request<Body>,
+) -> OutcomeFuture<S::Future>
+where
+    S: Service<http::Request<Body>, Response = http::Response<ResBody>>,
+{
+    let summary = shared.debug.then(|| RequestSummary {
+        method: request.method().clone(),
+        uri: request.uri().clone(),
+        headers: request.headers().clone(),
+    });
+    let urls = shared.state.urls();
+    // Whether an error would be answered in JSON: the client asks for it, or (decided only
+    // if there is an error) the route is an API's.
+    let prefers_json = prefers_json(request.headers());
+    let log = LogLine::wanted().then(|| LogLine {
+        method: request.method().clone(),
+        start: Instant::now(),
+        with_query: shared.debug,
+    });
+    let uri = (log.is_some() || (!prefers_json && urls.has_api())).then(|| request.uri().clone());
+    let slot = InFlight::take(shared);
+    let admitted = if slot.over {
+        Err(busy())
+    } else {
+        shared.policy.admit(request, urls)
+    };
+    let (mut timed_out, mut secure, mut context) = (None, false, None);
+    let (inner, early) = match admitted {
+        Ok(admitted) => {
+            (timed_out, secure, context) = (admitted.timed_out, admitted.secure, admitted.context);
+            let request = admitted.request;
+            match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
+                Ok(future) => (Some(future), None),
+                Err(payload) => (None, Some(panic_response(payload))),
             }
-            Err(refused) => (None, Some(refused)),
-        };
-        OutcomeFuture {
-            inner,
-            early,
-            state: self.state.clone(),
-            page: PageFor {
-                summary,
-                context,
-                json,
-            },
-            log,
-            timed_out,
-            secure,
-            slot,
         }
+        Err(refused) => (None, Some(refused)),
+    };
+    OutcomeFuture {
+        inner,
+        early,
+        page: PageFor {
+            summary,
+            context,
+            json: prefers_json,
+        },
+        uri,
+        log,
+        timed_out,
+        secure,
+        slot,
     }
 }
 
@@ -181,6 +220,32 @@ fn prefers_json(headers: &http::HeaderMap) -> bool {
     false
 }
 
+/// One request counted against `max_requests_in_flight`, uncounted when its future ends. It
+/// holds the request's one reference to the shared outcome state.
+pub(crate) struct InFlight {
+    shared: Arc<Shared>,
+    over: bool,
+}
+
+impl InFlight {
+    fn take(shared: &Arc<Shared>) -> Self {
+        InFlight {
+            over: shared.policy.enter(),
+            shared: shared.clone(),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.shared.policy.leave();
+    }
+}
+
 pin_project! {
     pub(crate) struct OutcomeFuture<F> {
         #[pin]
@@ -188,13 +253,14 @@ pin_project! {
         // The response when the inner service was not called: it panicked, or the body was
         // refused.
         early: Option<Response>,
-        state: ProjectState,
         page: PageFor,
+        // The request's URI when the log line or the API check may need it.
+        uri: Option<Uri>,
         log: Option<LogLine>,
         // Present when the request has a body the server is pacing.
         timed_out: Option<TimedOut>,
         secure: bool,
-        // Counts the request in flight; holds the policy for the security headers.
+        // Counts the request in flight; holds the state and the policy for the response.
         slot: InFlight,
     }
 }
@@ -228,18 +294,22 @@ where
             )
             .into_response();
         }
+        let shared = this.slot.shared();
         if let Some(to) = response.extensions_mut().remove::<crate::RedirectTo>() {
-            to.resolve(this.state.urls(), &mut response);
+            to.resolve(shared.state.urls(), &mut response);
         }
         if error_pages::needs_page(&response) {
-            response = error_pages::render(this.state, this.page, response);
+            // Only an error needs to know whether it is on an API route.
+            let on_api = this
+                .uri
+                .as_ref()
+                .is_some_and(|uri| shared.state.urls().is_api(uri.path()));
+            this.page.json |= on_api;
+            response = error_pages::render(&shared.state, this.page, response);
         }
-        this.slot
-            .policy()
-            .headers
-            .apply(&mut response, *this.secure);
+        shared.policy.headers.apply(&mut response, *this.secure);
         if let Some(log) = this.log.take() {
-            log.write(response.status());
+            log.write(this.uri.as_ref(), response.status());
         }
         Poll::Ready(Ok(response))
     }

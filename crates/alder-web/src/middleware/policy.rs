@@ -24,7 +24,9 @@ pub(crate) struct Policy {
     /// HTTP/1 heads are checked by hyper; HTTP/2 heads are counted here.
     max_headers: usize,
     max_in_flight: usize,
-    in_flight: AtomicUsize,
+    /// On a cache line of its own: every request writes it, and it must not share the line
+    /// with the reference count beside it.
+    in_flight: Padded,
     /// The request extension that turns off axum's own 2 MiB body limit, which would
     /// otherwise override `max_body_size` in `Json`, `Form`, `Bytes` and `String`.
     unlimited: http::Extensions,
@@ -34,6 +36,10 @@ pub(crate) struct Policy {
     /// Whether requests get a [`ContextSlot`]: only when middleware could fill it.
     context_slots: bool,
 }
+
+/// A counter alone on its cache line (128 bytes covers adjacent-line prefetching).
+#[repr(align(128))]
+struct Padded(AtomicUsize);
 
 /// A request let through, with what the response will need to know of it.
 pub(crate) struct Admitted {
@@ -55,13 +61,23 @@ impl Policy {
             },
             max_headers: settings.max_headers,
             max_in_flight: settings.max_requests_in_flight,
-            in_flight: AtomicUsize::new(0),
+            in_flight: Padded(AtomicUsize::new(0)),
             unlimited: axum_body_limit_off(),
             hosts: AllowedHosts::new(settings)?,
             proxies: TrustedProxies::new(settings)?,
             headers: SecurityHeaders::new(settings)?,
             context_slots,
         })
+    }
+
+    /// Counts a request in flight; whether that puts the server over
+    /// `max_requests_in_flight`. Each call is paired with one [`leave`](Self::leave).
+    pub(crate) fn enter(&self) -> bool {
+        self.in_flight.0.fetch_add(1, Ordering::Relaxed) + 1 > self.max_in_flight
+    }
+
+    pub(crate) fn leave(&self) {
+        self.in_flight.0.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Lets a request through, or answers it at once: 400 for a host this site is not,
@@ -142,32 +158,6 @@ impl Policy {
             secure,
             context,
         })
-    }
-}
-
-/// One request counted against `max_requests_in_flight`, uncounted when its future ends.
-pub(crate) struct InFlight {
-    policy: Arc<Policy>,
-    pub(crate) over: bool,
-}
-
-impl InFlight {
-    pub(crate) fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
-    pub(crate) fn take(policy: &Arc<Policy>) -> Self {
-        let count = policy.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        InFlight {
-            policy: policy.clone(),
-            over: count > policy.max_in_flight,
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.policy.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -89,9 +89,10 @@ impl SecurityHeaders {
             .is_none()
             .then_some(self.frame_options.as_ref())
             .flatten();
+        // One hash per header (`entry`). No `reserve`: a map's first allocation has room for
+        // six headers, which these and a handler's usual two fit, and reserving more than is
+        // needed reallocates the map on every request.
         let headers = response.headers_mut();
-        // One hash per header (`entry`), and room made once instead of a regrowth midway.
-        headers.reserve(self.always.len() + 2);
         if let Some(value) = frame {
             headers
                 .entry(X_FRAME_OPTIONS)

@@ -183,6 +183,20 @@ impl Urls {
             .and_then(|m| m.value.max_body_size)
     }
 
+    /// Whether any app is marked with [`App::api`](crate::App::api): when none is, no path
+    /// is an API's and [`is_api`](Self::is_api) need not look.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::get};
+    /// let site = Project::new(Settings::debug())
+    ///     .app(App::new("pages").route("/", get(|| async { "home" }), "home"))
+    ///     .build().unwrap();
+    /// assert!(!site.urls().has_api());
+    /// ```
+    pub fn has_api(&self) -> bool {
+        self.inner.any_api
+    }
+
     /// Whether `path` belongs to an app marked with [`App::api`](crate::App::api), whose
     /// errors are answered in JSON.
     ///

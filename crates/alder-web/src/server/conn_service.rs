@@ -24,14 +24,13 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnServi
         Tracked<OutcomeFuture<axum::routing::future::RouteFuture<std::convert::Infallible>>>;
 
     fn call(&self, request: http::Request<hyper::body::Incoming>) -> Self::Future {
-        let guard = self.activity.begin();
+        let guard = self.activity.begin(request.version());
         let mut request = request.map(axum::body::Body::new);
         // Handlers can ask for the client's address with `ConnectInfo<SocketAddr>`.
         request.extensions_mut().insert(ConnectInfo(self.peer));
         // axum's router is always ready, so the outcome service is too.
-        let mut inner = self.inner.clone();
         Tracked {
-            inner: tower::Service::call(&mut inner, request),
+            inner: self.inner.call_shared(request),
             guard: Some(guard),
         }
     }

@@ -10,17 +10,18 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
 use crate::{Error, Result, Site};
 
 mod conn_service;
 mod slot;
+mod stop;
 mod watchdog;
 
 use conn_service::ConnService;
 use slot::SlotStream;
-use watchdog::{watch_connection, Activity, Deadlines, Stop};
+use stop::{Phase, Stop};
+use watchdog::{watch_connection, Activity, Deadlines};
 
 /// Serves `site` on `addr` until SIGTERM or ctrl-c, then lets in-flight requests finish for
 /// up to `shutdown_grace` seconds.
@@ -105,10 +106,7 @@ pub async fn serve_listener(
     let service = site.service();
     let max_connections = settings.max_connections;
     let permits = Arc::new(Semaphore::new(max_connections));
-    let stop = Stop {
-        graceful: CancellationToken::new(),
-        force: CancellationToken::new(),
-    };
+    let stop = Stop::default();
     let deadlines = Deadlines {
         head: Duration::from_secs(settings.header_read_timeout),
         idle: Duration::from_secs(settings.idle_timeout),
@@ -155,7 +153,7 @@ pub async fn serve_listener(
     }
 
     drop(listener);
-    stop.graceful.cancel();
+    stop.advance(Phase::Graceful);
     let grace = Duration::from_secs(settings.shutdown_grace);
     tracing::info!("shutting down: waiting up to {grace:?} for in-flight requests");
     let all_closed = permits.acquire_many(u32::try_from(max_connections).unwrap_or(u32::MAX));
@@ -163,7 +161,7 @@ pub async fn serve_listener(
         _ = all_closed => tracing::info!("all connections closed"),
         () = tokio::time::sleep(grace) => {
             tracing::warn!("grace period over; closing remaining connections");
-            stop.force.cancel();
+            stop.advance(Phase::Force);
         }
     }
     Ok(())
@@ -175,8 +173,10 @@ macro_rules! http1_options {
     ($builder:expr, $settings:expr) => {{
         let builder = &mut $builder;
         builder
+            // The watchdog bounds every head (`Deadlines::idle_for`); hyper's own header
+            // timer would add a timer to register and cancel on every request.
             .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs($settings.header_read_timeout))
+            .header_read_timeout(None)
             .keep_alive(true)
             .max_buf_size($settings.max_header_bytes);
         // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,

@@ -1,29 +1,50 @@
 //! The per-connection watchdog: one timer that closes connections held without being used,
 //! and the request counts it reads.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::Future;
+use std::task::Poll;
+
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+
+use super::stop::{Phase, Registration, Stop};
 
 /// How long a connection that was asked to close may take to finish what it is sending.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy)]
 pub(super) struct Deadlines {
-    /// From accept to the first complete request head, whatever the protocol.
+    /// From accept to the first complete request head, whatever the protocol; on HTTP/1 also
+    /// from the end of one response to the next complete head.
     pub(super) head: Duration,
     /// From the end of the last response to the next request head.
     pub(super) idle: Duration,
 }
 
+impl Deadlines {
+    /// How long a connection may wait between requests. On HTTP/1 the next head is bounded
+    /// by `head` too (hyper's header timer is off: this watchdog is the one timer); an HTTP/2
+    /// client may keep a quiet connection open for the idle limit.
+    fn idle_for(self, http2: bool) -> Duration {
+        if http2 {
+            self.idle
+        } else {
+            self.idle.min(self.head)
+        }
+    }
+}
+
 /// Drives one connection and closes it when a client holds it without using it: no complete
 /// request head within `head` of the accept (a silent socket, part of an HTTP/2 preface, part
-/// of a request line), or nothing in flight for `idle`. hyper's own HTTP/1 header timer only
-/// starts once it has sniffed the protocol, and HTTP/2 has no idle timer at all, so this one
-/// timer per connection covers both.
+/// of a request line), or nothing in flight for the idle limit. hyper's own HTTP/1 header
+/// timer only starts once it has sniffed the protocol and costs a timer per request, and
+/// HTTP/2 has no idle timer at all, so this one timer per connection covers both.
+///
+/// Written as one `poll_fn` rather than a `select!` loop: it runs on every wake-up of the
+/// connection's task, and the stop signal is one atomic load (see [`Stop`]).
 pub(super) async fn watch_connection<C, E>(
     conn: C,
     activity: Arc<Activity>,
@@ -31,7 +52,7 @@ pub(super) async fn watch_connection<C, E>(
     stop: Stop,
     peer: std::net::SocketAddr,
 ) where
-    C: std::future::Future<Output = std::result::Result<(), E>> + GracefulClose,
+    C: Future<Output = std::result::Result<(), E>> + GracefulClose,
     E: std::fmt::Display,
 {
     tokio::pin!(conn);
@@ -39,74 +60,77 @@ pub(super) async fn watch_connection<C, E>(
     tokio::pin!(timer);
     let mut closing = Closing::No;
     let mut seen_head = false;
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(err) = result {
-                    tracing::debug!(%peer, error = %err, "connection ended with an error");
-                }
-                return;
+    let mut registration: Option<Registration> = None;
+    std::future::poll_fn(|cx| loop {
+        if registration.is_none() {
+            registration = Some(stop.register(cx.waker()));
+        }
+        if let Poll::Ready(result) = conn.as_mut().poll(cx) {
+            if let Err(err) = result {
+                tracing::debug!(%peer, error = %err, "connection ended with an error");
             }
-            () = stop.force.cancelled() => return,
-            () = stop.graceful.cancelled(), if closing != Closing::Shutdown => {
+            return Poll::Ready(());
+        }
+        match stop.phase() {
+            Phase::Force => return Poll::Ready(()),
+            Phase::Graceful if closing != Closing::Shutdown => {
                 conn.as_mut().close_gracefully();
                 // In-flight requests keep the connection until the server's grace period
-                // ends and `force` fires.
+                // ends and the phase becomes `Force`.
                 closing = Closing::Shutdown;
-                timer.as_mut().reset(Instant::now() + Duration::from_secs(60 * 60 * 24));
+                timer
+                    .as_mut()
+                    .reset(Instant::now() + Duration::from_secs(60 * 60 * 24));
+                // The connection must be polled again to act on the close.
+                continue;
             }
-            () = &mut timer => {
-                let now = Instant::now();
-                match closing {
-                    // A request that started just as the idle close began may finish.
-                    Closing::Idle if activity.in_flight() > 0 => {
-                        timer.as_mut().reset(now + CLOSE_GRACE);
-                        continue;
-                    }
-                    Closing::Idle | Closing::Shutdown => {
-                        tracing::debug!(%peer, "closing a connection that did not finish in time");
-                        return;
-                    }
-                    Closing::No => {}
-                }
-                if !seen_head {
-                    if activity.started() == 0 {
-                        tracing::debug!(%peer, "no request head within header_read_timeout; closing");
-                        return;
-                    }
-                    seen_head = true;
-                }
-                match activity.idle_deadline(deadlines.idle) {
-                    Some(deadline) if deadline > now => timer.as_mut().reset(deadline),
-                    None => timer.as_mut().reset(now + deadlines.idle),
-                    Some(_) => {
-                        conn.as_mut().close_gracefully();
-                        closing = Closing::Idle;
-                        timer.as_mut().reset(now + CLOSE_GRACE);
-                    }
-                }
+            _ => {}
+        }
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let now = Instant::now();
+        match closing {
+            // A request that started just as the idle close began may finish.
+            Closing::Idle if activity.in_flight() > 0 => {
+                timer.as_mut().reset(now + CLOSE_GRACE);
+                continue;
+            }
+            Closing::Idle | Closing::Shutdown => {
+                tracing::debug!(%peer, "closing a connection that did not finish in time");
+                return Poll::Ready(());
+            }
+            Closing::No => {}
+        }
+        if !seen_head {
+            if activity.started() == 0 {
+                tracing::debug!(%peer, "no request head within header_read_timeout; closing");
+                return Poll::Ready(());
+            }
+            seen_head = true;
+        }
+        let idle = deadlines.idle_for(activity.is_http2());
+        match activity.idle_deadline(idle) {
+            Some(deadline) if deadline > now => timer.as_mut().reset(deadline),
+            None => timer.as_mut().reset(now + idle),
+            Some(_) => {
+                conn.as_mut().close_gracefully();
+                closing = Closing::Idle;
+                timer.as_mut().reset(now + CLOSE_GRACE);
             }
         }
-    }
+    })
+    .await;
 }
 
 /// Why a connection is being closed, if it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Closing {
     No,
-    /// Idle for `idle_timeout`: it gets `CLOSE_GRACE` per request still running.
+    /// Idle for its limit: it gets `CLOSE_GRACE` per request still running.
     Idle,
-    /// The server is stopping: it gets until `force`.
+    /// The server is stopping: it gets until the phase is `Force`.
     Shutdown,
-}
-
-/// The server's stop signals, as every connection's watchdog sees them.
-#[derive(Clone)]
-pub(super) struct Stop {
-    /// Finish in-flight requests, then close.
-    pub(super) graceful: CancellationToken,
-    /// The grace period is over: close now.
-    pub(super) force: CancellationToken,
 }
 
 /// A connection that can be asked to finish its in-flight requests and close.
@@ -147,6 +171,8 @@ pub(super) struct Activity {
     epoch: Instant,
     started: AtomicU64,
     in_flight: AtomicUsize,
+    /// Set by the first HTTP/2 request: HTTP/2 connections get the longer idle limit.
+    http2: AtomicBool,
     /// Milliseconds from `epoch` to the end of the last response.
     last_end_ms: AtomicU64,
 }
@@ -157,12 +183,17 @@ impl Activity {
             epoch: Instant::now(),
             started: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            http2: AtomicBool::new(false),
             last_end_ms: AtomicU64::new(0),
         }
     }
 
     fn started(&self) -> u64 {
         self.started.load(Ordering::Acquire)
+    }
+
+    fn is_http2(&self) -> bool {
+        self.http2.load(Ordering::Relaxed)
     }
 
     fn in_flight(&self) -> usize {
@@ -178,7 +209,10 @@ impl Activity {
         Some(self.epoch + last + idle)
     }
 
-    pub(super) fn begin(self: &Arc<Self>) -> RequestGuard {
+    pub(super) fn begin(self: &Arc<Self>, version: http::Version) -> RequestGuard {
+        if version == http::Version::HTTP_2 && !self.is_http2() {
+            self.http2.store(true, Ordering::Relaxed);
+        }
         self.started.fetch_add(1, Ordering::AcqRel);
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         RequestGuard(self.clone())
