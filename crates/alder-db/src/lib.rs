@@ -32,6 +32,7 @@ extern crate self as alder_db;
 
 pub mod crud;
 mod database;
+mod display;
 mod error;
 mod field;
 mod many;
@@ -45,6 +46,7 @@ pub mod testing;
 
 pub use alder_macros::{Choices, Model};
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
+pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};

@@ -90,11 +90,18 @@ pub struct ManyToManyMeta {
     /// Whether Alder creates the through table (`false` for `#[model(through = "…")]`: the
     /// through model is a model of its own, migrated like any other).
     pub auto_through: bool,
+    /// Human name, e.g. `tags` (`#[model(verbose_name = "…")]`).
+    pub verbose_name: &'static str,
+    /// `#[model(help_text = "…")]`.
+    pub help_text: &'static str,
+    /// `#[model(blank)]`: a form may leave the set empty.
+    pub blank: bool,
 }
 
 impl ManyToManyMeta {
     /// Used by `#[derive(Model)]`.
     #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
     pub const fn __new(
         name: &'static str,
         target: fn() -> &'static ModelMeta,
@@ -102,6 +109,9 @@ impl ManyToManyMeta {
         source_column: &'static str,
         target_column: &'static str,
         auto_through: bool,
+        verbose_name: &'static str,
+        help_text: &'static str,
+        blank: bool,
     ) -> Self {
         ManyToManyMeta {
             name,
@@ -110,6 +120,9 @@ impl ManyToManyMeta {
             source_column,
             target_column,
             auto_through,
+            verbose_name,
+            help_text,
+            blank,
         }
     }
 }

@@ -30,6 +30,10 @@ pub struct ModelMeta {
     pub indexes: &'static [&'static [&'static str]],
     /// Many-to-many fields (not columns: each has a through table).
     pub many_to_many: &'static [crate::many::ManyToManyMeta],
+    /// `#[model(display = "{title} ({year})")]`: how an object reads to a person (Django's
+    /// `__str__`); `None` when the model uses its `Display` impl or the default,
+    /// `"Post object (7)"`. [`Model::display`] gives the text of one object.
+    pub display: Option<&'static str>,
 }
 
 /// One field of a model.
@@ -64,6 +68,15 @@ pub struct FieldMeta {
     pub relation: Option<crate::relation::RelationMeta>,
     /// For a `#[derive(Choices)]` field: (stored value, label) of each choice.
     pub choices: &'static [(&'static str, &'static str)],
+    /// `#[model(help_text = "…")]`: a sentence shown beside the form field and in API docs.
+    pub help_text: &'static str,
+    /// `#[model(blank)]`: a form may leave it empty (Django's `blank=True`). Distinct from
+    /// [`nullable`](Self::nullable), which says whether the column may hold NULL: an empty
+    /// `String` is stored as `''`, an empty non-text field needs an `Option` to be stored as NULL.
+    pub blank: bool,
+    /// `false` for `#[model(editable = false)]` and for keys the database assigns: left out of
+    /// model forms and the admin's forms, read-only in API schemas.
+    pub editable: bool,
 }
 
 impl FieldMeta {
@@ -85,6 +98,9 @@ impl FieldMeta {
         verbose_name: &'static str,
         relation: Option<crate::relation::RelationMeta>,
         choices: &'static [(&'static str, &'static str)],
+        help_text: &'static str,
+        blank: bool,
+        editable: bool,
     ) -> Self {
         FieldMeta {
             name,
@@ -101,6 +117,9 @@ impl FieldMeta {
             verbose_name,
             relation,
             choices,
+            help_text,
+            blank,
+            editable,
         }
     }
 }
@@ -119,6 +138,7 @@ impl ModelMeta {
         unique_together: &'static [&'static [&'static str]],
         indexes: &'static [&'static [&'static str]],
         many_to_many: &'static [crate::many::ManyToManyMeta],
+        display: Option<&'static str>,
     ) -> Self {
         ModelMeta {
             name,
@@ -130,6 +150,7 @@ impl ModelMeta {
             unique_together,
             indexes,
             many_to_many,
+            display,
         }
     }
 
@@ -178,6 +199,32 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
 
     /// Stores the key the database assigned on insert (auto keys only).
     fn set_auto_pk(&mut self, id: i64);
+
+    /// How this object reads to a person, in lists, the admin and select boxes (Django's
+    /// `__str__`): `#[model(display = "{title}")]` fills the template with the fields' values,
+    /// `#[model(display)]` uses the model's own `Display` impl, and without either it is
+    /// `"Post object (7)"`, as in Django.
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model};
+    /// #[derive(Model)]
+    /// #[model(display = "{title} ({pages} pages)")]
+    /// struct Book { id: Auto<i64>, title: String, pages: i32 }
+    /// #[derive(Model)]
+    /// struct Shelf { id: Auto<i64> }
+    ///
+    /// let book = Book { id: Auto::new(), title: "Dune".into(), pages: 412 };
+    /// assert_eq!(book.display(), "Dune (412 pages)");
+    /// assert_eq!(Book::META.display, Some("{title} ({pages} pages)"));
+    /// assert_eq!(Shelf { id: Auto::from(7) }.display(), "Shelf object (7)");
+    /// ```
+    fn display(&self) -> String {
+        let key = self
+            .pk_value()
+            .map(|key| crate::display_value(&key))
+            .unwrap_or_else(|| "None".to_string());
+        format!("{} object ({key})", Self::META.name)
+    }
 
     /// Every row of the model: `Post::all_objects().filter(…)` (the derive also writes an
     /// inherent `Post::objects()`, usable without importing this trait).

@@ -12,10 +12,13 @@ use proc_macro::TokenStream;
 ///
 /// Struct attributes, `#[model(...)]`: `table = "name"`, `ordering = "-field, other"`,
 /// `verbose_name = "…"`, `verbose_name_plural = "…"`, `unique_together = "a, b"` (repeatable),
-/// `index = "a, b"` (repeatable).
+/// `index = "a, b"` (repeatable), `display = "{title} ({year})"` or `display` (the model's
+/// `Display` impl) for `Model::display`.
 ///
 /// Field attributes, `#[model(...)]`: `primary_key`, `unique`, `db_index`,
-/// `max_length = N`, `db_column = "name"`, `default = "SQL literal"`, `verbose_name = "…"`.
+/// `max_length = N`, `db_column = "name"`, `default = "SQL literal"`, `verbose_name = "…"`,
+/// `help_text = "…"`, `blank`, `editable = false`, `max_digits`/`decimal_places`, `on_delete`;
+/// on a `ManyToMany`: `through`, `through_fields`, `verbose_name`, `help_text`, `blank`.
 ///
 /// A field named `id` is the primary key unless another field is marked `primary_key`.
 #[proc_macro_derive(Model, attributes(model))]

@@ -37,6 +37,9 @@ struct ModelAttrs {
     verbose_name_plural: Option<String>,
     unique_together: Vec<(Vec<String>, Span)>,
     indexes: Vec<(Vec<String>, Span)>,
+    /// `display = "{title} by {author}"`: the template and its span; `display` alone: the
+    /// model's own `Display` impl.
+    display: Option<(Option<String>, Span)>,
 }
 
 #[derive(Default)]
@@ -51,6 +54,9 @@ struct FieldAttrs {
     db_column: Option<String>,
     default: Option<String>,
     verbose_name: Option<String>,
+    help_text: Option<String>,
+    blank: Option<Span>,
+    editable: bool,
     on_delete: Option<(String, Span)>,
 }
 
@@ -84,10 +90,18 @@ fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
                     let lit = meta.value()?.parse::<LitStr>()?;
                     attrs.indexes.push((list(&lit.value()), lit.span()));
                 }
+                "display" => {
+                    attrs.display = if meta.input.peek(syn::Token![=]) {
+                        let lit = meta.value()?.parse::<LitStr>()?;
+                        Some((Some(lit.value()), lit.span()))
+                    } else {
+                        Some((None, meta.path.span()))
+                    }
+                }
                 _ => {
                     return Err(meta.error(format!(
                         "unknown model option `{key}`; expected one of: table, ordering, verbose_name, \
-                         verbose_name_plural, unique_together, index"
+                         verbose_name_plural, unique_together, index, display"
                     )))
                 }
             }
@@ -98,7 +112,10 @@ fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
 }
 
 fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
-    let mut attrs = FieldAttrs::default();
+    let mut attrs = FieldAttrs {
+        editable: true,
+        ..FieldAttrs::default()
+    };
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
@@ -130,6 +147,11 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 "db_column" => attrs.db_column = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "default" => attrs.default = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "help_text" => attrs.help_text = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "blank" => attrs.blank = Some(meta.path.span()),
+                "editable" => {
+                    attrs.editable = meta.value()?.parse::<syn::LitBool>()?.value;
+                }
                 "on_delete" => {
                     let lit = meta.value()?.parse::<LitStr>()?;
                     let value = lit.value().to_lowercase();
@@ -144,7 +166,8 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
-                         max_length, max_digits, decimal_places, db_column, default, verbose_name, on_delete"
+                         max_length, max_digits, decimal_places, db_column, default, verbose_name, help_text, \
+                         blank, editable = false, on_delete"
                     )))
                 }
             }
@@ -205,6 +228,9 @@ fn default_column(db_column: Option<&String>, name: &str, ty: &Type) -> String {
 struct ManyAttrs {
     model: Option<syn::Path>,
     fields: Option<(String, String)>,
+    verbose_name: Option<String>,
+    help_text: Option<String>,
+    blank: bool,
 }
 
 fn parse_many_attrs(field: &syn::Field) -> syn::Result<ManyAttrs> {
@@ -212,8 +238,14 @@ fn parse_many_attrs(field: &syn::Field) -> syn::Result<ManyAttrs> {
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            if key == "blank" {
+                attrs.blank = true;
+                return Ok(());
+            }
             let lit = meta.value()?.parse::<LitStr>()?;
             match key.as_str() {
+                "verbose_name" => attrs.verbose_name = Some(lit.value()),
+                "help_text" => attrs.help_text = Some(lit.value()),
                 "through" => attrs.model = Some(lit.parse()?),
                 "through_fields" => match list(&lit.value()).as_slice() {
                     [from, to] => attrs.fields = Some((from.clone(), to.clone())),
@@ -226,7 +258,8 @@ fn parse_many_attrs(field: &syn::Field) -> syn::Result<ManyAttrs> {
                 },
                 _ => {
                     return Err(meta.error(format!(
-                        "unknown ManyToMany option `{key}`; expected through or through_fields"
+                        "unknown ManyToMany option `{key}`; expected one of: through, through_fields, \
+                         verbose_name, help_text, blank"
                     )))
                 }
             }
@@ -271,6 +304,10 @@ fn check_decimal(attrs: &FieldAttrs, ty: &Type, ident: &syn::Ident) -> syn::Resu
     }
 }
 
+fn is_option(ty: &Type) -> bool {
+    matches!(outer(ty), Some((name, _)) if name == "Option")
+}
+
 fn is_text(ty: &Type) -> bool {
     match outer(ty) {
         Some((name, _)) if name == "String" => true,
@@ -292,6 +329,109 @@ fn snake_case(name: &str) -> String {
         }
     }
     out
+}
+
+/// A piece of a display template: text as written, or a field to fill in.
+enum Piece {
+    Text(String),
+    Field(String),
+}
+
+/// Splits `"{title} by {author}"` into its pieces; `{{` and `}}` stand for braces, as in
+/// `format!`.
+fn parse_display(template: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => field.push(c),
+                        None => return Err(format!(
+                            "`{{{field}` is not closed: write `{{{field}}}`, or `{{{{` for a brace"
+                        )),
+                    }
+                }
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                pieces.push(Piece::Field(field.trim().to_string()));
+            }
+            '}' => return Err("a lone `}`: write `}}` for a brace".to_string()),
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    Ok(pieces)
+}
+
+/// The `display` entry of the metadata and the `Model::display` method, from
+/// `#[model(display = "…")]` (a template checked against the fields) or `#[model(display)]`
+/// (the model's `Display` impl). Without either, the trait's default `"Post object (7)"` stays.
+fn display(
+    attrs: &ModelAttrs,
+    fields: &[(&syn::Ident, &Type)],
+    model: &syn::Ident,
+    db: &TokenStream,
+) -> syn::Result<(TokenStream, TokenStream)> {
+    let none = quote!(::core::option::Option::None);
+    match &attrs.display {
+        None => Ok((none, TokenStream::new())),
+        Some((None, span)) => Ok((
+            none,
+            quote_spanned! {*span=>
+                fn display(&self) -> ::std::string::String {
+                    ::std::string::ToString::to_string(self)
+                }
+            },
+        )),
+        Some((Some(template), span)) => {
+            let pieces = parse_display(template).map_err(|e| syn::Error::new(*span, e))?;
+            let mut writes = Vec::new();
+            for piece in &pieces {
+                match piece {
+                    Piece::Text(text) => writes.push(quote!(out.push_str(#text);)),
+                    Piece::Field(name) => {
+                        let Some((ident, ty)) = fields.iter().find(|(i, _)| *i == name) else {
+                            let known: Vec<String> =
+                                fields.iter().map(|(i, _)| i.to_string()).collect();
+                            return Err(syn::Error::new(
+                                *span,
+                                format!("display names `{{{name}}}`, which is not a field of `{model}`; fields are: {}", known.join(", ")),
+                            ));
+                        };
+                        writes.push(quote! {
+                            out.push_str(&#db::display_value(&<#ty as #db::FieldType>::to_value(&self.#ident)));
+                        });
+                    }
+                }
+            }
+            Ok((
+                quote!(::core::option::Option::Some(#template)),
+                quote! {
+                    fn display(&self) -> ::std::string::String {
+                        let mut out = ::std::string::String::new();
+                        #(#writes)*
+                        out
+                    }
+                },
+            ))
+        }
+    }
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -349,6 +489,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
         check_decimal(&attrs, &field.ty, ident)?;
+        if let (Some(span), false, false) = (attrs.blank, is_text(&field.ty), is_option(&field.ty))
+        {
+            return Err(syn::Error::new(
+                span,
+                format!("a blank `{ident}` would have nothing to store: blank applies to text fields (String), or make `{ident}` an `Option<…>` so an empty value is stored as NULL"),
+            ));
+        }
         parsed.push(Parsed {
             ident,
             ty: &field.ty,
@@ -442,6 +589,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             None => quote!(::core::option::Option::None),
         };
         let verbose = p.attrs.verbose_name.clone().unwrap_or_else(|| fname.replace('_', " "));
+        let help_text = p.attrs.help_text.clone().unwrap_or_default();
+        let blank = p.attrs.blank.is_some();
+        let editable = p.attrs.editable;
         let relation = match foreign_key_target(ty) {
             Some((target, _)) => {
                 let rule = match p.attrs.on_delete.as_ref().map_or("cascade", |(v, _)| v.as_str()) {
@@ -470,7 +620,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES)
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES, #help_text, #blank, #editable & !#auto)
         }
     });
 
@@ -522,6 +672,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let (display_meta, display_fn) = display(
+        &attrs,
+        &parsed.iter().map(|p| (p.ident, p.ty)).collect::<Vec<_>>(),
+        name,
+        &db,
+    )?;
     let source_snake = snake_case(&name.to_string());
     let mut many_metas = Vec::new();
     let mut many_inits = Vec::new();
@@ -562,6 +718,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         };
         let fname = ident.to_string();
+        let many_verbose = through_attrs
+            .verbose_name
+            .clone()
+            .unwrap_or_else(|| fname.replace('_', " "));
+        let many_help = through_attrs.help_text.clone().unwrap_or_default();
+        let many_blank = through_attrs.blank;
         many_metas.push(quote! {
             #db::ManyToManyMeta::__new(
                 #fname,
@@ -575,6 +737,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #source_column,
                 #target_column,
                 #auto_through,
+                #many_verbose,
+                #many_help,
+                #many_blank,
             )
         });
         many_inits.push(quote!(#ident: #db::ManyToMany::new()));
@@ -601,6 +766,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 &[#(#unique_together),*],
                 &[#(#indexes),*],
                 &[#(#many_metas),*],
+                #display_meta,
             );
 
             fn from_row_at(row: &#db::DbRow, offset: usize) -> #db::Result<Self> {
@@ -621,6 +787,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn set_auto_pk(&mut self, id: i64) {
                 #set_auto
             }
+
+            #display_fn
         }
 
         impl #name {

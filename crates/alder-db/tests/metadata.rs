@@ -1,0 +1,117 @@
+//! What `#[derive(Model)]` records for forms, the admin and API schemas: help text, blank,
+//! editable, verbose names of many-to-many fields, and the display string of each object.
+
+use alder_db::{Auto, ForeignKey, ManyToMany, Model};
+
+#[derive(Model, Debug)]
+#[model(display = "{name}")]
+struct Tag {
+    id: Auto<i64>,
+    #[model(max_length = 30)]
+    name: String,
+}
+
+#[derive(Model, Debug)]
+#[model(display = "{title} ({pages} pages) {{draft}}")]
+struct Book {
+    id: Auto<i64>,
+    #[model(max_length = 100, help_text = "As printed on the cover.")]
+    title: String,
+    #[model(blank)]
+    subtitle: String,
+    #[model(blank)]
+    pages: Option<i32>,
+    #[model(editable = false)]
+    checksum: String,
+    #[model(verbose_name = "labels", help_text = "Pick any.", blank)]
+    tags: ManyToMany<Tag>,
+    shelf: Option<ForeignKey<Shelf>>,
+}
+
+#[derive(Model, Debug)]
+#[model(display)]
+struct Shelf {
+    id: Auto<i64>,
+    #[model(max_length = 10)]
+    code: String,
+}
+
+impl std::fmt::Display for Shelf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "shelf {}", self.code)
+    }
+}
+
+#[derive(Model)]
+struct Plain {
+    id: Auto<i32>,
+}
+
+fn field(name: &str) -> &'static alder_db::FieldMeta {
+    Book::META.field(name).unwrap()
+}
+
+#[test]
+fn help_text_blank_and_editable_are_recorded_per_field() {
+    assert_eq!(field("title").help_text, "As printed on the cover.");
+    assert_eq!(field("subtitle").help_text, "");
+    assert!(field("subtitle").blank && !field("subtitle").nullable);
+    assert!(field("pages").blank && field("pages").nullable);
+    assert!(!field("title").blank);
+    assert!(!field("checksum").editable);
+    assert!(field("title").editable);
+    // A key the database assigns is never filled in by a person.
+    assert!(!field("id").editable);
+}
+
+#[test]
+fn many_to_many_fields_have_their_names_help_and_blank() {
+    let tags = &Book::META.many_to_many[0];
+    assert_eq!(tags.verbose_name, "labels");
+    assert_eq!(tags.help_text, "Pick any.");
+    assert!(tags.blank);
+    let json = serde_json::to_value(Book::META).unwrap();
+    assert_eq!(json["many_to_many"][0]["verbose_name"], "labels");
+}
+
+#[test]
+fn the_metadata_serializes_with_the_new_entries() {
+    let json = serde_json::to_value(Book::META).unwrap();
+    assert_eq!(json["display"], "{title} ({pages} pages) {{draft}}");
+    let title = &json["fields"][1];
+    assert_eq!(title["name"], "title");
+    assert_eq!(title["help_text"], "As printed on the cover.");
+    assert_eq!(title["blank"], false);
+    assert_eq!(title["editable"], true);
+}
+
+#[test]
+fn display_fills_the_template_uses_display_or_falls_back_to_django_s_form() {
+    let book = Book {
+        id: Auto::from(3),
+        title: "Dune".into(),
+        subtitle: String::new(),
+        pages: None,
+        checksum: String::new(),
+        tags: ManyToMany::new(),
+        shelf: None,
+    };
+    // A NULL reads as nothing; doubled braces are braces.
+    assert_eq!(book.display(), "Dune ( pages) {draft}");
+    let shelf = Shelf {
+        id: Auto::new(),
+        code: "B2".into(),
+    };
+    assert_eq!(shelf.display(), "shelf B2");
+    assert_eq!(Shelf::META.display, None);
+    assert_eq!(Plain { id: Auto::from(7) }.display(), "Plain object (7)");
+    assert_eq!(Plain { id: Auto::new() }.display(), "Plain object (None)");
+    assert_eq!(
+        Tag {
+            id: Auto::new(),
+            name: "sf".into()
+        }
+        .display(),
+        "sf"
+    );
+}

@@ -1,0 +1,10 @@
+use alder_db::{Auto, Model};
+
+#[derive(Model)]
+#[model(display = "{title")]
+struct Book {
+    id: Auto<i64>,
+    title: String,
+}
+
+fn main() {}
