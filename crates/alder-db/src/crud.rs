@@ -52,6 +52,7 @@ pub(crate) fn prepare_value(model: &'static str, field: &FieldMeta, value: Value
 
 /// Inserts `object`; fills in its auto primary key.
 pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
+    object.touch(true);
     let meta = M::META;
     let values = object.values();
     let pk = meta.pk();
@@ -121,6 +122,7 @@ pub async fn update<M: Model>(db: &Database, object: &M) -> Result<u64> {
 
 /// Saves: inserts a new object, updates a saved one (inserting it again if its row is gone).
 pub async fn save<M: Model>(db: &Database, object: &mut M) -> Result<()> {
+    object.touch(false);
     if object.pk_value().is_some() && update(db, object).await? > 0 {
         return Ok(());
     }
@@ -176,6 +178,9 @@ pub async fn bulk_create<M: Model>(db: &Database, objects: &mut [M]) -> Result<(
 }
 
 async fn bulk_create_in<M: Model>(db: &Database, objects: &mut [M]) -> Result<()> {
+    for object in objects.iter_mut() {
+        object.touch(true);
+    }
     let meta = M::META;
     let pk = meta.pk();
     let (unset, set): (Vec<&mut M>, Vec<&mut M>) = objects

@@ -312,3 +312,50 @@ pub trait AutoKey {
 
 auto_type!(i32);
 auto_type!(i64);
+
+/// A date or time type `#[model(auto_now)]` and `#[model(auto_now_add)]` can fill with the
+/// current moment (UTC), as Django's `DateField(auto_now=True)`.
+#[diagnostic::on_unimplemented(
+    message = "auto_now and auto_now_add apply to date and time fields, not `{Self}`",
+    label = "not a date or time type",
+    note = "use chrono's DateTime<Utc>, NaiveDateTime, NaiveDate or NaiveTime (or an Option of one)"
+)]
+pub trait Now {
+    /// The current moment in this type.
+    ///
+    /// ```
+    /// use alder_db::{chrono::NaiveDate, Now};
+    /// assert!(NaiveDate::now() > NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+    /// ```
+    fn now() -> Self;
+}
+
+impl Now for DateTime<Utc> {
+    fn now() -> Self {
+        Utc::now()
+    }
+}
+
+impl Now for NaiveDateTime {
+    fn now() -> Self {
+        Utc::now().naive_utc()
+    }
+}
+
+impl Now for NaiveDate {
+    fn now() -> Self {
+        Utc::now().date_naive()
+    }
+}
+
+impl Now for NaiveTime {
+    fn now() -> Self {
+        Utc::now().time()
+    }
+}
+
+impl<T: Now> Now for Option<T> {
+    fn now() -> Self {
+        Some(T::now())
+    }
+}

@@ -48,7 +48,7 @@ pub use alder_macros::{Choices, Model};
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
-pub use field::{Auto, AutoKey, FieldKind, FieldType};
+pub use field::{Auto, AutoKey, FieldKind, FieldType, Now};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldMeta, Model, ModelMeta};
 pub use query::{

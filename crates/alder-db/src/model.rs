@@ -77,6 +77,10 @@ pub struct FieldMeta {
     /// `false` for `#[model(editable = false)]` and for keys the database assigns: left out of
     /// model forms and the admin's forms, read-only in API schemas.
     pub editable: bool,
+    /// `#[model(auto_now)]`: set to the current moment by every save (Django's `auto_now`).
+    pub auto_now: bool,
+    /// `#[model(auto_now_add)]`: set to the current moment when the object is inserted.
+    pub auto_now_add: bool,
 }
 
 impl FieldMeta {
@@ -101,6 +105,8 @@ impl FieldMeta {
         help_text: &'static str,
         blank: bool,
         editable: bool,
+        auto_now: bool,
+        auto_now_add: bool,
     ) -> Self {
         FieldMeta {
             name,
@@ -120,6 +126,8 @@ impl FieldMeta {
             help_text,
             blank,
             editable,
+            auto_now,
+            auto_now_add,
         }
     }
 }
@@ -199,6 +207,30 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
 
     /// Stores the key the database assigned on insert (auto keys only).
     fn set_auto_pk(&mut self, id: i64);
+
+    /// Sets the `auto_now` fields, and on insert (`inserting`) the `auto_now_add` ones, to the
+    /// current moment. `crud::save`, `crud::insert` and `crud::bulk_create` call it before
+    /// writing; a bare `crud::update` and `QuerySet::update` do not, as in Django.
+    ///
+    /// ```
+    /// use alder_db::{chrono::{DateTime, Utc}, Auto, Model};
+    /// #[derive(Model)]
+    /// struct Note {
+    ///     id: Auto<i64>,
+    ///     #[model(auto_now_add)]
+    ///     created: Option<DateTime<Utc>>,
+    ///     #[model(auto_now)]
+    ///     updated: Option<DateTime<Utc>>,
+    /// }
+    /// let mut note = Note { id: Auto::new(), created: None, updated: None };
+    /// note.touch(false);
+    /// assert!(note.created.is_none() && note.updated.is_some());
+    /// note.touch(true);
+    /// assert!(note.created.is_some());
+    /// ```
+    fn touch(&mut self, inserting: bool) {
+        let _ = inserting;
+    }
 
     /// How this object reads to a person, in lists, the admin and select boxes (Django's
     /// `__str__`): `#[model(display = "{title}")]` fills the template with the fields' values,

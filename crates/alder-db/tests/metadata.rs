@@ -115,3 +115,78 @@ fn display_fills_the_template_uses_display_or_falls_back_to_django_s_form() {
         "sf"
     );
 }
+
+#[derive(Model, Debug)]
+#[model(table = "metadata_note")]
+struct Note {
+    id: Auto<i64>,
+    #[model(max_length = 40)]
+    text: String,
+    #[model(auto_now_add)]
+    created: Option<chrono::DateTime<chrono::Utc>>,
+    #[model(auto_now)]
+    updated: chrono::NaiveDateTime,
+    #[model(auto_now_add)]
+    day: Option<chrono::NaiveDate>,
+}
+
+#[test]
+fn auto_now_fields_are_recorded_and_not_editable() {
+    let created = Note::META.field("created").unwrap();
+    assert!(created.auto_now_add && !created.auto_now && !created.editable);
+    let updated = Note::META.field("updated").unwrap();
+    assert!(updated.auto_now && !updated.auto_now_add && !updated.editable);
+}
+
+#[tokio::test]
+async fn save_fills_auto_now_add_once_and_auto_now_every_time() {
+    use alder_db::{crud, schema, testing};
+    let long_ago = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    for db in testing::all().await.unwrap() {
+        schema::create_model(&db, Note::META).await.unwrap();
+        let mut note = Note {
+            id: Auto::new(),
+            text: "first".into(),
+            created: None,
+            updated: long_ago,
+            day: None,
+        };
+        let before = chrono::Utc::now();
+        crud::save(&db, &mut note).await.unwrap();
+        let created = note.created.expect("auto_now_add filled on insert");
+        assert!(created >= before - chrono::Duration::seconds(1));
+        assert!(note.updated > long_ago);
+        assert_eq!(note.day, Some(created.date_naive()));
+
+        // A second save moves `updated` on and leaves `created` as it was.
+        let first_update = note.updated;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        note.text = "second".into();
+        crud::save(&db, &mut note).await.unwrap();
+        assert!(note.updated > first_update);
+        let stored = Note::objects().get(&db).await.unwrap();
+        // What the database holds is what save set, to the microsecond both backends keep.
+        assert_eq!(
+            stored.created.map(|t| t.timestamp_micros()),
+            Some(created.timestamp_micros())
+        );
+        assert_eq!(
+            stored.updated.and_utc().timestamp_micros(),
+            note.updated.and_utc().timestamp_micros()
+        );
+
+        // bulk_create fills them too.
+        let mut more = [Note {
+            id: Auto::new(),
+            text: "bulk".into(),
+            created: None,
+            updated: long_ago,
+            day: None,
+        }];
+        crud::bulk_create(&db, &mut more).await.unwrap();
+        assert!(more[0].created.is_some() && more[0].updated > long_ago);
+    }
+}

@@ -57,6 +57,8 @@ struct FieldAttrs {
     help_text: Option<String>,
     blank: Option<Span>,
     editable: bool,
+    auto_now: Option<Span>,
+    auto_now_add: Option<Span>,
     on_delete: Option<(String, Span)>,
 }
 
@@ -149,6 +151,8 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "help_text" => attrs.help_text = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "blank" => attrs.blank = Some(meta.path.span()),
+                "auto_now" => attrs.auto_now = Some(meta.path.span()),
+                "auto_now_add" => attrs.auto_now_add = Some(meta.path.span()),
                 "editable" => {
                     attrs.editable = meta.value()?.parse::<syn::LitBool>()?.value;
                 }
@@ -167,7 +171,7 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
                          max_length, max_digits, decimal_places, db_column, default, verbose_name, help_text, \
-                         blank, editable = false, on_delete"
+                         blank, editable = false, auto_now, auto_now_add, on_delete"
                     )))
                 }
             }
@@ -359,9 +363,11 @@ fn parse_display(template: &str) -> Result<Vec<Piece>, String> {
                     match chars.next() {
                         Some('}') => break,
                         Some(c) => field.push(c),
-                        None => return Err(format!(
+                        None => {
+                            return Err(format!(
                             "`{{{field}` is not closed: write `{{{field}}}`, or `{{{{` for a brace"
-                        )),
+                        ))
+                        }
                     }
                 }
                 if !text.is_empty() {
@@ -496,6 +502,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 format!("a blank `{ident}` would have nothing to store: blank applies to text fields (String), or make `{ident}` an `Option<…>` so an empty value is stored as NULL"),
             ));
         }
+        if let (Some(_), Some(span)) = (attrs.auto_now, attrs.auto_now_add) {
+            return Err(syn::Error::new(
+                span,
+                format!("`{ident}` has both auto_now and auto_now_add: auto_now already sets it on insert too, keep one"),
+            ));
+        }
         parsed.push(Parsed {
             ident,
             ty: &field.ty,
@@ -591,7 +603,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let verbose = p.attrs.verbose_name.clone().unwrap_or_else(|| fname.replace('_', " "));
         let help_text = p.attrs.help_text.clone().unwrap_or_default();
         let blank = p.attrs.blank.is_some();
-        let editable = p.attrs.editable;
+        let auto_now = p.attrs.auto_now.is_some();
+        let auto_now_add = p.attrs.auto_now_add.is_some();
+        // Filled by save, as Django's auto_now fields: never typed in by a person.
+        let editable = p.attrs.editable && !auto_now && !auto_now_add;
         let relation = match foreign_key_target(ty) {
             Some((target, _)) => {
                 let rule = match p.attrs.on_delete.as_ref().map_or("cascade", |(v, _)| v.as_str()) {
@@ -620,7 +635,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES, #help_text, #blank, #editable & !#auto)
+            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES, #help_text, #blank, #editable & !#auto, #auto_now, #auto_now_add)
         }
     });
 
@@ -670,6 +685,22 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             pub const fn #ident() -> #db::Column<#name, #ty> {
                 #db::Column::new(#column)
             }
+        }
+    });
+    // Spanned on the attribute, so a type that has no `now()` is reported there.
+    let touches = parsed.iter().filter_map(|p| {
+        let ident = p.ident;
+        let ty = p.ty;
+        match (p.attrs.auto_now, p.attrs.auto_now_add) {
+            (Some(span), _) => Some(quote_spanned! {span=>
+                self.#ident = <#ty as #db::Now>::now();
+            }),
+            (None, Some(span)) => Some(quote_spanned! {span=>
+                if inserting {
+                    self.#ident = <#ty as #db::Now>::now();
+                }
+            }),
+            (None, None) => None,
         }
     });
     let (display_meta, display_fn) = display(
@@ -786,6 +817,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             fn set_auto_pk(&mut self, id: i64) {
                 #set_auto
+            }
+
+            fn touch(&mut self, inserting: bool) {
+                let _ = inserting;
+                #(#touches)*
             }
 
             #display_fn
