@@ -164,3 +164,16 @@ async fn the_api_lists_published_posts_and_answers_errors_in_json() {
         .assert_status(404)
         .assert_contains("<html");
 }
+
+#[tokio::test]
+async fn posts_and_authors_read_as_their_title_and_name() {
+    use alder::db::Model;
+    let client = client().await;
+    let db = client.site().state().database().await.unwrap();
+    let post = Post::objects().get(&db).await.expect("the welcome post");
+    assert_eq!(post.display(), "Welcome to Alder");
+    let author = post.author.get(&db).await.expect("its author");
+    assert_eq!(author.display(), "The Alder team");
+    let published = Post::META.field("published_at").expect("a field");
+    assert!(published.blank && published.help_text.contains("draft"));
+}

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// Someone who writes posts.
 #[derive(Model, Serialize, Debug, Clone)]
-#[model(ordering = "name")]
+#[model(ordering = "name", display = "{name}")]
 pub struct Author {
     /// The key.
     pub id: Auto<i64>,
@@ -13,5 +13,6 @@ pub struct Author {
     #[model(max_length = 100)]
     pub name: String,
     /// A few words about them.
+    #[model(blank)]
     pub bio: Option<String>,
 }

@@ -8,7 +8,7 @@ use crate::authors::Author;
 
 /// A blog post. Drafts have no publication date.
 #[derive(Model, Serialize, Debug, Clone)]
-#[model(ordering = "-published_at")]
+#[model(ordering = "-published_at", display = "{title}")]
 pub struct Post {
     /// The key.
     pub id: Auto<i64>,
@@ -16,7 +16,11 @@ pub struct Post {
     #[model(max_length = 200)]
     pub title: String,
     /// The URL part, unique.
-    #[model(unique, max_length = 200)]
+    #[model(
+        unique,
+        max_length = 200,
+        help_text = "The end of the post's address, /posts/<slug>/: letters, digits and hyphens."
+    )]
     pub slug: String,
     /// The text.
     pub body: String,
@@ -24,5 +28,6 @@ pub struct Post {
     #[model(on_delete = "protect")]
     pub author: ForeignKey<Author>,
     /// When it went public.
+    #[model(blank, help_text = "Leave empty to keep the post a draft.")]
     pub published_at: Option<DateTime<Utc>>,
 }
