@@ -50,6 +50,45 @@ pub(crate) fn prepare_value(model: &'static str, field: &FieldMeta, value: Value
     }
 }
 
+/// Validates `object` as a whole (Django's `full_clean`): [`Model::clean_fields`], then the
+/// model's [`Model::clean`], then the unique fields and `unique_together` sets against the
+/// stored rows (one query each, skipping fields already invalid). Every problem found comes
+/// back in one [`DbError::Invalid`]; a database failure is returned as itself.
+///
+/// ```
+/// use alder_db::{Auto, Database, DbError, Model, crud};
+/// #[derive(Model)]
+/// struct Tag {
+///     id: Auto<i64>,
+///     #[model(unique, max_length = 20, slug)]
+///     name: String,
+/// }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = Database::connect("sqlite::memory:").await.unwrap();
+/// alder_db::schema::create_model(&db, Tag::META).await.unwrap();
+/// let mut rust = Tag { id: Auto::new(), name: "rust".into() };
+/// crud::full_clean(&db, &rust).await.unwrap();
+/// crud::save(&db, &mut rust).await.unwrap();
+///
+/// let again = Tag { id: Auto::new(), name: "rust".into() };
+/// let Err(DbError::Invalid { errors, .. }) = crud::full_clean(&db, &again).await else { panic!() };
+/// assert_eq!(errors.field("name")[0].message(), "Tag with this Name already exists.");
+/// crud::full_clean(&db, &rust).await.unwrap(); // its own row is no clash
+/// # });
+/// ```
+pub async fn full_clean<M: Model>(db: &Database, object: &M) -> Result<()> {
+    let mut errors = object.clean_fields().err().unwrap_or_default();
+    if let Err(more) = object.clean() {
+        errors.merge(more);
+    }
+    let unique = crate::validation::unique_errors(db, object, &errors).await?;
+    errors.merge(unique);
+    errors.into_result().map_err(|errors| DbError::Invalid {
+        model: M::META.name,
+        errors,
+    })
+}
+
 /// Inserts `object`; fills in its auto primary key.
 pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
     object.touch(true);

@@ -82,6 +82,15 @@ pub enum DbError {
         /// The database's message.
         message: String,
     },
+    /// `crud::full_clean` found invalid values (Django's `ValidationError` from `full_clean`):
+    /// each field's errors and the object's, to show beside a form's fields or in a 422.
+    #[error("{model} is not valid: {errors}")]
+    Invalid {
+        /// The model's name.
+        model: &'static str,
+        /// What was found, per field and for the object.
+        errors: crate::ValidationErrors,
+    },
     /// A foreign key points to a row that does not exist, or a row still referenced was deleted.
     #[error("{model}: foreign key constraint failed ({message})")]
     ForeignKeyViolation {

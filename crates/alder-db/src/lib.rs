@@ -43,6 +43,7 @@ mod query;
 mod relation;
 pub mod schema;
 pub mod testing;
+pub mod validation;
 
 pub use alder_macros::{Choices, Model};
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
@@ -50,12 +51,13 @@ pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType, Now};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
-pub use model::{FieldMeta, Model, ModelMeta};
+pub use model::{FieldDefault, FieldMeta, Model, ModelMeta};
 pub use query::{
     Aggregate, Aggregates, Assignment, Column, Columns, DateField, IntoFieldValue, OrderBy,
     QuerySet, Relation, TextField, LOOKUPS, Q,
 };
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
+pub use validation::{ValidationError, ValidationErrors};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).
 pub use sea_query::Value;

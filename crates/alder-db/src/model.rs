@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::database::DbRow;
 use crate::field::FieldKind;
+use crate::validation::{ValidationErrors, Validator};
 use crate::{DbError, QuerySet, Result};
 
 /// Everything known about a model at run time, written by `#[derive(Model)]`.
@@ -60,8 +61,15 @@ pub struct FieldMeta {
     pub max_length: Option<u32>,
     /// `#[model(max_digits = P, decimal_places = S)]`, for a decimal: (P, S).
     pub decimal: Option<(u32, u32)>,
-    /// `#[model(default = "…")]`, as SQL literal text for the column default.
-    pub default: Option<&'static str>,
+    /// `#[model(db_default = "…")]`: SQL the database fills a missing value with (Django's
+    /// `db_default`), e.g. `"0"` or `"'draft'"`; part of the migrations.
+    pub db_default: Option<&'static str>,
+    /// `#[model(default = <expr>)]` or `#[model(default)]` (the type's `Default`): the Rust value
+    /// a new object starts with, shown as a form's initial value and an API schema's default.
+    pub default: Option<FieldDefault>,
+    /// The rules declared on the field (`min`, `max`, `min_length`, `regex`, `email`, `url`,
+    /// `slug`, `ip`, `validate`), checked by [`Model::clean_fields`].
+    pub validators: &'static [Validator],
     /// Human name, e.g. `published at`.
     pub verbose_name: &'static str,
     /// For a `ForeignKey`, the model it points to and the delete rule.
@@ -84,51 +92,78 @@ pub struct FieldMeta {
 }
 
 impl FieldMeta {
-    /// Used by `#[derive(Model)]`.
+    /// Used by `#[derive(Model)]`, which then sets the other fields one by one (the struct
+    /// is `#[non_exhaustive]`, so new metadata does not break code that reads it).
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
-    pub const fn __new(
-        name: &'static str,
-        column: &'static str,
-        kind: FieldKind,
-        nullable: bool,
-        primary_key: bool,
-        auto: bool,
-        unique: bool,
-        db_index: bool,
-        max_length: Option<u32>,
-        decimal: Option<(u32, u32)>,
-        default: Option<&'static str>,
-        verbose_name: &'static str,
-        relation: Option<crate::relation::RelationMeta>,
-        choices: &'static [(&'static str, &'static str)],
-        help_text: &'static str,
-        blank: bool,
-        editable: bool,
-        auto_now: bool,
-        auto_now_add: bool,
-    ) -> Self {
+    pub const fn __new(name: &'static str, column: &'static str, kind: FieldKind) -> Self {
         FieldMeta {
             name,
             column,
             kind,
-            nullable,
-            primary_key,
-            auto,
-            unique,
-            db_index,
-            max_length,
-            decimal,
-            default,
-            verbose_name,
-            relation,
-            choices,
-            help_text,
-            blank,
-            editable,
-            auto_now,
-            auto_now_add,
+            nullable: false,
+            primary_key: false,
+            auto: false,
+            unique: false,
+            db_index: false,
+            max_length: None,
+            decimal: None,
+            db_default: None,
+            default: None,
+            validators: &[],
+            verbose_name: name,
+            relation: None,
+            choices: &[],
+            help_text: "",
+            blank: false,
+            editable: true,
+            auto_now: false,
+            auto_now_add: false,
         }
+    }
+}
+
+/// A field's Rust default, as a function giving its value: what a new object starts with, a
+/// form's initial value, an API schema's `default`. Serialized as that value in JSON.
+///
+/// ```
+/// use alder_db::{Auto, Model, Value};
+/// #[derive(Model)]
+/// struct Task {
+///     id: Auto<i64>,
+///     #[model(default = "todo", max_length = 10)]
+///     state: String,
+///     #[model(default)]
+///     done: bool,
+/// }
+/// let state = Task::META.field("state").unwrap();
+/// assert_eq!(state.default.unwrap().value(), Value::from("todo"));
+/// assert_eq!(serde_json::to_string(&Task::META.field("done").unwrap().default).unwrap(), "false");
+/// ```
+#[derive(Clone, Copy)]
+pub struct FieldDefault(fn() -> Value);
+
+impl FieldDefault {
+    /// Used by `#[derive(Model)]`.
+    #[doc(hidden)]
+    pub const fn __new(make: fn() -> Value) -> Self {
+        FieldDefault(make)
+    }
+
+    /// The default value.
+    pub fn value(&self) -> Value {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for FieldDefault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FieldDefault").field(&self.value()).finish()
+    }
+}
+
+impl Serialize for FieldDefault {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        sea_query::value::sea_value_to_json_value(&self.value()).serialize(serializer)
     }
 }
 
@@ -256,6 +291,68 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             .map(|key| crate::display_value(&key))
             .unwrap_or_else(|| "None".to_string());
         format!("{} object ({key})", Self::META.name)
+    }
+
+    /// Checks every field against its rules (Django's `clean_fields`): emptiness (`blank`,
+    /// NULL), `max_length`, choices, decimal digits, `min`/`max`, `min_length`, `regex`, the
+    /// `email`/`url`/`slug`/`ip` formats and `validate = "…"` functions. No query is run: the
+    /// unique checks are in [`crud::full_clean`](crate::crud::full_clean).
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model};
+    /// #[derive(Model)]
+    /// struct Review {
+    ///     id: Auto<i64>,
+    ///     #[model(min = 1, max = 5)]
+    ///     stars: i32,
+    ///     #[model(blank)]
+    ///     comment: String,
+    /// }
+    /// let review = Review { id: Auto::new(), stars: 9, comment: String::new() };
+    /// let errors = review.clean_fields().unwrap_err();
+    /// assert_eq!(errors.field("stars")[0].message(), "Ensure this value is less than or equal to 5.");
+    /// assert!(!errors.has_field("comment"));
+    /// ```
+    fn clean_fields(&self) -> std::result::Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for (field, value) in Self::META.fields.iter().zip(self.values()) {
+            for error in crate::validation::check_value(field, &value) {
+                errors.add(field.name, error);
+            }
+        }
+        self.run_field_functions(&mut errors);
+        errors.into_result()
+    }
+
+    /// Runs the `validate = "…"` functions of the fields that have no error yet. Written by
+    /// the derive; called by [`clean_fields`](Self::clean_fields).
+    #[doc(hidden)]
+    fn run_field_functions(&self, errors: &mut ValidationErrors) {
+        let _ = errors;
+    }
+
+    /// Checks the object as a whole (Django's `Model.clean`): `#[model(clean = "path")]` names
+    /// a `fn(&Self) -> Result<(), E>` where `E` is a `ValidationError` (about the object) or
+    /// `ValidationErrors` (per field). Runs after [`clean_fields`](Self::clean_fields), in
+    /// [`crud::full_clean`](crate::crud::full_clean).
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model, ValidationError};
+    /// #[derive(Model)]
+    /// #[model(clean = "check_range")]
+    /// struct Booking { id: Auto<i64>, first_night: i32, last_night: i32 }
+    ///
+    /// fn check_range(b: &Booking) -> Result<(), ValidationError> {
+    ///     if b.last_night < b.first_night {
+    ///         return Err(ValidationError::invalid("The stay ends before it begins."));
+    ///     }
+    ///     Ok(())
+    /// }
+    /// let bad = Booking { id: Auto::new(), first_night: 5, last_night: 2 };
+    /// assert_eq!(bad.clean().unwrap_err().non_field()[0].message(), "The stay ends before it begins.");
+    /// ```
+    fn clean(&self) -> std::result::Result<(), ValidationErrors> {
+        Ok(())
     }
 
     /// Every row of the model: `Post::all_objects().filter(…)` (the derive also writes an

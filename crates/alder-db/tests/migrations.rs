@@ -35,7 +35,7 @@ mod v2 {
         pub(crate) headline: String,
         pub(crate) body: String,
         pub(crate) rating: Option<i32>,
-        #[model(default = "'draft'", max_length = 10)]
+        #[model(db_default = "'draft'", max_length = 10)]
         pub(crate) status: String,
     }
 

@@ -6,6 +6,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Type};
 
+mod rules;
+
 /// The path through which generated code reaches `alder_db`.
 pub(crate) fn db_path() -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
@@ -40,6 +42,8 @@ struct ModelAttrs {
     /// `display = "{title} by {author}"`: the template and its span; `display` alone: the
     /// model's own `Display` impl.
     display: Option<(Option<String>, Span)>,
+    /// `clean = "path"`: the model's own check of the object as a whole.
+    clean: Option<syn::Path>,
 }
 
 #[derive(Default)]
@@ -52,7 +56,8 @@ struct FieldAttrs {
     max_digits: Option<(u32, Span)>,
     decimal_places: Option<(u32, Span)>,
     db_column: Option<String>,
-    default: Option<String>,
+    db_default: Option<String>,
+    rules: rules::RuleAttrs,
     verbose_name: Option<String>,
     help_text: Option<String>,
     blank: Option<Span>,
@@ -100,10 +105,18 @@ fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
                         Some((None, meta.path.span()))
                     }
                 }
+                "clean" => {
+                    let value = meta.value()?;
+                    attrs.clean = Some(if value.peek(LitStr) {
+                        value.parse::<LitStr>()?.parse()?
+                    } else {
+                        value.parse()?
+                    });
+                }
                 _ => {
                     return Err(meta.error(format!(
                         "unknown model option `{key}`; expected one of: table, ordering, verbose_name, \
-                         verbose_name_plural, unique_together, index, display"
+                         verbose_name_plural, unique_together, index, display, clean"
                     )))
                 }
             }
@@ -147,7 +160,8 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     }
                 }
                 "db_column" => attrs.db_column = Some(meta.value()?.parse::<LitStr>()?.value()),
-                "default" => attrs.default = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "db_default" => attrs.db_default = Some(meta.value()?.parse::<LitStr>()?.value()),
+                key if rules::OPTIONS.contains(&key) => rules::parse(key, &meta, &mut attrs.rules)?,
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "help_text" => attrs.help_text = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "blank" => attrs.blank = Some(meta.path.span()),
@@ -170,8 +184,9 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
-                         max_length, max_digits, decimal_places, db_column, default, verbose_name, help_text, \
-                         blank, editable = false, auto_now, auto_now_add, on_delete"
+                         max_length, max_digits, decimal_places, db_column, db_default, default, verbose_name, \
+                         help_text, blank, editable = false, auto_now, auto_now_add, on_delete, min, max, \
+                         min_length, regex, email, url, slug, ip, validate"
                     )))
                 }
             }
@@ -495,6 +510,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
         check_decimal(&attrs, &field.ty, ident)?;
+        rules::check(&attrs.rules, &field.ty, ident, attrs.max_length)?;
         if let (Some(span), false, false) = (attrs.blank, is_text(&field.ty), is_option(&field.ty))
         {
             return Err(syn::Error::new(
@@ -596,11 +612,17 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
             _ => quote!(::core::option::Option::None),
         };
-        let default = match &p.attrs.default {
+        let db_default = match &p.attrs.db_default {
             Some(d) => quote!(::core::option::Option::Some(#d)),
             None => quote!(::core::option::Option::None),
         };
-        let verbose = p.attrs.verbose_name.clone().unwrap_or_else(|| fname.replace('_', " "));
+        let default = rules::default(&p.attrs.rules, ty, &db);
+        let validators = rules::metadata(&p.attrs.rules, &db);
+        let verbose = p
+            .attrs
+            .verbose_name
+            .clone()
+            .unwrap_or_else(|| fname.replace('_', " "));
         let help_text = p.attrs.help_text.clone().unwrap_or_default();
         let blank = p.attrs.blank.is_some();
         let auto_now = p.attrs.auto_now.is_some();
@@ -609,7 +631,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let editable = p.attrs.editable && !auto_now && !auto_now_add;
         let relation = match foreign_key_target(ty) {
             Some((target, _)) => {
-                let rule = match p.attrs.on_delete.as_ref().map_or("cascade", |(v, _)| v.as_str()) {
+                let rule = match p
+                    .attrs
+                    .on_delete
+                    .as_ref()
+                    .map_or("cascade", |(v, _)| v.as_str())
+                {
                     "protect" => quote!(Protect),
                     "restrict" => quote!(Restrict),
                     "set_null" => quote!(SetNull),
@@ -634,8 +661,30 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let kind = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::KIND);
         let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
         let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
+        let choices = quote!(<#ty as #db::FieldType>::CHOICES);
         quote! {
-            #db::FieldMeta::__new(#fname, #column, #kind, #nullable, #primary_key, #auto, #unique, #db_index, #max_length, #decimal, #default, #verbose, #relation, <#ty as #db::FieldType>::CHOICES, #help_text, #blank, #editable & !#auto, #auto_now, #auto_now_add)
+            {
+                let mut field = #db::FieldMeta::__new(#fname, #column, #kind);
+                field.nullable = #nullable;
+                field.primary_key = #primary_key;
+                field.auto = #auto;
+                field.unique = #unique;
+                field.db_index = #db_index;
+                field.max_length = #max_length;
+                field.decimal = #decimal;
+                field.db_default = #db_default;
+                field.default = #default;
+                field.validators = #validators;
+                field.verbose_name = #verbose;
+                field.relation = #relation;
+                field.choices = #choices;
+                field.help_text = #help_text;
+                field.blank = #blank;
+                field.editable = #editable & !#auto;
+                field.auto_now = #auto_now;
+                field.auto_now_add = #auto_now_add;
+                field
+            }
         }
     });
 
@@ -701,6 +750,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 }
             }),
             (None, None) => None,
+        }
+    });
+    let function_calls = parsed
+        .iter()
+        .map(|p| rules::function_calls(&p.attrs.rules, p.ident, p.ty, &db));
+    let clean_fn = attrs.clean.as_ref().map(|path| {
+        quote_spanned! {path.span()=>
+            // The hook may return `ValidationErrors` already, making `into` the identity.
+            #[allow(clippy::useless_conversion)]
+            fn clean(&self) -> ::core::result::Result<(), #db::ValidationErrors> {
+                #path(self).map_err(::core::convert::Into::into)
+            }
         }
     });
     let (display_meta, display_fn) = display(
@@ -790,7 +851,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
                 #model_name,
                 #table,
-                &[#(#field_metas),*],
+                {
+                    // A named constant: each field's metadata is built statement by
+                    // statement, which only a constant's own initializer makes `'static`.
+                    const FIELDS: &[#db::FieldMeta] = &[#(#field_metas),*];
+                    FIELDS
+                },
                 &[#(#ordering),*],
                 #verbose,
                 #plural,
@@ -823,6 +889,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 let _ = inserting;
                 #(#touches)*
             }
+
+            fn run_field_functions(&self, errors: &mut #db::ValidationErrors) {
+                let _ = &errors;
+                #(#function_calls)*
+            }
+
+            #clean_fn
 
             #display_fn
         }

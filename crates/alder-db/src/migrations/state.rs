@@ -160,7 +160,7 @@ impl Field {
             db_index: meta.db_index,
             max_length: meta.max_length,
             decimal: meta.decimal,
-            default: meta.default.map(str::to_string),
+            default: meta.db_default.map(str::to_string),
         }
     }
 

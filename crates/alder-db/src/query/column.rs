@@ -12,6 +12,11 @@ use crate::{Auto, FieldType, Model};
 
 /// A value usable where a field of type `T` is expected: `T` itself, `&str` for text,
 /// a plain value for an `Option<T>` or an `Auto<T>` field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value for a field of type `{T}`",
+    label = "expected a value of type `{T}` here",
+    note = "a field, filter or default of type `{T}` takes a `{T}` (or `&str` for text, a plain value for `Option`/`Auto`)"
+)]
 pub trait IntoFieldValue<T> {
     /// The query parameter.
     fn into_field_value(self) -> Value;

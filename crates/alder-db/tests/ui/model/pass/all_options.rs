@@ -8,7 +8,7 @@ struct Item {
     name: String,
     #[model(unique, db_column = "stock_keeping_unit", max_length = 12)]
     sku: Option<String>,
-    #[model(default = "0")]
+    #[model(db_default = "0")]
     price: i64,
 }
 

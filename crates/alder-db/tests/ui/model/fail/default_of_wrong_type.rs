@@ -1,0 +1,10 @@
+use alder_db::{Auto, Model};
+
+#[derive(Model)]
+struct Counter {
+    id: Auto<i64>,
+    #[model(default = 1.5)]
+    hits: i32,
+}
+
+fn main() {}
