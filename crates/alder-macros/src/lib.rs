@@ -13,11 +13,14 @@ use proc_macro::TokenStream;
 /// Struct attributes, `#[model(...)]`: `table = "name"`, `ordering = "-field, other"`,
 /// `verbose_name = "…"`, `verbose_name_plural = "…"`, `unique_together = "a, b"` (repeatable),
 /// `index = "a, b"` (repeatable), `display = "{title} ({year})"` or `display` (the model's
-/// `Display` impl) for `Model::display`.
+/// `Display` impl) for `Model::display`, `clean = "path"` (the model's own check).
 ///
 /// Field attributes, `#[model(...)]`: `primary_key`, `unique`, `db_index`,
-/// `max_length = N`, `db_column = "name"`, `default = "SQL literal"`, `verbose_name = "…"`,
-/// `help_text = "…"`, `blank`, `editable = false`, `max_digits`/`decimal_places`, `on_delete`;
+/// `max_length = N`, `db_column = "name"`, `db_default = "SQL"`, `default = <expr>` or
+/// `default` (a typed Rust default), `verbose_name = "…"`, `help_text = "…"`, `blank`,
+/// `editable = false`, `auto_now`, `auto_now_add`, `max_digits`/`decimal_places`, `on_delete`;
+/// the rules `min = N`, `max = N`, `min_length = N`, `regex = "…"`, `email`, `url`, `slug`,
+/// `ip`, `validate = "path"` (checked by `Model::clean_fields`);
 /// on a `ManyToMany`: `through`, `through_fields`, `verbose_name`, `help_text`, `blank`.
 ///
 /// A field named `id` is the primary key unless another field is marked `primary_key`.

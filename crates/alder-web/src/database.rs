@@ -59,7 +59,8 @@ impl LazyDatabase {
 
 /// A database error as the web sees it (through `?`): `get` finding nothing is a 404 (Django's
 /// `get_object_or_404`); a database that cannot be reached, or whose connections are all busy,
-/// is a 503; anything else is a 500.
+/// is a 503; an object `crud::full_clean` refused is a 422 naming each problem (the client's
+/// input was wrong, not the server); anything else is a 500.
 pub(crate) fn db_error(err: DbError) -> Error {
     match err {
         DbError::NotFound { .. } => Error::NotFound,
@@ -70,6 +71,7 @@ pub(crate) fn db_error(err: DbError) -> Error {
                 "The database is unavailable; try again shortly.",
             )
         }
+        DbError::Invalid { .. } => Error::http(StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
         other => Error::other("database error", other),
     }
 }

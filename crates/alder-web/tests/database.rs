@@ -69,6 +69,43 @@ async fn handlers_read_through_db_and_missing_rows_are_404() {
     client.get("/notes/999/").await.assert_status(404);
 }
 
+async fn add(db: Db, Path(text): Path<String>) -> Result<String> {
+    let mut note = Note {
+        id: Auto::new(),
+        text,
+    };
+    alder_web::db::crud::full_clean(&db, &note).await?;
+    alder_web::db::crud::save(&db, &mut note).await?;
+    Ok(format!("added {}", note.id))
+}
+
+#[tokio::test]
+async fn an_object_full_clean_refuses_is_a_422_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = notes_app(dir.path()).route("/add/{text}/", get(add), "add");
+    let client = TestClient::new(Project::new(settings("sqlite::memory:")).app(app));
+    client.site().migrate().await.unwrap();
+    client
+        .get("/add/short/")
+        .await
+        .assert_ok()
+        .assert_contains("added 1");
+    client
+        .get(&format!("/add/{}/", "x".repeat(41)))
+        .await
+        .assert_status(422)
+        .assert_contains(
+            "Note is not valid: text: Ensure this value has at most 40 characters (it has 41).",
+        );
+    assert_eq!(
+        Note::objects()
+            .count(&client.site().state().database().await.unwrap())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn an_unreachable_database_is_a_503_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();

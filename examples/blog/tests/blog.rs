@@ -177,3 +177,40 @@ async fn posts_and_authors_read_as_their_title_and_name() {
     let published = Post::META.field("published_at").expect("a field");
     assert!(published.blank && published.help_text.contains("draft"));
 }
+
+#[tokio::test]
+async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
+    let client = client().await;
+    let db = client.site().state().database().await.unwrap();
+    let welcome = Post::objects().get(&db).await.expect("the welcome post");
+    let mut post = Post {
+        id: Auto::new(),
+        title: "On".into(),
+        slug: "not a slug".into(),
+        body: String::new(),
+        author: welcome.author.clone(),
+        published_at: None,
+    };
+    let Err(alder::db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &post).await else {
+        panic!("a short title and a bad slug must be refused");
+    };
+    assert_eq!(
+        errors.field("title")[0].message(),
+        "Ensure this value has at least 3 characters (it has 2)."
+    );
+    assert_eq!(errors.field("slug")[0].code(), "invalid");
+    assert_eq!(errors.field("body")[0].code(), "blank");
+
+    post.title = "On validation".into();
+    post.slug = welcome.slug.clone();
+    post.body = "Rules live on the model.".into();
+    let Err(alder::db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &post).await else {
+        panic!("a taken slug must be refused");
+    };
+    assert_eq!(
+        errors.field("slug")[0].message(),
+        "Post with this Slug already exists."
+    );
+    post.slug = "on-validation".into();
+    crud::full_clean(&db, &post).await.expect("a valid post");
+}

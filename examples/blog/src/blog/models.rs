@@ -13,12 +13,13 @@ pub struct Post {
     /// The key.
     pub id: Auto<i64>,
     /// The headline.
-    #[model(max_length = 200)]
+    #[model(max_length = 200, min_length = 3)]
     pub title: String,
-    /// The URL part, unique.
+    /// The URL part, unique; `full_clean` refuses anything but a slug.
     #[model(
         unique,
         max_length = 200,
+        slug,
         help_text = "The end of the post's address, /posts/<slug>/: letters, digits and hyphens."
     )]
     pub slug: String,
