@@ -383,3 +383,35 @@ fn invalid_errors_read_well_and_serialize_for_apis() {
         serde_json::json!("A free account has no balance.")
     );
 }
+
+#[tokio::test]
+async fn every_model_saves_reloads_validates_and_deletes_itself() {
+    for db in testing::all().await.unwrap() {
+        schema::create_model(&db, Account::META).await.unwrap();
+        let mut ann = good();
+        ann.full_clean(&db).await.unwrap();
+        ann.save(&db).await.unwrap();
+        assert!(ann.id.get().is_some());
+
+        let mut copy = Account::objects().get(&db).await.unwrap();
+        ann.balance = -3;
+        ann.save(&db).await.unwrap();
+        copy.refresh(&db).await.unwrap();
+        assert_eq!(copy.balance, -3);
+
+        let mut twin = good();
+        twin.plan = Plan::Pro;
+        assert!(matches!(
+            twin.full_clean(&db).await,
+            Err(DbError::Invalid { .. })
+        ));
+        assert!(ann.delete(&db).await.unwrap());
+        assert!(!ann.delete(&db).await.unwrap(), "the row is gone already");
+        twin.full_clean(&db).await.unwrap();
+        // Refreshing an object whose row is gone says so.
+        assert!(matches!(
+            copy.refresh(&db).await,
+            Err(DbError::NotFound { .. })
+        ));
+    }
+}

@@ -8,6 +8,10 @@ use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Type};
 
 mod rules;
 
+/// Names a field cannot take: the derive writes methods of these names on the model, next
+/// to the column accessor it writes for each field.
+const RESERVED: &[&str] = &["objects", "save", "delete", "refresh", "full_clean"];
+
 /// The path through which generated code reaches `alder_db`.
 pub(crate) fn db_path() -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
@@ -487,6 +491,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut many = Vec::new();
     for field in &fields.named {
         let ident = field.ident.as_ref().expect("named fields have names");
+        let field_name = ident.to_string();
+        if RESERVED.contains(&field_name.trim_start_matches("r#")) {
+            return Err(syn::Error::new(
+                ident.span(),
+                format!(
+                    "a field cannot be named `{ident}`: every model has a method of that name \
+                         (`{}`); rename the field and keep its column with \
+                         #[model(db_column = \"{ident}\")]",
+                    RESERVED.join("`, `")
+                ),
+            ));
+        }
         if let Some((kind, Some(target))) = outer(&field.ty) {
             if kind == "ManyToMany" {
                 many.push((ident, target, parse_many_attrs(field)?));
@@ -904,6 +920,28 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// The manager: every row of this model, to filter, order and fetch.
             pub fn objects() -> #db::QuerySet<#name> {
                 #db::QuerySet::new()
+            }
+
+            /// Inserts the object if it is new, else updates its row (Django's `save()`);
+            /// fills in the key and `auto_now` fields. Does not validate: see `full_clean`.
+            pub async fn save(&mut self, db: &#db::Database) -> #db::Result<()> {
+                #db::crud::save(db, self).await
+            }
+
+            /// Deletes the object's row; whether there was one (Django's `delete()`).
+            pub async fn delete(&self, db: &#db::Database) -> #db::Result<bool> {
+                #db::crud::delete(db, self).await
+            }
+
+            /// Reloads every field from the object's row (Django's `refresh_from_db()`).
+            pub async fn refresh(&mut self, db: &#db::Database) -> #db::Result<()> {
+                #db::crud::refresh(db, self).await
+            }
+
+            /// Checks every field, the model's `clean` and the unique constraints against the
+            /// stored rows (Django's `full_clean()`); all problems in one `DbError::Invalid`.
+            pub async fn full_clean(&self, db: &#db::Database) -> #db::Result<()> {
+                #db::crud::full_clean(db, self).await
             }
 
             #(#columns)*

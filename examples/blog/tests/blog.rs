@@ -1,7 +1,7 @@
 //! The example project through the test client, on a fresh in-memory database.
 
 use alder::db::chrono::Utc;
-use alder::db::{crud, Auto, ForeignKey};
+use alder::db::{Auto, ForeignKey};
 use alder::test::TestClient;
 use alder::Settings;
 use blog::authors::Author;
@@ -51,7 +51,7 @@ async fn drafts_and_unknown_posts_are_404() {
         author: ForeignKey::to(&author).unwrap(),
         published_at: None,
     };
-    crud::save(&db, &mut draft).await.unwrap();
+    draft.save(&db).await.unwrap();
     client.get("/posts/soon/").await.assert_status(404);
     client.get("/posts/never-written/").await.assert_status(404);
     client.get("/").await.assert_not_contains("Soon");
@@ -59,7 +59,7 @@ async fn drafts_and_unknown_posts_are_404() {
     client.get("/authors/abc/").await.assert_status(400);
 
     draft.published_at = Some(Utc::now());
-    crud::save(&db, &mut draft).await.unwrap();
+    draft.save(&db).await.unwrap();
     client.get("/posts/soon/").await.assert_ok();
     let author_page = client.get("/authors/1/").await;
     author_page
@@ -73,7 +73,7 @@ async fn an_author_with_posts_is_protected() {
     let client = client().await;
     let db = client.site().state().database().await.unwrap();
     let author = Author::objects().get(&db).await.unwrap();
-    let err = crud::delete(&db, &author).await.unwrap_err();
+    let err = author.delete(&db).await.unwrap_err();
     assert!(
         matches!(err, alder::db::DbError::ForeignKeyViolation { .. }),
         "{err:?}"
@@ -191,7 +191,7 @@ async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
         author: welcome.author.clone(),
         published_at: None,
     };
-    let Err(alder::db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &post).await else {
+    let Err(alder::db::DbError::Invalid { errors, .. }) = post.full_clean(&db).await else {
         panic!("a short title and a bad slug must be refused");
     };
     assert_eq!(
@@ -204,7 +204,7 @@ async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
     post.title = "On validation".into();
     post.slug = welcome.slug.clone();
     post.body = "Rules live on the model.".into();
-    let Err(alder::db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &post).await else {
+    let Err(alder::db::DbError::Invalid { errors, .. }) = post.full_clean(&db).await else {
         panic!("a taken slug must be refused");
     };
     assert_eq!(
@@ -212,5 +212,5 @@ async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
         "Post with this Slug already exists."
     );
     post.slug = "on-validation".into();
-    crud::full_clean(&db, &post).await.expect("a valid post");
+    post.full_clean(&db).await.expect("a valid post");
 }

@@ -8,7 +8,7 @@
 
 use alder::db::chrono::Utc;
 use alder::db::migrations::{Migration, Operation};
-use alder::db::{crud, Auto, Database, ForeignKey};
+use alder::db::{Auto, Database, ForeignKey};
 
 use crate::authors::Author;
 use crate::blog::Post;
@@ -19,7 +19,7 @@ async fn add_welcome_post(db: Database) -> alder::db::Result<()> {
         name: "The Alder team".into(),
         bio: None,
     };
-    crud::save(&db, &mut author).await?;
+    author.save(&db).await?;
     let mut post = Post {
         id: Auto::new(),
         title: "Welcome to Alder".into(),
@@ -28,7 +28,7 @@ async fn add_welcome_post(db: Database) -> alder::db::Result<()> {
         author: ForeignKey::to(&author)?,
         published_at: Some(Utc::now()),
     };
-    crud::save(&db, &mut post).await
+    post.save(&db).await
 }
 
 async fn remove_welcome_post(db: Database) -> alder::db::Result<()> {
