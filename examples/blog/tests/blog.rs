@@ -188,7 +188,7 @@ async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
         title: "On".into(),
         slug: "not a slug".into(),
         body: String::new(),
-        author: welcome.author.clone(),
+        author: welcome.author,
         published_at: None,
     };
     let Err(alder::db::DbError::Invalid { errors, .. }) = post.full_clean(&db).await else {
