@@ -161,6 +161,19 @@ pub enum DbError {
         /// What is wrong with the fields given.
         reason: String,
     },
+    /// A migration would lose data: rows hold values the changed column cannot keep. The
+    /// migration stops (its transaction is rolled back) before changing anything.
+    #[error("cannot migrate {table}.{column}: {rows} row(s) {problem}")]
+    DataDoesNotFit {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// How many rows do not fit.
+        rows: u64,
+        /// What is wrong with them and what to do.
+        problem: String,
+    },
     /// The operation needs a saved object (one with a primary key).
     #[error("{model} has no primary key yet: save it first")]
     Unsaved {

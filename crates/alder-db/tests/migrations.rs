@@ -188,7 +188,28 @@ async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
         );
         assert!(tables(&db).await.contains(&"tag".to_string()));
 
-        // 3. Back to the first migration: the old schema, the kept data.
+        // 3. Back to the first migration: refused while a headline would not fit the old
+        // max_length of 10 (nothing cut, nothing changed), then the old schema, the kept data.
+        let refused = executor
+            .migrate(&Target::Migration("blog".into(), "0001_initial".into()))
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(MigrationError::Db(alder_db::DbError::DataDoesNotFit {
+                    rows: 1,
+                    ..
+                }))
+            ),
+            "{backend:?}: {refused:?}"
+        );
+        crud::refresh(&db, &mut long).await.unwrap();
+        assert_eq!(
+            long.headline.len(),
+            40,
+            "{backend:?}: the long headline is whole"
+        );
+        crud::delete(&db, &long).await.unwrap();
         executor
             .migrate(&Target::Migration("blog".into(), "0001_initial".into()))
             .await

@@ -11,6 +11,8 @@ use crate::migrations::{Field, ModelState, OnDelete, State};
 use crate::model::ModelMeta;
 use crate::{Backend, Database, Result};
 
+mod guard;
+
 fn column_def(field: &Field, backend: Backend) -> ColumnDef {
     let mut def = ColumnDef::new(Alias::new(&field.column));
     match field.kind {
@@ -273,6 +275,7 @@ pub async fn rename_column(db: &Database, table: &str, old: &str, new: &str) -> 
 /// Takes a table from `old` to `new` (same table name, fields added, removed or changed;
 /// a field is matched by name). Data in kept columns is kept.
 pub async fn alter(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
+    guard::prepare(db, old, new).await?;
     match db.backend() {
         Backend::Sqlite => rebuild(db, old, new, state).await,
         Backend::Postgres => alter_postgres(db, old, new, state).await,
@@ -418,8 +421,17 @@ async fn alter_postgres(
         }
         if pg_type(before) != pg_type(field) {
             let ty = pg_type(field);
+            // An explicit cast truncates (`'abcdef'::varchar(3)` is `'abc'`), so it is used only
+            // when the base type changes, as Django does; within one base type PostgreSQL's
+            // assignment cast refuses a value that does not fit instead.
+            let base = |t: &str| t.split('(').next().unwrap_or_default().to_string();
+            let using = if base(&pg_type(before)) == base(&ty) {
+                String::new()
+            } else {
+                format!(" USING {column}::{ty}")
+            };
             db.execute_unprepared(&format!(
-                "ALTER TABLE {table} ALTER COLUMN {column} TYPE {ty} USING {column}::{ty}"
+                "ALTER TABLE {table} ALTER COLUMN {column} TYPE {ty}{using}"
             ))
             .await?;
         }

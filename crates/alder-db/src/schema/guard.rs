@@ -1,0 +1,128 @@
+//! What the schema editor checks before it changes a table, so that no change loses data
+//! silently: text that would no longer fit a shorter `max_length`, and NULLs in a column that
+//! becomes NOT NULL without a `db_default` to fill them. Rows that do not fit stop the
+//! migration (it runs in a transaction, so nothing is changed) with the table, the column and
+//! how many rows.
+
+use super::quote;
+use crate::field::FieldKind;
+use crate::migrations::{Field, ModelState};
+use crate::{Database, DbError, Result};
+
+/// Checks each field kept from `old` to `new`, then fills NULLs that a new NOT NULL column
+/// takes its `db_default` for.
+pub(super) async fn prepare(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+    for field in &new.fields {
+        let Some(before) = old.field(&field.name) else {
+            continue;
+        };
+        // The data is still in the old column (a changed `db_column` is renamed later).
+        let column = quote(&before.column);
+        let table = &old.table;
+        if let Some(limit) = shrunk_to(before, field) {
+            let rows = count(
+                db,
+                &format!(
+                    "SELECT COUNT(*) FROM {} WHERE LENGTH({column}) > {limit}",
+                    quote(table)
+                ),
+            )
+            .await?;
+            if rows > 0 {
+                return Err(DbError::DataDoesNotFit {
+                    table: table.clone(),
+                    column: before.column.clone(),
+                    rows,
+                    problem: format!(
+                        "hold more than {limit} characters, the new max_length; shorten them \
+                         first or keep the longer max_length (a Choices enum takes the length \
+                         of its longest value)"
+                    ),
+                });
+            }
+        }
+        if before.nullable && !field.nullable && !field.primary_key {
+            match &field.default {
+                Some(fill) => {
+                    db.execute_unprepared(&format!(
+                        "UPDATE {} SET {column} = {fill} WHERE {column} IS NULL",
+                        quote(table)
+                    ))
+                    .await?;
+                }
+                None => {
+                    let rows = count(
+                        db,
+                        &format!(
+                            "SELECT COUNT(*) FROM {} WHERE {column} IS NULL",
+                            quote(table)
+                        ),
+                    )
+                    .await?;
+                    if rows > 0 {
+                        return Err(DbError::DataDoesNotFit {
+                            table: table.clone(),
+                            column: before.column.clone(),
+                            rows,
+                            problem: "hold NULL, which the field no longer allows; give it a \
+                                      `db_default = \"…\"` to fill them with, or update those \
+                                      rows first"
+                                .into(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The new, smaller length limit of a text field that stays text, if it shrinks.
+fn shrunk_to(before: &Field, after: &Field) -> Option<u32> {
+    if before.kind != FieldKind::Text || after.kind != FieldKind::Text {
+        return None;
+    }
+    let limit = after.max_length?;
+    match before.max_length {
+        Some(old) if old <= limit => None,
+        _ => Some(limit),
+    }
+}
+
+async fn count(db: &Database, sql: &str) -> Result<u64> {
+    let rows = db
+        .fetch_all("?", sql, sea_query::Values(Vec::new()))
+        .await?;
+    let n: i64 = rows
+        .first()
+        .map(|row| row.get(0))
+        .transpose()
+        .map_err(|source| DbError::Query {
+            sql: sql.to_string(),
+            source,
+        })?
+        .unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(max_length: Option<u32>) -> Field {
+        Field {
+            kind: FieldKind::Text,
+            max_length,
+            ..Field::new("title", FieldKind::Text)
+        }
+    }
+
+    #[test]
+    fn only_a_smaller_limit_on_text_is_a_shrink() {
+        assert_eq!(shrunk_to(&text(Some(20)), &text(Some(10))), Some(10));
+        assert_eq!(shrunk_to(&text(None), &text(Some(10))), Some(10));
+        assert_eq!(shrunk_to(&text(Some(10)), &text(Some(20))), None);
+        assert_eq!(shrunk_to(&text(Some(10)), &text(None)), None);
+        assert_eq!(shrunk_to(&text(Some(10)), &text(Some(10))), None);
+    }
+}
