@@ -1,0 +1,215 @@
+//! Transactions and savepoints on one held connection (Django's `atomic`), and what a held
+//! connection remembers between statements: its depth, the rollbacks still to run, and on
+//! PostgreSQL whether a failed statement has aborted the transaction.
+
+use super::{Database, Pool};
+use crate::error::{DbError, Result};
+
+impl Database {
+    fn pending_rollbacks(&self) -> Option<&std::sync::Mutex<Vec<usize>>> {
+        match &*self.pool {
+            Pool::SqliteConn(held) => Some(&held.pending_rollbacks),
+            Pool::PostgresConn(held) => Some(&held.pending_rollbacks),
+            _ => None,
+        }
+    }
+
+    fn depth(&self) -> Option<&std::sync::atomic::AtomicUsize> {
+        match &*self.pool {
+            Pool::SqliteConn(held) => Some(&held.depth),
+            Pool::PostgresConn(held) => Some(&held.depth),
+            _ => None,
+        }
+    }
+
+    /// Starts a transaction (a savepoint, when this handle is already in one). Run queries on
+    /// [`Transaction::db`], then [`commit`](Transaction::commit); dropping it uncommitted rolls
+    /// it back.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let db = self.acquire().await?;
+        let depth = db
+            .depth()
+            .map_or(0, |d| d.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let sql = if depth == 0 {
+            "BEGIN".to_string()
+        } else {
+            format!("SAVEPOINT alder_sp_{depth}")
+        };
+        if let Err(e) = db.execute_unprepared(&sql).await {
+            if let Some(d) = db.depth() {
+                d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            return Err(e);
+        }
+        Ok(Transaction {
+            db,
+            depth,
+            done: false,
+        })
+    }
+
+    /// Runs `work` in a transaction (Django's `atomic`): committed when it returns `Ok`,
+    /// rolled back when it returns `Err`. Nested calls use savepoints.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+    /// db.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
+    /// let failed: Result<(), alder_db::DbError> = db
+    ///     .atomic(|tx| async move {
+    ///         tx.execute_unprepared("INSERT INTO t VALUES (1)").await?;
+    ///         Err(alder_db::DbError::NotFound { model: "T" })
+    ///     })
+    ///     .await;
+    /// assert!(failed.is_err());
+    /// let rows = db.fetch_all("T", "SELECT x FROM t", sea_query::Values(vec![])).await.unwrap();
+    /// assert!(rows.is_empty(), "the insert was rolled back");
+    /// # });
+    /// ```
+    pub async fn atomic<T, E, F, Fut>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(Database) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<DbError>,
+    {
+        let tx = self.begin().await?;
+        match work(tx.db.clone()).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                tx.rollback().await?;
+                Err(err)
+            }
+        }
+    }
+}
+
+/// One connection held out of the pool, with its transaction depth.
+pub(super) struct Held<C> {
+    pub(super) conn: tokio::sync::Mutex<C>,
+    depth: std::sync::atomic::AtomicUsize,
+    /// Transactions and savepoints dropped without commit or rollback, by depth: a `Drop`
+    /// cannot wait for the database, so the rollback runs before the next statement on this
+    /// connection, which then never sees their changes.
+    pending_rollbacks: std::sync::Mutex<Vec<usize>>,
+}
+
+impl<C> Held<C> {
+    pub(super) fn new(conn: C) -> Self {
+        Held {
+            conn: tokio::sync::Mutex::new(conn),
+            depth: std::sync::atomic::AtomicUsize::new(0),
+            pending_rollbacks: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The rollbacks to run now, innermost first.
+    pub(super) fn take_pending(&self) -> Vec<usize> {
+        let mut pending = std::mem::take(
+            &mut *self
+                .pending_rollbacks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        pending
+    }
+}
+
+/// An open transaction (or savepoint) on one connection. Its [`db`](Self::db) handle runs
+/// queries inside it; everything `QuerySet` and `crud` do works on it.
+pub struct Transaction {
+    db: Database,
+    depth: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("depth", &self.depth)
+            .finish()
+    }
+}
+
+/// The statement that ends a transaction (`depth` 0) or a savepoint, committing or not.
+pub(super) fn end_sql(depth: usize, commit: bool) -> String {
+    match (depth, commit) {
+        (0, true) => "COMMIT".to_string(),
+        (0, false) => "ROLLBACK".to_string(),
+        (n, true) => format!("RELEASE SAVEPOINT alder_sp_{n}"),
+        (n, false) => format!("ROLLBACK TO SAVEPOINT alder_sp_{n}"),
+    }
+}
+
+impl Transaction {
+    /// The handle to run queries in this transaction.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    async fn finish(mut self, commit: bool) -> Result<()> {
+        self.done = true;
+        let result = self
+            .db
+            .execute_unprepared(&end_sql(self.depth, commit))
+            .await;
+        if result.is_err() && commit {
+            // A failed COMMIT (SQLite busy, say) leaves the transaction open: close it, so
+            // the connection goes back to the pool clean.
+            if let Err(e) = self
+                .db
+                .execute_unprepared(&end_sql(self.depth, false))
+                .await
+            {
+                tracing::warn!(error = %e, "rolling back after a failed commit");
+            }
+        }
+        if let Some(d) = self.db.depth() {
+            d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        result.map(|_| ())
+    }
+
+    /// Makes the changes permanent (or releases the savepoint).
+    pub async fn commit(self) -> Result<()> {
+        self.finish(true).await
+    }
+
+    /// Undoes the changes (back to the savepoint).
+    pub async fn rollback(self) -> Result<()> {
+        self.finish(false).await
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // Dropped without commit (a panic, an early return, `?`): recorded, and rolled back
+        // before the next statement on the connection, so code that goes on with an outer
+        // transaction never sees this one's changes.
+        if let Some(held_pending) = self.db.pending_rollbacks() {
+            held_pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(self.depth);
+        }
+        if let Some(d) = self.db.depth() {
+            d.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        // A whole transaction also needs its ROLLBACK when nobody runs another statement:
+        // the connection then goes back to the pool clean.
+        if self.depth == 0 {
+            let db = self.db.clone();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = db.execute_unprepared("SELECT 1").await;
+                });
+            }
+        }
+    }
+}
