@@ -174,6 +174,14 @@ pub enum DbError {
         /// What is wrong with them and what to do.
         problem: String,
     },
+    /// A transaction was rolled back instead of committed: a statement in it failed, and
+    /// PostgreSQL ignores everything after that until the end of the block (as Django's "You
+    /// can't execute queries until the end of the 'atomic' block").
+    #[error("the transaction was rolled back, not committed: a statement in it failed ({message}); to go on after an error, run the statement in a nested atomic block (a savepoint) and handle its error there")]
+    RolledBack {
+        /// The first error in the transaction.
+        message: String,
+    },
     /// The operation needs a saved object (one with a primary key).
     #[error("{model} has no primary key yet: save it first")]
     Unsaved {
@@ -183,6 +191,19 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// Whether the database server itself refused the statement (a constraint, bad SQL, a
+    /// failed cast): the errors that abort a PostgreSQL transaction. Checks Alder makes before
+    /// sending anything (lengths, decimals, decoding) are not.
+    pub(crate) fn is_from_server(&self) -> bool {
+        match self {
+            DbError::UniqueViolation { .. }
+            | DbError::ForeignKeyViolation { .. }
+            | DbError::NotNullViolation { .. } => true,
+            DbError::Query { source, .. } => matches!(source, sqlx::Error::Database(_)),
+            _ => false,
+        }
+    }
+
     pub(crate) fn other_sql(model: &'static str, message: String) -> Self {
         DbError::Query {
             sql: format!("(building a query for {model})"),

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Expr, ExprTrait, Query, Value};
+use sea_query::{Expr, ExprTrait, OnConflict, Query, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ModelMeta;
@@ -178,14 +178,14 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
             .into_table(self.through)
             .columns([self.source, self.target])
             .select_from(pair)
-            .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?;
-        let (sql, values) = db.build(&insert);
-        match db.execute(M::META.name, &sql, values).await {
+            .map_err(|e| DbError::other_sql(M::META.name, e.to_string()))?
             // Two adds of the same pair at once: the automatic through table's unique
-            // constraint stops the second, which is what it asked for anyway.
-            Ok(_) | Err(DbError::UniqueViolation { .. }) => Ok(()),
-            Err(err) => Err(err),
-        }
+            // constraint stops the second, which is what it asked for anyway. Skipped in the
+            // statement rather than caught as an error, which on PostgreSQL would abort the
+            // caller's transaction.
+            .on_conflict(OnConflict::new().do_nothing().to_owned());
+        let (sql, values) = db.build(&insert);
+        db.execute(M::META.name, &sql, values).await.map(|_| ())
     }
 
     /// Unrelates them; returns whether they were related.

@@ -145,3 +145,27 @@ fn metadata_names_the_through_tables() {
         "a many-to-many field is no column"
     );
 }
+
+#[tokio::test]
+async fn adding_a_pair_twice_inside_a_transaction_keeps_it_committable() {
+    for db in migrated().await {
+        let mut post = Post {
+            id: Auto::new(),
+            title: "Tx".into(),
+            tags: ManyToMany::new(),
+        };
+        crud::save(&db, &mut post).await.unwrap();
+        let mut tag = Tag {
+            id: Auto::new(),
+            name: "once".into(),
+        };
+        crud::save(&db, &mut tag).await.unwrap();
+        let tx = db.begin().await.unwrap();
+        Post::tags().add(tx.db(), &post, &tag).await.unwrap();
+        Post::tags().add(tx.db(), &post, &tag).await.unwrap();
+        tx.commit()
+            .await
+            .expect("no statement failed, so the commit is real");
+        assert_eq!(Post::tags().of(&post).unwrap().count(&db).await.unwrap(), 1);
+    }
+}

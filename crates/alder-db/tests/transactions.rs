@@ -304,3 +304,122 @@ async fn a_connection_the_server_dropped_is_replaced() {
         );
     }
 }
+
+#[derive(Model, Debug, Clone)]
+struct Handle {
+    id: Auto<i64>,
+    #[model(unique, max_length = 20)]
+    name: String,
+}
+
+async fn handle(db: &Database, name: &str) -> Result<Handle, DbError> {
+    let mut h = Handle {
+        id: Auto::new(),
+        name: name.into(),
+    };
+    crud::save(db, &mut h).await.map(|()| h)
+}
+
+#[tokio::test]
+async fn a_failed_statement_whose_error_was_ignored_makes_commit_an_error_not_a_silent_rollback() {
+    for db in setup().await {
+        let backend = db.backend();
+        schema::create_model(&db, Handle::META).await.unwrap();
+        handle(&db, "taken").await.unwrap();
+
+        let tx = db.begin().await.unwrap();
+        open(tx.db(), "ann", 1).await;
+        // The caller ignores the clash and goes on, as an "insert if missing" would.
+        let clash = handle(tx.db(), "taken").await;
+        assert!(
+            matches!(clash, Err(DbError::UniqueViolation { .. })),
+            "{clash:?}"
+        );
+        let committed = tx.commit().await;
+        match backend {
+            // PostgreSQL aborted the transaction at the failed statement: COMMIT rolls back,
+            // and Alder says so instead of reporting success.
+            alder_db::Backend::Postgres => {
+                let Err(DbError::RolledBack { message }) = &committed else {
+                    panic!("commit after a failed statement must fail: {committed:?}");
+                };
+                assert!(message.contains("already exists"), "{message}");
+                assert!(owners(&db).await.is_empty(), "nothing was committed");
+            }
+            // SQLite undoes only the failed statement; the rest commits.
+            _ => {
+                committed.unwrap();
+                assert_eq!(owners(&db).await, ["ann"]);
+            }
+        }
+
+        // The connection goes back clean: the next transaction commits.
+        let tx = db.begin().await.unwrap();
+        open(tx.db(), "bob", 2).await;
+        tx.commit().await.unwrap();
+        assert!(
+            owners(&db).await.contains(&"bob".to_string()),
+            "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_error_caught_in_a_savepoint_leaves_the_outer_transaction_usable() {
+    for db in setup().await {
+        let backend = db.backend();
+        schema::create_model(&db, Handle::META).await.unwrap();
+        handle(&db, "taken").await.unwrap();
+        let result: Result<(), DbError> = db
+            .atomic(|tx| async move {
+                open(&tx, "carol", 3).await;
+                // The clash inside a nested atomic block: its savepoint is rolled back.
+                let inner: Result<Handle, DbError> = tx
+                    .atomic(|inner| async move { handle(&inner, "taken").await })
+                    .await;
+                assert!(matches!(inner, Err(DbError::UniqueViolation { .. })));
+                open(&tx, "dave", 4).await;
+                Ok(())
+            })
+            .await;
+        result.unwrap();
+        let mut names = owners(&db).await;
+        names.sort();
+        assert_eq!(names, ["carol", "dave"], "{backend:?}");
+
+        // A nested block that swallows its own error and returns Ok cannot commit its
+        // savepoint on PostgreSQL: that savepoint is rolled back and the error is reported.
+        let result: Result<(), DbError> = db
+            .atomic(|tx| async move {
+                let inner: Result<(), DbError> = tx
+                    .atomic(|inner| async move {
+                        open(&inner, "erin", 5).await;
+                        let _ignored = handle(&inner, "taken").await;
+                        Ok(())
+                    })
+                    .await;
+                if backend == alder_db::Backend::Postgres {
+                    assert!(
+                        matches!(inner, Err(DbError::RolledBack { .. })),
+                        "{inner:?}"
+                    );
+                } else {
+                    inner.unwrap();
+                }
+                open(&tx, "frank", 6).await;
+                Ok(())
+            })
+            .await;
+        result.unwrap();
+        let names = owners(&db).await;
+        assert!(
+            names.contains(&"frank".to_string()),
+            "{backend:?}: {names:?}"
+        );
+        assert_eq!(
+            names.contains(&"erin".to_string()),
+            backend != alder_db::Backend::Postgres,
+            "{names:?}"
+        );
+    }
+}

@@ -78,6 +78,7 @@ macro_rules! roll_back_pending {
                 .execute(&mut **$guard)
                 .await
                 .map_err(|e| DbError::from_sqlx("?", "(rolling back)", e))?;
+            $held.rolled_back(depth);
         }
     };
 }
@@ -310,7 +311,7 @@ impl Database {
                 .await
                 .map(|r| r.rows_affected())
         );
-        result.map_err(|e| DbError::from_sqlx("?", sql, e))
+        self.track(result.map_err(|e| DbError::from_sqlx("?", sql, e)))
     }
 
     /// Runs a statement with parameters; returns the number of rows it changed.
@@ -326,7 +327,7 @@ impl Database {
                 .await
                 .map(|r| r.rows_affected())
         );
-        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+        self.track(result.map_err(|e| DbError::from_sqlx(model, sql, e)))
     }
 
     /// Runs a PostgreSQL statement whose parameters are whole columns bound as arrays.
@@ -349,7 +350,7 @@ impl Database {
                 Err(err) => Err(err),
             }
         );
-        result.map_err(|e| DbError::from_sqlx(model, sql, e))
+        self.track(result.map_err(|e| DbError::from_sqlx(model, sql, e)))
     }
 
     /// Runs a query with parameters and returns every row.
@@ -383,7 +384,7 @@ impl Database {
         values: Values,
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Option<T>> {
-        let err = |e| DbError::from_sqlx(model, &sql, e);
+        let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let row = on_backend!(
             self,
             |e| sqlx::query_with(AssertSqlSafe(sql.clone()), sqlite_args(values))
@@ -410,7 +411,7 @@ impl Database {
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
-        let err = |e| DbError::from_sqlx(model, &sql, e);
+        let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let mut out = Vec::with_capacity(expected);
         on_backend!(
             self,

@@ -14,6 +14,30 @@ impl Database {
         }
     }
 
+    /// Records a failed statement on a held PostgreSQL connection: the server has aborted the
+    /// transaction it ran in, and ignores everything until that level is rolled back.
+    /// SQLite rolls back only the failed statement, so there is nothing to remember.
+    pub(super) fn track<T>(&self, result: Result<T>) -> Result<T> {
+        result.map_err(|err| self.noted(err))
+    }
+
+    /// [`track`](Self::track) for one error.
+    pub(super) fn noted(&self, err: DbError) -> DbError {
+        if let Pool::PostgresConn(held) = &*self.pool {
+            if err.is_from_server() {
+                held.note_failure(&err);
+            }
+        }
+        err
+    }
+
+    fn aborted(&self) -> Option<&std::sync::Mutex<Option<(usize, String)>>> {
+        match &*self.pool {
+            Pool::PostgresConn(held) => Some(&held.aborted),
+            _ => None,
+        }
+    }
+
     fn depth(&self) -> Option<&std::sync::atomic::AtomicUsize> {
         match &*self.pool {
             Pool::SqliteConn(held) => Some(&held.depth),
@@ -94,6 +118,10 @@ pub(super) struct Held<C> {
     /// cannot wait for the database, so the rollback runs before the next statement on this
     /// connection, which then never sees their changes.
     pending_rollbacks: std::sync::Mutex<Vec<usize>>,
+    /// PostgreSQL only: the level (0 the transaction, n the n-th savepoint) whose statement
+    /// failed, and the error. COMMIT of an aborted transaction is answered with a silent
+    /// ROLLBACK, so `commit` checks this instead of trusting the answer.
+    pub(super) aborted: std::sync::Mutex<Option<(usize, String)>>,
 }
 
 impl<C> Held<C> {
@@ -102,7 +130,24 @@ impl<C> Held<C> {
             conn: tokio::sync::Mutex::new(conn),
             depth: std::sync::atomic::AtomicUsize::new(0),
             pending_rollbacks: std::sync::Mutex::new(Vec::new()),
+            aborted: std::sync::Mutex::new(None),
         }
+    }
+
+    fn note_failure(&self, err: &DbError) {
+        let open = self.depth.load(std::sync::atomic::Ordering::SeqCst);
+        if open == 0 {
+            return; // outside a transaction the statement failed alone
+        }
+        let mut aborted = lock(&self.aborted);
+        if aborted.is_none() {
+            *aborted = Some((open - 1, err.to_string()));
+        }
+    }
+
+    /// Level `level` was rolled back: a failure at that level or inside it is undone.
+    pub(super) fn rolled_back(&self, level: usize) {
+        clear_from(&self.aborted, level);
     }
 
     /// The rollbacks to run now, innermost first.
@@ -152,11 +197,32 @@ impl Transaction {
 
     async fn finish(mut self, commit: bool) -> Result<()> {
         self.done = true;
-        let result = self
-            .db
-            .execute_unprepared(&end_sql(self.depth, commit))
-            .await;
-        if result.is_err() && commit {
+        let aborted = self.db.aborted().and_then(|a| {
+            let failure = lock(a).clone().filter(|(level, _)| *level >= self.depth);
+            failure.map(|(_, message)| message)
+        });
+        let was_aborted = aborted.is_some();
+        let result = match (commit, aborted) {
+            (true, Some(message)) => {
+                // Committing would report success and roll back: roll back, and say so.
+                let undone = self
+                    .db
+                    .execute_unprepared(&end_sql(self.depth, false))
+                    .await;
+                undone.and(Err(DbError::RolledBack { message }))
+            }
+            _ => {
+                self.db
+                    .execute_unprepared(&end_sql(self.depth, commit))
+                    .await
+            }
+        };
+        if let Some(a) = self.db.aborted() {
+            if !commit || result.is_err() || self.depth == 0 {
+                clear_from(a, self.depth);
+            }
+        }
+        if result.is_err() && commit && !was_aborted {
             // A failed COMMIT (SQLite busy, say) leaves the transaction open: close it, so
             // the connection goes back to the pool clean.
             if let Err(e) = self
@@ -211,5 +277,19 @@ impl Drop for Transaction {
                 });
             }
         }
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Forgets a failure at `level` or deeper (that level was rolled back or ended).
+fn clear_from(aborted: &std::sync::Mutex<Option<(usize, String)>>, level: usize) {
+    let mut aborted = lock(aborted);
+    if aborted.as_ref().is_some_and(|(failed, _)| *failed >= level) {
+        *aborted = None;
     }
 }
