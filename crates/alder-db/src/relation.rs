@@ -212,10 +212,18 @@ impl<T: Model> IntoFieldValue<ForeignKey<T>> for &T {
     fn into_field_value(self) -> Value {
         self.pk_value().unwrap_or(Value::BigInt(None))
     }
+
+    fn unsaved_model(&self) -> Option<&'static str> {
+        self.pk_value().is_none().then_some(T::META.name)
+    }
 }
 
 impl<T: Model> IntoFieldValue<Option<ForeignKey<T>>> for &T {
     fn into_field_value(self) -> Value {
         self.pk_value().unwrap_or(Value::BigInt(None))
+    }
+
+    fn unsaved_model(&self) -> Option<&'static str> {
+        self.pk_value().is_none().then_some(T::META.name)
     }
 }

@@ -303,3 +303,82 @@ async fn one_to_one_is_unique_and_reverse_finds_the_pointing_rows() {
         assert!(matches!(err, DbError::UniqueViolation { .. }), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn filtering_by_an_unsaved_object_is_an_error_not_is_null() {
+    for db in setup().await {
+        let ann = author(&db, "Ann").await;
+        book(&db, "Edited", &ann, Some(&ann)).await;
+        book(&db, "Unedited", &ann, None).await;
+        let ghost = Author {
+            id: Auto::new(),
+            name: "not saved".into(),
+        };
+        let unsaved = |result: alder_db::Result<u64>| {
+            assert!(
+                matches!(result, Err(DbError::Unsaved { model: "Author" })),
+                "{result:?}"
+            );
+        };
+        // Read as `editor IS NULL`, this delete would remove "Unedited".
+        unsaved(
+            Book::objects()
+                .filter(Book::editor().eq(&ghost))
+                .delete(&db)
+                .await,
+        );
+        unsaved(
+            Book::objects()
+                .filter(Book::author().eq(&ghost))
+                .count(&db)
+                .await
+                .map(|n| n as u64),
+        );
+        unsaved(
+            Book::objects()
+                .exclude(Book::editor().eq(&ghost))
+                .delete(&db)
+                .await,
+        );
+        unsaved(
+            Book::objects()
+                .filter(Book::title().eq("x") | Book::editor().ne(&ghost))
+                .count(&db)
+                .await
+                .map(|n| n as u64),
+        );
+        unsaved(
+            Book::objects()
+                .filter(Book::author().is_in([&ann, &ghost]))
+                .update(&db, [Book::title().set("gone")])
+                .await,
+        );
+        let listed = Book::objects()
+            .filter(Book::author().eq(&ghost) & Book::title().eq("Edited"))
+            .all(&db)
+            .await;
+        assert!(matches!(listed, Err(DbError::Unsaved { .. })), "{listed:?}");
+        assert_eq!(
+            Book::objects().count(&db).await.unwrap(),
+            2,
+            "nothing was deleted"
+        );
+        // A saved object and an explicit None still mean what they say.
+        assert_eq!(
+            Book::objects()
+                .filter(Book::editor().eq(&ann))
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            Book::objects()
+                .filter(Book::editor().eq(None))
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+}

@@ -20,6 +20,13 @@ use crate::{Auto, FieldType, Model};
 pub trait IntoFieldValue<T> {
     /// The query parameter.
     fn into_field_value(self) -> Value;
+
+    /// For a related object given as the value: its model's name when it is not saved yet
+    /// (it has no key to compare with), which makes a filter an error rather than `IS NULL`.
+    #[doc(hidden)]
+    fn unsaved_model(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl<T: FieldType> IntoFieldValue<T> for T {
@@ -132,6 +139,9 @@ impl<M: Model, T: FieldType> Column<M, T> {
 
     /// `= value` (Django's `exact`); `eq(None)` is `IS NULL`, as in Django.
     pub fn eq(self, value: impl IntoFieldValue<T>) -> Q<M> {
+        if let Some(model) = value.unsaved_model() {
+            return Q::unsaved(model);
+        }
         let value = value.into_field_value();
         if is_null(&value) {
             return self.is_null();
@@ -141,6 +151,9 @@ impl<M: Model, T: FieldType> Column<M, T> {
 
     /// `<> value`; `ne(None)` is `IS NOT NULL`.
     pub fn ne(self, value: impl IntoFieldValue<T>) -> Q<M> {
+        if let Some(model) = value.unsaved_model() {
+            return Q::unsaved(model);
+        }
         let value = value.into_field_value();
         if is_null(&value) {
             return self.is_not_null();
@@ -170,10 +183,17 @@ impl<M: Model, T: FieldType> Column<M, T> {
 
     /// `IN (values…)`; an empty list matches nothing.
     pub fn is_in<V: IntoFieldValue<T>>(self, values: impl IntoIterator<Item = V>) -> Q<M> {
+        let mut unsaved = None;
         let values: Vec<Value> = values
             .into_iter()
-            .map(IntoFieldValue::into_field_value)
+            .map(|v| {
+                unsaved = unsaved.or(v.unsaved_model());
+                v.into_field_value()
+            })
             .collect();
+        if let Some(model) = unsaved {
+            return Q::unsaved(model);
+        }
         if values.is_empty() {
             return !Q::all();
         }

@@ -44,6 +44,10 @@ pub(crate) enum Node {
     All(Vec<Node>),
     /// Any other condition.
     Sea(Condition),
+    /// A lookup by a related object of this model that is not saved: no row can be meant, and
+    /// reading it as `IS NULL` would match (or delete) every row without a relation, so the
+    /// query fails with `DbError::Unsaved` instead (Django raises `ValueError`).
+    Unsaved(&'static str),
 }
 
 /// A comparison of a column with query values.
@@ -117,6 +121,17 @@ impl Node {
                 .into_iter()
                 .fold(Condition::all(), |all, node| all.add(node.into_condition())),
             Node::Sea(condition) => condition,
+            // Never run: `QuerySet` refuses a query holding one. Matches nothing, to be safe.
+            Node::Unsaved(_) => Condition::all().add(Expr::val(false)),
+        }
+    }
+
+    /// The model of an unsaved related object this condition was made with, if any.
+    pub(crate) fn unsaved(&self) -> Option<&'static str> {
+        match self {
+            Node::Unsaved(model) => Some(model),
+            Node::All(nodes) => nodes.iter().find_map(Node::unsaved),
+            Node::Lookup { .. } | Node::Sea(_) => None,
         }
     }
 
@@ -173,6 +188,10 @@ impl<M> Q<M> {
         Q::new(Condition::all().add(expr.into()))
     }
 
+    pub(crate) fn unsaved(model: &'static str) -> Self {
+        Q::from_node(Node::Unsaved(model))
+    }
+
     pub(crate) fn lookup(table: &'static str, column: &'static str, op: Op) -> Self {
         Q::from_node(Node::Lookup { table, column, op })
     }
@@ -189,6 +208,10 @@ impl<M> Q<M> {
 
     /// Either condition.
     pub fn or(self, other: Q<M>) -> Q<M> {
+        // An unsaved object stays visible through `|` and `!`, so the query still refuses it.
+        if let Some(model) = self.node.unsaved().or(other.node.unsaved()) {
+            return Q::unsaved(model);
+        }
         Q::new(
             Condition::any()
                 .add(self.into_condition())
@@ -217,6 +240,9 @@ impl<M> Not for Q<M> {
     /// unknown (a NULL column) counts as not matching, so negating keeps it, as Django's
     /// `exclude` does.
     fn not(self) -> Q<M> {
+        if let Some(model) = self.node.unsaved() {
+            return Q::unsaved(model);
+        }
         let known = Func::coalesce([Expr::from(self.into_condition()), Expr::val(false)]);
         Q::expr(Expr::expr(known).not())
     }

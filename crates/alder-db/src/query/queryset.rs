@@ -173,11 +173,14 @@ impl<M: Model> QuerySet<M> {
         M::META.table
     }
 
-    /// The WHERE condition.
-    fn condition(&self) -> Condition {
-        self.filters.iter().fold(Condition::all(), |all, node| {
+    /// The WHERE condition; an error when a filter compares with an unsaved object.
+    fn condition(&self) -> Result<Condition> {
+        if let Some(model) = self.filters.iter().find_map(Node::unsaved) {
+            return Err(DbError::Unsaved { model });
+        }
+        Ok(self.filters.iter().fold(Condition::all(), |all, node| {
             all.add(node.clone().into_condition())
-        })
+        }))
     }
 
     fn select(&self) -> Result<SelectStatement> {
@@ -190,7 +193,7 @@ impl<M: Model> QuerySet<M> {
         for field in M::META.fields {
             query.column((Self::table(), field.column));
         }
-        query.from(Self::table()).cond_where(self.condition());
+        query.from(Self::table()).cond_where(self.condition()?);
         let ordering = if self.ordering.is_empty() {
             M::META
                 .ordering
@@ -378,7 +381,7 @@ impl<M: Model> QuerySet<M> {
                 inner.clear_order_by();
                 query.from_subquery(inner, Alias::new("sliced"));
             } else {
-                query.from(Self::table()).cond_where(self.condition());
+                query.from(Self::table()).cond_where(self.condition()?);
             }
             Ok(query)
         };
@@ -456,7 +459,7 @@ impl<M: Model> QuerySet<M> {
         query
             .exprs(aggregates.exprs())
             .from(Self::table())
-            .cond_where(self.condition());
+            .cond_where(self.condition()?);
         let (sql, values) = db.build(&query);
         let mut rows = db
             .fetch_decoded(M::META.name, &sql, values, |row| {
@@ -528,7 +531,7 @@ impl<M: Model> QuerySet<M> {
             .column(column)
             .expr(aggregate.expr)
             .from(Self::table())
-            .cond_where(self.condition())
+            .cond_where(self.condition()?)
             .group_by_col(column)
             .order_by(column, sea_query::Order::Asc);
         let (sql, values) = db.build(&query);
@@ -580,7 +583,7 @@ impl<M: Model> QuerySet<M> {
             query
                 .expr(Expr::cust("1"))
                 .from(Self::table())
-                .cond_where(self.condition())
+                .cond_where(self.condition()?)
                 .limit(limit);
             if let Some(offset) = self.offset {
                 query.offset(offset);
@@ -725,7 +728,9 @@ impl<M: Model> QuerySet<M> {
             return Err(DbError::Sliced("delete"));
         }
         let mut query = Query::delete();
-        query.from_table(Self::table()).cond_where(self.condition());
+        query
+            .from_table(Self::table())
+            .cond_where(self.condition()?);
         let (sql, values) = db.build(&query);
         db.execute(M::META.name, &sql, values).await
     }
@@ -740,7 +745,7 @@ impl<M: Model> QuerySet<M> {
             return Err(DbError::Sliced("update"));
         }
         let mut query = Query::update();
-        query.table(Self::table()).cond_where(self.condition());
+        query.table(Self::table()).cond_where(self.condition()?);
         let mut any = false;
         for assignment in assignments {
             let field = M::META

@@ -129,7 +129,7 @@ impl Shape {
                 self.tokens.push(Token::Number(usize::MAX - nodes.len()));
                 nodes.iter().all(|node| self.condition(node))
             }
-            Node::Sea(_) => false,
+            Node::Sea(_) | Node::Unsaved(_) => false,
         }
     }
 
