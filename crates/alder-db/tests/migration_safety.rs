@@ -203,3 +203,194 @@ async fn a_column_made_not_null_is_filled_from_db_default_or_refused() {
         assert_eq!(seen, [("a", "filled", 7), ("b", "kept", 3)], "{backend:?}");
     }
 }
+
+mod before_rename {
+    use alder_db::{Auto, ForeignKey, ManyToMany, Model};
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Tag {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 20)]
+        pub(crate) name: String,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Post {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 50)]
+        pub(crate) title: String,
+        pub(crate) tags: ManyToMany<Tag>,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Comment {
+        pub(crate) id: Auto<i64>,
+        pub(crate) post: ForeignKey<Post>,
+    }
+}
+
+mod after_rename {
+    use alder_db::{Auto, ForeignKey, ManyToMany, Model};
+
+    pub(crate) use super::before_rename::Tag;
+
+    /// `Post`, renamed: its table (`post` → `article`), its many-to-many table and the
+    /// comments' foreign key follow.
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Article {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 50)]
+        pub(crate) title: String,
+        pub(crate) tags: ManyToMany<Tag>,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    pub(crate) struct Comment {
+        pub(crate) id: Auto<i64>,
+        pub(crate) post: ForeignKey<Article>,
+    }
+}
+
+fn detect_with(
+    apps: &AppMigrations,
+    renames: &[alder_db::migrations::Rename],
+) -> Result<(Migration, Vec<String>), MigrationError> {
+    let graph = Graph::new(std::slice::from_ref(apps)).unwrap();
+    let (ops, hints) = detect(
+        "notes",
+        &graph.state().unwrap(),
+        &apps.model_state(),
+        renames,
+    )?;
+    Ok((next_migration("notes", &graph, ops, None), hints))
+}
+
+#[tokio::test]
+async fn a_renamed_model_keeps_its_rows_relations_and_many_to_many_pairs() {
+    use after_rename::{Article, Comment as NewComment};
+    use before_rename::{Comment, Post, Tag};
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![Tag::META, Post::META, Comment::META], vec![]));
+        let renamed = app(
+            vec![Tag::META, Article::META, NewComment::META],
+            vec![first.clone()],
+        );
+
+        // Without --rename: said plainly that the table would be dropped, and how to keep it.
+        let (_, hints) = detect_with(&renamed, &[]).unwrap();
+        assert!(
+            hints
+                .iter()
+                .any(|h| h.contains("--rename Post=Article") && h.contains("drops table `post`")),
+            "{hints:?}"
+        );
+
+        let (second, _) = detect_with(&renamed, &["Post=Article".parse().unwrap()]).unwrap();
+        let described: Vec<String> = second.operations.iter().map(|o| o.describe()).collect();
+        for expected in [
+            "Rename model Post to Article",
+            "Rename model Post_tags to Article_tags",
+            "Rename table for Article to article",
+            "Rename table for Article_tags to article_tags",
+            "Rename field post_id on Article_tags to article_id",
+        ] {
+            assert!(
+                described.iter().any(|d| d == expected),
+                "{expected}: {described:?}"
+            );
+        }
+        assert!(
+            !described
+                .iter()
+                .any(|d| d.starts_with("Delete") || d.starts_with("Create")),
+            "{described:?}"
+        );
+        let all = vec![first.clone(), second.clone()];
+        // The written migration is clean: models and history agree after it.
+        let done = app(
+            vec![Tag::META, Article::META, NewComment::META],
+            all.clone(),
+        );
+        let graph = Graph::new(std::slice::from_ref(&done)).unwrap();
+        let (left, _) = detect("notes", &graph.state().unwrap(), &done.model_state(), &[]).unwrap();
+        assert!(left.is_empty(), "{left:?}");
+
+        let run = |target: Target| {
+            let graph = Graph::new(std::slice::from_ref(&done)).unwrap();
+            let db = db.clone();
+            async move { Executor::new(db, graph).migrate(&target).await.unwrap() }
+        };
+        run(Target::Migration("notes".into(), first.name.clone())).await;
+        let mut tag = Tag {
+            id: Auto::new(),
+            name: "rust".into(),
+        };
+        tag.save(&db).await.unwrap();
+        let mut post = Post {
+            id: Auto::new(),
+            title: "Kept".into(),
+            tags: alder_db::ManyToMany::new(),
+        };
+        post.save(&db).await.unwrap();
+        Post::tags().add(&db, &post, &tag).await.unwrap();
+        let mut comment = Comment {
+            id: Auto::new(),
+            post: alder_db::ForeignKey::to(&post).unwrap(),
+        };
+        comment.save(&db).await.unwrap();
+
+        run(Target::All).await;
+        let article = Article::objects().get(&db).await.unwrap();
+        assert_eq!(article.title, "Kept", "{backend:?}");
+        assert_eq!(
+            Article::tags()
+                .of(&article)
+                .unwrap()
+                .count(&db)
+                .await
+                .unwrap(),
+            1
+        );
+        let moved = NewComment::objects().get(&db).await.unwrap();
+        assert_eq!(moved.post.get(&db).await.unwrap().title, "Kept");
+        // The foreign key still guards the renamed table: a comment on no article is refused.
+        let mut orphan = NewComment {
+            id: Auto::new(),
+            post: alder_db::ForeignKey::new(999),
+        };
+        assert!(orphan.save(&db).await.is_err(), "{backend:?}");
+
+        // And back: the old names, the same rows.
+        run(Target::Migration("notes".into(), first.name.clone())).await;
+        let post = Post::objects().get(&db).await.unwrap();
+        assert_eq!(Post::tags().of(&post).unwrap().count(&db).await.unwrap(), 1);
+        assert_eq!(Comment::objects().count(&db).await.unwrap(), 1);
+    }
+}
+
+#[test]
+fn renames_parse_for_fields_and_models_and_refuse_the_rest() {
+    use alder_db::migrations::Rename;
+    assert_eq!(
+        "Post=Article".parse::<Rename>().unwrap(),
+        Rename::Model {
+            old: "Post".into(),
+            new: "Article".into()
+        }
+    );
+    assert!(matches!(
+        "Post.title=headline".parse::<Rename>().unwrap(),
+        Rename::Field { .. }
+    ));
+    for bad in [
+        "Post",
+        "=Article",
+        "Post.=x",
+        "Post.a.b=c",
+        "Post=",
+        "A=B=C",
+    ] {
+        assert!(bad.parse::<Rename>().is_err(), "{bad}");
+    }
+}

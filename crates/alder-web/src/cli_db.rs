@@ -40,7 +40,9 @@ pub(crate) fn commands() -> Vec<clap::Command> {
                 Arg::new("rename")
                     .long("rename")
                     .action(ArgAction::Append)
-                    .help("Model.old=new: a field was renamed (keeps its data)"),
+                    .help(
+                        "Model.old=new (a field) or Old=New (a model) was renamed: keeps the data",
+                    ),
             ),
         clap::Command::new("migrate")
             .about("Apply or unapply migrations")

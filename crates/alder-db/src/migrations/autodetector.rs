@@ -3,31 +3,52 @@
 
 use super::{Field, MigrationError, ModelState, Operation, State};
 
-/// A rename the user confirmed: on `model`, field `old` is now called `new` (instead of
-/// one field removed and another added).
+/// A rename the user confirmed (`makemigrations --rename …`), so that the data is kept
+/// instead of one field or model being removed and another added.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rename {
-    /// The model.
-    pub model: String,
-    /// The old field name.
-    pub old: String,
-    /// The new field name.
-    pub new: String,
+pub enum Rename {
+    /// `Post.old=new`: on `model`, field `old` is now called `new`.
+    Field {
+        /// The model (its name after any model rename).
+        model: String,
+        /// The old field name.
+        old: String,
+        /// The new field name.
+        new: String,
+    },
+    /// `Post=Article`: model `old` is now called `new` (Django's `RenameModel`).
+    Model {
+        /// The old model name.
+        old: String,
+        /// The new model name.
+        new: String,
+    },
 }
 
 impl std::str::FromStr for Rename {
     type Err = MigrationError;
 
-    /// `Post.old=new`.
+    /// `Post.old=new` (a field) or `Post=Article` (a model).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || MigrationError::BadRename(format!("{s} (write it as Model.old=new)"));
-        let (model, rest) = s.split_once('.').ok_or_else(bad)?;
-        let (old, new) = rest.split_once('=').ok_or_else(bad)?;
-        Ok(Rename {
-            model: model.to_string(),
-            old: old.to_string(),
-            new: new.to_string(),
-        })
+        let bad = || {
+            MigrationError::BadRename(format!(
+                "{s} (write Model.old=new for a field, Old=New for a model)"
+            ))
+        };
+        let (left, new) = s.split_once('=').ok_or_else(bad)?;
+        let name = |text: &str| !text.is_empty() && !text.contains(['.', '=', ' ']);
+        match left.split_once('.') {
+            Some((model, old)) if name(model) && name(old) && name(new) => Ok(Rename::Field {
+                model: model.to_string(),
+                old: old.to_string(),
+                new: new.to_string(),
+            }),
+            None if name(left) && name(new) => Ok(Rename::Model {
+                old: left.to_string(),
+                new: new.to_string(),
+            }),
+            _ => Err(bad()),
+        }
     }
 }
 
@@ -51,9 +72,25 @@ pub fn detect(
             .map(|(_, m)| m.clone())
             .collect()
     };
-    let (old_models, new_models) = (models(from), models(to));
+    let (mut old_models, new_models) = (models(from), models(to));
 
     check_cross_app_cycle(app, from, to)?;
+    // (model, old field, new field): the user's field renames, and those a model rename
+    // implies in its automatic many-to-many tables (the column naming the model).
+    let mut field_renames: Vec<(String, String, String)> = renames
+        .iter()
+        .filter_map(|r| match r {
+            Rename::Field { model, old, new } => Some((model.clone(), old.clone(), new.clone())),
+            Rename::Model { .. } => None,
+        })
+        .collect();
+    field_renames.extend(rename_models(
+        app,
+        &mut old_models,
+        &new_models,
+        renames,
+        &mut ops,
+    )?);
     let created: Vec<&ModelState> = new_models
         .iter()
         .filter(|n| !old_models.iter().any(|m| m.name == n.name))
@@ -73,25 +110,24 @@ pub fn detect(
             ops.push(Operation::alter_table(&new.name, &new.table));
         }
         let mut old_fields: Vec<Field> = old.fields.clone();
-        for rename in renames.iter().filter(|r| r.model == new.name) {
-            let Some(position) = old_fields.iter().position(|f| f.name == rename.old) else {
-                return Err(MigrationError::BadRename(format!(
-                    "{}.{}={}",
-                    rename.model, rename.old, rename.new
-                )));
-            };
-            if new.field(&rename.new).is_none() || old.field(&rename.new).is_some() {
-                return Err(MigrationError::BadRename(format!(
-                    "{}.{}={}",
-                    rename.model, rename.old, rename.new
-                )));
+        let these = field_renames
+            .iter()
+            .filter(|(model, ..)| *model == new.name);
+        for (_, old_name, new_name) in these.cloned() {
+            let bad = || MigrationError::BadRename(format!("{}.{old_name}={new_name}", new.name));
+            let position = old_fields
+                .iter()
+                .position(|f| f.name == old_name)
+                .ok_or_else(bad)?;
+            if new.field(&new_name).is_none() || old.field(&new_name).is_some() {
+                return Err(bad());
             }
-            ops.push(Operation::rename_field(&new.name, &rename.old, &rename.new));
+            ops.push(Operation::rename_field(&new.name, &old_name, &new_name));
             let field = &mut old_fields[position];
-            if field.column == rename.old {
-                field.column = rename.new.clone();
+            if field.column == old_name {
+                field.column = new_name.clone();
             }
-            field.name = rename.new.clone();
+            field.name = new_name.clone();
         }
         let removed: Vec<&Field> = old_fields
             .iter()
@@ -103,16 +139,25 @@ pub fn detect(
             .filter(|f| !old_fields.iter().any(|o| o.name == f.name))
             .collect();
         for field in &added {
+            let twin = removed.iter().find(|r| r.same_definition(field));
             if !field.nullable && field.default.is_none() && !field.auto {
-                return Err(MigrationError::NeedsDefault {
-                    model: new.name.clone(),
-                    field: field.name.clone(),
+                // A rename is the likelier story, and the one that keeps the data: say it first.
+                return Err(match twin {
+                    Some(twin) => MigrationError::LikelyRename {
+                        model: new.name.clone(),
+                        old: twin.name.clone(),
+                        new: field.name.clone(),
+                    },
+                    None => MigrationError::NeedsDefault {
+                        model: new.name.clone(),
+                        field: field.name.clone(),
+                    },
                 });
             }
-            if let Some(twin) = removed.iter().find(|r| r.same_definition(field)) {
+            if let Some(twin) = twin {
                 hints.push(format!(
-                    "{}.{} was removed and {}.{} added: if it was renamed, run again with --rename {}.{}={} to keep its data",
-                    new.name, twin.name, new.name, field.name, new.name, twin.name, field.name
+                    "{}.{} was removed and {}.{} added: if it was renamed, run again with --rename {}.{}={} to keep its data (as written, the migration drops column `{}` and its data)",
+                    new.name, twin.name, new.name, field.name, new.name, twin.name, field.name, twin.column
                 ));
             }
             ops.push(Operation::add_field(&new.name, (*field).clone()));
@@ -144,6 +189,27 @@ pub fn detect(
         .iter()
         .filter(|o| !new_models.iter().any(|m| m.name == o.name))
         .collect();
+    // A table is never dropped without saying so; one that looks renamed says how to keep it.
+    for gone in &deleted {
+        let twin = created.iter().find(|c| {
+            c.fields.len() == gone.fields.len()
+                && c.fields
+                    .iter()
+                    .zip(&gone.fields)
+                    .all(|(a, b)| a.name == b.name && a.kind == b.kind)
+        });
+        hints.push(match twin {
+            Some(twin) => format!(
+                "{} was removed and {} added with the same fields: if it was renamed, run again \
+                 with --rename {}={} to keep its rows (as written, the migration drops table `{}`)",
+                gone.name, twin.name, gone.name, twin.name, gone.table
+            ),
+            None => format!(
+                "{} is deleted: applying this migration drops table `{}` and every row in it",
+                gone.name, gone.table
+            ),
+        });
+    }
     // The reverse of creating them: first the foreign keys that close a cycle, so that no
     // table is dropped while another still points to it.
     let deletions = creation_plan(app, &deleted);
@@ -154,6 +220,90 @@ pub fn detect(
         ops.push(Operation::delete_model(&split.full.name));
     }
     Ok((ops, hints))
+}
+
+/// Applies the model renames the user confirmed to `old_models` (and pushes a `RenameModel`
+/// for each): the model takes its new name, foreign keys to it follow, and so do its
+/// automatic many-to-many tables (`Post_tags` becomes `Article_tags`). Returns the field
+/// renames those tables need: the column naming the model (`post_id` to `article_id`).
+fn rename_models(
+    app: &str,
+    old_models: &mut [ModelState],
+    new_models: &[ModelState],
+    renames: &[Rename],
+    ops: &mut Vec<Operation>,
+) -> Result<Vec<(String, String, String)>, MigrationError> {
+    let mut implied = Vec::new();
+    for rename in renames {
+        let Rename::Model { old, new } = rename else {
+            continue;
+        };
+        let exists = |models: &[ModelState], name: &str| models.iter().any(|m| m.name == name);
+        if !exists(old_models, old)
+            || exists(old_models, new)
+            || !exists(new_models, new)
+            || exists(new_models, old)
+        {
+            return Err(MigrationError::BadRename(format!(
+                "{old}={new} (no model {old} was removed and {new} added)"
+            )));
+        }
+        let mut pairs = vec![(old.clone(), new.clone())];
+        // Automatic through tables are named after the model: `<Model>_<field>`.
+        for model in old_models.iter() {
+            let Some(field) = model.name.strip_prefix(&format!("{old}_")) else {
+                continue;
+            };
+            let renamed = format!("{new}_{field}");
+            if exists(new_models, &renamed) && !exists(old_models, &renamed) {
+                pairs.push((model.name.clone(), renamed));
+            }
+        }
+        for (from, to) in pairs {
+            ops.push(Operation::rename_model(&from, &to));
+            for model in old_models.iter_mut() {
+                if model.name == from {
+                    model.name = to.clone();
+                }
+                for field in &mut model.fields {
+                    if let Some(r) = field.references.as_mut() {
+                        if r.app == app && r.model == from {
+                            r.model = to.clone();
+                        }
+                    }
+                }
+            }
+            if to == *new {
+                continue;
+            }
+            // In the renamed through model, the column pointing to the renamed model.
+            let (Some(before), Some(after)) = (
+                old_models.iter().find(|m| m.name == to),
+                new_models.iter().find(|m| m.name == to),
+            ) else {
+                continue;
+            };
+            let points_here = |f: &&Field| {
+                f.references
+                    .as_ref()
+                    .is_some_and(|r| r.app == app && r.model == *new)
+            };
+            let gone = before
+                .fields
+                .iter()
+                .filter(points_here)
+                .find(|f| after.field(&f.name).is_none());
+            let came = after
+                .fields
+                .iter()
+                .filter(points_here)
+                .find(|f| before.field(&f.name).is_none());
+            if let (Some(gone), Some(came)) = (gone, came) {
+                implied.push((to.clone(), gone.name.clone(), came.name.clone()));
+            }
+        }
+    }
+    Ok(implied)
 }
 
 /// A model to create, less the foreign keys that close a cycle of references: those are

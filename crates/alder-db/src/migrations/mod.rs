@@ -62,8 +62,19 @@ pub enum MigrationError {
         /// The field.
         field: String,
     },
+    /// A NOT NULL field without a default was added and one of the same definition removed:
+    /// most likely a rename, which `--rename` writes without losing the column's data.
+    #[error("{model}.{old} was removed and {model}.{new} added with the same definition: if it was renamed, run again with --rename {model}.{old}={new} to keep its data; if not, give `{new}` a `db_default = \"…\"` (existing rows need a value) or make it an `Option<…>`")]
+    LikelyRename {
+        /// The model.
+        model: String,
+        /// The field removed.
+        old: String,
+        /// The field added.
+        new: String,
+    },
     /// A rename asked for on the command line does not match the change found.
-    #[error("--rename {0}: no such field removal and addition in the models")]
+    #[error("--rename {0}: no such removal and addition in the models")]
     BadRename(String),
     /// Writing a migration file failed.
     #[error("writing {path}: {source}")]
@@ -287,6 +298,14 @@ impl Operation {
     pub fn rename_field(model: &str, old: &str, new: &str) -> Self {
         Operation::RenameField {
             model: model.to_string(),
+            old: old.to_string(),
+            new: new.to_string(),
+        }
+    }
+
+    /// Rename a model (its table is renamed by an `alter_table` of its own).
+    pub fn rename_model(old: &str, new: &str) -> Self {
+        Operation::RenameModel {
             old: old.to_string(),
             new: new.to_string(),
         }

@@ -54,6 +54,14 @@ pub enum Operation {
         /// The new name.
         new: String,
     },
+    /// Rename a model (Django's `RenameModel`): the recorded state and every foreign key that
+    /// points to it; the table keeps its name (an `AlterTable` follows when it changes too).
+    RenameModel {
+        /// The old name.
+        old: String,
+        /// The new name.
+        new: String,
+    },
     /// Rename a model's table.
     AlterTable {
         /// The model.
@@ -124,6 +132,7 @@ impl PartialEq for Operation {
                     new: m,
                 },
             ) => a == b && o == p && n == m,
+            (RenameModel { old: a, new: b }, RenameModel { old: c, new: d }) => a == c && b == d,
             (AlterTable { model: a, table: t }, AlterTable { model: b, table: u }) => {
                 a == b && t == u
             }
@@ -176,6 +185,7 @@ impl Operation {
             Operation::RenameField { model, old, new } => {
                 format!("Rename field {old} on {model} to {new}")
             }
+            Operation::RenameModel { old, new } => format!("Rename model {old} to {new}"),
             Operation::AlterTable { model, table } => {
                 format!("Rename table for {model} to {table}")
             }
@@ -298,6 +308,29 @@ impl Operation {
                     }
                 }
             }
+            Operation::RenameModel { old, new } => {
+                if state.models.contains_key(&key(new)) {
+                    return Err(MigrationError::Inconsistent(format!(
+                        "cannot rename `{app}.{old}` to `{new}`: a model of that name exists"
+                    )));
+                }
+                let mut model = state
+                    .models
+                    .remove(&key(old))
+                    .ok_or_else(|| missing(app, old))?;
+                model.name = new.clone();
+                state.models.insert(key(new), model);
+                // Foreign keys in every app follow the model to its new name.
+                for other in state.models.values_mut() {
+                    for field in &mut other.fields {
+                        if let Some(r) = field.references.as_mut() {
+                            if r.app == app && &r.model == old {
+                                r.model = new.clone();
+                            }
+                        }
+                    }
+                }
+            }
             Operation::AlterTable { model, table } => {
                 state
                     .model_mut(app, model)
@@ -397,6 +430,8 @@ impl Operation {
                 let (old, new) = (model_in(from, model)?, model_in(to, model)?);
                 schema::rename_table(db, &old.table, &new.table).await?;
             }
+            // Names only: the table is what the database knows, and it is not renamed here.
+            Operation::RenameModel { .. } => {}
             Operation::RunRust {
                 description,
                 forward,

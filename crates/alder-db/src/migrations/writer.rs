@@ -77,6 +77,9 @@ fn auto_name(ops: &[Operation]) -> String {
             Operation::RenameField { model, new, .. } => {
                 format!("rename_{}_{new}", model.to_lowercase())
             }
+            Operation::RenameModel { old, new } => {
+                format!("rename_{}_{}", old.to_lowercase(), new.to_lowercase())
+            }
             Operation::AlterTable { model, .. } => format!("alter_{}_table", model.to_lowercase()),
             Operation::AlterUniqueTogether { model, .. } => {
                 format!("alter_{}_unique_together", model.to_lowercase())
@@ -183,6 +186,7 @@ fn operation_code(op: &Operation) -> Result<String, MigrationError> {
         Operation::RenameField { model, old, new } => {
             format!("Operation::rename_field({model:?}, {old:?}, {new:?})")
         }
+        Operation::RenameModel { old, new } => format!("Operation::rename_model({old:?}, {new:?})"),
         Operation::AlterTable { model, table } => {
             format!("Operation::alter_table({model:?}, {table:?})")
         }
