@@ -30,6 +30,7 @@
 // Generated code names this crate `::alder_db`, also inside it.
 extern crate self as alder_db;
 
+pub mod collector;
 pub mod crud;
 mod database;
 mod display;
@@ -40,12 +41,14 @@ pub mod migrations;
 mod model;
 mod pg_arrays;
 mod query;
+mod registry;
 mod relation;
 pub mod schema;
 pub mod testing;
 pub mod validation;
 
 pub use alder_macros::{Choices, Model};
+pub use collector::Collected;
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
@@ -56,6 +59,7 @@ pub use query::{
     Aggregate, Aggregates, Assignment, Column, Columns, DateField, IntoFieldValue, OrderBy,
     QuerySet, Relation, TextField, LOOKUPS, Q,
 };
+pub use registry::{Registry, RelatedMany, RelatedObject};
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
 pub use validation::{ValidationError, ValidationErrors};
 

@@ -48,14 +48,19 @@ pub struct RelationMeta {
     pub target: fn() -> &'static ModelMeta,
     /// The delete rule.
     pub on_delete: OnDelete,
+    /// `#[model(related_name = "posts")]`: the name of the reverse relation on the target,
+    /// as Django's; `None` means the default, `<model>_set` (see
+    /// [`Registry::related_to`](crate::Registry::related_to)).
+    pub related_name: Option<&'static str>,
 }
 
 impl Serialize for RelationMeta {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("RelationMeta", 2)?;
+        let mut st = s.serialize_struct("RelationMeta", 3)?;
         st.serialize_field("target", (self.target)().name)?;
         st.serialize_field("on_delete", &self.on_delete)?;
+        st.serialize_field("related_name", &self.related_name)?;
         st.end()
     }
 }

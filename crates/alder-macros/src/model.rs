@@ -69,6 +69,8 @@ struct FieldAttrs {
     auto_now: Option<Span>,
     auto_now_add: Option<Span>,
     on_delete: Option<(String, Span)>,
+    /// `related_name = "posts"`: the reverse relation's name on the target (Django's).
+    related_name: Option<(String, Span)>,
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -185,12 +187,23 @@ fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     }
                     attrs.on_delete = Some((value, lit.span()));
                 }
+                "related_name" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    let name = lit.value();
+                    if syn::parse_str::<syn::Ident>(&name).is_err() {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "related_name is a Rust identifier, e.g. related_name = \"posts\"",
+                        ));
+                    }
+                    attrs.related_name = Some((name, lit.span()));
+                }
                 _ => {
                     return Err(meta.error(format!(
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
                          max_length, max_digits, decimal_places, db_column, db_default, default, verbose_name, \
-                         help_text, blank, editable = false, auto_now, auto_now_add, on_delete, min, max, \
-                         min_length, regex, email, url, slug, ip, validate"
+                         help_text, blank, editable = false, auto_now, auto_now_add, on_delete, related_name, min, \
+                         max, min_length, regex, email, url, slug, ip, validate"
                     )))
                 }
             }
@@ -510,6 +523,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
         let attrs = parse_field_attrs(field)?;
+        if let (Some((_, span)), None) = (&attrs.related_name, foreign_key_target(&field.ty)) {
+            return Err(syn::Error::new(*span, format!("related_name applies to ForeignKey and OneToOne fields, but `{ident}` is not one")));
+        }
         if let Some((_, span)) = &attrs.on_delete {
             match foreign_key_target(&field.ty) {
                 None => return Err(syn::Error::new(*span, format!("on_delete applies to ForeignKey fields, but `{ident}` is not one"))),
@@ -659,6 +675,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     "set_default" => quote!(SetDefault),
                     _ => quote!(Cascade),
                 };
+                let related_name = match &p.attrs.related_name {
+                    Some((name, _)) => quote!(::core::option::Option::Some(#name)),
+                    None => quote!(::core::option::Option::None),
+                };
                 quote! {
                     ::core::option::Option::Some(#db::RelationMeta {
                         target: {
@@ -668,6 +688,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                             __target
                         },
                         on_delete: #db::OnDelete::#rule,
+                        related_name: #related_name,
                     })
                 }
             }

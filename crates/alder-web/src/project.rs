@@ -283,6 +283,7 @@ impl Project {
                 .database_url
                 .clone()
                 .map(|url| Arc::new(crate::database::LazyDatabase::new(url, &settings))),
+            registry: Arc::new(alder_db::Registry::from_apps(&app_migrations)),
             apps: Arc::new(app_migrations),
         });
 

@@ -24,6 +24,7 @@ pub(crate) struct StateInner {
     pub(crate) extensions: http::Extensions,
     pub(crate) database: Option<crate::database::SharedDatabase>,
     pub(crate) apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
+    pub(crate) registry: Arc<alder_db::Registry>,
 }
 
 impl ProjectState {
@@ -67,6 +68,20 @@ impl ProjectState {
     /// Every app's models and migrations, for the migration commands and the admin.
     pub fn apps(&self) -> &[alder_db::migrations::AppMigrations] {
         &self.inner.apps
+    }
+
+    /// The installed models by app (Django's `django.apps.apps`): app labels and reverse
+    /// relations, for the admin and the delete collector. Built once, at start-up.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, db::{Auto, Model}};
+    /// #[derive(Model)]
+    /// struct Note { id: Auto<i64> }
+    /// let site = Project::new(Settings::debug()).app(App::new("notes").model::<Note>()).build().unwrap();
+    /// assert_eq!(site.state().registry().app_label(Note::META), Some("notes"));
+    /// ```
+    pub fn registry(&self) -> &alder_db::Registry {
+        &self.inner.registry
     }
 
     /// A value shared with [`Project::extension`](crate::Project::extension) or

@@ -14,8 +14,8 @@ use crate::error::{redact_url, DbError, Result};
 mod binding;
 mod transaction;
 
+pub(crate) use binding::{decode_kind, SchemaStatement, Statement};
 use binding::{pg_args, sqlite_args};
-pub(crate) use binding::{SchemaStatement, Statement};
 pub use transaction::Transaction;
 use transaction::{end_sql, Held};
 
