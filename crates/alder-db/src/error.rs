@@ -161,6 +161,17 @@ pub enum DbError {
         /// What is wrong with the fields given.
         reason: String,
     },
+    /// A string-keyed filter or ordering names a path the code did not allow (a relation
+    /// not listed in its `FieldPaths`, or one followed too deep).
+    #[error("`{path}` cannot be used to filter or order {model}: {reason}")]
+    PathNotAllowed {
+        /// The model queried.
+        model: &'static str,
+        /// The path as given, without its lookup.
+        path: String,
+        /// Why, and what is allowed.
+        reason: String,
+    },
     /// A migration would lose data: rows hold values the changed column cannot keep. The
     /// migration stops (its transaction is rolled back) before changing anything.
     #[error("cannot migrate {table}.{column}: {rows} row(s) {problem}")]

@@ -56,8 +56,8 @@ pub use field::{Auto, AutoKey, FieldKind, FieldType, Now};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldDefault, FieldMeta, Model, ModelMeta};
 pub use query::{
-    Aggregate, Aggregates, Assignment, Column, Columns, DateField, IntoFieldValue, OrderBy,
-    QuerySet, Relation, TextField, LOOKUPS, Q,
+    Aggregate, Aggregates, Assignment, Column, Columns, DateField, FieldPaths, IntoFieldValue,
+    OrderBy, QuerySet, Relation, TextField, LOOKUPS, Q,
 };
 pub use registry::{Registry, RelatedMany, RelatedObject};
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};

@@ -147,7 +147,7 @@ async fn filter_through_a_chain_of_foreign_keys() {
 
         // The same through the string path, as an admin filter would send it.
         let by_str = Article::objects()
-            .filter_str("writer__country__name__iexact", "norway")
+            .filter_path(&paths(), "writer__country__name__iexact", "norway")
             .unwrap()
             .order_by_name("title")
             .unwrap();
@@ -190,7 +190,7 @@ async fn many_to_many_lookups_both_ways() {
         assert_eq!(on_go.get(&db).await.unwrap().name, "lang");
 
         let by_str = Article::objects()
-            .filter_str("labels__name", "lang")
+            .filter_path(&paths(), "labels__name", "lang")
             .unwrap();
         assert_eq!(by_str.count(&db).await.unwrap(), 2);
         // A bare lookup after a many-to-many field compares the related keys.
@@ -225,7 +225,7 @@ async fn order_by_a_related_column_keeps_null_keys() {
         );
 
         let by_str = Article::objects()
-            .order_by_name("-writer__country__name")
+            .order_by_path(&paths(), "-writer__country__name")
             .unwrap()
             .order_by_name("title")
             .unwrap();
@@ -273,9 +273,23 @@ async fn a_model_pointing_to_itself() {
             .map(|s| s.name)
             .collect();
         assert_eq!(got, ["a", "b"]);
-        let by_parent_name = Section::objects().order_by_name("-parent__name").unwrap();
+        let by_parent_name = Section::objects()
+            .order_by_path(&paths(), "-parent__name")
+            .unwrap();
         assert_eq!(by_parent_name.all(&db).await.unwrap().len(), 3);
     }
+}
+
+/// The relation paths these tests filter and order by from strings.
+fn paths() -> alder_db::FieldPaths {
+    alder_db::FieldPaths::new([
+        "writer__country__name",
+        "labels__name",
+        "parent__name",
+        "writer__nope",
+        "title",
+        "labels__nope",
+    ])
 }
 
 /// `err` is an unknown field of `model`.
@@ -289,21 +303,71 @@ fn assert_unknown_field_of(err: DbError, model: &str) {
 #[tokio::test]
 async fn bad_paths_are_readable_errors() {
     let err = Article::objects()
-        .filter_str("writer__nope", "1")
+        .filter_path(&paths(), "writer__nope", "1")
         .unwrap_err();
     assert_unknown_field_of(err, "Writer");
     let err = Article::objects()
-        .filter_str("title__name", "x")
+        .filter_path(&paths(), "title__name", "x")
         .unwrap_err();
     assert!(err.to_string().contains("name"), "{err}");
-    let err = Article::objects().order_by_name("title__name").unwrap_err();
+    let err = Article::objects()
+        .order_by_path(&paths(), "title__name")
+        .unwrap_err();
     assert!(err.to_string().contains("foreign key"), "{err}");
     let err = Article::objects()
-        .order_by_name("writer__nope")
+        .order_by_path(&paths(), "writer__nope")
         .unwrap_err();
     assert_unknown_field_of(err, "Writer");
     let err = Article::objects()
-        .filter_str("labels__nope", "x")
+        .filter_path(&paths(), "labels__nope", "x")
         .unwrap_err();
     assert_unknown_field_of(err, "Label");
+}
+
+#[tokio::test]
+async fn string_paths_reach_only_what_the_code_allows() {
+    // A URL naming a related model's column the code did not offer is refused before any
+    // query: no probing a hidden column through a relation.
+    for key in [
+        "writer__name",
+        "writer__name__startswith",
+        "writer__country__name",
+    ] {
+        let err = Article::objects().filter_str(key, "a").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DbError::PathNotAllowed {
+                    model: "Article",
+                    ..
+                }
+            ),
+            "{key}: {err}"
+        );
+    }
+    let only_name = alder_db::FieldPaths::new(["writer__name"]);
+    assert!(Article::objects()
+        .filter_path(&only_name, "writer__name__icontains", "a")
+        .is_ok());
+    let err = Article::objects()
+        .filter_path(&only_name, "writer__country__name", "x")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the paths allowed are: writer__name"),
+        "{err}"
+    );
+    assert!(Article::objects()
+        .exclude_path(&only_name, "writer__country", "1")
+        .is_err());
+    assert!(Article::objects().order_by_name("-writer__name").is_err());
+    assert!(Article::objects()
+        .order_by_path(&only_name, "-writer__name")
+        .is_ok());
+    // A listed path deeper than the limit is refused too.
+    let shallow = alder_db::FieldPaths::new(["writer__country__name"]).max_depth(1);
+    let err = Article::objects()
+        .filter_path(&shallow, "writer__country__name", "x")
+        .unwrap_err();
+    assert!(err.to_string().contains("follows 2 relations"), "{err}");
 }

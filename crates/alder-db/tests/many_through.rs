@@ -129,7 +129,13 @@ async fn the_accessor_and_lookups_go_through_the_model() {
         assert_eq!(names, ["home", "work"]);
         let at_work = Note::objects().filter(Note::labels().has(Label::name().eq("work")));
         assert_eq!(at_work.count(&db).await.unwrap(), 1);
-        let by_str = Note::objects().filter_str("labels__name", "home").unwrap();
+        let by_str = Note::objects()
+            .filter_path(
+                &alder_db::FieldPaths::new(["labels__name"]),
+                "labels__name",
+                "home",
+            )
+            .unwrap();
         assert_eq!(by_str.count(&db).await.unwrap(), 1);
         let by_ann = Labelling::objects().filter(Labelling::added_by().eq("ann"));
         assert_eq!(

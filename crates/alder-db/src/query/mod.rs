@@ -4,6 +4,7 @@ mod aggregate;
 mod column;
 mod dynamic;
 mod order;
+mod paths;
 mod q;
 mod queryset;
 mod related;
@@ -15,6 +16,7 @@ pub use dynamic::LOOKUPS;
 
 pub use column::{Assignment, Column, DateField, IntoFieldValue, TextField};
 pub use order::OrderBy;
+pub use paths::FieldPaths;
 pub use q::Q;
 pub use queryset::QuerySet;
 pub(crate) use related::through_has;

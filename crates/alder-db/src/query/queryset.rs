@@ -9,6 +9,7 @@ use sea_query::{
 };
 
 use super::order::{OrderBy, OrderTerm};
+use super::paths::FieldPaths;
 use super::q::{Node, Op};
 use super::statement::{self, Shape};
 use super::{Assignment, Q};
@@ -101,18 +102,27 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// Orders by a field named in a string, `-` first for descending (`"-published_at"`),
-    /// as URLs and the admin give them. The name is checked against the model's fields.
-    pub fn order_by_name(mut self, name: &str) -> Result<Self> {
+    /// Orders by one of the model's own fields named in a string, `-` first for descending
+    /// (`"-published_at"`), as URLs and the admin give them; the name is checked against the
+    /// model's fields. A path through a relation needs [`order_by_path`](Self::order_by_path).
+    pub fn order_by_name(self, name: &str) -> Result<Self> {
+        self.order_by_path(&FieldPaths::own_fields(), name)
+    }
+
+    /// Orders by a path `allowed` lists (`"-author__name"`); any other is a
+    /// [`DbError::PathNotAllowed`].
+    pub fn order_by_path(mut self, allowed: &FieldPaths, name: &str) -> Result<Self> {
+        allowed.check_order(M::META, name)?;
         self.ordering.push(OrderBy::parse(name)?);
         Ok(self)
     }
 
-    /// Keeps the rows matching a filter given as strings, Django style: `key` is `field` or
-    /// `field__lookup` (`title__icontains`, `published_at__isnull`, `id__in` with
-    /// comma-separated values), `value` is parsed for the field's type. Unknown fields,
-    /// lookups and unparsable values are errors naming what was expected, so filters taken
-    /// from a URL are safe.
+    /// Keeps the rows matching a filter on the model's own fields given as strings, Django
+    /// style: `key` is `field` or `field__lookup` (`title__icontains`, `published_at__isnull`,
+    /// `id__in` with comma-separated values), `value` is parsed for the field's type. Unknown
+    /// fields, lookups and unparsable values are errors naming what was expected, so filters
+    /// taken from a URL are safe; a path through relations needs
+    /// [`filter_path`](Self::filter_path) and a list of the paths allowed.
     ///
     /// ```
     /// use alder_db::{Auto, Model};
@@ -123,13 +133,27 @@ impl<M: Model> QuerySet<M> {
     /// assert!(Post::objects().filter_str("nope", "1").is_err());
     /// ```
     pub fn filter_str(self, key: &str, value: &str) -> Result<Self> {
+        self.filter_path(&FieldPaths::own_fields(), key, value)
+    }
+
+    /// Like [`filter_str`](Self::filter_str), excluding the matching rows.
+    pub fn exclude_str(self, key: &str, value: &str) -> Result<Self> {
+        self.exclude_path(&FieldPaths::own_fields(), key, value)
+    }
+
+    /// A string-keyed filter whose path may follow the relations `allowed` lists
+    /// (`author__name__icontains`, `tags__name`); any other path is a
+    /// [`DbError::PathNotAllowed`], so a URL cannot reach a column the code did not offer.
+    pub fn filter_path(self, allowed: &FieldPaths, key: &str, value: &str) -> Result<Self> {
+        allowed.check_filter(M::META, key)?;
         Ok(self.filter(Q::from_node(
             super::dynamic::condition(M::META, key, value)?.node,
         )))
     }
 
-    /// Like [`filter_str`](Self::filter_str), excluding the matching rows.
-    pub fn exclude_str(self, key: &str, value: &str) -> Result<Self> {
+    /// Like [`filter_path`](Self::filter_path), excluding the matching rows.
+    pub fn exclude_path(self, allowed: &FieldPaths, key: &str, value: &str) -> Result<Self> {
+        allowed.check_filter(M::META, key)?;
         Ok(self.exclude(Q::from_node(
             super::dynamic::condition(M::META, key, value)?.node,
         )))
