@@ -105,11 +105,47 @@ impl<M, T> std::fmt::Debug for Column<M, T> {
     }
 }
 
-/// One `column = value` of an `update`.
-#[derive(Debug, Clone)]
-pub struct Assignment {
+/// One `column = value` of an `update` on model `M`: the model is part of the type, so an
+/// assignment to another model's column does not compile.
+///
+/// (`tests/ui/model/fail/update_other_model.rs` checks that it does not.)
+///
+/// ```
+/// use alder_db::{Auto, Model};
+/// #[derive(Model)] struct Post { id: Auto<i64>, title: String, views: i32 }
+/// # async fn run(db: &alder_db::Database) -> alder_db::Result<()> {
+/// Post::objects()
+///     .filter(Post::title().eq("Hi"))
+///     .update(db, [Post::views().set(0), Post::title().set("Hello")])
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct Assignment<M> {
     pub(crate) column: &'static str,
     pub(crate) value: Value,
+    /// The model of an unsaved object assigned to a foreign key: the update is refused.
+    pub(crate) unsaved: Option<&'static str>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Assignment<M> {
+    fn clone(&self) -> Self {
+        Assignment {
+            column: self.column,
+            value: self.value.clone(),
+            unsaved: self.unsaved,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment")
+            .field("column", &self.column)
+            .field("value", &self.value)
+            .finish()
+    }
 }
 
 use super::dynamic::escape_like as like_escape;
@@ -256,10 +292,12 @@ impl<M: Model, T: FieldType> Column<M, T> {
     }
 
     /// `column = value`, for [`QuerySet::update`](crate::QuerySet::update).
-    pub fn set(self, value: impl IntoFieldValue<T>) -> Assignment {
+    pub fn set(self, value: impl IntoFieldValue<T>) -> Assignment<M> {
         Assignment {
             column: self.column,
+            unsaved: value.unsaved_model(),
             value: value.into_field_value(),
+            _model: PhantomData,
         }
     }
 }

@@ -763,7 +763,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn update(
         &self,
         db: &Database,
-        assignments: impl IntoIterator<Item = Assignment>,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<u64> {
         if self.limit.is_some() || self.offset.is_some() {
             return Err(DbError::Sliced("update"));
@@ -772,6 +772,9 @@ impl<M: Model> QuerySet<M> {
         query.table(Self::table()).cond_where(self.condition()?);
         let mut any = false;
         for assignment in assignments {
+            if let Some(model) = assignment.unsaved {
+                return Err(DbError::Unsaved { model });
+            }
             let field = M::META
                 .fields
                 .iter()
