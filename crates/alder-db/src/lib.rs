@@ -57,7 +57,7 @@ pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldDefault, FieldMeta, Model, ModelMeta};
 pub use query::{
     Aggregate, Aggregates, Assignment, Column, Columns, DateField, FieldPaths, IntoFieldValue,
-    OrderBy, QuerySet, Relation, TextField, LOOKUPS, Q,
+    OrderBy, QuerySet, Relation, Summable, TextField, LOOKUPS, Q,
 };
 pub use registry::{Registry, RelatedMany, RelatedObject};
 pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};

@@ -62,6 +62,29 @@ async fn decimals_round_trip_compare_and_round() {
         assert_eq!(by_str.count(&db).await.unwrap(), 2);
         assert!(Invoice::objects().filter_str("total__gt", "lots").is_err());
 
+        // A decimal total stays a Decimal, exact: 19.99 + 100 + 0.10.
+        let total: Option<Decimal> = Invoice::objects()
+            .aggregate(&db, Invoice::total().sum())
+            .await
+            .unwrap();
+        assert_eq!(total, Some(d("120.09")), "{:?}", db.backend());
+        let rates: Option<Decimal> = Invoice::objects()
+            .aggregate(&db, Invoice::rate().sum())
+            .await
+            .unwrap();
+        assert_eq!(rates, Some(d("1.125")), "NULL rates are left out");
+        // An aggregate of a sliced query is refused rather than computed over every row.
+        let sliced = Invoice::objects()
+            .limit(1)
+            .aggregate(&db, Invoice::total().sum())
+            .await;
+        assert!(matches!(sliced, Err(DbError::Sliced(_))), "{sliced:?}");
+        let sliced = Invoice::objects()
+            .offset(1)
+            .group_by(&db, Invoice::rate(), Invoice::id().count())
+            .await;
+        assert!(matches!(sliced, Err(DbError::Sliced(_))), "{sliced:?}");
+
         // Rounded to two places, half away from zero, before it is stored.
         let mut i = Invoice {
             id: Auto::new(),

@@ -28,6 +28,41 @@ impl<M: Model, T: FieldType> Aggregate<M, T> {
     }
 }
 
+/// A column whose values can be added up, and the type of their total.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` values cannot be summed",
+    label = "sum() applies to number columns (integers, f64, Decimal)"
+)]
+pub trait Summable: FieldType {
+    /// The total's Rust type: `i64` for integers, `f64`, `Decimal`.
+    type Total: FieldType;
+    /// The SQL type the total is cast to, the same on both backends.
+    #[doc(hidden)]
+    const TOTAL_SQL: &'static str;
+}
+
+macro_rules! summable {
+    ($($ty:ty => $total:ty, $sql:literal;)*) => {
+        $(impl Summable for $ty {
+            type Total = $total;
+            const TOTAL_SQL: &'static str = $sql;
+        })*
+    };
+}
+
+summable! {
+    i16 => i64, "BIGINT";
+    i32 => i64, "BIGINT";
+    i64 => i64, "BIGINT";
+    f64 => f64, "DOUBLE PRECISION";
+    rust_decimal::Decimal => rust_decimal::Decimal, "NUMERIC";
+}
+
+impl<T: Summable> Summable for Option<T> {
+    type Total = T::Total;
+    const TOTAL_SQL: &'static str = T::TOTAL_SQL;
+}
+
 pub(crate) fn column<M: Model>(name: &'static str) -> Expr {
     Expr::col((M::META.table, name))
 }

@@ -276,13 +276,21 @@ impl<M: Model, T: FieldType> Column<M, T> {
         super::Aggregate::new(super::aggregate::max::<M>(self.column))
     }
 
-    /// The total of an integer column, as `i64` (`None` when no row matches).
-    pub fn sum(self) -> super::Aggregate<M, Option<i64>> {
-        super::Aggregate::new(super::aggregate::sum::<M>(self.column, "BIGINT"))
+    /// The total (Django's `Sum`), in the column's own kind of number: `i64` for integer
+    /// columns, `f64` for floats, `Decimal` for decimals (`None` when no row matches). Only
+    /// number columns have one: `Post::title().sum()` does not compile.
+    pub fn sum(self) -> super::Aggregate<M, Option<T::Total>>
+    where
+        T: super::aggregate::Summable,
+    {
+        super::Aggregate::new(super::aggregate::sum::<M>(self.column, T::TOTAL_SQL))
     }
 
-    /// The total of a floating-point column, as `f64` (`None` when no row matches).
-    pub fn sum_float(self) -> super::Aggregate<M, Option<f64>> {
+    /// The total as `f64`, whatever kind of number the column holds.
+    pub fn sum_float(self) -> super::Aggregate<M, Option<f64>>
+    where
+        T: super::aggregate::Summable,
+    {
         super::Aggregate::new(super::aggregate::sum::<M>(self.column, "DOUBLE PRECISION"))
     }
 

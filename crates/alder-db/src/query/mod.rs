@@ -11,7 +11,7 @@ mod related;
 mod selection;
 pub(crate) mod statement;
 
-pub use aggregate::Aggregate;
+pub use aggregate::{Aggregate, Summable};
 pub use dynamic::LOOKUPS;
 
 pub use column::{Assignment, Column, DateField, IntoFieldValue, TextField};

@@ -479,6 +479,9 @@ impl<M: Model> QuerySet<M> {
         db: &Database,
         aggregates: A,
     ) -> Result<A::Output> {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(DbError::Sliced("aggregate"));
+        }
         let mut query = Query::select();
         query
             .exprs(aggregates.exprs())
@@ -549,6 +552,9 @@ impl<M: Model> QuerySet<M> {
         group: super::Column<M, G>,
         aggregate: super::Aggregate<M, T>,
     ) -> Result<Vec<(G, T)>> {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(DbError::Sliced("group"));
+        }
         let column = (Self::table(), group.name());
         let mut query = Query::select();
         query
