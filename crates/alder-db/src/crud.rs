@@ -129,7 +129,27 @@ pub async fn insert<M: Model>(db: &Database, object: &mut M) -> Result<()> {
     } else {
         let (sql, values) = db.build(&query);
         db.execute(meta.name, &sql, values).await?;
+        if pk.auto && db.backend() == crate::Backend::Postgres {
+            advance_sequence(db, meta).await?;
+        }
     }
+    Ok(())
+}
+
+/// After a row was inserted with a key of its own into an auto-key table, moves PostgreSQL's
+/// sequence past the largest key, so that the next key it hands out is not taken (SQLite
+/// takes the largest key plus one by itself). Never moves it back.
+async fn advance_sequence(db: &Database, meta: &crate::ModelMeta) -> Result<()> {
+    let pk = meta.pk();
+    let table = crate::schema::quote(meta.table);
+    let column = crate::schema::quote(pk.column);
+    let sql = format!(
+        "SELECT setval(s.seq, GREATEST(COALESCE((SELECT MAX({column}) FROM {table}), 0), \
+         COALESCE(pg_sequence_last_value(s.seq), 0), 1)) \
+         FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) s"
+    );
+    let values = sea_query::Values(vec![table.clone().into(), pk.column.into()]);
+    db.fetch_all(meta.name, &sql, values).await?;
     Ok(())
 }
 
@@ -146,6 +166,16 @@ pub async fn update<M: Model>(db: &Database, object: &M) -> Result<u64> {
     let pk_value = object
         .pk_value()
         .ok_or(DbError::Unsaved { model: meta.name })?;
+    if meta.fields.iter().all(|f| f.primary_key) {
+        // Nothing to write: say whether the row is there (so `save` inserts it if not).
+        let mut query = Query::select();
+        query
+            .expr(Expr::cust("1"))
+            .from(meta.table)
+            .and_where(Expr::col(pk.column).eq(pk_value));
+        let (sql, values) = db.build(&query);
+        return Ok(db.fetch_all(meta.name, &sql, values).await?.len() as u64);
+    }
     let mut query = Query::update();
     query.table(meta.table);
     for (field, value) in meta.fields.iter().zip(object.values()) {

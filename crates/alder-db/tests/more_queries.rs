@@ -459,3 +459,89 @@ async fn several_values_and_aggregates_in_one_query() {
         assert_eq!(Tag::objects().distinct().count(&db).await.unwrap(), 3);
     }
 }
+
+#[tokio::test]
+async fn concurrent_update_or_create_loses_no_update() {
+    for db in setup().await {
+        let backend = db.backend();
+        // Eight callers at once, each adding one to the same row (created by the first).
+        let bump = |db: Database| async move {
+            Tag::objects()
+                .update_or_create(
+                    &db,
+                    Tag::name().eq("counter"),
+                    |t| t.uses += 1,
+                    || tag("counter", 1, true),
+                )
+                .await
+        };
+        let results = futures_util::future::join_all((0..8).map(|_| bump(db.clone()))).await;
+        for result in &results {
+            assert!(result.is_ok(), "{backend:?}: {result:?}");
+        }
+        let created = results
+            .iter()
+            .filter(|r| matches!(r, Ok((_, true))))
+            .count();
+        assert_eq!(created, 1, "{backend:?}: created once");
+        let counter = Tag::objects()
+            .filter(Tag::name().eq("counter"))
+            .get(&db)
+            .await
+            .unwrap();
+        assert_eq!(counter.uses, 8, "{backend:?}: every increment landed");
+    }
+}
+
+#[derive(Model, Debug, Clone)]
+struct Marker {
+    id: Auto<i64>,
+}
+
+#[tokio::test]
+async fn explicit_keys_move_the_sequence_on_and_key_only_models_save() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        schema::create_models(&db, &[Tag::META, Marker::META])
+            .await
+            .unwrap();
+        for id in 1..=3 {
+            let mut t = tag(&format!("t{id}"), 0, true);
+            t.id = Auto::from(id);
+            crud::insert(&db, &mut t).await.unwrap();
+        }
+        // The next key the database hands out is past the ones given by hand.
+        let mut next = tag("next", 0, true);
+        crud::save(&db, &mut next)
+            .await
+            .expect("no clash with an explicit key");
+        assert_eq!(next.id.get(), Some(4), "{backend:?}");
+        // The sequence is never moved back: keys of deleted rows are not handed out again.
+        crud::delete(&db, &next).await.unwrap();
+        let mut low = tag("low", 0, true);
+        low.id = Auto::from(2_000);
+        crud::insert(&db, &mut low).await.unwrap();
+        crud::delete(&db, &low).await.unwrap();
+        let mut explicit = tag("explicit", 0, true);
+        explicit.id = Auto::from(10);
+        crud::insert(&db, &mut explicit).await.unwrap();
+        let mut after = tag("after", 0, true);
+        crud::save(&db, &mut after).await.unwrap();
+        assert!(after.id.get().unwrap() > 10, "{backend:?}: {:?}", after.id);
+
+        // A model with nothing but its key saves, and saves again.
+        let mut marker = Marker { id: Auto::new() };
+        marker.save(&db).await.unwrap();
+        marker
+            .save(&db)
+            .await
+            .expect("an update with nothing to set is no SQL error");
+        assert_eq!(Marker::objects().count(&db).await.unwrap(), 1);
+        marker.delete(&db).await.unwrap();
+        marker
+            .save(&db)
+            .await
+            .expect("a deleted key-only row is inserted again");
+        assert_eq!(Marker::objects().count(&db).await.unwrap(), 1);
+    }
+}

@@ -423,3 +423,43 @@ async fn an_error_caught_in_a_savepoint_leaves_the_outer_transaction_usable() {
         );
     }
 }
+
+#[tokio::test]
+async fn immediate_transactions_serialize_read_modify_write_on_sqlite_files() {
+    // A file, so that each pooled connection is its own SQLite session. (With plain `atomic`
+    // this fails on SQLite with "database is locked": two readers cannot both upgrade.)
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    let file = Database::connect(&url).await.unwrap();
+    let mut dbs = vec![file];
+    dbs.extend(testing::postgres().await.unwrap());
+    for db in dbs {
+        let backend = db.backend();
+        schema::create_model(&db, Account::META).await.unwrap();
+        let account = open(&db, "counter", 0).await;
+        let add_one = |db: Database| async move {
+            db.atomic_immediate(|tx| async move {
+                let mut a = Account::objects()
+                    .filter(Account::owner().eq("counter"))
+                    .select_for_update()
+                    .get(&tx)
+                    .await?;
+                tokio::task::yield_now().await;
+                a.balance += 1;
+                crud::save(&tx, &mut a).await?;
+                Ok::<_, DbError>(())
+            })
+            .await
+        };
+        let results = futures_util::future::join_all((0..6).map(|_| add_one(db.clone()))).await;
+        for result in &results {
+            assert!(result.is_ok(), "{backend:?}: {result:?}");
+        }
+        let mut account = account;
+        crud::refresh(&db, &mut account).await.unwrap();
+        assert_eq!(
+            account.balance, 6,
+            "{backend:?}: no update lost, no 'database is locked'"
+        );
+    }
+}

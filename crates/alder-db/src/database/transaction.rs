@@ -50,12 +50,29 @@ impl Database {
     /// [`Transaction::db`], then [`commit`](Transaction::commit); dropping it uncommitted rolls
     /// it back.
     pub async fn begin(&self) -> Result<Transaction> {
+        self.begin_with("BEGIN").await
+    }
+
+    /// Like [`begin`](Self::begin), taking SQLite's write lock at once (`BEGIN IMMEDIATE`,
+    /// Django's `transaction_mode = "IMMEDIATE"`): a transaction that reads and then writes
+    /// waits for other writers up front instead of failing with "database is locked" when it
+    /// comes to write. The same as `begin` on PostgreSQL, whose row locks
+    /// (`select_for_update`) do this job.
+    pub async fn begin_immediate(&self) -> Result<Transaction> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => "BEGIN IMMEDIATE",
+            crate::Backend::Postgres => "BEGIN",
+        };
+        self.begin_with(sql).await
+    }
+
+    async fn begin_with(&self, begin: &str) -> Result<Transaction> {
         let db = self.acquire().await?;
         let depth = db
             .depth()
             .map_or(0, |d| d.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
         let sql = if depth == 0 {
-            "BEGIN".to_string()
+            begin.to_string()
         } else {
             format!("SAVEPOINT alder_sp_{depth}")
         };
@@ -96,16 +113,35 @@ impl Database {
         Fut: std::future::Future<Output = std::result::Result<T, E>>,
         E: From<DbError>,
     {
-        let tx = self.begin().await?;
-        match work(tx.db.clone()).await {
-            Ok(value) => {
-                tx.commit().await?;
-                Ok(value)
-            }
-            Err(err) => {
-                tx.rollback().await?;
-                Err(err)
-            }
+        run_atomic(self.begin().await?, work).await
+    }
+
+    /// [`atomic`](Self::atomic) in a transaction begun with
+    /// [`begin_immediate`](Self::begin_immediate): for a read-modify-write on SQLite.
+    pub async fn atomic_immediate<T, E, F, Fut>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(Database) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<DbError>,
+    {
+        run_atomic(self.begin_immediate().await?, work).await
+    }
+}
+
+async fn run_atomic<T, E, F, Fut>(tx: Transaction, work: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(Database) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    E: From<DbError>,
+{
+    match work(tx.db.clone()).await {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            tx.rollback().await?;
+            Err(err)
         }
     }
 }

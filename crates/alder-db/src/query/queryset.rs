@@ -161,8 +161,9 @@ impl<M: Model> QuerySet<M> {
 
     /// Locks the rows it reads until the end of the transaction (Django's
     /// `select_for_update`), so that a read-modify-write inside `atomic` cannot race another
-    /// instance. PostgreSQL locks the rows; SQLite, which locks the whole database on write,
-    /// needs nothing and ignores it.
+    /// instance. PostgreSQL locks the rows; SQLite locks the whole database for a writer, so
+    /// there run the read-modify-write in [`Database::atomic_immediate`], which takes that
+    /// lock before the read (works on both backends).
     pub fn select_for_update(mut self) -> Self {
         self.for_update = true;
         self
@@ -700,6 +701,10 @@ impl<M: Model> QuerySet<M> {
 
     /// Updates the one object matching `q` with `change` and saves it, or saves a new one
     /// from `create`; the flag says whether it was created (Django's `update_or_create`).
+    /// Atomic: it runs in one transaction with the row locked (`select_for_update`) while it
+    /// is changed, so two callers cannot both read it and one overwrite the other's change;
+    /// a concurrent creation of the same unique values is answered by updating the row that
+    /// won.
     pub async fn update_or_create(
         &self,
         db: &Database,
@@ -707,19 +712,41 @@ impl<M: Model> QuerySet<M> {
         change: impl FnOnce(&mut M),
         create: impl FnOnce() -> M,
     ) -> Result<(M, bool)> {
-        match self.clone().filter(q).get(db).await {
-            Ok(mut found) => {
-                change(&mut found);
-                crate::crud::save(db, &mut found).await?;
-                Ok((found, false))
-            }
-            Err(DbError::NotFound { .. }) => {
-                let mut object = create();
-                crate::crud::insert(db, &mut object).await?;
-                Ok((object, true))
-            }
-            Err(err) => Err(err),
-        }
+        let query = self.clone().filter(q).select_for_update();
+        // Immediate: on SQLite the write lock is taken before the read, as the row lock of
+        // `select_for_update` is on PostgreSQL.
+        db.atomic_immediate(|tx| async move {
+            let mut found = match query.get(&tx).await {
+                Ok(found) => found,
+                Err(DbError::NotFound { .. }) => {
+                    let mut object = create();
+                    // In a savepoint: a clash must not abort the whole transaction.
+                    let inserted = tx
+                        .atomic(|inner| async move {
+                            crate::crud::insert(&inner, &mut object).await?;
+                            Ok::<_, DbError>(object)
+                        })
+                        .await;
+                    match inserted {
+                        Ok(object) => return Ok((object, true)),
+                        // Someone created it meanwhile: update theirs.
+                        Err(violation @ DbError::UniqueViolation { .. }) => {
+                            match query.get(&tx).await {
+                                Ok(found) => found,
+                                Err(DbError::NotFound { .. }) => return Err(violation),
+                                Err(err) => return Err(err),
+                            }
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+                Err(err) => return Err(err),
+            };
+            change(&mut found);
+            crate::crud::save(&tx, &mut found).await?;
+            Ok((found, false))
+        })
+        .await
     }
 
     /// Runs hand-written SQL whose columns are the model's, in order, and decodes the rows:
