@@ -545,3 +545,17 @@ async fn explicit_keys_move_the_sequence_on_and_key_only_models_save() {
         assert_eq!(Marker::objects().count(&db).await.unwrap(), 1);
     }
 }
+
+#[tokio::test]
+async fn in_bulk_takes_more_keys_than_a_statement_can_bind() {
+    for db in setup().await {
+        let backend = db.backend();
+        let all = Tag::objects().all(&db).await.unwrap();
+        let wanted = all[0].id.get().unwrap();
+        // 40 000 keys: above SQLite's 32 766 parameters; all but one missing.
+        let keys = (1_000_000..1_040_000_i64).chain([wanted]);
+        let found = Tag::objects().in_bulk(&db, keys).await.unwrap();
+        assert_eq!(found.len(), 1, "{backend:?}");
+        assert!(found.contains_key(&wanted));
+    }
+}

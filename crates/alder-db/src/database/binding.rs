@@ -60,6 +60,7 @@ macro_rules! bind_all {
                 Value::TinyUnsigned(v) => $args.add(v.map(i16::from)),
                 Value::SmallUnsigned(v) => $args.add(v.map(i32::from)),
                 Value::Unsigned(v) => $args.add(v.map(i64::from)),
+                // Values above i64::MAX are refused by `check_bindable` before binding.
                 Value::BigUnsigned(v) => $args.add(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))),
                 Value::Float(v) => $args.add(v),
                 Value::Double(v) => $args.add(v),
@@ -79,11 +80,51 @@ macro_rules! bind_all {
                 }
                 Value::Uuid(v) => $args.add(v),
                 Value::Decimal(v) => $args.add($decimal(v)),
+                // Refused by `check_bindable` before binding.
                 other => $args.add(Some(format!("{other:?}"))),
             };
         }
         $args
     }};
+}
+
+/// Refuses what `bind_all` could only bind wrongly: a value type the backends have no
+/// column for (a PostgreSQL enum, or a type enabled by another crate's sea-query features),
+/// and an unsigned integer too large for BIGINT. Checked before the query is sent.
+pub(super) fn check_bindable(model: &'static str, values: &Values) -> crate::Result<()> {
+    for value in &values.0 {
+        let problem = match value {
+            Value::BigUnsigned(Some(n)) if i64::try_from(*n).is_err() => {
+                format!("the unsigned integer {n} is larger than a BIGINT holds")
+            }
+            Value::Bool(_)
+            | Value::TinyInt(_)
+            | Value::SmallInt(_)
+            | Value::Int(_)
+            | Value::BigInt(_)
+            | Value::TinyUnsigned(_)
+            | Value::SmallUnsigned(_)
+            | Value::Unsigned(_)
+            | Value::BigUnsigned(_)
+            | Value::Float(_)
+            | Value::Double(_)
+            | Value::String(_)
+            | Value::Char(_)
+            | Value::Bytes(_)
+            | Value::Json(_)
+            | Value::ChronoDate(_)
+            | Value::ChronoTime(_)
+            | Value::ChronoDateTime(_)
+            | Value::ChronoDateTimeUtc(_)
+            | Value::ChronoDateTimeLocal(_)
+            | Value::ChronoDateTimeWithTimeZone(_)
+            | Value::Uuid(_)
+            | Value::Decimal(_) => continue,
+            other => format!("a value of this type cannot be bound as a parameter: {other:?}"),
+        };
+        return Err(crate::DbError::other_sql(model, problem));
+    }
+    Ok(())
 }
 
 pub(super) fn sqlite_args(values: Values) -> SqliteArguments {
@@ -139,3 +180,21 @@ statements!(
     sea_query::IndexCreateStatement,
     sea_query::IndexDropStatement
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_that_would_bind_wrongly_are_refused() {
+        let fine = Values(vec![
+            Value::from(1_i64),
+            Value::from("x"),
+            Value::BigUnsigned(Some(7)),
+        ]);
+        assert!(check_bindable("T", &fine).is_ok());
+        let huge = Values(vec![Value::BigUnsigned(Some(u64::MAX))]);
+        let err = check_bindable("T", &huge).unwrap_err();
+        assert!(err.to_string().contains("larger than a BIGINT"), "{err}");
+    }
+}

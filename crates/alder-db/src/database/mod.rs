@@ -14,8 +14,8 @@ use crate::error::{redact_url, DbError, Result};
 mod binding;
 mod transaction;
 
+use binding::{check_bindable, pg_args, sqlite_args};
 pub(crate) use binding::{decode_kind, SchemaStatement, Statement};
-use binding::{pg_args, sqlite_args};
 pub use transaction::Transaction;
 use transaction::{end_sql, Held};
 
@@ -316,6 +316,7 @@ impl Database {
 
     /// Runs a statement with parameters; returns the number of rows it changed.
     pub async fn execute(&self, model: &'static str, sql: &str, values: Values) -> Result<u64> {
+        check_bindable(model, &values)?;
         let result = on_backend!(
             self,
             |e| sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
@@ -384,6 +385,7 @@ impl Database {
         values: Values,
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Option<T>> {
+        check_bindable(model, &values)?;
         let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let row = on_backend!(
             self,
@@ -411,6 +413,7 @@ impl Database {
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
+        check_bindable(model, &values)?;
         let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let mut out = Vec::with_capacity(expected);
         on_backend!(

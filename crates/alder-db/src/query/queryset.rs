@@ -644,13 +644,19 @@ impl<M: Model> QuerySet<M> {
         let mut unique = keys;
         unique.sort_unstable();
         unique.dedup();
-        let keys = unique.into_iter().map(sea_query::Value::from).collect();
-        let query = QuerySet::<M> {
-            filters: self.filters.clone(),
-            ..QuerySet::new()
+        // Batches of keys, well under both backends' parameter limits (SQLite 32 766,
+        // PostgreSQL 65 535), whatever the number asked for.
+        let mut objects = Vec::with_capacity(unique.len());
+        for chunk in unique.chunks(IN_BATCH) {
+            let keys = chunk.iter().copied().map(sea_query::Value::from).collect();
+            let query = QuerySet::<M> {
+                filters: self.filters.clone(),
+                ..QuerySet::new()
+            }
+            .filter(Q::lookup(Self::table(), pk.column, Op::In(keys)));
+            objects.extend(query.all(db).await?);
         }
-        .filter(Q::lookup(Self::table(), pk.column, Op::In(keys)));
-        for object in query.all(db).await? {
+        for object in objects {
             match object.pk_value() {
                 Some(sea_query::Value::BigInt(Some(id))) => {
                     out.insert(id, object);
@@ -826,6 +832,9 @@ impl<M: Model> QuerySet<M> {
         db.execute(M::META.name, &sql, values).await
     }
 }
+
+/// Keys per `IN (…)` list of `in_bulk` (and so of `ForeignKey::prefetch`).
+const IN_BATCH: usize = 10_000;
 
 /// `?` → `$1`, `$2`, … outside quoted strings and identifiers.
 fn number_placeholders(sql: &str) -> String {
