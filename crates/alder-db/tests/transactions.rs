@@ -463,3 +463,70 @@ async fn immediate_transactions_serialize_read_modify_write_on_sqlite_files() {
         );
     }
 }
+
+fn slow_history(step: Operation) -> Vec<AppMigrations> {
+    let migrations = vec![
+        Migration::new("shop", "0001_initial").operation(Operation::create_model(
+            "Item",
+            "item",
+            vec![Field::new("id", FieldKind::BigInteger).primary_key().auto()],
+        )),
+        Migration::new("shop", "0002_step")
+            .depends_on("shop", "0001_initial")
+            .operation(step),
+    ];
+    vec![AppMigrations {
+        app: "shop".into(),
+        migrations,
+        ..Default::default()
+    }]
+}
+
+#[tokio::test]
+async fn two_processes_migrating_one_sqlite_file_apply_each_migration_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    // Two pools: two processes, as far as SQLite can tell.
+    let (one, two) = (
+        Database::connect(&url).await.unwrap(),
+        Database::connect(&url).await.unwrap(),
+    );
+    let apps = slow_history(Operation::run_rust("a slow step", |_db| async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Ok(())
+    }));
+    let a = Executor::new(one, Graph::new(&apps).unwrap());
+    let b = Executor::new(two, Graph::new(&apps).unwrap());
+    let (ra, rb) = tokio::join!(a.migrate(&Target::All), b.migrate(&Target::All));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(
+        ra.len() + rb.len(),
+        2,
+        "each migration ran once: {ra:?} {rb:?}"
+    );
+    assert_eq!(a.applied().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_migration_that_panics_does_not_leave_the_migration_lock_held() {
+    let Some(db) = testing::postgres().await.unwrap() else {
+        return;
+    };
+    let apps = slow_history(Operation::run_rust("a bug", |_db| async {
+        panic!("a data migration with a bug")
+    }));
+    let first = Executor::new(db.clone(), Graph::new(&apps).unwrap());
+    let crashed = tokio::spawn(async move { first.migrate(&Target::All).await }).await;
+    assert!(crashed.unwrap_err().is_panic());
+    // Another instance (its own pool, so its own session) is not blocked by a lock the
+    // crashed one held: it gets the lock and applies what it can.
+    let other = Database::connect(db.url()).await.unwrap();
+    let second = Executor::new(other, Graph::new(&apps).unwrap());
+    let target = Target::Migration("shop".into(), "0001_initial".into());
+    let applied = tokio::time::timeout(std::time::Duration::from_secs(10), second.migrate(&target))
+        .await
+        .expect("the advisory lock was released when the crashed migration's connection closed")
+        .unwrap();
+    assert!(applied.len() <= 1, "{applied:?}");
+    assert_eq!(second.applied().await.unwrap().len(), 1);
+}

@@ -31,6 +31,24 @@ impl Database {
         err
     }
 
+    /// Marks a held connection to be closed instead of returned to the pool once every handle
+    /// to it is gone: for session state that must not outlive the work (an advisory lock).
+    pub(crate) fn close_when_released(&self) {
+        match &*self.pool {
+            Pool::SqliteConn(held) => {
+                if let Ok(mut conn) = held.conn.try_lock() {
+                    conn.close_on_drop();
+                }
+            }
+            Pool::PostgresConn(held) => {
+                if let Ok(mut conn) = held.conn.try_lock() {
+                    conn.close_on_drop();
+                }
+            }
+            Pool::Sqlite(_) | Pool::Postgres(_) => {}
+        }
+    }
+
     fn aborted(&self) -> Option<&std::sync::Mutex<Option<(usize, String)>>> {
         match &*self.pool {
             Pool::PostgresConn(held) => Some(&held.aborted),

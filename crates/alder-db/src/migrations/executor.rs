@@ -65,6 +65,17 @@ impl Executor {
              name VARCHAR(255) NOT NULL, applied TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP)"
         ))
         .await?;
+        // Each migration is recorded once. A history written before this index existed may
+        // hold a duplicate (two instances racing); it still migrates, with a warning.
+        if let Err(err) = db
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS alder_migrations_app_name \
+                 ON alder_migrations (app, name)",
+            )
+            .await
+        {
+            tracing::warn!(error = %err, "alder_migrations records a migration twice");
+        }
         Ok(())
     }
 
@@ -206,6 +217,10 @@ impl Executor {
     pub async fn migrate(&self, target: &Target) -> Result<Vec<MigrationRecord>, MigrationError> {
         let conn = self.db.acquire().await?;
         if conn.backend() == Backend::Postgres {
+            // Closed, not returned to the pool, when this is done or dropped (a panic, a
+            // cancelled future): the session ends and the server releases the lock, which an
+            // unlock statement skipped on the way out would otherwise leave held.
+            conn.close_when_released();
             conn.execute_unprepared(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
                 .await?;
         }
@@ -225,7 +240,8 @@ impl Executor {
     ) -> Result<Vec<MigrationRecord>, MigrationError> {
         let mut applied = Self::applied_on(conn).await?;
         let plan = self.plan(target, &applied)?;
-        for step in &plan {
+        let mut done = Vec::with_capacity(plan.len());
+        for step in plan {
             let migration = self.graph.get(&step.app, &step.name).ok_or_else(|| {
                 MigrationError::UnknownTarget(format!("{}.{}", step.app, step.name))
             })?;
@@ -237,8 +253,25 @@ impl Executor {
                 conn.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
             }
             // A real transaction handle, so that an `atomic` block inside a data migration
-            // becomes a savepoint instead of a second BEGIN/COMMIT.
-            let tx = conn.begin().await?;
+            // becomes a savepoint instead of a second BEGIN/COMMIT. Immediate: on SQLite,
+            // which has no advisory lock, the write lock is what keeps two processes from
+            // applying the same migration; the record is read again under it.
+            let tx = conn.begin_immediate().await?;
+            let recorded = Self::is_recorded(tx.db(), &step.app, &step.name).await?;
+            if recorded == step.forwards {
+                // Another instance did this step meanwhile.
+                tx.rollback().await?;
+                if sqlite {
+                    Self::enforce_foreign_keys(conn).await;
+                }
+                let key = (step.app.clone(), step.name.clone());
+                if step.forwards {
+                    applied.insert(key);
+                } else {
+                    applied.remove(&key);
+                }
+                continue;
+            }
             let mut outcome = self
                 .run_one(tx.db(), migration, step.forwards, &applied)
                 .await;
@@ -254,7 +287,7 @@ impl Executor {
             };
             // Only outside a transaction does SQLite honour this pragma: after commit or rollback.
             if sqlite {
-                let _ = conn.execute_unprepared("PRAGMA foreign_keys = ON").await;
+                Self::enforce_foreign_keys(conn).await;
             }
             match outcome {
                 Ok(()) => {
@@ -264,6 +297,7 @@ impl Executor {
                     } else {
                         applied.remove(&key);
                     }
+                    done.push(step.clone());
                     tracing::info!(
                         "{} {}.{}",
                         if step.forwards {
@@ -280,7 +314,31 @@ impl Executor {
                 }
             }
         }
-        Ok(plan)
+        Ok(done)
+    }
+
+    /// Turns SQLite's foreign key enforcement back on. A connection where that fails must
+    /// not go back to the pool, where it would let later writes break references.
+    async fn enforce_foreign_keys(conn: &Database) {
+        if let Err(err) = conn.execute_unprepared("PRAGMA foreign_keys = ON").await {
+            tracing::error!(error = %err, "could not turn foreign keys back on; closing the connection");
+            conn.close_when_released();
+        }
+    }
+
+    async fn is_recorded(conn: &Database, app: &str, name: &str) -> Result<bool, MigrationError> {
+        let sql = match conn.backend() {
+            Backend::Sqlite => "SELECT 1 FROM alder_migrations WHERE app = ? AND name = ?",
+            Backend::Postgres => "SELECT 1 FROM alder_migrations WHERE app = $1 AND name = $2",
+        };
+        let rows = conn
+            .fetch_all(
+                "alder_migrations",
+                sql,
+                Values(vec![app.into(), name.into()]),
+            )
+            .await?;
+        Ok(!rows.is_empty())
     }
 
     async fn check_foreign_keys(
