@@ -32,7 +32,10 @@ pub fn next_migration(
     let suffix = match name {
         Some(name) => sanitize(name),
         None if existing.is_empty() => "initial".to_string(),
-        None => auto_name(&operations),
+        // Sanitized like a given name: a model or field named outside ASCII (`größe`) would
+        // make a file name `write_mod` cannot turn into a module, and the migration would
+        // never be compiled in.
+        None => sanitize(&auto_name(&operations)),
     };
     let mut migration = Migration::new(app, &format!("{number:04}_{suffix}"));
     for leaf in graph.leaves(app) {
@@ -293,4 +296,31 @@ pub fn write_mod(dir: &Path, krate: &str) -> Result<(), MigrationError> {
     out += "]\n}\n";
     let path = dir.join("mod.rs");
     std::fs::write(&path, out).map_err(io(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::{AppMigrations, FieldKind};
+
+    #[test]
+    fn names_made_from_non_ascii_fields_are_module_names() {
+        let first = Migration::new("shop", "0001_initial");
+        let apps = [AppMigrations {
+            app: "shop".into(),
+            migrations: vec![first],
+            ..Default::default()
+        }];
+        let graph = Graph::new(&apps).unwrap();
+        let op = Operation::add_field("Größe", Field::new("höhe", FieldKind::Integer));
+        let next = next_migration("shop", &graph, vec![op], None);
+        assert!(
+            next.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{}",
+            next.name
+        );
+        assert!(next.name.starts_with("0002_"), "{}", next.name);
+    }
 }
