@@ -456,7 +456,9 @@ fn unnest_update(
     Some((sql, arrays))
 }
 
-/// Orders integer keys by value; other keys keep their order.
+/// A total order of keys: integers by value, text and UUIDs as themselves, anything else by
+/// its rendering. Total, so that equal keys end up side by side for `dedup_by` (the last copy
+/// of an object wins whatever the key type) and rows are locked in one order everywhere.
 fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     let int = |v: &Value| match v {
         Value::SmallInt(Some(n)) => Some(i64::from(*n)),
@@ -464,8 +466,10 @@ fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
         Value::BigInt(Some(n)) => Some(*n),
         _ => None,
     };
-    match (int(a), int(b)) {
-        (Some(a), Some(b)) => a.cmp(&b),
-        _ => std::cmp::Ordering::Equal,
+    match (int(a), int(b), a, b) {
+        (Some(a), Some(b), ..) => a.cmp(&b),
+        (_, _, Value::String(Some(a)), Value::String(Some(b))) => a.cmp(b),
+        (_, _, Value::Uuid(Some(a)), Value::Uuid(Some(b))) => a.cmp(b),
+        _ => format!("{a:?}").cmp(&format!("{b:?}")),
     }
 }

@@ -559,3 +559,45 @@ async fn in_bulk_takes_more_keys_than_a_statement_can_bind() {
         assert!(found.contains_key(&wanted));
     }
 }
+
+#[derive(Model, Debug, Clone)]
+struct Setting {
+    #[model(primary_key, max_length = 20)]
+    key: String,
+    value: i32,
+}
+
+#[tokio::test]
+async fn bulk_update_keeps_the_last_copy_for_text_keys_too() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        schema::create_model(&db, Setting::META).await.unwrap();
+        for key in ["b", "a", "c"] {
+            let mut s = Setting {
+                key: key.into(),
+                value: 0,
+            };
+            crud::insert(&db, &mut s).await.unwrap();
+        }
+        let set = |key: &str, value| Setting {
+            key: key.into(),
+            value,
+        };
+        // "a" twice, apart: the later copy wins, as if each were saved in turn.
+        let objects = [set("a", 1), set("c", 3), set("b", 2), set("a", 9)];
+        crud::bulk_update(&db, &objects, &["value"]).await.unwrap();
+        let mut stored: Vec<(String, i32)> = Setting::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.key, s.value))
+            .collect();
+        stored.sort();
+        assert_eq!(
+            stored,
+            [("a".into(), 9), ("b".into(), 2), ("c".into(), 3)],
+            "{backend:?}"
+        );
+    }
+}
