@@ -54,6 +54,38 @@ fn next(apps: &AppMigrations) -> Migration {
     next_migration("notes", &graph, ops, None)
 }
 
+#[test]
+fn makemigrations_warns_of_changes_that_existing_rows_may_not_survive() {
+    let first = next(&app(vec![wide::Note::META], vec![]));
+    let narrowed = app(vec![narrow::Note::META], vec![first]);
+    let graph = Graph::new(std::slice::from_ref(&narrowed)).unwrap();
+    let (_, hints) = detect(
+        "notes",
+        &graph.state().unwrap(),
+        &narrowed.model_state(),
+        &[],
+    )
+    .unwrap();
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.starts_with("Note.body becomes NOT NULL") && h.contains("db_default")),
+        "{hints:?}"
+    );
+    assert!(
+        !hints
+            .iter()
+            .any(|h| h.starts_with("Note.score becomes NOT NULL")),
+        "score has a db_default to fill NULLs with: {hints:?}"
+    );
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.contains("shorter max_length (20 to 5)")),
+        "{hints:?}"
+    );
+}
+
 /// The two migrations: create the wide table, then narrow it.
 fn history() -> (Migration, Vec<Migration>) {
     let first = next(&app(vec![wide::Note::META], vec![]));

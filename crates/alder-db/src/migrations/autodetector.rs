@@ -168,6 +168,23 @@ pub fn detect(
         for field in &new.fields {
             if let Some(before) = old_fields.iter().find(|o| o.name == field.name) {
                 if before != field {
+                    if before.nullable && !field.nullable && field.default.is_none() {
+                        hints.push(format!(
+                            "{}.{} becomes NOT NULL: rows holding NULL will stop the migration \
+                             (naming how many); give the field a `db_default = \"…\"` to fill \
+                             them, or fill them in a data migration before this one",
+                            new.name, field.name
+                        ));
+                    }
+                    if let (Some(old_max), Some(new_max)) = (before.max_length, field.max_length) {
+                        if new_max < old_max {
+                            hints.push(format!(
+                                "{}.{} gets a shorter max_length ({old_max} to {new_max}): rows \
+                                 with longer values will stop the migration rather than be cut",
+                                new.name, field.name
+                            ));
+                        }
+                    }
                     ops.push(Operation::alter_field(&new.name, field.clone()));
                 }
             }
