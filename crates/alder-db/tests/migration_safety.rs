@@ -426,3 +426,200 @@ fn renames_parse_for_fields_and_models_and_refuse_the_rest() {
         assert!(bad.parse::<Rename>().is_err(), "{bad}");
     }
 }
+
+mod as_text {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "item")]
+    pub(crate) struct Item {
+        pub(crate) id: Auto<i64>,
+        pub(crate) code: String,
+    }
+}
+
+mod as_number {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "item")]
+    pub(crate) struct Item {
+        pub(crate) id: Auto<i64>,
+        pub(crate) code: i64,
+    }
+}
+
+#[tokio::test]
+async fn a_column_whose_values_do_not_convert_stops_the_migration() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![as_text::Item::META], vec![]));
+        let second = next(&app(vec![as_number::Item::META], vec![first.clone()]));
+        let all = vec![first.clone(), second];
+        let graph = Graph::new(&[app(vec![as_number::Item::META], all.clone())]).unwrap();
+        let executor = Executor::new(db.clone(), graph);
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        for code in ["42", "abc"] {
+            let mut item = as_text::Item {
+                id: Auto::new(),
+                code: code.into(),
+            };
+            item.save(&db).await.unwrap();
+        }
+        let refused = executor.migrate(&Target::All).await;
+        match backend {
+            alder_db::Backend::Sqlite => {
+                let (table, column, rows, _) = refusal(refused.map(|_| ()));
+                assert_eq!((table.as_str(), column.as_str(), rows), ("item", "code", 1));
+            }
+            // PostgreSQL's cast fails by itself ("invalid input syntax").
+            _ => assert!(refused.is_err(), "{refused:?}"),
+        }
+        let mut codes: Vec<String> = as_text::Item::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.code)
+            .collect();
+        codes.sort();
+        assert_eq!(
+            codes,
+            ["42", "abc"],
+            "{backend:?}: rolled back, nothing lost"
+        );
+
+        db.execute_unprepared("UPDATE item SET code = '7' WHERE code = 'abc'")
+            .await
+            .unwrap();
+        executor.migrate(&Target::All).await.unwrap();
+        let mut numbers: Vec<i64> = as_number::Item::objects()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.code)
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, [7, 42], "{backend:?}");
+    }
+}
+
+mod indexed_v1 {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "shelf", unique_together = "code, row")]
+    pub(crate) struct Shelf {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 10, db_index)]
+        pub(crate) code: String,
+        pub(crate) row: i32,
+    }
+}
+
+mod indexed_v2 {
+    use alder_db::{Auto, Model};
+
+    /// The table and a field renamed; the indexes follow.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "rack", unique_together = "label, row")]
+    pub(crate) struct Shelf {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 10, db_index)]
+        pub(crate) label: String,
+        pub(crate) row: i32,
+    }
+}
+
+mod indexed_v3 {
+    use alder_db::{Auto, Model};
+
+    /// unique_together removed after the renames.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "rack")]
+    pub(crate) struct Shelf {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 10, db_index)]
+        pub(crate) label: String,
+        pub(crate) row: i32,
+    }
+}
+
+async fn index_names(db: &Database) -> Vec<String> {
+    let sql = match db.backend() {
+        alder_db::Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        }
+        _ => {
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' \
+              AND indexname NOT LIKE '%pkey' AND tablename <> 'alder_migrations' ORDER BY 1"
+        }
+    };
+    db.fetch_all("?", sql, sea_query::Values(vec![]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String>(0).unwrap())
+        .filter(|n| !n.starts_with("alder_migrations"))
+        .collect()
+}
+
+#[tokio::test]
+async fn indexes_follow_table_and_field_renames() {
+    use alder_db::migrations::Rename;
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![indexed_v1::Shelf::META], vec![]));
+        let apps2 = app(vec![indexed_v2::Shelf::META], vec![first.clone()]);
+        let rename: Rename = "Shelf.code=label".parse().unwrap();
+        let (second, _) = detect_with(&apps2, &[rename]).unwrap();
+        let third = next(&app(
+            vec![indexed_v3::Shelf::META],
+            vec![first.clone(), second.clone()],
+        ));
+        let all = vec![first.clone(), second.clone(), third.clone()];
+        let graph = Graph::new(&[app(vec![indexed_v3::Shelf::META], all)]).unwrap();
+        let executor = Executor::new(db.clone(), graph);
+        executor
+            .migrate(&Target::Migration("notes".into(), second.name.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            index_names(&db).await,
+            ["rack_label_idx", "rack_label_row_uniq"],
+            "{backend:?}: renamed, no stale or duplicate index"
+        );
+        executor.migrate(&Target::All).await.unwrap();
+        assert_eq!(index_names(&db).await, ["rack_label_idx"], "{backend:?}");
+        // The unique index is really gone: the same pair twice is accepted.
+        for _ in 0..2 {
+            let mut s = indexed_v3::Shelf {
+                id: Auto::new(),
+                label: "A".into(),
+                row: 1,
+            };
+            s.save(&db).await.unwrap();
+        }
+        // And back to the first state: the first names again.
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .expect_err("the duplicate pair cannot get its unique index back");
+        db.execute_unprepared("DELETE FROM rack WHERE id = (SELECT MAX(id) FROM rack)")
+            .await
+            .unwrap();
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            index_names(&db).await,
+            ["shelf_code_idx", "shelf_code_row_uniq"],
+            "{backend:?}"
+        );
+    }
+}

@@ -425,10 +425,12 @@ impl Operation {
                         schema::rename_column(db, &new.table, &a.column, &b.column).await?;
                     }
                 }
+                schema::rename_indexes(db, &old, &new).await?;
             }
             Operation::AlterTable { model, .. } => {
                 let (old, new) = (model_in(from, model)?, model_in(to, model)?);
                 schema::rename_table(db, &old.table, &new.table).await?;
+                schema::rename_indexes(db, &old, &new).await?;
             }
             // Names only: the table is what the database knows, and it is not renamed here.
             Operation::RenameModel { .. } => {}

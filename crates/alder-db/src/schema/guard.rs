@@ -77,6 +77,58 @@ pub(super) async fn prepare(db: &Database, old: &ModelState, new: &ModelState) -
     Ok(())
 }
 
+/// SQLite keeps a value its new column cannot convert (`'abc'` copied into an INTEGER column
+/// stays text), and the model then cannot read the row. After the copy into the rebuilt table
+/// `temp`, a column that became a number must hold only numbers: otherwise the migration stops
+/// naming the rows, as PostgreSQL's failing cast stops it there.
+pub(super) async fn converted_sqlite(
+    db: &Database,
+    old: &ModelState,
+    new: &ModelState,
+    temp: &str,
+) -> Result<()> {
+    for field in &new.fields {
+        let Some(before) = old.field(&field.name) else {
+            continue;
+        };
+        let numeric = matches!(
+            field.kind,
+            FieldKind::SmallInteger
+                | FieldKind::Integer
+                | FieldKind::BigInteger
+                | FieldKind::Float
+                | FieldKind::Decimal
+                | FieldKind::Boolean
+        );
+        if before.kind == field.kind || !numeric {
+            continue;
+        }
+        let column = quote(&field.column);
+        let rows = count(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM {} WHERE {column} IS NOT NULL \
+                 AND typeof({column}) NOT IN ('integer', 'real')",
+                quote(temp)
+            ),
+        )
+        .await?;
+        if rows > 0 {
+            return Err(DbError::DataDoesNotFit {
+                table: old.table.clone(),
+                column: before.column.clone(),
+                rows,
+                problem: format!(
+                    "hold values that are not numbers, which the new {:?} column cannot \
+                     keep; change or clear them first",
+                    field.kind
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The new, smaller length limit of a text field that stays text, if it shrinks.
 fn shrunk_to(before: &Field, after: &Field) -> Option<u32> {
     if before.kind != FieldKind::Text || after.kind != FieldKind::Text {

@@ -260,6 +260,29 @@ pub async fn rename_table(db: &Database, old: &str, new: &str) -> Result<()> {
     Ok(())
 }
 
+/// Gives a model's indexes the names its new state derives (from the table and columns) after
+/// a table or column rename, so that no index keeps a stale name that later changes would not
+/// find (a `unique_together` removed after a rename must drop its index). PostgreSQL renames
+/// them; SQLite, which cannot, drops and recreates them.
+pub async fn rename_indexes(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+    let (before, after) = (index_specs(old), index_specs(new));
+    if db.backend() == Backend::Sqlite || before.len() != after.len() {
+        drop_indexes(db, old).await?;
+        return create_indexes(db, new).await;
+    }
+    for ((old_name, ..), (new_name, ..)) in before.iter().zip(&after) {
+        if old_name != new_name {
+            db.execute_unprepared(&format!(
+                "ALTER INDEX IF EXISTS {} RENAME TO {}",
+                quote(old_name),
+                quote(new_name)
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Renames a column.
 pub async fn rename_column(db: &Database, table: &str, old: &str, new: &str) -> Result<()> {
     db.execute_unprepared(&format!(
@@ -308,6 +331,7 @@ async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &Stat
             quote(&old.table)
         ))
         .await?;
+        guard::converted_sqlite(db, old, new, &temp).await?;
     }
     db.execute_unprepared(&format!("DROP TABLE {}", quote(&old.table)))
         .await?;
