@@ -623,3 +623,80 @@ async fn indexes_follow_table_and_field_renames() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_sqlite_rebuild_keeps_indexes_and_triggers_it_did_not_make_or_stops() {
+    use alder_db::migrations::{Field, FieldKind, Operation};
+    let db = testing::sqlite().await.unwrap();
+    let create = Migration::new("notes", "0001_initial").operation(Operation::create_model(
+        "Item",
+        "item",
+        vec![
+            Field::new("id", FieldKind::BigInteger).primary_key().auto(),
+            Field::new("code", FieldKind::Text),
+            Field::new("note", FieldKind::Text).nullable(),
+        ],
+    ));
+    let by_hand = Migration::new("notes", "0002_by_hand")
+        .depends_on("notes", "0001_initial")
+        .operation(Operation::run_sql(
+            "CREATE INDEX item_code_by_hand ON item (code); \
+             CREATE TRIGGER item_no_empty BEFORE INSERT ON item \
+             WHEN NEW.code = '' BEGIN SELECT RAISE(ABORT, 'empty code'); END;",
+            Some("DROP TRIGGER item_no_empty; DROP INDEX item_code_by_hand;"),
+        ));
+    // A rebuild that keeps `code`: the hand-made index and trigger are made again.
+    let widen = Migration::new("notes", "0003_widen")
+        .depends_on("notes", "0002_by_hand")
+        .operation(Operation::alter_field(
+            "Item",
+            Field::new("note", FieldKind::Text),
+        ));
+    // A rebuild without `code`: the hand-made index cannot survive it, so the migration stops.
+    let drop_code = Migration::new("notes", "0004_drop_code")
+        .depends_on("notes", "0003_widen")
+        .operation(Operation::remove_field("Item", "code"));
+    let all = vec![create, by_hand, widen, drop_code];
+    let executor = Executor::new(
+        db.clone(),
+        Graph::new(&[AppMigrations {
+            app: "notes".into(),
+            migrations: all,
+            ..Default::default()
+        }])
+        .unwrap(),
+    );
+    executor
+        .migrate(&Target::Migration("notes".into(), "0002_by_hand".into()))
+        .await
+        .unwrap();
+    db.execute_unprepared("INSERT INTO item (code, note) VALUES ('a', '')")
+        .await
+        .unwrap();
+    executor
+        .migrate(&Target::Migration("notes".into(), "0003_widen".into()))
+        .await
+        .unwrap();
+    let names = index_names(&db).await;
+    assert!(
+        names.contains(&"item_code_by_hand".to_string()),
+        "{names:?}"
+    );
+    let refused = db
+        .execute_unprepared("INSERT INTO item (code, note) VALUES ('', 'x')")
+        .await;
+    assert!(
+        refused.unwrap_err().to_string().contains("empty code"),
+        "the trigger is back"
+    );
+
+    let err = executor.migrate(&Target::All).await.unwrap_err();
+    assert!(err.to_string().contains("item_code_by_hand"), "{err}");
+    assert!(err.to_string().contains("did not create"), "{err}");
+    // Rolled back: the column and its data are still there.
+    let rows = db
+        .fetch_all("?", "SELECT code FROM item", sea_query::Values(vec![]))
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<String>(0).unwrap(), "a");
+}

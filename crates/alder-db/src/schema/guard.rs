@@ -129,6 +129,57 @@ pub(super) async fn converted_sqlite(
     Ok(())
 }
 
+/// An index or trigger of a SQLite table that the migrations did not create: (kind, name, SQL).
+pub(super) type Extra = (String, String, String);
+
+/// The indexes and triggers on `old`'s table other than the migrations' own (`ours`), which a
+/// table rebuild would drop with the old table.
+pub(super) async fn extras_sqlite(
+    db: &Database,
+    old: &ModelState,
+    ours: &[(String, Vec<String>, bool)],
+) -> Result<Vec<Extra>> {
+    let sql = "SELECT type, name, sql FROM sqlite_master \
+               WHERE tbl_name = ? AND sql IS NOT NULL AND type IN ('index', 'trigger')";
+    let rows = db
+        .fetch_all("?", sql, sea_query::Values(vec![old.table.clone().into()]))
+        .await?;
+    let mut extras = Vec::new();
+    for row in rows {
+        let read = |i| {
+            row.get::<String>(i).map_err(|source| DbError::Query {
+                sql: sql.to_string(),
+                source,
+            })
+        };
+        let (kind, name, text) = (read(0)?, read(1)?, read(2)?);
+        if kind == "index" && ours.iter().any(|(n, ..)| *n == name) {
+            continue;
+        }
+        extras.push((kind, name, text));
+    }
+    Ok(extras)
+}
+
+/// Makes the extras again on the rebuilt table; one that no longer fits (it names a column
+/// that is gone) stops the migration, which is rolled back, rather than vanishing.
+pub(super) async fn restore_sqlite(db: &Database, table: &str, extras: Vec<Extra>) -> Result<()> {
+    for (kind, name, sql) in extras {
+        if let Err(err) = db.execute_unprepared(&sql).await {
+            return Err(DbError::other_sql(
+                "migration",
+                format!(
+                    "table {table} has the {kind} `{name}`, which the migrations did not create \
+                     (a RunSql?); rebuilding the table would drop it, and it cannot be made \
+                     again on the new table ({err}). Drop or change it in a RunSql step before \
+                     this migration"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The new, smaller length limit of a text field that stays text, if it shrinks.
 fn shrunk_to(before: &Field, after: &Field) -> Option<u32> {
     if before.kind != FieldKind::Text || after.kind != FieldKind::Text {

@@ -308,6 +308,9 @@ pub async fn alter(db: &Database, old: &ModelState, new: &ModelState, state: &St
 /// SQLite: create the new table beside the old one, copy the kept columns, swap.
 async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
     let temp = format!("{}__alder_new", new.table);
+    // Indexes and triggers the migrations did not make (a `RunSql`) go with the old table:
+    // noted here and made again on the new one, or the migration stops.
+    let extras = guard::extras_sqlite(db, old, &index_specs(old)).await?;
     drop_indexes(db, old).await?;
     let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite, state));
     db.execute_unprepared(&sql).await?;
@@ -336,7 +339,8 @@ async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &Stat
     db.execute_unprepared(&format!("DROP TABLE {}", quote(&old.table)))
         .await?;
     rename_table(db, &temp, &new.table).await?;
-    create_indexes(db, new).await
+    create_indexes(db, new).await?;
+    guard::restore_sqlite(db, &new.table, extras).await
 }
 
 async fn add_fk_postgres(db: &Database, table: &str, field: &Field, state: &State) -> Result<()> {
