@@ -126,21 +126,7 @@ async fn two_instances_migrating_at_once_apply_each_migration_once() {
     let Some(db) = testing::postgres().await.unwrap() else {
         return;
     };
-    let migrations = vec![
-        Migration::new("shop", "0001_initial").operation(Operation::create_model(
-            "Item",
-            "item",
-            vec![Field::new("id", FieldKind::BigInteger).primary_key().auto()],
-        )),
-        Migration::new("shop", "0002_slow")
-            .depends_on("shop", "0001_initial")
-            .operation(Operation::run_sql("SELECT pg_sleep(0.3)", Some("SELECT 1"))),
-    ];
-    let apps = vec![AppMigrations {
-        app: "shop".into(),
-        migrations,
-        ..Default::default()
-    }];
+    let apps = slow_history(Operation::run_sql("SELECT pg_sleep(0.3)", Some("SELECT 1")));
     let a = Executor::new(db.clone(), Graph::new(&apps).unwrap());
     let b = Executor::new(db.clone(), Graph::new(&apps).unwrap());
     let (ra, rb) = tokio::join!(a.migrate(&Target::All), b.migrate(&Target::All));

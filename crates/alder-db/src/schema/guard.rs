@@ -18,63 +18,74 @@ pub(super) async fn prepare(db: &Database, old: &ModelState, new: &ModelState) -
         };
         // The data is still in the old column (a changed `db_column` is renamed later).
         let column = quote(&before.column);
-        let table = &old.table;
+        let where_rows = |condition: String| Rows {
+            table: &old.table,
+            column: &before.column,
+            condition,
+        };
         if let Some(limit) = shrunk_to(before, field) {
-            let rows = count(
-                db,
-                &format!(
-                    "SELECT COUNT(*) FROM {} WHERE LENGTH({column}) > {limit}",
-                    quote(table)
-                ),
-            )
-            .await?;
-            if rows > 0 {
-                return Err(DbError::DataDoesNotFit {
-                    table: table.clone(),
-                    column: before.column.clone(),
-                    rows,
-                    problem: format!(
+            where_rows(format!("LENGTH({column}) > {limit}"))
+                .refuse(
+                    db,
+                    format!(
                         "hold more than {limit} characters, the new max_length; shorten them \
                          first or keep the longer max_length (a Choices enum takes the length \
                          of its longest value)"
                     ),
-                });
-            }
+                )
+                .await?;
         }
         if before.nullable && !field.nullable && !field.primary_key {
             match &field.default {
                 Some(fill) => {
                     db.execute_unprepared(&format!(
                         "UPDATE {} SET {column} = {fill} WHERE {column} IS NULL",
-                        quote(table)
+                        quote(&old.table)
                     ))
                     .await?;
                 }
                 None => {
-                    let rows = count(
-                        db,
-                        &format!(
-                            "SELECT COUNT(*) FROM {} WHERE {column} IS NULL",
-                            quote(table)
-                        ),
-                    )
-                    .await?;
-                    if rows > 0 {
-                        return Err(DbError::DataDoesNotFit {
-                            table: table.clone(),
-                            column: before.column.clone(),
-                            rows,
-                            problem: "hold NULL, which the field no longer allows; give it a \
-                                      `db_default = \"…\"` to fill them with, or update those \
-                                      rows first"
+                    where_rows(format!("{column} IS NULL"))
+                        .refuse(
+                            db,
+                            "hold NULL, which the field no longer allows; give it a \
+                             `db_default = \"…\"` to fill them with, or update those rows first"
                                 .into(),
-                        });
-                    }
+                        )
+                        .await?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The rows of a table's column that meet a condition, which a change would not survive.
+struct Rows<'a> {
+    table: &'a str,
+    column: &'a str,
+    condition: String,
+}
+
+impl Rows<'_> {
+    /// `DbError::DataDoesNotFit` with `problem` when any row meets the condition.
+    async fn refuse(&self, db: &Database, problem: String) -> Result<()> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {}",
+            quote(self.table),
+            self.condition
+        );
+        let rows = count(db, &sql).await?;
+        if rows == 0 {
+            return Ok(());
+        }
+        Err(DbError::DataDoesNotFit {
+            table: self.table.to_string(),
+            column: self.column.to_string(),
+            rows,
+            problem,
+        })
+    }
 }
 
 /// SQLite keeps a value its new column cannot convert (`'abc'` copied into an INTEGER column
@@ -104,6 +115,7 @@ pub(super) async fn converted_sqlite(
             continue;
         }
         let column = quote(&field.column);
+        // Counted in the rebuilt table, reported under the table's own name.
         let rows = count(
             db,
             &format!(
