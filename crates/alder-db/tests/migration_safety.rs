@@ -700,3 +700,79 @@ async fn a_sqlite_rebuild_keeps_indexes_and_triggers_it_did_not_make_or_stops() 
         .unwrap();
     assert_eq!(rows[0].get::<String>(0).unwrap(), "a");
 }
+
+mod plain {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "task")]
+    pub(crate) struct Task {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 20)]
+        pub(crate) title: String,
+    }
+}
+
+mod with_defaults {
+    use alder_db::{Auto, Model};
+
+    /// Three NOT NULL fields added with typed defaults and no db_default.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "task")]
+    pub(crate) struct Task {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 20)]
+        pub(crate) title: String,
+        #[model(default = 5)]
+        pub(crate) points: i32,
+        #[model(default = "it's new", max_length = 10)]
+        pub(crate) state: String,
+        #[model(default)]
+        pub(crate) done: bool,
+    }
+}
+
+#[tokio::test]
+async fn a_new_not_null_field_fills_existing_rows_with_its_typed_default() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![plain::Task::META], vec![]));
+        let second = next(&app(vec![with_defaults::Task::META], vec![first.clone()]));
+        let source = alder_db::migrations::migration_source(&second, "alder_db").unwrap();
+        assert!(source.contains(r#".fill("5")"#), "{source}");
+        assert!(source.contains(r#".fill("'it''s new'")"#), "{source}");
+        assert!(source.contains(r#".fill("FALSE")"#), "{source}");
+        let all = vec![first.clone(), second];
+        // The history written is clean against the models: fill is no schema difference.
+        let done = app(vec![with_defaults::Task::META], all.clone());
+        let graph = Graph::new(std::slice::from_ref(&done)).unwrap();
+        let (left, _) = detect("notes", &graph.state().unwrap(), &done.model_state(), &[]).unwrap();
+        assert!(left.is_empty(), "{left:?}");
+
+        let executor = Executor::new(db.clone(), graph);
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        let mut old = plain::Task {
+            id: Auto::new(),
+            title: "before".into(),
+        };
+        old.save(&db).await.unwrap();
+        executor.migrate(&Target::All).await.unwrap();
+        let task = with_defaults::Task::objects().get(&db).await.unwrap();
+        assert_eq!(
+            (task.points, task.state.as_str(), task.done),
+            (5, "it's new", false),
+            "{backend:?}"
+        );
+        // The fill was for existing rows only: the column has no database default.
+        let err = db
+            .execute_unprepared("INSERT INTO task (title) VALUES ('raw')")
+            .await;
+        assert!(
+            err.is_err(),
+            "{backend:?}: no column default was left behind"
+        );
+    }
+}

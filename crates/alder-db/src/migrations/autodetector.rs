@@ -140,7 +140,7 @@ pub fn detect(
             .collect();
         for field in &added {
             let twin = removed.iter().find(|r| r.same_definition(field));
-            if !field.nullable && field.default.is_none() && !field.auto {
+            if !field.nullable && field.default.is_none() && field.fill.is_none() && !field.auto {
                 // A rename is the likelier story, and the one that keeps the data: say it first.
                 return Err(match twin {
                     Some(twin) => MigrationError::LikelyRename {

@@ -55,7 +55,7 @@ pub enum MigrationError {
     #[error("unknown migration target `{0}`; `showmigrations` lists them")]
     UnknownTarget(String),
     /// A new NOT NULL field has no default, so existing rows could not be filled.
-    #[error("field `{model}.{field}` is new, NOT NULL and has no default: existing rows cannot be filled. Make it `Option<…>`, or give it a database default as an SQL literal: `#[model(db_default = \"0\")]`, or for text `#[model(db_default = \"'draft'\")]`")]
+    #[error("field `{model}.{field}` is new, NOT NULL and has no default: existing rows cannot be filled. Make it `Option<…>`, or give it a default for those rows: `#[model(default = 0)]` (filled once), or a database default as SQL, `#[model(db_default = \"0\")]`")]
     NeedsDefault {
         /// The model.
         model: String,

@@ -19,7 +19,7 @@ pub struct Reference {
 }
 
 /// One field as a migration knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Field {
     /// The Rust field name.
     pub name: String,
@@ -45,7 +45,31 @@ pub struct Field {
     pub default: Option<String>,
     /// For a foreign key, what it points to.
     pub references: Option<Reference>,
+    /// What existing rows get when the field is added NOT NULL without a column default: its
+    /// typed `default`, as SQL (Django's one-off default). Used once, by the `AddField`;
+    /// not part of the schema, so it is left out of comparisons.
+    pub fill: Option<String>,
 }
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Self) -> bool {
+        // Everything the schema holds; `fill` is how a column was first filled, not what it is.
+        self.name == other.name
+            && self.column == other.column
+            && self.kind == other.kind
+            && self.nullable == other.nullable
+            && self.primary_key == other.primary_key
+            && self.auto == other.auto
+            && self.unique == other.unique
+            && self.db_index == other.db_index
+            && self.max_length == other.max_length
+            && self.decimal == other.decimal
+            && self.default == other.default
+            && self.references == other.references
+    }
+}
+
+impl Eq for Field {}
 
 impl Field {
     /// A NOT NULL field of `kind` whose column is its name; refine with the builder methods.
@@ -69,6 +93,7 @@ impl Field {
             decimal: None,
             default: None,
             references: None,
+            fill: None,
         }
     }
 
@@ -136,6 +161,12 @@ impl Field {
         self
     }
 
+    /// The value existing rows get when this NOT NULL field is added (SQL).
+    pub fn fill(mut self, sql: &str) -> Self {
+        self.fill = Some(sql.to_string());
+        self
+    }
+
     pub(crate) fn from_meta(
         meta: &FieldMeta,
         app_of: &dyn Fn(&ModelMeta) -> Option<String>,
@@ -161,6 +192,9 @@ impl Field {
             max_length: meta.max_length,
             decimal: meta.decimal,
             default: meta.db_default.map(str::to_string),
+            fill: (!meta.nullable && meta.db_default.is_none())
+                .then(|| meta.default.and_then(|d| sql_literal(&d.value())))
+                .flatten(),
         }
     }
 
@@ -191,6 +225,31 @@ pub struct ModelState {
     pub unique_together: Vec<Vec<String>>,
     /// Extra indexes.
     pub indexes: Vec<Vec<String>>,
+}
+
+/// A value as an SQL literal both backends read the same way, for a fill; `None` for values
+/// that have no such literal (bytes, JSON), which then need a `db_default`.
+pub(crate) fn sql_literal(value: &sea_query::Value) -> Option<String> {
+    use sea_query::Value as V;
+    let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    Some(match value {
+        V::Bool(Some(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        V::TinyInt(Some(n)) => n.to_string(),
+        V::SmallInt(Some(n)) => n.to_string(),
+        V::Int(Some(n)) => n.to_string(),
+        V::BigInt(Some(n)) => n.to_string(),
+        V::Double(Some(x)) if x.is_finite() => format!("{x:?}"),
+        V::Decimal(Some(d)) => d.to_string(),
+        V::String(Some(text)) => quoted(text),
+        V::ChronoDate(Some(d)) => quoted(&d.to_string()),
+        V::ChronoTime(Some(t)) => quoted(&t.to_string()),
+        V::ChronoDateTime(Some(t)) => quoted(&t.format("%Y-%m-%d %H:%M:%S%.f").to_string()),
+        V::ChronoDateTimeUtc(Some(t)) => {
+            quoted(&t.format("%Y-%m-%d %H:%M:%S%.f+00:00").to_string())
+        }
+        V::Uuid(Some(u)) => quoted(&u.to_string()),
+        _ => return None,
+    })
 }
 
 impl ModelState {

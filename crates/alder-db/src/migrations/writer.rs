@@ -178,7 +178,15 @@ fn operation_code(op: &Operation) -> Result<String, MigrationError> {
         }
         Operation::DeleteModel { name } => format!("Operation::delete_model({name:?})"),
         Operation::AddField { model, field } => {
-            format!("Operation::add_field({model:?}, {})", field_code(field))
+            // Only an added field fills existing rows; a created table has none.
+            let fill = field
+                .fill
+                .as_ref()
+                .map_or_else(String::new, |sql| format!(".fill({sql:?})"));
+            format!(
+                "Operation::add_field({model:?}, {}{fill})",
+                field_code(field)
+            )
         }
         Operation::RemoveField { model, name } => {
             format!("Operation::remove_field({model:?}, {name:?})")

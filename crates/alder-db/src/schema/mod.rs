@@ -89,6 +89,10 @@ fn fill_value(field: &Field, backend: Backend) -> Option<String> {
     if field.nullable || field.default.is_some() || field.primary_key {
         return None;
     }
+    // The model's typed default, when makemigrations recorded one.
+    if let Some(fill) = &field.fill {
+        return Some(fill.clone());
+    }
     Some(match field.kind {
         FieldKind::SmallInteger
         | FieldKind::Integer
