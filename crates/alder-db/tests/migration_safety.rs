@@ -776,3 +776,78 @@ async fn a_new_not_null_field_fills_existing_rows_with_its_typed_default() {
         );
     }
 }
+
+mod keyed_by_id {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "page")]
+    pub(crate) struct Page {
+        pub(crate) id: Auto<i64>,
+        #[model(max_length = 20)]
+        pub(crate) slug: String,
+    }
+}
+
+mod keyed_by_slug {
+    use alder_db::Model;
+
+    /// The primary key moves from `id` to `slug`.
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "page")]
+    pub(crate) struct Page {
+        pub(crate) id: i64,
+        #[model(primary_key, max_length = 20)]
+        pub(crate) slug: String,
+    }
+}
+
+#[tokio::test]
+async fn the_primary_key_moves_to_another_field_on_both_backends() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![keyed_by_id::Page::META], vec![]));
+        let second = next(&app(vec![keyed_by_slug::Page::META], vec![first.clone()]));
+        let graph = Graph::new(&[app(
+            vec![keyed_by_slug::Page::META],
+            vec![first.clone(), second],
+        )])
+        .unwrap();
+        let executor = Executor::new(db.clone(), graph);
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        for slug in ["home", "about"] {
+            let mut page = keyed_by_id::Page {
+                id: Auto::new(),
+                slug: slug.into(),
+            };
+            page.save(&db).await.unwrap();
+        }
+        executor.migrate(&Target::All).await.unwrap();
+        assert_eq!(keyed_by_slug::Page::objects().count(&db).await.unwrap(), 2);
+        // The slug is the key now: a second "home" is refused, a repeated id is not.
+        let mut twin = keyed_by_slug::Page {
+            id: 1,
+            slug: "home".into(),
+        };
+        assert!(
+            alder_db::crud::insert(&db, &mut twin).await.is_err(),
+            "{backend:?}: slug is unique as the key"
+        );
+        let mut other = keyed_by_slug::Page {
+            id: 1,
+            slug: "contact".into(),
+        };
+        alder_db::crud::insert(&db, &mut other)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?}: id is no longer the key: {e}"));
+        let page = keyed_by_slug::Page::objects()
+            .filter(keyed_by_slug::Page::slug().eq("about"))
+            .get(&db)
+            .await
+            .unwrap();
+        assert_eq!(page.id, 2, "{backend:?}: the old keys are kept as values");
+    }
+}

@@ -400,6 +400,39 @@ async fn drop_pg_constraints(db: &Database, table: &str, column: &str, kind: cha
     Ok(())
 }
 
+/// Moves a PostgreSQL table's primary key to `key` (or removes it): the old constraint is
+/// found in the catalog, whatever its name. Rows the new key does not fit (NULLs, duplicates)
+/// and foreign keys still pointing to the old one make PostgreSQL refuse, and the migration
+/// stops.
+async fn replace_pg_primary_key(db: &Database, table: &str, key: Option<&Field>) -> Result<()> {
+    let sql =
+        "SELECT conname::text FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'";
+    let rows = db
+        .fetch_all("?", sql, sea_query::Values(vec![quote(table).into()]))
+        .await?;
+    for row in rows {
+        let name: String = row.get(0).map_err(|source| crate::DbError::Query {
+            sql: sql.to_string(),
+            source,
+        })?;
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            quote(table),
+            quote(&name)
+        ))
+        .await?;
+    }
+    if let Some(key) = key {
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {} ADD PRIMARY KEY ({})",
+            quote(table),
+            quote(&key.column)
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 async fn alter_postgres(
     db: &Database,
     old: &ModelState,
@@ -499,6 +532,15 @@ async fn alter_postgres(
                 drop_pg_constraints(db, &new.table, &field.column, 'u').await?;
             }
         }
+    }
+    let pk_of = |m: &ModelState| {
+        m.fields
+            .iter()
+            .find(|f| f.primary_key)
+            .map(|f| f.name.clone())
+    };
+    if pk_of(old) != pk_of(new) {
+        replace_pg_primary_key(db, &new.table, new.fields.iter().find(|f| f.primary_key)).await?;
     }
     create_indexes(db, new).await
 }
