@@ -214,3 +214,25 @@ async fn full_clean_refuses_a_post_with_a_bad_or_taken_slug() {
     post.slug = "on-validation".into();
     post.full_clean(&db).await.expect("a valid post");
 }
+
+#[tokio::test]
+async fn the_author_page_says_what_deleting_the_author_would_do() {
+    let client = client().await;
+    client
+        .get("/authors/1/")
+        .await
+        .assert_ok()
+        .assert_contains("The Alder team cannot be deleted while they have posts.");
+    let db = client.site().state().database().await.unwrap();
+    let mut quiet = Author {
+        id: Auto::new(),
+        name: "Quiet".into(),
+        bio: None,
+    };
+    quiet.save(&db).await.unwrap();
+    client
+        .get(&format!("/authors/{}/", quiet.id))
+        .await
+        .assert_ok()
+        .assert_contains("Deleting Quiet would delete Authors: 1.");
+}
