@@ -20,6 +20,24 @@ use types::*;
 /// to the column accessor it writes for each field.
 const RESERVED: &[&str] = &["objects", "save", "delete", "refresh", "full_clean"];
 
+/// `tokens` with every span set to `span` (for generated code whose errors belong to a field).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 /// The path through which generated code reaches `alder_db`.
 pub(crate) fn db_path() -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
@@ -360,7 +378,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         });
     }
 
+    // A foreign key's column is a BIGINT: the model it points to needs an integer key.
+    let key_checks = parsed.iter().filter_map(|p| {
+        let (target, _) = foreign_key_target(p.ty)?;
+        // Every token on the field's type, so that a failure is reported there.
+        let db = respan(db.clone(), p.ty.span());
+        Some(quote_spanned! {p.ty.span()=>
+            const _: () = #db::__private::assert_integer_key(<#target as #db::Model>::META);
+        })
+    });
     Ok(quote! {
+        #(#key_checks)*
+
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
                 #model_name,
