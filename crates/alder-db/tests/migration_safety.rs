@@ -496,8 +496,15 @@ async fn a_column_whose_values_do_not_convert_stops_the_migration() {
             .await
             .unwrap();
         executor.migrate(&Target::All).await.unwrap();
+        // PostgreSQL refuses a statement prepared before the column changed type ("cached plan
+        // must not change result type") on the pooled connection that prepared it: read
+        // through a new pool, as a server started after `migrate` would. SQLite re-prepares.
+        let reader = match backend {
+            alder_db::Backend::Postgres => Database::connect(db.url()).await.unwrap(),
+            _ => db.clone(),
+        };
         let mut numbers: Vec<i64> = as_number::Item::objects()
-            .all(&db)
+            .all(&reader)
             .await
             .unwrap()
             .into_iter()
