@@ -54,16 +54,21 @@ struct Award {
     author: ForeignKey<Author>,
 }
 
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    for meta in [
+/// The app's models, in the order they are registered and migrated.
+fn models() -> Vec<&'static alder_db::ModelMeta> {
+    vec![
         Author::META,
         Tag::META,
         Book::META,
         Chapter::META,
         Loan::META,
         Award::META,
-    ] {
+    ]
+}
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    for meta in models() {
         r.register("library", meta);
     }
     r
@@ -72,20 +77,9 @@ fn registry() -> Registry {
 async fn setup() -> Vec<Database> {
     let mut out = Vec::new();
     for db in testing::all().await.unwrap() {
-        testing::migrate_models(
-            &db,
-            "library",
-            vec![
-                Author::META,
-                Tag::META,
-                Book::META,
-                Chapter::META,
-                Loan::META,
-                Award::META,
-            ],
-        )
-        .await
-        .unwrap();
+        testing::migrate_models(&db, "library", models())
+            .await
+            .unwrap();
         out.push(db);
     }
     out

@@ -136,6 +136,22 @@ impl Database {
 
     /// [`atomic`](Self::atomic) in a transaction begun with
     /// [`begin_immediate`](Self::begin_immediate): for a read-modify-write on SQLite.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+    /// db.execute_unprepared("CREATE TABLE counter (n INTEGER)").await.unwrap();
+    /// db.execute_unprepared("INSERT INTO counter VALUES (0)").await.unwrap();
+    /// db.atomic_immediate(|tx| async move {
+    ///     // Read, then write: the write lock was taken before the read.
+    ///     tx.fetch_all("Counter", "SELECT n FROM counter", sea_query::Values(vec![])).await?;
+    ///     tx.execute_unprepared("UPDATE counter SET n = n + 1").await?;
+    ///     Ok::<_, alder_db::DbError>(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # });
+    /// ```
     pub async fn atomic_immediate<T, E, F, Fut>(&self, work: F) -> std::result::Result<T, E>
     where
         F: FnOnce(Database) -> Fut,

@@ -385,6 +385,16 @@ async fn drop_pg_constraints(db: &Database, table: &str, column: &str, kind: cha
         kind.to_string().into(),
         column.into(),
     ]);
+    drop_constraints_found(db, table, sql, values).await
+}
+
+/// Drops the constraints of `table` whose names the catalog query `sql` returns.
+async fn drop_constraints_found(
+    db: &Database,
+    table: &str,
+    sql: &str,
+    values: sea_query::Values,
+) -> Result<()> {
     for row in db.fetch_all("?", sql, values).await? {
         let name: String = row.get(0).map_err(|source| crate::DbError::Query {
             sql: sql.to_string(),
@@ -407,21 +417,7 @@ async fn drop_pg_constraints(db: &Database, table: &str, column: &str, kind: cha
 async fn replace_pg_primary_key(db: &Database, table: &str, key: Option<&Field>) -> Result<()> {
     let sql =
         "SELECT conname::text FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'";
-    let rows = db
-        .fetch_all("?", sql, sea_query::Values(vec![quote(table).into()]))
-        .await?;
-    for row in rows {
-        let name: String = row.get(0).map_err(|source| crate::DbError::Query {
-            sql: sql.to_string(),
-            source,
-        })?;
-        db.execute_unprepared(&format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            quote(table),
-            quote(&name)
-        ))
-        .await?;
-    }
+    drop_constraints_found(db, table, sql, sea_query::Values(vec![quote(table).into()])).await?;
     if let Some(key) = key {
         db.execute_unprepared(&format!(
             "ALTER TABLE {} ADD PRIMARY KEY ({})",
