@@ -36,6 +36,7 @@ mod database;
 mod display;
 mod error;
 mod field;
+mod key;
 mod many;
 pub mod migrations;
 mod model;
@@ -53,6 +54,7 @@ pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldKind, FieldType, Now};
+pub use key::{KeyValue, PrimaryKey};
 pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
 pub use model::{FieldDefault, FieldMeta, Model, ModelMeta};
 pub use query::{
@@ -77,30 +79,6 @@ pub use uuid;
 pub mod __private {
     pub use sea_query::Value;
     pub use sqlx::Error as SqlxError;
-
-    /// Checked at compile time for every foreign key: its column is a BIGINT, so the model
-    /// it points to must have an integer key. (Keys of other types: a later version.)
-    pub const fn assert_integer_key(target: &crate::ModelMeta) {
-        let mut i = 0;
-        while i < target.fields.len() {
-            let field = &target.fields[i];
-            if field.primary_key {
-                if !matches!(
-                    field.kind,
-                    crate::FieldKind::SmallInteger
-                        | crate::FieldKind::Integer
-                        | crate::FieldKind::BigInteger
-                ) {
-                    panic!(
-                        "a ForeignKey or OneToOne must point to a model whose primary key is an integer \
-                         (i16, i32, i64 or Auto<…>); keys of other types cannot be pointed to yet"
-                    );
-                }
-                return;
-            }
-            i += 1;
-        }
-    }
 
     /// Maps stored text to a choice, or a decode error naming the value and the enum.
     pub fn parse_choice<T: Copy>(

@@ -5,7 +5,8 @@ use sea_query::Value;
 use serde::Serialize;
 
 use crate::database::DbRow;
-use crate::field::FieldKind;
+use crate::field::{FieldKind, FieldType};
+use crate::key::KeyValue;
 use crate::validation::{ValidationErrors, Validator};
 use crate::{DbError, QuerySet, Result};
 
@@ -237,8 +238,28 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The value of every field, in `META.fields` order.
     fn values(&self) -> Vec<Value>;
 
-    /// The primary key's value, or `None` while an auto key is unset.
-    fn pk_value(&self) -> Option<Value>;
+    /// The primary key's type once known (Django's `pk`): `i64` for an `Auto<i64>` key,
+    /// `String` for a text key. A `ForeignKey` to the model stores it.
+    type Key: KeyValue;
+
+    /// The primary key, or `None` while an auto key is unset (Django's `obj.pk`).
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model};
+    /// #[derive(Model)]
+    /// struct Book { id: Auto<i64>, title: String }
+    /// #[derive(Model)]
+    /// struct Country { #[model(primary_key, max_length = 2)] code: String }
+    /// assert_eq!(Book { id: Auto::new(), title: "Dune".into() }.pk(), None);
+    /// assert_eq!(Book { id: Auto::from(7), title: "Dune".into() }.pk(), Some(7));
+    /// assert_eq!(Country { code: "NO".into() }.pk().as_deref(), Some("NO"));
+    /// ```
+    fn pk(&self) -> Option<Self::Key>;
+
+    /// The primary key as a query parameter, or `None` while an auto key is unset.
+    fn pk_value(&self) -> Option<Value> {
+        self.pk().map(|key| key.to_value())
+    }
 
     /// Stores the key the database assigned on insert (auto keys only).
     fn set_auto_pk(&mut self, id: i64);

@@ -66,29 +66,36 @@ impl Serialize for RelationMeta {
 }
 
 /// A many-to-one relation: this row points to one `T` by its primary key (Django's
-/// `ForeignKey`). Stored as the key; [`get`](Self::get) fetches the row.
+/// `ForeignKey`). Stored as the target's key ([`Model::Key`]: `i64` for an `Auto<i64>` key,
+/// `String` or `Uuid` for those keys), so the column has the target key's column type;
+/// [`get`](Self::get) fetches the row.
 ///
 /// ```
 /// use alder_db::{Auto, ForeignKey, Model};
 /// #[derive(Model)]
 /// struct Author { id: Auto<i64>, name: String }
 /// #[derive(Model)]
+/// struct Country { #[model(primary_key, max_length = 2)] code: String }
+/// #[derive(Model)]
 /// struct Book {
 ///     id: Auto<i64>,
 ///     #[model(on_delete = "protect")]
 ///     author: ForeignKey<Author>,
+///     country: ForeignKey<Country>,
 /// }
-/// let book = Book { id: Auto::new(), author: ForeignKey::new(7) };
+/// let book = Book { id: Auto::new(), author: ForeignKey::new(7), country: ForeignKey::new("NO".into()) };
 /// assert_eq!(book.author.id(), 7);
+/// assert_eq!(book.country.id(), "NO");
+/// assert_eq!(Book::META.field("country").unwrap().kind, alder_db::FieldKind::Text);
 /// ```
-pub struct ForeignKey<T> {
-    id: i64,
+pub struct ForeignKey<T: Model> {
+    id: T::Key,
     _target: PhantomData<fn() -> T>,
 }
 
-impl<T> ForeignKey<T> {
+impl<T: Model> ForeignKey<T> {
     /// A pointer to the `T` whose key is `id`.
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: T::Key) -> Self {
         ForeignKey {
             id,
             _target: PhantomData,
@@ -96,21 +103,27 @@ impl<T> ForeignKey<T> {
     }
 
     /// The key of the row pointed to.
-    pub fn id(&self) -> i64 {
-        self.id
+    pub fn id(&self) -> T::Key {
+        self.id.clone()
     }
-}
 
-impl<T: Model> ForeignKey<T> {
+    /// The key of the row pointed to, borrowed (no copy of a text key).
+    ///
+    /// ```
+    /// # use alder_db::{ForeignKey, Model};
+    /// # #[derive(Model)] struct Country { #[model(primary_key)] code: String }
+    /// let country: ForeignKey<Country> = ForeignKey::new("NO".into());
+    /// assert_eq!(country.key(), "NO");
+    /// ```
+    pub fn key(&self) -> &T::Key {
+        &self.id
+    }
+
     /// A pointer to a saved object; [`DbError::Unsaved`] if it has no key yet.
     pub fn to(object: &T) -> Result<Self> {
-        match object.pk_value() {
-            Some(Value::BigInt(Some(id))) => Ok(Self::new(id)),
-            Some(Value::Int(Some(id))) => Ok(Self::new(i64::from(id))),
-            _ => Err(DbError::Unsaved {
-                model: T::META.name,
-            }),
-        }
+        object.pk().map(Self::new).ok_or(DbError::Unsaved {
+            model: T::META.name,
+        })
     }
 
     /// Fetches the rows the objects point to in one query, by key: no query per object
@@ -133,7 +146,7 @@ impl<T: Model> ForeignKey<T> {
         db: &Database,
         objects: &[S],
         key: impl Fn(&S) -> Self,
-    ) -> Result<std::collections::HashMap<i64, T>> {
+    ) -> Result<std::collections::HashMap<T::Key, T>> {
         T::all_objects()
             .in_bulk(db, objects.iter().map(|o| key(o).id))
             .await
@@ -141,7 +154,7 @@ impl<T: Model> ForeignKey<T> {
 
     /// Fetches the row pointed to.
     pub async fn get(&self, db: &Database) -> Result<T> {
-        crate::crud::get_by_pk::<T>(db, Value::BigInt(Some(self.id))).await
+        crate::crud::get_by_pk::<T>(db, self.id.to_value()).await
     }
 }
 
@@ -158,64 +171,88 @@ impl<T: Model> ForeignKey<T> {
 /// ```
 pub type OneToOne<T> = ForeignKey<T>;
 
-impl<T> Clone for ForeignKey<T> {
+impl<T: Model> Clone for ForeignKey<T> {
     fn clone(&self) -> Self {
-        *self
+        Self::new(self.id.clone())
     }
 }
-impl<T> Copy for ForeignKey<T> {}
-impl<T> PartialEq for ForeignKey<T> {
+// Integer keys are `Copy`, so their pointers are too (`|p| p.author`).
+impl<T: Model> Copy for ForeignKey<T> where T::Key: Copy {}
+impl<T: Model> PartialEq for ForeignKey<T> {
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
     }
 }
-impl<T> Eq for ForeignKey<T> {}
-impl<T> std::hash::Hash for ForeignKey<T> {
+impl<T: Model> Eq for ForeignKey<T> {}
+impl<T: Model> std::hash::Hash for ForeignKey<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.id.hash(state);
     }
 }
-impl<T> std::fmt::Debug for ForeignKey<T> {
+impl<T: Model> std::fmt::Debug for ForeignKey<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ForeignKey({})", self.id)
+        write!(f, "ForeignKey({:?})", self.id)
     }
 }
-impl<T> Serialize for ForeignKey<T> {
+impl<T: Model> Serialize for ForeignKey<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         self.id.serialize(s)
     }
 }
-impl<'de, T> Deserialize<'de> for ForeignKey<T> {
+impl<'de, T: Model> Deserialize<'de> for ForeignKey<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        i64::deserialize(d).map(Self::new)
+        T::Key::deserialize(d).map(Self::new)
     }
 }
 
-impl<T: 'static> FieldType for ForeignKey<T> {
-    const KIND: FieldKind = FieldKind::BigInteger;
+impl<T: Model> FieldType for ForeignKey<T> {
+    // The target key's column type: a pointer holds what the key holds.
+    const KIND: FieldKind = <T::Key as FieldType>::KIND;
     fn to_value(&self) -> Value {
-        Value::BigInt(Some(self.id))
+        self.id.to_value()
     }
     fn null() -> Value {
-        Value::BigInt(None)
+        <T::Key as FieldType>::null()
     }
     fn decode(row: &DbRow, index: usize) -> std::result::Result<Self, sqlx::Error> {
-        i64::decode(row, index).map(Self::new)
+        <T::Key as FieldType>::decode(row, index).map(Self::new)
     }
     fn decode_option(row: &DbRow, index: usize) -> std::result::Result<Option<Self>, sqlx::Error> {
-        i64::decode_option(row, index).map(|v| v.map(Self::new))
+        <T::Key as FieldType>::decode_option(row, index).map(|v| v.map(Self::new))
     }
 }
 
-impl<T: 'static> IntoFieldValue<ForeignKey<T>> for i64 {
+/// A bare key compares with a foreign key to a model with keys of that type
+/// (`Post::author().eq(7)`).
+macro_rules! key_values {
+    ($($ty:ty),*) => {$(
+        // Not offered as a fix when some other value is wrong (a float for an i32 field).
+        #[diagnostic::do_not_recommend]
+        impl<T: Model<Key = $ty>> IntoFieldValue<ForeignKey<T>> for $ty {
+            fn into_field_value(self) -> Value {
+                self.to_value()
+            }
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: Model<Key = $ty>> IntoFieldValue<Option<ForeignKey<T>>> for $ty {
+            fn into_field_value(self) -> Value {
+                self.to_value()
+            }
+        }
+    )*};
+}
+
+key_values!(i16, i32, i64, String, uuid::Uuid);
+
+impl<T: Model<Key = String>> IntoFieldValue<ForeignKey<T>> for &str {
     fn into_field_value(self) -> Value {
-        Value::BigInt(Some(self))
+        Value::String(Some(self.to_string()))
     }
 }
 
 impl<T: Model> IntoFieldValue<ForeignKey<T>> for &T {
     fn into_field_value(self) -> Value {
-        self.pk_value().unwrap_or(Value::BigInt(None))
+        self.pk_value().unwrap_or_else(<T::Key as FieldType>::null)
     }
 
     fn unsaved_model(&self) -> Option<&'static str> {
@@ -225,7 +262,7 @@ impl<T: Model> IntoFieldValue<ForeignKey<T>> for &T {
 
 impl<T: Model> IntoFieldValue<Option<ForeignKey<T>>> for &T {
     fn into_field_value(self) -> Value {
-        self.pk_value().unwrap_or(Value::BigInt(None))
+        self.pk_value().unwrap_or_else(<T::Key as FieldType>::null)
     }
 
     fn unsaved_model(&self) -> Option<&'static str> {

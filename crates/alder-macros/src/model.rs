@@ -18,7 +18,7 @@ use types::*;
 
 /// Names a field cannot take: the derive writes methods of these names on the model, next
 /// to the column accessor it writes for each field.
-const RESERVED: &[&str] = &["objects", "save", "delete", "refresh", "full_clean"];
+const RESERVED: &[&str] = &["objects", "pk", "save", "delete", "refresh", "full_clean"];
 
 /// `tokens` with every span set to `span` (for generated code whose errors belong to a field).
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
@@ -239,22 +239,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     });
     let pk_ident = parsed[pk_index].ident;
     let pk_ty = parsed[pk_index].ty;
-    let (pk_value, set_auto) = if pk_is_auto {
-        (
-            quote! {
-                if #db::AutoKey::is_set(&self.#pk_ident) {
-                    ::core::option::Option::Some(<#pk_ty as #db::FieldType>::to_value(&self.#pk_ident))
-                } else {
-                    ::core::option::Option::None
-                }
-            },
-            quote!(#db::AutoKey::set_from_i64(&mut self.#pk_ident, id);),
-        )
+    // Spanned on the key field's type, so a type that cannot be a key is reported there.
+    let key_ty = respan(quote!(<#pk_ty as #db::PrimaryKey>::Key), pk_ty.span());
+    let pk_read = respan(
+        quote!(<#pk_ty as #db::PrimaryKey>::key(&self.#pk_ident)),
+        pk_ty.span(),
+    );
+    let set_auto = if pk_is_auto {
+        quote!(#db::AutoKey::set_from_i64(&mut self.#pk_ident, id);)
     } else {
-        (
-            quote!(::core::option::Option::Some(<#pk_ty as #db::FieldType>::to_value(&self.#pk_ident))),
-            quote!(let _ = id;),
-        )
+        quote!(let _ = id;)
     };
     let columns = parsed.iter().map(|p| {
         let ident = p.ident;
@@ -378,18 +372,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         });
     }
 
-    // A foreign key's column is a BIGINT: the model it points to needs an integer key.
-    let key_checks = parsed.iter().filter_map(|p| {
-        let (target, _) = foreign_key_target(p.ty)?;
-        // Every token on the field's type, so that a failure is reported there.
-        let db = respan(db.clone(), p.ty.span());
-        Some(quote_spanned! {p.ty.span()=>
-            const _: () = #db::__private::assert_integer_key(<#target as #db::Model>::META);
-        })
-    });
     Ok(quote! {
-        #(#key_checks)*
-
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
                 #model_name,
@@ -420,8 +403,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ::std::vec![#(#values),*]
             }
 
-            fn pk_value(&self) -> ::core::option::Option<#db::__private::Value> {
-                #pk_value
+            type Key = #key_ty;
+
+            fn pk(&self) -> ::core::option::Option<Self::Key> {
+                #pk_read
             }
 
             fn set_auto_pk(&mut self, id: i64) {

@@ -209,12 +209,13 @@ fn through_model(
         table: many.through_table.to_string(),
         fields: vec![
             Field::new("id", FieldKind::BigInteger).primary_key().auto(),
-            Field::new(many.source_column, FieldKind::BigInteger).references(
+            // Each side's column holds that side's key, whatever its type.
+            Field::new(many.source_column, meta.pk().kind).references(
                 app,
                 meta.name,
                 OnDelete::Cascade,
             ),
-            Field::new(many.target_column, FieldKind::BigInteger).references(
+            Field::new(many.target_column, target.pk().kind).references(
                 &target_app,
                 target.name,
                 OnDelete::Cascade,

@@ -128,7 +128,11 @@ impl<M: Model, R: FieldType + Relation> Column<M, R> {
     /// # Ok(()) }
     /// ```
     pub fn reverse(self, target: &R::Target) -> QuerySet<M> {
-        let key = target.pk_value().unwrap_or(sea_query::Value::BigInt(None));
-        QuerySet::new().filter(Q::expr(self.expr().eq(key)))
+        // An unsaved target has no rows pointing to it: asking is a mistake, as a filter by it.
+        let condition = match target.pk_value() {
+            Some(key) => Q::expr(self.expr().eq(key)),
+            None => Q::unsaved(<R::Target as Model>::META.name),
+        };
+        QuerySet::new().filter(condition)
     }
 }

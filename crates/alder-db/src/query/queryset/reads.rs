@@ -249,24 +249,23 @@ impl<M: Model> QuerySet<M> {
         &self,
         db: &Database,
         keys: impl IntoIterator<Item = K>,
-    ) -> Result<std::collections::HashMap<i64, M>>
+    ) -> Result<std::collections::HashMap<M::Key, M>>
     where
-        K: Into<i64>,
+        K: Into<M::Key>,
     {
-        let keys: Vec<i64> = keys.into_iter().map(Into::into).collect();
-        let mut out = std::collections::HashMap::with_capacity(keys.len());
-        if keys.is_empty() {
+        let mut unique: Vec<M::Key> = keys.into_iter().map(Into::into).collect();
+        let mut out = std::collections::HashMap::with_capacity(unique.len());
+        if unique.is_empty() {
             return Ok(out);
         }
         let pk = M::META.pk();
-        let mut unique = keys;
         unique.sort_unstable();
         unique.dedup();
         // Batches of keys, well under both backends' parameter limits (SQLite 32 766,
         // PostgreSQL 65 535), whatever the number asked for.
         let mut objects = Vec::with_capacity(unique.len());
         for chunk in unique.chunks(IN_BATCH) {
-            let keys = chunk.iter().copied().map(sea_query::Value::from).collect();
+            let keys = chunk.iter().map(FieldType::to_value).collect();
             let query = QuerySet::<M> {
                 filters: self.filters.clone(),
                 ..QuerySet::new()
@@ -275,14 +274,8 @@ impl<M: Model> QuerySet<M> {
             objects.extend(query.all(db).await?);
         }
         for object in objects {
-            match object.pk_value() {
-                Some(sea_query::Value::BigInt(Some(id))) => {
-                    out.insert(id, object);
-                }
-                Some(sea_query::Value::Int(Some(id))) => {
-                    out.insert(i64::from(id), object);
-                }
-                _ => {}
+            if let Some(key) = object.pk() {
+                out.insert(key, object);
             }
         }
         Ok(out)

@@ -1,0 +1,9 @@
+use alder_db::Model;
+
+#[derive(Model)]
+struct Reading {
+    #[model(primary_key)]
+    value: f64,
+}
+
+fn main() {}
