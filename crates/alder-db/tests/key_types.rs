@@ -3,11 +3,13 @@
 //! so the values round-trip, the database enforces the reference and every relation feature
 //! (get, select_related, prefetch, in_bulk, filters, the delete collector) works by key.
 
-use alder_db::migrations::{AppMigrations, State};
+use alder_db::migrations::{
+    detect, migration_source, next_migration, AppMigrations, Executor, Graph, State, Target,
+};
 use alder_db::uuid::Uuid;
 use alder_db::{
-    collector, crud, schema, testing, Auto, Database, DbError, FieldKind, ForeignKey, ManyToMany,
-    Model, Registry,
+    collector, crud, testing, Auto, Database, DbError, FieldKind, ForeignKey, ManyToMany, Model,
+    Registry,
 };
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -49,10 +51,44 @@ struct Book {
 
 const MODELS: &[&alder_db::ModelMeta] = &[Country::META, Tag::META, Shelf::META, Book::META];
 
+fn apps(migrations: Vec<alder_db::migrations::Migration>) -> Vec<AppMigrations> {
+    vec![AppMigrations {
+        app: "shop".into(),
+        models: MODELS.to_vec(),
+        migrations,
+        dir: None,
+    }]
+}
+
+/// Each database migrated from the migration `makemigrations` writes for the models, so the
+/// tests below go through the generated schema, not only `create_models`.
 async fn setup() -> Vec<Database> {
+    let graph = Graph::new(&apps(Vec::new())).unwrap();
+    let (ops, _) = detect(
+        "shop",
+        &State::default(),
+        &State::from_apps(&apps(Vec::new())),
+        &[],
+    )
+    .unwrap();
+    let initial = next_migration("shop", &graph, ops, None);
+    let source = migration_source(&initial, "alder_db").unwrap();
+    assert!(
+        source.contains(r#"Field::new("country", FieldKind::Text)"#)
+            && source.contains(r#"Field::new("main_tag", FieldKind::Uuid)"#)
+            && source.contains(r#"Field::new("shelf", FieldKind::Integer)"#)
+            && source.contains(r#"Field::new("tag_id", FieldKind::Uuid)"#),
+        "the written migration gives each pointer its key's type:\n{source}"
+    );
     let dbs = testing::all().await.unwrap();
     for db in &dbs {
-        schema::create_models(db, MODELS).await.unwrap();
+        Executor::new(
+            db.clone(),
+            Graph::new(&apps(vec![initial.clone()])).unwrap(),
+        )
+        .migrate(&Target::All)
+        .await
+        .unwrap();
     }
     dbs
 }
@@ -72,12 +108,7 @@ fn a_pointer_column_has_the_type_of_the_key_it_points_to() {
     assert_eq!(kind("shelf"), FieldKind::Integer);
     assert_eq!(kind("main_tag"), FieldKind::Uuid);
     // The automatic through table's columns follow each side's key too.
-    let state = State::from_apps(&[AppMigrations {
-        app: "shop".into(),
-        models: MODELS.to_vec(),
-        migrations: Vec::new(),
-        dir: None,
-    }]);
+    let state = State::from_apps(&apps(Vec::new()));
     let through = state
         .models
         .values()
