@@ -40,6 +40,7 @@ mod key;
 mod many;
 pub mod migrations;
 mod model;
+pub mod naming;
 mod pg_arrays;
 mod query;
 mod registry;

@@ -18,9 +18,10 @@ use crate::{Database, DbError, Model, QuerySet, Result};
 /// #[derive(Model)]
 /// struct Tag { id: Auto<i64>, name: String }
 /// #[derive(Model)]
+/// #[model(app = "blog")]
 /// struct Post { id: Auto<i64>, tags: ManyToMany<Tag> }
 /// let m2m = &Post::META.many_to_many[0];
-/// assert_eq!((m2m.through_table, m2m.source_column, m2m.target_column), ("post_tags", "post_id", "tag_id"));
+/// assert_eq!((m2m.through_table, m2m.source_column, m2m.target_column), ("blog_post_tags", "post_id", "tag_id"));
 /// ```
 pub struct ManyToMany<T> {
     _target: PhantomData<fn() -> T>,

@@ -16,7 +16,10 @@ use crate::{DbError, QuerySet, Result};
 pub struct ModelMeta {
     /// The struct's name, e.g. `Post`.
     pub name: &'static str,
-    /// The table, e.g. `post` (`#[model(table = "…")]`).
+    /// The app the model's module belongs to, e.g. `blog` for `mysite::blog::models::Post`
+    /// (`#[model(app = "…")]`); the default table starts with it. See [`crate::naming`].
+    pub app_label: &'static str,
+    /// The table, e.g. `blog_post`: `<app_label>_<model>` unless `#[model(table = "…")]`.
     pub table: &'static str,
     /// The fields, in declaration order; the primary key among them.
     pub fields: &'static [FieldMeta],
@@ -174,6 +177,7 @@ impl ModelMeta {
     #[allow(clippy::too_many_arguments)]
     pub const fn __new(
         name: &'static str,
+        app_label: &'static str,
         table: &'static str,
         fields: &'static [FieldMeta],
         ordering: &'static [&'static str],
@@ -186,6 +190,7 @@ impl ModelMeta {
     ) -> Self {
         ModelMeta {
             name,
+            app_label,
             table,
             fields,
             ordering,

@@ -68,7 +68,7 @@ async fn choices_round_trip_and_filter() {
             1
         );
 
-        db.execute_unprepared("UPDATE article SET status = 'bogus' WHERE status = 'draft'")
+        db.execute_unprepared("UPDATE choices_article SET status = 'bogus' WHERE status = 'draft'")
             .await
             .unwrap();
         let err = Article::objects().all(&db).await.unwrap_err();

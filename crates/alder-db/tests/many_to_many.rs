@@ -138,7 +138,11 @@ fn metadata_names_the_through_tables() {
             friends.source_column,
             friends.target_column
         ),
-        ("person_friends", "from_person_id", "to_person_id")
+        (
+            "many_to_many_person_friends",
+            "from_person_id",
+            "to_person_id"
+        )
     );
     assert!(
         Post::META.fields.iter().all(|f| f.name != "tags"),

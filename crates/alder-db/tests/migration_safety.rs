@@ -312,9 +312,8 @@ async fn a_renamed_model_keeps_its_rows_relations_and_many_to_many_pairs() {
         // Without --rename: said plainly that the table would be dropped, and how to keep it.
         let (_, hints) = detect_with(&renamed, &[]).unwrap();
         assert!(
-            hints
-                .iter()
-                .any(|h| h.contains("--rename Post=Article") && h.contains("drops table `post`")),
+            hints.iter().any(|h| h.contains("--rename Post=Article")
+                && h.contains("drops table `migration_safety_post`")),
             "{hints:?}"
         );
 
@@ -323,8 +322,8 @@ async fn a_renamed_model_keeps_its_rows_relations_and_many_to_many_pairs() {
         for expected in [
             "Rename model Post to Article",
             "Rename model Post_tags to Article_tags",
-            "Rename table for Article to article",
-            "Rename table for Article_tags to article_tags",
+            "Rename table for Article to migration_safety_article",
+            "Rename table for Article_tags to migration_safety_article_tags",
             "Rename field post_id on Article_tags to article_id",
         ] {
             assert!(

@@ -186,7 +186,7 @@ async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
             Some("12.5".parse().unwrap()),
             "NUMERIC(6, 2) created"
         );
-        assert!(tables(&db).await.contains(&"tag".to_string()));
+        assert!(tables(&db).await.contains(&"migrations_tag".to_string()));
 
         // 3. Back to the first migration: refused while a headline would not fit the old
         // max_length of 10 (nothing cut, nothing changed), then the old schema, the kept data.
@@ -217,7 +217,7 @@ async fn a_model_change_round_trips_through_makemigrations_and_migrate() {
         let tables_now = tables(&db).await;
         assert!(
             tables_now.contains(&"blog_post".to_string())
-                && !tables_now.contains(&"tag".to_string()),
+                && !tables_now.contains(&"migrations_tag".to_string()),
             "{tables_now:?}"
         );
         let titles: Vec<String> = v1::Post::objects()

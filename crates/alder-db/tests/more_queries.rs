@@ -150,7 +150,7 @@ async fn get_or_create_and_update_or_create() {
 async fn raw_sql_decodes_into_models_with_bound_parameters() {
     for db in setup().await {
         let tags = Tag::objects()
-            .raw(&db, "SELECT id, name, uses, active, since FROM tag WHERE uses > ? AND name <> ? ORDER BY uses", vec![Value::from(1), Value::from("x'?")])
+            .raw(&db, "SELECT id, name, uses, active, since FROM more_queries_tag WHERE uses > ? AND name <> ? ORDER BY uses", vec![Value::from(1), Value::from("x'?")])
             .await
             .unwrap();
         let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();

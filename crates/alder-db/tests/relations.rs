@@ -144,7 +144,6 @@ mod v2 {
     use alder_db::{Auto, Model};
 
     #[derive(Model, Debug, Clone)]
-    #[model(table = "author")]
     pub(crate) struct Author {
         pub(crate) id: Auto<i64>,
         #[model(max_length = 80)]

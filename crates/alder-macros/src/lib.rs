@@ -10,7 +10,9 @@ use proc_macro::TokenStream;
 /// Makes a struct a database model: its table, its metadata, typed columns
 /// (`Post::title()`) and `Post::objects()`.
 ///
-/// Struct attributes, `#[model(...)]`: `table = "name"`, `ordering = "-field, other"`,
+/// Struct attributes, `#[model(...)]`: `table = "name"` (default `<app>_<model>`),
+/// `app = "blog"` (default: the module holding `models`, else the crate; see
+/// `alder_db::naming`), `ordering = "-field, other"`,
 /// `verbose_name = "…"`, `verbose_name_plural = "…"`, `unique_together = "a, b"` (repeatable),
 /// `index = "a, b"` (repeatable), `display = "{title} ({year})"` or `display` (the model's
 /// `Display` impl) for `Model::display`, `clean = "path"` (the model's own check).

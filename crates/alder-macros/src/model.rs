@@ -195,10 +195,34 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         check_names(set, *span)?;
     }
 
-    let table = attrs
-        .table
-        .clone()
-        .unwrap_or_else(|| snake_case(&name.to_string()));
+    // The app label and table: literals when the attributes say them, else computed at
+    // compile time from the module path (see alder_db::naming).
+    let model_snake = snake_case(&name.to_string());
+    let app_label = match &attrs.app {
+        Some(app) => quote!(#app),
+        None => quote!(#db::naming::app_label(::core::module_path!())),
+    };
+    let table_of = |suffix: Option<String>| -> TokenStream {
+        match (&attrs.table, &attrs.app, suffix) {
+            (Some(table), _, None) => quote!(#table),
+            (Some(table), _, Some(suffix)) => {
+                let full = format!("{table}_{suffix}");
+                quote!(#full)
+            }
+            (None, Some(app), suffix) => {
+                let mut full = format!("{app}_{model_snake}");
+                if let Some(suffix) = suffix {
+                    full = format!("{full}_{suffix}");
+                }
+                quote!(#full)
+            }
+            (None, None, None) => quote!(#db::__default_table!(#app_label, "_", #model_snake)),
+            (None, None, Some(suffix)) => {
+                quote!(#db::__default_table!(#app_label, "_", #model_snake, "_", #suffix))
+            }
+        }
+    };
+    let table = table_of(None);
     let verbose = attrs
         .verbose_name
         .clone()
@@ -330,10 +354,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 });
                 quote!(#name::#name_const)
             }
-            None => {
-                let table = format!("{table}_{ident}");
-                quote!(#table)
-            }
+            None => table_of(Some(ident.to_string())),
         };
         let fname = ident.to_string();
         let many_verbose = through_attrs
@@ -376,6 +397,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
                 #model_name,
+                #app_label,
                 #table,
                 {
                     // A named constant: each field's metadata is built statement by

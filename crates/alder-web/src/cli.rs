@@ -187,6 +187,35 @@ fn routes(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
     Ok(())
 }
 
+/// `models.W001`: a model installed in one app whose module belongs to another gets the
+/// other's table prefix (the derive reads the module path, it cannot see the project).
+fn app_label_findings(site: &Site) -> Vec<crate::checks::Finding> {
+    let mut out = Vec::new();
+    for app in site.state().apps() {
+        for meta in &app.models {
+            let derived = format!("{}_", meta.app_label);
+            if meta.app_label != app.app && meta.table.starts_with(&derived) {
+                out.push(
+                    crate::checks::Finding::warning(
+                        "models.W001",
+                        format!(
+                            "model `{}` is installed in app `{}` but defined in a module of app `{}`, so its table is `{}`",
+                            meta.name, app.app, meta.app_label, meta.table
+                        ),
+                    )
+                    .hint(format!(
+                        "add #[model(app = \"{}\")] to the model (its table becomes `{}_{}`), or name the table with #[model(table = \"…\")]",
+                        app.app,
+                        app.app,
+                        &meta.table[derived.len()..]
+                    )),
+                );
+            }
+        }
+    }
+    out
+}
+
 fn check(
     site: &Site,
     deploy: bool,
@@ -209,6 +238,7 @@ fn check(
             "debug is on; turn it off in production (`check --deploy` lists what else to set)",
         ));
     }
+    findings.extend(app_label_findings(site));
     for registered in site.checks.iter() {
         if deploy || !registered.deploy_only {
             findings.extend((registered.run)(site));

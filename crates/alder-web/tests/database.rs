@@ -9,6 +9,7 @@ use alder_web::test::TestClient;
 use alder_web::{App, Db, Project, Result, Settings};
 
 #[derive(Model, Debug, Clone, serde::Serialize)]
+#[model(app = "notes")] // installed in app `notes`, not defined in a `notes` module
 struct Note {
     id: Auto<i64>,
     #[model(max_length = 40)]
@@ -170,7 +171,7 @@ async fn migration_commands_write_apply_list_and_show_sql() {
     assert!(out.contains("notes\n [ ] 0001_initial"), "{out}");
     let (result, out) = run(built(), &["sqlmigrate", "notes", "0001"]).await;
     result.unwrap();
-    assert!(out.contains("CREATE TABLE \"note\""), "{out}");
+    assert!(out.contains("CREATE TABLE \"notes_note\""), "{out}");
     let (result, out) = run(built(), &["migrate"]).await;
     result.unwrap();
     assert!(out.contains("Applied notes.0001_initial"), "{out}");
@@ -194,4 +195,28 @@ async fn migration_commands_write_apply_list_and_show_sql() {
         out.contains("WARNING migrations.W001: app `notes` has model changes"),
         "{out}"
     );
+}
+
+/// Defined at this test crate's root, so its module says app `database`.
+#[derive(Model, Debug, Clone)]
+struct Label {
+    id: Auto<i64>,
+}
+
+#[tokio::test]
+async fn check_warns_when_a_models_table_prefix_is_not_its_app() {
+    let app = App::new("notes").model::<Note>().model::<Label>();
+    let (result, out) = run(
+        Project::new(settings("sqlite::memory:")).app(app),
+        &["check"],
+    )
+    .await;
+    result.unwrap();
+    assert!(
+        out.contains(
+            "WARNING models.W001: model `Label` is installed in app `notes` but defined in a module of app `database`, so its table is `database_label`"
+        ) && out.contains(r#"add #[model(app = "notes")] to the model (its table becomes `notes_label`)"#),
+        "{out}"
+    );
+    assert!(!out.contains("model `Note`"), "Note names its app: {out}");
 }

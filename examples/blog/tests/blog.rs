@@ -7,18 +7,70 @@ use alder::Settings;
 use blog::authors::Author;
 use blog::blog::Post;
 
-async fn client() -> TestClient {
+fn unmigrated_client() -> TestClient {
     let mut settings = Settings::debug();
     settings.database_url = Some("sqlite::memory:".into());
-    let client = TestClient::new(
+    TestClient::new(
         alder::Project::new(settings)
             .app(blog::authors::app())
             .app(blog::blog::app())
             .app(blog::blog::api::app()),
-    );
+    )
+}
+
+async fn client() -> TestClient {
+    let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 3);
+    assert_eq!(steps.len(), 5);
     client
+}
+
+#[tokio::test]
+async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_rows() {
+    use alder::db::migrations::{Executor, Graph, Target};
+    let client = unmigrated_client();
+    let state = client.site().state();
+    let db = state.database().await.unwrap();
+    // The schema as it was before tables were named `<app>_<model>`: `author` and `post`.
+    let executor = Executor::new(db.clone(), Graph::new(state.apps()).unwrap());
+    executor
+        .migrate(&Target::Migration(
+            "blog".into(),
+            "0002_welcome_post".into(),
+        ))
+        .await
+        .unwrap();
+    db.execute_unprepared(
+        "INSERT INTO post (title, slug, body, author_id) \
+         SELECT 'Written before', 'before', 'Kept.', id FROM author",
+    )
+    .await
+    .unwrap();
+
+    let steps = executor.migrate(&Target::All).await.unwrap();
+    let names: Vec<String> = steps
+        .iter()
+        .map(|s| format!("{}.{}", s.app, s.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "authors.0002_alter_author_table",
+            "blog.0003_alter_post_table"
+        ]
+    );
+    let before = Post::objects()
+        .filter(Post::slug().eq("before"))
+        .get(&db)
+        .await
+        .expect("the row written before the rename");
+    assert_eq!(before.body, "Kept.");
+    assert_eq!(
+        before.author.get(&db).await.unwrap().name,
+        "The Alder team",
+        "its foreign key follows the renamed table"
+    );
+    assert_eq!(Post::objects().count(&db).await.unwrap(), 2);
 }
 
 #[tokio::test]

@@ -151,7 +151,8 @@ mod tests {
     fn meta() -> &'static ModelMeta {
         static META: ModelMeta = ModelMeta::__new(
             "Post",
-            "post",
+            "blog",
+            "blog_post",
             &[],
             &[],
             "post",

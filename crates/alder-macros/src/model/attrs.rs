@@ -10,6 +10,8 @@ use super::rules;
 #[derive(Default)]
 pub(super) struct ModelAttrs {
     pub(super) table: Option<String>,
+    /// `app = "blog"`: the app label, when the module path does not say it.
+    pub(super) app: Option<String>,
     pub(super) ordering: Vec<(String, Span)>,
     pub(super) verbose_name: Option<String>,
     pub(super) verbose_name_plural: Option<String>,
@@ -59,6 +61,17 @@ pub(super) fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> 
             let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
             match key.as_str() {
                 "table" => attrs.table = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "app" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    let app = lit.value();
+                    if app.is_empty() || !app.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            format!("app = \"{app}\" is not an app label: use letters, digits and `_` (e.g. \"blog\")"),
+                        ));
+                    }
+                    attrs.app = Some(app);
+                }
                 "verbose_name" => attrs.verbose_name = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "verbose_name_plural" => {
                     attrs.verbose_name_plural = Some(meta.value()?.parse::<LitStr>()?.value())
@@ -93,7 +106,7 @@ pub(super) fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> 
                 }
                 _ => {
                     return Err(meta.error(format!(
-                        "unknown model option `{key}`; expected one of: table, ordering, verbose_name, \
+                        "unknown model option `{key}`; expected one of: table, app, ordering, verbose_name, \
                          verbose_name_plural, unique_together, index, display, clean"
                     )))
                 }

@@ -4,8 +4,13 @@
 
 #[path = "0001_initial.rs"]
 mod m0001_initial;
+#[path = "0002_alter_author_table.rs"]
+mod m0002_alter_author_table;
 
 /// Every migration of this app, in order.
 pub fn all() -> Vec<alder::db::migrations::Migration> {
-    vec![m0001_initial::migration()]
+    vec![
+        m0001_initial::migration(),
+        m0002_alter_author_table::migration(),
+    ]
 }

@@ -1,44 +1,41 @@
 //! Migration 0002_welcome_post of app `blog`: a data migration, written by hand after
 //! `makemigrations blog --empty --name welcome_post`.
 //!
-//! It uses the models as they are today; when they change, give it raw SQL instead, as
-//! Django advises for `RunPython` with historical models.
+//! It writes SQL against the tables as they were at this point of the history (`author`,
+//! `post`; later migrations renamed them `authors_author` and `blog_post`), not through the
+//! models: a model describes today's schema, which a fresh database reaches only after the
+//! migrations that follow. Django gives `RunPython` historical models for the same reason.
 
 #![allow(unreachable_pub)]
 
-use alder::db::chrono::Utc;
 use alder::db::migrations::{Migration, Operation};
-use alder::db::{Auto, Database, ForeignKey};
+use alder::db::{Backend, Database};
 
-use crate::authors::Author;
-use crate::blog::Post;
+const AUTHOR: &str = "The Alder team";
 
 async fn add_welcome_post(db: Database) -> alder::db::Result<()> {
-    let mut author = Author {
-        id: Auto::new(),
-        name: "The Alder team".into(),
-        bio: None,
+    // The text format `DateTime<Utc>` values are stored in on SQLite, so dates sort alike.
+    let now = if db.backend() == Backend::Sqlite {
+        "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
+    } else {
+        "CURRENT_TIMESTAMP"
     };
-    author.save(&db).await?;
-    let mut post = Post {
-        id: Auto::new(),
-        title: "Welcome to Alder".into(),
-        slug: "welcome".into(),
-        body: "This post was written by a data migration.\n\nEdit the models, run `makemigrations`, then `migrate`.".into(),
-        author: ForeignKey::to(&author)?,
-        published_at: Some(Utc::now()),
-    };
-    post.save(&db).await
+    db.execute_unprepared(&format!("INSERT INTO author (name) VALUES ('{AUTHOR}')"))
+        .await?;
+    db.execute_unprepared(&format!(
+        "INSERT INTO post (title, slug, body, author_id, published_at) \
+         SELECT 'Welcome to Alder', 'welcome', \
+         'This post was written by a data migration.\n\nEdit the models, run `makemigrations`, then `migrate`.', \
+         id, {now} FROM author WHERE name = '{AUTHOR}'"
+    ))
+    .await?;
+    Ok(())
 }
 
 async fn remove_welcome_post(db: Database) -> alder::db::Result<()> {
-    Post::objects()
-        .filter(Post::slug().eq("welcome"))
-        .delete(&db)
+    db.execute_unprepared("DELETE FROM post WHERE slug = 'welcome'")
         .await?;
-    Author::objects()
-        .filter(Author::name().eq("The Alder team"))
-        .delete(&db)
+    db.execute_unprepared(&format!("DELETE FROM author WHERE name = '{AUTHOR}'"))
         .await?;
     Ok(())
 }

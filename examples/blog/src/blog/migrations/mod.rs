@@ -6,8 +6,14 @@
 mod m0001_initial;
 #[path = "0002_welcome_post.rs"]
 mod m0002_welcome_post;
+#[path = "0003_alter_post_table.rs"]
+mod m0003_alter_post_table;
 
 /// Every migration of this app, in order.
 pub fn all() -> Vec<alder::db::migrations::Migration> {
-    vec![m0001_initial::migration(), m0002_welcome_post::migration()]
+    vec![
+        m0001_initial::migration(),
+        m0002_welcome_post::migration(),
+        m0003_alter_post_table::migration(),
+    ]
 }
