@@ -8,9 +8,9 @@ use std::collections::HashSet;
 
 use sea_query::{Expr, ExprTrait, Func, Query, Value};
 
-use crate::model::{FieldMeta, ModelMeta};
+use crate::meta::OnDelete;
+use crate::meta::{FieldMeta, ModelMeta};
 use crate::registry::{same_model, Registry};
-use crate::relation::OnDelete;
 use crate::{Database, DbError, Model, Result};
 
 /// Values per `IN (…)` list, well under both backends' parameter limits.

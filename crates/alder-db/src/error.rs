@@ -301,3 +301,13 @@ pub fn redact_url(url: &str) -> String {
         None => format!("{scheme}://{authority}"),
     }
 }
+
+impl From<crate::meta::UnknownField> for DbError {
+    fn from(e: crate::meta::UnknownField) -> Self {
+        DbError::UnknownField {
+            model: e.model,
+            field: e.field,
+            known: e.known,
+        }
+    }
+}

@@ -7,43 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::database::DbRow;
-
-/// The kind of column a field is stored in; the same on every backend, mapped to each
-/// backend's own type by the schema editor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum FieldKind {
-    /// `i16`: SMALLINT.
-    SmallInteger,
-    /// `i32`: INTEGER.
-    Integer,
-    /// `i64`: BIGINT.
-    BigInteger,
-    /// `f64`: DOUBLE PRECISION.
-    Float,
-    /// `rust_decimal::Decimal`: NUMERIC(max_digits, decimal_places), exact on PostgreSQL;
-    /// SQLite keeps NUMERIC values as integers or 64-bit floats (about 15 significant
-    /// digits), as with Django.
-    Decimal,
-    /// `bool`: BOOLEAN.
-    Boolean,
-    /// `String`: VARCHAR(max_length), or TEXT without one.
-    Text,
-    /// `chrono::NaiveDate`: DATE.
-    Date,
-    /// `chrono::NaiveTime`: TIME.
-    Time,
-    /// `chrono::DateTime<Utc>`: TIMESTAMP WITH TIME ZONE.
-    DateTime,
-    /// `chrono::NaiveDateTime`: TIMESTAMP.
-    NaiveDateTime,
-    /// `uuid::Uuid`: UUID.
-    Uuid,
-    /// `serde_json::Value`: JSONB on PostgreSQL, TEXT on SQLite.
-    Json,
-    /// `Vec<u8>`: BYTEA / BLOB.
-    Bytes,
-}
+use crate::meta::FieldKind;
 
 /// A Rust type a model field may have. Implemented for integers, `f64`, `bool`, `String`,
 /// chrono's date and time types, `Uuid`, `serde_json::Value`, `Vec<u8>`, `Option<T>` of any

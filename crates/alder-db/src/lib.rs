@@ -38,6 +38,7 @@ mod error;
 mod field;
 mod key;
 mod many;
+pub mod meta;
 pub mod migrations;
 mod model;
 pub mod naming;
@@ -54,16 +55,19 @@ pub use collector::Collected;
 pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
-pub use field::{Auto, AutoKey, FieldKind, FieldType, Now};
+pub use field::{Auto, AutoKey, FieldType, Now};
 pub use key::{KeyValue, PrimaryKey};
-pub use many::{ManyToMany, ManyToManyField, ManyToManyMeta};
-pub use model::{FieldDefault, FieldMeta, Model, ModelMeta};
+pub use many::{ManyToMany, ManyToManyField};
+pub use meta::{
+    FieldDefault, FieldKind, FieldMeta, ManyToManyMeta, ModelMeta, OnDelete, RelationMeta,
+};
+pub use model::Model;
 pub use query::{
     Aggregate, Aggregates, Assignment, Column, Columns, DateField, FieldPaths, IntoFieldValue,
     OrderBy, QuerySet, Relation, Summable, TextField, LOOKUPS, Q,
 };
 pub use registry::{Registry, RelatedMany, RelatedObject};
-pub use relation::{ForeignKey, OnDelete, OneToOne, RelationMeta};
+pub use relation::{ForeignKey, OneToOne};
 pub use validation::{ValidationError, ValidationErrors};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).

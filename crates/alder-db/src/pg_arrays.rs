@@ -7,7 +7,7 @@ use sea_query::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::Arguments;
 
-use crate::field::FieldKind;
+use crate::meta::FieldKind;
 
 /// One column of values, typed for its PostgreSQL array.
 #[derive(Debug)]

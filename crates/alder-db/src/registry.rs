@@ -5,10 +5,10 @@
 //! A model does not name its app: apps are assembled when the project is (`App::new("blog")
 //! .model::<Post>()`), so the app label comes from the registry built from them.
 
-use crate::many::ManyToManyMeta;
+use crate::meta::ManyToManyMeta;
+use crate::meta::OnDelete;
+use crate::meta::{FieldMeta, ModelMeta};
 use crate::migrations::AppMigrations;
-use crate::model::{FieldMeta, ModelMeta};
-use crate::relation::OnDelete;
 
 /// The models of every installed app, in the order registered.
 ///

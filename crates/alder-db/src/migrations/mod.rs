@@ -10,7 +10,7 @@ mod operations;
 mod state;
 mod writer;
 
-pub use crate::relation::OnDelete;
+pub use crate::meta::OnDelete;
 pub use autodetector::{detect, referenced_apps, referenced_models, Rename};
 pub use executor::{Executor, MigrationRecord, Target};
 pub use graph::Graph;
@@ -18,9 +18,9 @@ pub use operations::{Operation, RustStep};
 pub use state::{Field, ModelState, Reference, State};
 pub use writer::{migration_source, next_migration, write_migration, write_mod, Written};
 
-pub use crate::field::FieldKind;
+pub use crate::meta::FieldKind;
 
-use crate::model::ModelMeta;
+use crate::meta::ModelMeta;
 
 /// Errors of the migration engine; each says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +199,7 @@ impl State {
 fn through_model(
     app: &str,
     meta: &ModelMeta,
-    many: &crate::many::ManyToManyMeta,
+    many: &crate::meta::ManyToManyMeta,
     app_of: &dyn Fn(&ModelMeta) -> Option<String>,
 ) -> ModelState {
     let target = (many.target)();

@@ -398,17 +398,17 @@ impl Operation {
         match self {
             Operation::CreateModel(model) => {
                 if forwards {
-                    schema::create(db, model, after).await?;
+                    schema::create(db, &model.table(after)).await?;
                 } else {
-                    schema::drop(db, model).await?;
+                    schema::drop(db, &model.table(before)).await?;
                 }
             }
             Operation::DeleteModel { name } => {
                 let model = model_in(before, name)?;
                 if forwards {
-                    schema::drop(db, &model).await?;
+                    schema::drop(db, &model.table(before)).await?;
                 } else {
-                    schema::create(db, &model, before).await?;
+                    schema::create(db, &model.table(before)).await?;
                 }
             }
             Operation::AddField { model, .. }
@@ -416,7 +416,8 @@ impl Operation {
             | Operation::AlterField { model, .. }
             | Operation::AlterUniqueTogether { model, .. }
             | Operation::AlterIndexes { model, .. } => {
-                schema::alter(db, &model_in(from, model)?, &model_in(to, model)?, to).await?;
+                let (old, new) = (model_in(from, model)?, model_in(to, model)?);
+                schema::alter(db, &old.table(to), &new.table(to)).await?;
             }
             Operation::RenameField { model, .. } => {
                 let (old, new) = (model_in(from, model)?, model_in(to, model)?);
@@ -425,12 +426,12 @@ impl Operation {
                         schema::rename_column(db, &new.table, &a.column, &b.column).await?;
                     }
                 }
-                schema::rename_indexes(db, &old, &new).await?;
+                schema::rename_indexes(db, &old.table(from), &new.table(to)).await?;
             }
             Operation::AlterTable { model, .. } => {
                 let (old, new) = (model_in(from, model)?, model_in(to, model)?);
                 schema::rename_table(db, &old.table, &new.table).await?;
-                schema::rename_indexes(db, &old, &new).await?;
+                schema::rename_indexes(db, &old.table(from), &new.table(to)).await?;
             }
             // Names only: the table is what the database knows, and it is not renamed here.
             Operation::RenameModel { .. } => {}

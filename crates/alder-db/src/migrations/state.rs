@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::field::FieldKind;
-use crate::model::{FieldMeta, ModelMeta};
-use crate::relation::OnDelete;
+use crate::meta::FieldKind;
+use crate::meta::OnDelete;
+use crate::meta::{FieldMeta, ModelMeta};
 
 /// A foreign key's target, by app and model name (resolved to a table when applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,6 +285,56 @@ impl ModelState {
     pub(crate) fn column_of(&self, name: &str) -> String {
         self.field(name)
             .map_or_else(|| name.to_string(), |f| f.column.clone())
+    }
+
+    /// The table as the schema editor sees it, foreign keys resolved to the tables they
+    /// point to in `state` (a model pointing to itself while it is being created, before
+    /// `state` has it, points to its own table). An unresolved target gets no constraint.
+    pub fn table(&self, state: &State) -> crate::schema::Table {
+        let own_key = self.fields.iter().find(|f| f.primary_key);
+        let resolve = |r: &Reference| {
+            let target = match state.target(r) {
+                Some(found) => Some(found),
+                None if r.model == self.name => {
+                    own_key.map(|pk| (self.table.clone(), pk.column.clone()))
+                }
+                None => None,
+            };
+            target.map(|(table, column)| crate::schema::ColumnReference {
+                table,
+                column,
+                on_delete: r.on_delete,
+            })
+        };
+        let sets = |sets: &Vec<Vec<String>>| -> Vec<Vec<String>> {
+            sets.iter()
+                .map(|set| set.iter().map(|n| self.column_of(n)).collect())
+                .collect()
+        };
+        crate::schema::Table {
+            name: self.table.clone(),
+            columns: self
+                .fields
+                .iter()
+                .map(|f| crate::schema::Column {
+                    field: f.name.clone(),
+                    name: f.column.clone(),
+                    kind: f.kind,
+                    nullable: f.nullable,
+                    primary_key: f.primary_key,
+                    auto: f.auto,
+                    unique: f.unique,
+                    db_index: f.db_index,
+                    max_length: f.max_length,
+                    decimal: f.decimal,
+                    default: f.default.clone(),
+                    fill: f.fill.clone(),
+                    references: f.references.as_ref().and_then(resolve),
+                })
+                .collect(),
+            indexes: sets(&self.indexes),
+            unique_together: sets(&self.unique_together),
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use super::column::{date_part, DateField, DatePart};
 use super::q::Op;
 use super::related::{in_select, through_has};
 use super::Q;
-use crate::field::FieldKind;
-use crate::model::{FieldMeta, ModelMeta};
+use crate::meta::FieldKind;
+use crate::meta::{FieldMeta, ModelMeta};
 use crate::{DbError, Result};
 
 /// The lookups the string path understands.

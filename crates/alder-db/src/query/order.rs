@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 
-use crate::model::ModelMeta;
+use crate::meta::ModelMeta;
 use crate::{DbError, Model, Result};
 
 /// An ordering term of model `M`: a column or a related column, and a direction.

@@ -4,7 +4,7 @@
 //! when the code lists it, and never deeper than a limit.
 
 use super::dynamic::LOOKUPS;
-use crate::model::ModelMeta;
+use crate::meta::ModelMeta;
 use crate::{DbError, Result};
 
 /// The field paths a string-keyed query may use (Django's admin `lookup_allowed`): the

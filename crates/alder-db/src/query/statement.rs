@@ -25,7 +25,7 @@ use sea_query::{Value, Values};
 
 use super::order::OrderTerm;
 use super::q::Node;
-use crate::model::ModelMeta;
+use crate::meta::ModelMeta;
 use crate::Result;
 
 /// Shapes a thread keeps before starting again: far more than an application's distinct

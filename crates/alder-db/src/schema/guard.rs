@@ -5,22 +5,22 @@
 //! how many rows.
 
 use super::quote;
-use crate::field::FieldKind;
-use crate::migrations::{Field, ModelState};
+use super::{Column, Table};
+use crate::meta::FieldKind;
 use crate::{Database, DbError, Result};
 
 /// Checks each field kept from `old` to `new`, then fills NULLs that a new NOT NULL column
 /// takes its `db_default` for.
-pub(super) async fn prepare(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
-    for field in &new.fields {
-        let Some(before) = old.field(&field.name) else {
+pub(super) async fn prepare(db: &Database, old: &Table, new: &Table) -> Result<()> {
+    for field in &new.columns {
+        let Some(before) = old.column_for(&field.field) else {
             continue;
         };
         // The data is still in the old column (a changed `db_column` is renamed later).
-        let column = quote(&before.column);
+        let column = quote(&before.name);
         let where_rows = |condition: String| Rows {
-            table: &old.table,
-            column: &before.column,
+            table: &old.name,
+            column: &before.name,
             condition,
         };
         if let Some(limit) = shrunk_to(before, field) {
@@ -40,7 +40,7 @@ pub(super) async fn prepare(db: &Database, old: &ModelState, new: &ModelState) -
                 Some(fill) => {
                     db.execute_unprepared(&format!(
                         "UPDATE {} SET {column} = {fill} WHERE {column} IS NULL",
-                        quote(&old.table)
+                        quote(&old.name)
                     ))
                     .await?;
                 }
@@ -94,12 +94,12 @@ impl Rows<'_> {
 /// naming the rows, as PostgreSQL's failing cast stops it there.
 pub(super) async fn converted_sqlite(
     db: &Database,
-    old: &ModelState,
-    new: &ModelState,
+    old: &Table,
+    new: &Table,
     temp: &str,
 ) -> Result<()> {
-    for field in &new.fields {
-        let Some(before) = old.field(&field.name) else {
+    for field in &new.columns {
+        let Some(before) = old.column_for(&field.field) else {
             continue;
         };
         let numeric = matches!(
@@ -114,7 +114,7 @@ pub(super) async fn converted_sqlite(
         if before.kind == field.kind || !numeric {
             continue;
         }
-        let column = quote(&field.column);
+        let column = quote(&field.name);
         // Counted in the rebuilt table, reported under the table's own name.
         let rows = count(
             db,
@@ -127,8 +127,8 @@ pub(super) async fn converted_sqlite(
         .await?;
         if rows > 0 {
             return Err(DbError::DataDoesNotFit {
-                table: old.table.clone(),
-                column: before.column.clone(),
+                table: old.name.clone(),
+                column: before.name.clone(),
                 rows,
                 problem: format!(
                     "hold values that are not numbers, which the new {:?} column cannot \
@@ -148,13 +148,13 @@ pub(super) type Extra = (String, String, String);
 /// table rebuild would drop with the old table.
 pub(super) async fn extras_sqlite(
     db: &Database,
-    old: &ModelState,
+    old: &Table,
     ours: &[(String, Vec<String>, bool)],
 ) -> Result<Vec<Extra>> {
     let sql = "SELECT type, name, sql FROM sqlite_master \
                WHERE tbl_name = ? AND sql IS NOT NULL AND type IN ('index', 'trigger')";
     let rows = db
-        .fetch_all("?", sql, sea_query::Values(vec![old.table.clone().into()]))
+        .fetch_all("?", sql, sea_query::Values(vec![old.name.clone().into()]))
         .await?;
     let mut extras = Vec::new();
     for row in rows {
@@ -193,7 +193,7 @@ pub(super) async fn restore_sqlite(db: &Database, table: &str, extras: Vec<Extra
 }
 
 /// The new, smaller length limit of a text field that stays text, if it shrinks.
-fn shrunk_to(before: &Field, after: &Field) -> Option<u32> {
+fn shrunk_to(before: &Column, after: &Column) -> Option<u32> {
     if before.kind != FieldKind::Text || after.kind != FieldKind::Text {
         return None;
     }
@@ -224,11 +224,11 @@ async fn count(db: &Database, sql: &str) -> Result<u64> {
 mod tests {
     use super::*;
 
-    fn text(max_length: Option<u32>) -> Field {
-        Field {
+    fn text(max_length: Option<u32>) -> Column {
+        Column {
             kind: FieldKind::Text,
             max_length,
-            ..Field::new("title", FieldKind::Text)
+            ..Column::new("title", FieldKind::Text)
         }
     }
 

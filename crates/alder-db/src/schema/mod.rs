@@ -3,18 +3,19 @@
 //! (new table, copy, drop, rename), as Django does.
 
 use sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, Table, TableCreateStatement,
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, Table as SeaTable, TableCreateStatement,
 };
 
-use crate::field::FieldKind;
-use crate::migrations::{Field, ModelState, OnDelete, State};
-use crate::model::ModelMeta;
+use crate::meta::{FieldKind, ModelMeta, OnDelete};
 use crate::{Backend, Database, Result};
 
 mod guard;
+mod table;
 
-fn column_def(field: &Field, backend: Backend) -> ColumnDef {
-    let mut def = ColumnDef::new(Alias::new(&field.column));
+pub use table::{Column, ColumnReference, Table};
+
+fn column_def(field: &Column, backend: Backend) -> ColumnDef {
+    let mut def = ColumnDef::new(Alias::new(&field.name));
     match field.kind {
         FieldKind::SmallInteger => def.small_integer(),
         FieldKind::Integer => def.integer(),
@@ -59,7 +60,7 @@ fn column_def(field: &Field, backend: Backend) -> ColumnDef {
 }
 
 /// The PostgreSQL type of a field, for `ALTER COLUMN … TYPE`.
-fn pg_type(field: &Field) -> String {
+fn pg_type(field: &Column) -> String {
     match field.kind {
         FieldKind::SmallInteger => "smallint".into(),
         FieldKind::Integer => "integer".into(),
@@ -85,7 +86,7 @@ fn pg_type(field: &Field) -> String {
 
 /// What existing rows get in a NOT NULL column without a default that is added back (when a
 /// removal is unapplied): the type's zero, as Django's schema editor does for strings.
-fn fill_value(field: &Field, backend: Backend) -> Option<String> {
+fn fill_value(field: &Column, backend: Backend) -> Option<String> {
     if field.nullable || field.default.is_some() || field.primary_key {
         return None;
     }
@@ -125,32 +126,19 @@ fn fk_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_fk")
 }
 
-fn create_table(
-    model: &ModelState,
-    table: &str,
-    backend: Backend,
-    state: &State,
-) -> TableCreateStatement {
-    let mut stmt = Table::create();
+fn create_table(model: &Table, table: &str, backend: Backend) -> TableCreateStatement {
+    let mut stmt = SeaTable::create();
     stmt.table(Alias::new(table));
-    for field in &model.fields {
+    for field in &model.columns {
         stmt.col(column_def(field, backend));
-        let target = field.references.as_ref().and_then(|r| {
-            // A model pointing to itself is not in the state yet while it is being created.
-            if r.model == model.name && state.target(r).is_none() {
-                let pk = model.fields.iter().find(|f| f.primary_key)?;
-                Some((model.table.clone(), pk.column.clone(), r.on_delete))
-            } else {
-                state.target(r).map(|(t, c)| (t, c, r.on_delete))
-            }
-        });
-        if let Some((target_table, target_column, rule)) = target {
+        if let Some(r) = &field.references {
+            // A table pointing to itself while it is rebuilt points to its final name.
             stmt.foreign_key(
                 ForeignKey::create()
-                    .name(fk_name(&model.table, &field.column))
-                    .from(Alias::new(table), Alias::new(&field.column))
-                    .to(Alias::new(target_table), Alias::new(target_column))
-                    .on_delete(action(rule)),
+                    .name(fk_name(&model.name, &field.name))
+                    .from(Alias::new(table), Alias::new(&field.name))
+                    .to(Alias::new(&r.table), Alias::new(&r.column))
+                    .on_delete(action(r.on_delete)),
             );
         }
     }
@@ -159,22 +147,21 @@ fn create_table(
 
 /// A model's indexes as (name, columns, unique): `db_index` fields, `indexes` sets and
 /// `unique_together` sets. Kept out of `CREATE TABLE` so that every one can be dropped by name.
-fn index_specs(model: &ModelState) -> Vec<(String, Vec<String>, bool)> {
-    let columns = |set: &Vec<String>| set.iter().map(|n| model.column_of(n)).collect::<Vec<_>>();
+fn index_specs(model: &Table) -> Vec<(String, Vec<String>, bool)> {
     let single = model
-        .fields
+        .columns
         .iter()
         .filter(|f| f.db_index && !f.unique && !f.primary_key)
-        .map(|f| (vec![f.column.clone()], false));
-    let sets = model.indexes.iter().map(|set| (columns(set), false));
-    let unique = model.unique_together.iter().map(|set| (columns(set), true));
+        .map(|f| (vec![f.name.clone()], false));
+    let sets = model.indexes.iter().map(|set| (set.clone(), false));
+    let unique = model.unique_together.iter().map(|set| (set.clone(), true));
     single
         .chain(sets)
         .chain(unique)
         .map(|(cols, unique)| {
             let suffix = if unique { "uniq" } else { "idx" };
             (
-                format!("{}_{}_{suffix}", model.table, cols.join("_")),
+                format!("{}_{}_{suffix}", model.name, cols.join("_")),
                 cols,
                 unique,
             )
@@ -182,13 +169,13 @@ fn index_specs(model: &ModelState) -> Vec<(String, Vec<String>, bool)> {
         .collect()
 }
 
-async fn create_indexes(db: &Database, model: &ModelState) -> Result<()> {
+async fn create_indexes(db: &Database, model: &Table) -> Result<()> {
     for (name, columns, unique) in index_specs(model) {
         let mut index = Index::create();
         if unique {
             index.unique();
         }
-        index.name(name).table(Alias::new(&model.table));
+        index.name(name).table(Alias::new(&model.name));
         for column in &columns {
             index.col(Alias::new(column));
         }
@@ -197,7 +184,7 @@ async fn create_indexes(db: &Database, model: &ModelState) -> Result<()> {
     Ok(())
 }
 
-async fn drop_indexes(db: &Database, model: &ModelState) -> Result<()> {
+async fn drop_indexes(db: &Database, model: &Table) -> Result<()> {
     for (name, _, _) in index_specs(model) {
         db.execute_unprepared(&format!("DROP INDEX IF EXISTS {}", quote(&name)))
             .await?;
@@ -205,50 +192,52 @@ async fn drop_indexes(db: &Database, model: &ModelState) -> Result<()> {
     Ok(())
 }
 
-/// Creates a model's table and its indexes; `state` resolves the tables its foreign keys
-/// point to.
-pub async fn create(db: &Database, model: &ModelState, state: &State) -> Result<()> {
-    let sql = db.build_ddl(&create_table(model, &model.table, db.backend(), state));
+/// Creates a table and its indexes.
+pub async fn create(db: &Database, model: &Table) -> Result<()> {
+    let sql = db.build_ddl(&create_table(model, &model.name, db.backend()));
     db.execute_unprepared(&sql).await?;
     create_indexes(db, model).await
 }
 
 /// Creates the table of a compiled model (for tests and quick scripts; projects use migrations).
 ///
-/// A foreign key of the model gets its constraint only if its target is given in `others`
-/// (use migrations for real projects).
+/// A foreign key of the model gets no constraint here (its target is not created with it):
+/// use [`create_models`] with the targets first, or migrations for real projects.
 pub async fn create_model(db: &Database, meta: &'static ModelMeta) -> Result<()> {
     create_models(db, &[meta]).await
 }
 
-/// Creates the tables of compiled models, in the order given (targets of foreign keys first).
+/// Creates the tables of compiled models, in the order given (targets of foreign keys first),
+/// then their automatic many-to-many tables. A foreign key gets its constraint when its target
+/// is among `metas`.
 pub async fn create_models(db: &Database, metas: &[&'static ModelMeta]) -> Result<()> {
-    let app = crate::migrations::AppMigrations {
-        app: "default".into(),
-        models: metas.to_vec(),
-        ..Default::default()
+    let known: Vec<&str> = metas.iter().map(|m| m.table).collect();
+    let keep_known = |mut table: Table| {
+        for column in &mut table.columns {
+            if column
+                .references
+                .as_ref()
+                .is_some_and(|r| !known.contains(&r.table.as_str()))
+            {
+                column.references = None;
+            }
+        }
+        table
     };
-    let state = app.model_state();
     for meta in metas {
-        let model = state
-            .model("default", meta.name)
-            .cloned()
-            .unwrap_or_else(|| ModelState::from_meta(meta, &|_| None));
-        create(db, &model, &state).await?;
+        create(db, &keep_known(Table::from_meta(meta))).await?;
     }
     for meta in metas {
-        for many in meta.many_to_many {
-            if let Some(through) = state.model("default", &format!("{}_{}", meta.name, many.name)) {
-                create(db, through, &state).await?;
-            }
+        for many in meta.many_to_many.iter().filter(|m| m.auto_through) {
+            create(db, &keep_known(Table::through(meta, many))).await?;
         }
     }
     Ok(())
 }
 
 /// Drops a model's table.
-pub async fn drop(db: &Database, model: &ModelState) -> Result<()> {
-    db.execute_unprepared(&format!("DROP TABLE {}", quote(&model.table)))
+pub async fn drop(db: &Database, model: &Table) -> Result<()> {
+    db.execute_unprepared(&format!("DROP TABLE {}", quote(&model.name)))
         .await?;
     Ok(())
 }
@@ -268,7 +257,7 @@ pub async fn rename_table(db: &Database, old: &str, new: &str) -> Result<()> {
 /// a table or column rename, so that no index keeps a stale name that later changes would not
 /// find (a `unique_together` removed after a rename must drop its index). PostgreSQL renames
 /// them; SQLite, which cannot, drops and recreates them.
-pub async fn rename_indexes(db: &Database, old: &ModelState, new: &ModelState) -> Result<()> {
+pub async fn rename_indexes(db: &Database, old: &Table, new: &Table) -> Result<()> {
     let (before, after) = (index_specs(old), index_specs(new));
     if db.backend() == Backend::Sqlite || before.len() != after.len() {
         drop_indexes(db, old).await?;
@@ -301,30 +290,30 @@ pub async fn rename_column(db: &Database, table: &str, old: &str, new: &str) -> 
 
 /// Takes a table from `old` to `new` (same table name, fields added, removed or changed;
 /// a field is matched by name). Data in kept columns is kept.
-pub async fn alter(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
+pub async fn alter(db: &Database, old: &Table, new: &Table) -> Result<()> {
     guard::prepare(db, old, new).await?;
     match db.backend() {
-        Backend::Sqlite => rebuild(db, old, new, state).await,
-        Backend::Postgres => alter_postgres(db, old, new, state).await,
+        Backend::Sqlite => rebuild(db, old, new).await,
+        Backend::Postgres => alter_postgres(db, old, new).await,
     }
 }
 
 /// SQLite: create the new table beside the old one, copy the kept columns, swap.
-async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &State) -> Result<()> {
-    let temp = format!("{}__alder_new", new.table);
+async fn rebuild(db: &Database, old: &Table, new: &Table) -> Result<()> {
+    let temp = format!("{}__alder_new", new.name);
     // Indexes and triggers the migrations did not make (a `RunSql`) go with the old table:
     // noted here and made again on the new one, or the migration stops.
     let extras = guard::extras_sqlite(db, old, &index_specs(old)).await?;
     drop_indexes(db, old).await?;
-    let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite, state));
+    let sql = db.build_ddl(&create_table(new, &temp, Backend::Sqlite));
     db.execute_unprepared(&sql).await?;
     // (expression from the old table, column of the new table)
     let kept: Vec<(String, String)> = new
-        .fields
+        .columns
         .iter()
-        .filter_map(|f| match old.field(&f.name) {
-            Some(o) => Some((quote(&o.column), f.column.clone())),
-            None => fill_value(f, Backend::Sqlite).map(|fill| (fill, f.column.clone())),
+        .filter_map(|f| match old.column_for(&f.field) {
+            Some(o) => Some((quote(&o.name), f.name.clone())),
+            None => fill_value(f, Backend::Sqlite).map(|fill| (fill, f.name.clone())),
         })
         .collect();
     if !kept.is_empty() {
@@ -335,25 +324,23 @@ async fn rebuild(db: &Database, old: &ModelState, new: &ModelState, state: &Stat
             quote(&temp),
             to.join(", "),
             from.join(", "),
-            quote(&old.table)
+            quote(&old.name)
         ))
         .await?;
         guard::converted_sqlite(db, old, new, &temp).await?;
     }
-    db.execute_unprepared(&format!("DROP TABLE {}", quote(&old.table)))
+    db.execute_unprepared(&format!("DROP TABLE {}", quote(&old.name)))
         .await?;
-    rename_table(db, &temp, &new.table).await?;
+    rename_table(db, &temp, &new.name).await?;
     create_indexes(db, new).await?;
-    guard::restore_sqlite(db, &new.table, extras).await
+    guard::restore_sqlite(db, &new.name, extras).await
 }
 
-async fn add_fk_postgres(db: &Database, table: &str, field: &Field, state: &State) -> Result<()> {
+async fn add_fk_postgres(db: &Database, table: &str, field: &Column) -> Result<()> {
     let Some(r) = &field.references else {
         return Ok(());
     };
-    let Some((target_table, target_column)) = state.target(r) else {
-        return Ok(());
-    };
+    let (target_table, target_column) = (&r.table, &r.column);
     let rule = match r.on_delete {
         OnDelete::Cascade => "CASCADE",
         OnDelete::Protect | OnDelete::Restrict => "RESTRICT",
@@ -363,10 +350,10 @@ async fn add_fk_postgres(db: &Database, table: &str, field: &Field, state: &Stat
     db.execute_unprepared(&format!(
         "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {rule}",
         quote(table),
-        quote(&fk_name(table, &field.column)),
-        quote(&field.column),
-        quote(&target_table),
-        quote(&target_column)
+        quote(&fk_name(table, &field.name)),
+        quote(&field.name),
+        quote(target_table),
+        quote(target_column)
     ))
     .await?;
     Ok(())
@@ -414,7 +401,7 @@ async fn drop_constraints_found(
 /// found in the catalog, whatever its name. Rows the new key does not fit (NULLs, duplicates)
 /// and foreign keys still pointing to the old one make PostgreSQL refuse, and the migration
 /// stops.
-async fn replace_pg_primary_key(db: &Database, table: &str, key: Option<&Field>) -> Result<()> {
+async fn replace_pg_primary_key(db: &Database, table: &str, key: Option<&Column>) -> Result<()> {
     let sql =
         "SELECT conname::text FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'";
     drop_constraints_found(db, table, sql, sea_query::Values(vec![quote(table).into()])).await?;
@@ -422,47 +409,49 @@ async fn replace_pg_primary_key(db: &Database, table: &str, key: Option<&Field>)
         db.execute_unprepared(&format!(
             "ALTER TABLE {} ADD PRIMARY KEY ({})",
             quote(table),
-            quote(&key.column)
+            quote(&key.name)
         ))
         .await?;
     }
     Ok(())
 }
 
-async fn alter_postgres(
-    db: &Database,
-    old: &ModelState,
-    new: &ModelState,
-    state: &State,
-) -> Result<()> {
-    let table = quote(&new.table);
+async fn alter_postgres(db: &Database, old: &Table, new: &Table) -> Result<()> {
+    let table = quote(&new.name);
     drop_indexes(db, old).await?;
-    for field in &old.fields {
-        if new.field(&field.name).is_none() {
+    for field in &old.columns {
+        if new.column_for(&field.field).is_none() {
             db.execute_unprepared(&format!(
                 "ALTER TABLE {table} DROP COLUMN {}",
-                quote(&field.column)
+                quote(&field.name)
             ))
             .await?;
         }
     }
-    for field in &new.fields {
-        let column = quote(&field.column);
-        if let Some(before) = old.field(&field.name).filter(|b| b.column != field.column) {
+    for field in &new.columns {
+        let column = quote(&field.name);
+        if let Some(before) = old
+            .column_for(&field.field)
+            .filter(|b| b.name != field.name)
+        {
             // A changed `db_column`: the data stays, under the new name.
             db.execute_unprepared(&format!(
                 "ALTER TABLE {table} RENAME COLUMN {} TO {column}",
-                quote(&before.column)
+                quote(&before.name)
             ))
             .await?;
         }
-        let Some(before) = old.field(&field.name) else {
+        let Some(before) = old.column_for(&field.field) else {
             let fill = fill_value(field, Backend::Postgres);
             let mut def = column_def(field, Backend::Postgres);
             if let Some(fill) = &fill {
                 def.default(sea_query::Expr::cust(fill.clone()));
             }
-            let sql = db.build_ddl(Table::alter().table(Alias::new(&new.table)).add_column(def));
+            let sql = db.build_ddl(
+                SeaTable::alter()
+                    .table(Alias::new(&new.name))
+                    .add_column(def),
+            );
             db.execute_unprepared(&sql).await?;
             if fill.is_some() {
                 db.execute_unprepared(&format!(
@@ -470,15 +459,15 @@ async fn alter_postgres(
                 ))
                 .await?;
             }
-            add_fk_postgres(db, &new.table, field, state).await?;
+            add_fk_postgres(db, &new.name, field).await?;
             continue;
         };
         if before == field {
             continue;
         }
         if before.references != field.references {
-            drop_pg_constraints(db, &new.table, &field.column, 'f').await?;
-            add_fk_postgres(db, &new.table, field, state).await?;
+            drop_pg_constraints(db, &new.name, &field.name, 'f').await?;
+            add_fk_postgres(db, &new.name, field).await?;
         }
         if pg_type(before) != pg_type(field) {
             let ty = pg_type(field);
@@ -519,24 +508,24 @@ async fn alter_postgres(
         }
         if before.unique != field.unique && !field.primary_key {
             if field.unique {
-                let constraint = quote(&format!("{}_{}_key", new.table, field.column));
+                let constraint = quote(&format!("{}_{}_key", new.name, field.name));
                 db.execute_unprepared(&format!(
                     "ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE ({column})"
                 ))
                 .await?;
             } else {
-                drop_pg_constraints(db, &new.table, &field.column, 'u').await?;
+                drop_pg_constraints(db, &new.name, &field.name, 'u').await?;
             }
         }
     }
-    let pk_of = |m: &ModelState| {
-        m.fields
+    let pk_of = |m: &Table| {
+        m.columns
             .iter()
             .find(|f| f.primary_key)
-            .map(|f| f.name.clone())
+            .map(|f| f.field.clone())
     };
     if pk_of(old) != pk_of(new) {
-        replace_pg_primary_key(db, &new.table, new.fields.iter().find(|f| f.primary_key)).await?;
+        replace_pg_primary_key(db, &new.name, new.primary_key()).await?;
     }
     create_indexes(db, new).await
 }

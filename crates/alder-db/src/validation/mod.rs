@@ -9,9 +9,9 @@
 mod errors;
 mod formats;
 mod rules;
-mod unique;
 
+pub use crate::meta::{Limit, Validator};
 pub use errors::{ValidationError, ValidationErrors};
 pub use formats::{is_email, is_ip, is_slug, is_url};
-pub use rules::{check_value, is_empty_value, Limit, Validator};
-pub(crate) use unique::unique_errors;
+pub(crate) use rules::is_null;
+pub use rules::{check_value, is_empty_value};

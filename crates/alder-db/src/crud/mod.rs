@@ -2,8 +2,10 @@
 
 use sea_query::{Expr, ExprTrait, Query, Value};
 
-use crate::model::FieldMeta;
+use crate::meta::FieldMeta;
 use crate::{Database, DbError, Model, Result};
+
+mod unique;
 
 /// Makes a value ready to store in `field`: refuses a text longer than `max_length` before
 /// it reaches the database (SQLite would store it; PostgreSQL would fail with a less helpful
@@ -81,7 +83,7 @@ pub async fn full_clean<M: Model>(db: &Database, object: &M) -> Result<()> {
     if let Err(more) = object.clean() {
         errors.merge(more);
     }
-    let unique = crate::validation::unique_errors(db, object, &errors).await?;
+    let unique = unique::unique_errors(db, object, &errors).await?;
     errors.merge(unique);
     errors.into_result().map_err(|errors| DbError::Invalid {
         model: M::META.name,

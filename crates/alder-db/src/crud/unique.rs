@@ -3,8 +3,8 @@
 
 use sea_query::{Expr, ExprTrait, Query, Value};
 
-use super::{ValidationError, ValidationErrors};
-use crate::model::FieldMeta;
+use crate::meta::FieldMeta;
+use crate::validation::{ValidationError, ValidationErrors};
 use crate::{Database, Model, Result};
 
 /// `"published at"` → `"Published at"`, as Django's `capfirst`.
@@ -27,7 +27,7 @@ fn text_list(items: &[String]) -> String {
 /// The unique errors of `object`, skipping the fields named in `skip` (those already
 /// invalid) and NULLs (which never clash). Unique fields are reported on the field,
 /// `unique_together` sets as non-field errors, as in Django.
-pub(crate) async fn unique_errors<M: Model>(
+pub(super) async fn unique_errors<M: Model>(
     db: &Database,
     object: &M,
     skip: &ValidationErrors,
@@ -45,7 +45,7 @@ pub(crate) async fn unique_errors<M: Model>(
     for (field, value) in meta.fields.iter().zip(&values) {
         // An auto key is the database's to assign; a chosen key must be unique like any field.
         let unique = field.unique || (field.primary_key && !field.auto);
-        if !unique || skip.has_field(field.name) || super::rules::is_null(value) {
+        if !unique || skip.has_field(field.name) || crate::validation::is_null(value) {
             continue;
         }
         if taken(db, meta, &[(field, value)], own_key.as_ref()).await? {
@@ -71,7 +71,7 @@ pub(crate) async fn unique_errors<M: Model>(
         };
         if pairs
             .iter()
-            .any(|(f, v)| skip.has_field(f.name) || super::rules::is_null(v))
+            .any(|(f, v)| skip.has_field(f.name) || crate::validation::is_null(v))
         {
             continue;
         }
