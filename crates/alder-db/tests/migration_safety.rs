@@ -857,3 +857,101 @@ async fn the_primary_key_moves_to_another_field_on_both_backends() {
         assert_eq!(page.id, 2, "{backend:?}: the old keys are kept as values");
     }
 }
+
+mod numbered_by_hand {
+    use alder_db::Model;
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "ticket")]
+    pub(crate) struct Ticket {
+        #[model(primary_key)]
+        pub(crate) number: i64,
+        #[model(max_length = 20)]
+        pub(crate) title: String,
+    }
+}
+
+mod numbered_by_the_database {
+    use alder_db::{Auto, Model};
+
+    #[derive(Model, Debug, Clone)]
+    #[model(table = "ticket")]
+    pub(crate) struct Ticket {
+        #[model(primary_key)]
+        pub(crate) number: Auto<i64>,
+        #[model(max_length = 20)]
+        pub(crate) title: String,
+    }
+}
+
+#[tokio::test]
+async fn a_key_that_becomes_auto_numbers_after_the_rows_there_and_back() {
+    for db in testing::all().await.unwrap() {
+        let backend = db.backend();
+        let first = next(&app(vec![numbered_by_hand::Ticket::META], vec![]));
+        let second = next(&app(
+            vec![numbered_by_the_database::Ticket::META],
+            vec![first.clone()],
+        ));
+        let done = app(
+            vec![numbered_by_the_database::Ticket::META],
+            vec![first.clone(), second],
+        );
+        let executor = Executor::new(db.clone(), Graph::new(std::slice::from_ref(&done)).unwrap());
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        for number in [5, 9] {
+            let mut t = numbered_by_hand::Ticket {
+                number,
+                title: format!("by hand {number}"),
+            };
+            alder_db::crud::insert(&db, &mut t).await.unwrap();
+        }
+        executor.migrate(&Target::All).await.unwrap();
+        let mut new = numbered_by_the_database::Ticket {
+            number: Auto::new(),
+            title: "numbered".into(),
+        };
+        new.save(&db).await.unwrap();
+        assert_eq!(new.number.get(), Some(10), "{backend:?}: after the largest");
+        assert_eq!(
+            numbered_by_the_database::Ticket::objects()
+                .count(&db)
+                .await
+                .unwrap(),
+            3
+        );
+
+        // Back: the database no longer numbers the rows (PostgreSQL drops the default and
+        // the sequence; SQLite's rebuilt table has no AUTOINCREMENT).
+        executor
+            .migrate(&Target::Migration("notes".into(), first.name.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            numbered_by_hand::Ticket::objects()
+                .count(&db)
+                .await
+                .unwrap(),
+            3,
+            "{backend:?}: rows kept"
+        );
+        if backend == alder_db::Backend::Postgres {
+            let refused = db
+                .execute_unprepared("INSERT INTO ticket (title) VALUES ('no number')")
+                .await;
+            assert!(refused.is_err(), "no default is left on the key");
+            let sequences = db
+                .fetch_all(
+                    "?",
+                    "SELECT relname::text FROM pg_class WHERE relkind = 'S' AND relname LIKE 'ticket%'",
+                    sea_query::Values(vec![]),
+                )
+                .await
+                .unwrap();
+            assert!(sequences.is_empty(), "the sequence is dropped");
+        }
+    }
+}
