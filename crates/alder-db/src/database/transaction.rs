@@ -76,6 +76,16 @@ impl Database {
     /// waits for other writers up front instead of failing with "database is locked" when it
     /// comes to write. The same as `begin` on PostgreSQL, whose row locks
     /// (`select_for_update`) do this job.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+    /// db.execute_unprepared("CREATE TABLE counter (n INTEGER)").await.unwrap();
+    /// let tx = db.begin_immediate().await.unwrap(); // the write lock is held from here
+    /// tx.db().execute_unprepared("INSERT INTO counter VALUES (1)").await.unwrap();
+    /// tx.commit().await.unwrap();
+    /// # });
+    /// ```
     pub async fn begin_immediate(&self) -> Result<Transaction> {
         let sql = match self.backend() {
             crate::Backend::Sqlite => "BEGIN IMMEDIATE",

@@ -4,6 +4,12 @@
 use serde::Serialize;
 
 /// A bound of `min`/`max`: an integer, or a float for `f64` and `Decimal` fields.
+///
+/// ```
+/// use alder_db::validation::Limit;
+/// assert_eq!(Limit::Int(0).to_string(), "0");
+/// assert_eq!(serde_json::to_string(&Limit::Float(0.5)).unwrap(), "0.5");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Limit {

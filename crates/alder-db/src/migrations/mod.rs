@@ -304,7 +304,14 @@ impl Operation {
         }
     }
 
-    /// Rename a model (its table is renamed by an `alter_table` of its own).
+    /// Rename a model (its table is renamed by an `alter_table` of its own): what
+    /// `makemigrations --rename Post=Article` writes, keeping the rows.
+    ///
+    /// ```
+    /// use alder_db::migrations::Operation;
+    /// let op = Operation::rename_model("Post", "Article");
+    /// assert_eq!(op.describe(), "Rename model Post to Article");
+    /// ```
     pub fn rename_model(old: &str, new: &str) -> Self {
         Operation::RenameModel {
             old: old.to_string(),

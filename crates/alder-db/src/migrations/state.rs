@@ -161,7 +161,15 @@ impl Field {
         self
     }
 
-    /// The value existing rows get when this NOT NULL field is added (SQL).
+    /// The value existing rows get when this NOT NULL field is added (SQL): what
+    /// `makemigrations` writes from a typed `default`; not part of the schema.
+    ///
+    /// ```
+    /// use alder_db::{FieldKind, migrations::Field};
+    /// let points = Field::new("points", FieldKind::Integer).fill("5");
+    /// assert_eq!(points.fill.as_deref(), Some("5"));
+    /// assert_eq!(points, Field::new("points", FieldKind::Integer), "fill is no schema difference");
+    /// ```
     pub fn fill(mut self, sql: &str) -> Self {
         self.fill = Some(sql.to_string());
         self

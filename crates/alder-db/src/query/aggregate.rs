@@ -28,7 +28,23 @@ impl<M: Model, T: FieldType> Aggregate<M, T> {
     }
 }
 
-/// A column whose values can be added up, and the type of their total.
+/// A column whose values can be added up, and the type of their total: integers sum to
+/// `i64`, `f64` to `f64`, `Decimal` stays `Decimal`; text does not compile.
+///
+/// ```
+/// use alder_db::{Auto, Decimal, Model};
+/// #[derive(Model)]
+/// struct Order { id: Auto<i64>, items: i32, #[model(max_digits = 8, decimal_places = 2)] total: Decimal }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+/// # alder_db::schema::create_model(&db, Order::META).await.unwrap();
+/// let (items, total): (Option<i64>, Option<Decimal>) = Order::objects()
+///     .aggregate(&db, (Order::items().sum(), Order::total().sum()))
+///     .await
+///     .unwrap();
+/// assert_eq!((items, total), (None, None)); // no rows yet: SQL's NULL
+/// # });
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` values cannot be summed",
     label = "sum() applies to number columns (integers, f64, Decimal)"

@@ -257,6 +257,24 @@ pub async fn rename_table(db: &Database, old: &str, new: &str) -> Result<()> {
 /// a table or column rename, so that no index keeps a stale name that later changes would not
 /// find (a `unique_together` removed after a rename must drop its index). PostgreSQL renames
 /// them; SQLite, which cannot, drops and recreates them.
+///
+/// ```
+/// use alder_db::schema::{self, Column, Table};
+/// use alder_db::FieldKind;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+/// let old = Table {
+///     name: "post".into(),
+///     columns: vec![Column { db_index: true, ..Column::new("slug", FieldKind::Text) }],
+///     indexes: vec![],
+///     unique_together: vec![],
+/// };
+/// schema::create(&db, &old).await.unwrap();
+/// schema::rename_table(&db, "post", "blog_post").await.unwrap();
+/// let new = Table { name: "blog_post".into(), ..old.clone() };
+/// schema::rename_indexes(&db, &old, &new).await.unwrap(); // post_slug_idx → blog_post_slug_idx
+/// # });
+/// ```
 pub async fn rename_indexes(db: &Database, old: &Table, new: &Table) -> Result<()> {
     let (before, after) = (index_specs(old), index_specs(new));
     if db.backend() == Backend::Sqlite || before.len() != after.len() {

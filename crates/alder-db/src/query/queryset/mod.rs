@@ -113,6 +113,15 @@ impl<M: Model> QuerySet<M> {
 
     /// Orders by a path `allowed` lists (`"-author__name"`); any other is a
     /// [`DbError::PathNotAllowed`].
+    ///
+    /// ```
+    /// # use alder_db::{Auto, FieldPaths, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// let sortable = FieldPaths::new(["author__name"]);
+    /// assert!(Post::objects().order_by_path(&sortable, "-author__name").is_ok());
+    /// assert!(Post::objects().order_by_path(&sortable, "author__id").is_err());
+    /// ```
     pub fn order_by_path(mut self, allowed: &FieldPaths, name: &str) -> Result<Self> {
         allowed.check_order(M::META, name)?;
         self.ordering.push(OrderBy::parse(name)?);
@@ -146,6 +155,16 @@ impl<M: Model> QuerySet<M> {
     /// A string-keyed filter whose path may follow the relations `allowed` lists
     /// (`author__name__icontains`, `tags__name`); any other path is a
     /// [`DbError::PathNotAllowed`], so a URL cannot reach a column the code did not offer.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, DbError, FieldPaths, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String, password: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// let searchable = FieldPaths::new(["author__name"]);
+    /// assert!(Post::objects().filter_path(&searchable, "author__name__icontains", "ann").is_ok());
+    /// let probe = Post::objects().filter_path(&searchable, "author__password__startswith", "a");
+    /// assert!(matches!(probe, Err(DbError::PathNotAllowed { .. })));
+    /// ```
     pub fn filter_path(self, allowed: &FieldPaths, key: &str, value: &str) -> Result<Self> {
         allowed.check_filter(M::META, key)?;
         Ok(self.filter(Q::from_node(
