@@ -955,3 +955,65 @@ async fn a_key_that_becomes_auto_numbers_after_the_rows_there_and_back() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_sqlite_rebuild_stops_rather_than_drop_a_check_constraint_made_by_hand() {
+    use alder_db::migrations::{Field, FieldKind, Operation};
+    let db = testing::sqlite().await.unwrap();
+    let create = Migration::new("notes", "0001_initial").operation(Operation::create_model(
+        "Item",
+        "item",
+        vec![
+            Field::new("id", FieldKind::BigInteger).primary_key().auto(),
+            Field::new("qty", FieldKind::Integer),
+        ],
+    ));
+    // SQLite cannot add a constraint to a table: a RunSql recreates it with one.
+    let by_hand = Migration::new("notes", "0002_check")
+        .depends_on("notes", "0001_initial")
+        .operation(Operation::run_sql(
+            "CREATE TABLE item_new (id integer PRIMARY KEY AUTOINCREMENT, \
+             qty integer NOT NULL CHECK (qty >= 0)); \
+             INSERT INTO item_new SELECT id, qty FROM item; DROP TABLE item; \
+             ALTER TABLE item_new RENAME TO item;",
+            None,
+        ));
+    let alter = Migration::new("notes", "0003_nullable")
+        .depends_on("notes", "0002_check")
+        .operation(Operation::alter_field(
+            "Item",
+            Field::new("qty", FieldKind::Integer).nullable(),
+        ));
+    let executor = Executor::new(
+        db.clone(),
+        Graph::new(&[AppMigrations {
+            app: "notes".into(),
+            migrations: vec![create, by_hand, alter],
+            ..Default::default()
+        }])
+        .unwrap(),
+    );
+    executor
+        .migrate(&Target::Migration("notes".into(), "0002_check".into()))
+        .await
+        .unwrap();
+    db.execute_unprepared("INSERT INTO item (qty) VALUES (3)")
+        .await
+        .unwrap();
+    let err = executor.migrate(&Target::All).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("CHECK constraint the migrations did not create"),
+        "{err}"
+    );
+    // Nothing changed: the constraint still refuses a negative quantity, the row is there.
+    assert!(db
+        .execute_unprepared("INSERT INTO item (qty) VALUES (-1)")
+        .await
+        .is_err());
+    let rows = db
+        .fetch_all("?", "SELECT qty FROM item", sea_query::Values(vec![]))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+}

@@ -156,6 +156,7 @@ pub(super) async fn extras_sqlite(
     let rows = db
         .fetch_all("?", sql, sea_query::Values(vec![old.name.clone().into()]))
         .await?;
+    refuse_checks_sqlite(db, &old.name).await?;
     let mut extras = Vec::new();
     for row in rows {
         let read = |i| {
@@ -171,6 +172,39 @@ pub(super) async fn extras_sqlite(
         extras.push((kind, name, text));
     }
     Ok(extras)
+}
+
+/// Stops a rebuild of a SQLite table whose definition holds a CHECK constraint: Alder never
+/// writes one, so it was made by hand (a RunSql that recreated the table), and the rebuilt
+/// table, made from the model state, would silently lose it.
+async fn refuse_checks_sqlite(db: &Database, table: &str) -> Result<()> {
+    static CHECK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bCHECK\s*\(").expect("a valid pattern")
+    });
+    let sql = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?";
+    let rows = db
+        .fetch_all("?", sql, sea_query::Values(vec![table.to_string().into()]))
+        .await?;
+    let definition = match rows.first() {
+        Some(row) => row
+            .get::<Option<String>>(0)
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    if CHECK.is_match(&definition) {
+        return Err(DbError::other_sql(
+            "migration",
+            format!(
+                "table {table} has a CHECK constraint the migrations did not create; SQLite \
+                 changes a table by rebuilding it from the model, which would drop the \
+                 constraint. Recreate the table without it (or make this change) in a RunSql \
+                 step: its definition is {definition}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Makes the extras again on the rebuilt table; one that no longer fits (it names a column
