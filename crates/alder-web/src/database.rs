@@ -78,6 +78,12 @@ pub(crate) fn db_error(err: DbError) -> Error {
 
 /// The project's database, as an extractor: `async fn list(db: Db) -> Result<…>`.
 ///
+/// A request holds one connection (Django's per-request connection): taken at its first query,
+/// used by every later query and transaction of the request, and given back when the handler
+/// is done with it. A handler that awaits something slow outside the database (an HTTP call,
+/// a sleep) after querying keeps its connection meanwhile; drop the `Db` first
+/// (`drop(db)`) to give it back early.
+///
 /// ```
 /// use alder_web::{App, Project, Settings, Db, routing::get};
 /// async fn count(db: Db) -> alder_web::Result<String> {
@@ -109,9 +115,21 @@ where
 {
     type Rejection = Error;
 
-    async fn from_request_parts(_parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        ProjectState::from_ref(state).database().await.map(Db)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // One session per request, shared by every extractor that asks: its connection is
+        // taken at the first query and goes back when the last handle is dropped.
+        if let Some(RequestDb(db)) = parts.extensions.get::<RequestDb>() {
+            return Ok(Db(db.clone()));
+        }
+        let db = ProjectState::from_ref(state).database().await?.session();
+        parts.extensions.insert(RequestDb(db.clone()));
+        Ok(Db(db))
     }
 }
+
+/// The request's database session, kept in its extensions so that two extractors of one
+/// request share a connection.
+#[derive(Clone)]
+struct RequestDb(Database);
 
 pub(crate) type SharedDatabase = Arc<LazyDatabase>;

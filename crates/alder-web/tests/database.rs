@@ -220,3 +220,55 @@ async fn check_warns_when_a_models_table_prefix_is_not_its_app() {
     );
     assert!(!out.contains("model `Note`"), "Note names its app: {out}");
 }
+
+/// The SQLite connection a handle's queries run on, told apart by a temporary table that
+/// only that connection sees.
+async fn sees_marker(db: &Db) -> bool {
+    db.execute_unprepared("SELECT 1 FROM marker").await.is_ok()
+}
+
+async fn two_extractors(first: Db, second: Db) -> Result<String> {
+    first
+        .execute_unprepared("CREATE TEMP TABLE marker (x INTEGER)")
+        .await?;
+    Ok(format!("{}", sees_marker(&second).await))
+}
+
+async fn query_then_panic(db: Db) -> Result<String> {
+    db.execute_unprepared("SELECT 1").await?;
+    panic!("a handler bug while it holds a connection");
+}
+
+async fn plain_query(db: Db) -> Result<String> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok("ok".into())
+}
+
+#[tokio::test]
+async fn a_request_holds_one_connection_shared_by_its_extractors_and_gives_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&format!(
+        "sqlite://{}",
+        dir.path().join("pool.sqlite3").display()
+    ));
+    // Two connections: a request that kept its connection would soon block the others.
+    settings.database_pool_size = 2;
+    let app = App::new("pool")
+        .route("/two/", get(two_extractors), "two")
+        .route("/panic/", get(query_then_panic), "panic")
+        .route("/plain/", get(plain_query), "plain");
+    let client = TestClient::new(Project::new(settings).app(app));
+    client
+        .get("/two/")
+        .await
+        .assert_ok()
+        .assert_contains("true");
+    for _ in 0..4 {
+        client.get("/panic/").await.assert_status(500);
+    }
+    // Had a panicking request kept its connection, the two would be gone and these would
+    // wait for the pool, then be answered 503.
+    for _ in 0..10 {
+        client.get("/plain/").await.assert_ok();
+    }
+}

@@ -36,12 +36,12 @@ impl Database {
     pub(crate) fn close_when_released(&self) {
         match &*self.pool {
             Pool::SqliteConn(held) => {
-                if let Ok(mut conn) = held.conn.try_lock() {
+                if let Some(conn) = held.conn.try_lock().ok().as_mut().and_then(|c| c.as_mut()) {
                     conn.close_on_drop();
                 }
             }
             Pool::PostgresConn(held) => {
-                if let Ok(mut conn) = held.conn.try_lock() {
+                if let Some(conn) = held.conn.try_lock().ok().as_mut().and_then(|c| c.as_mut()) {
                     conn.close_on_drop();
                 }
             }
@@ -190,9 +190,11 @@ where
     }
 }
 
-/// One connection held out of the pool, with its transaction depth.
-pub(super) struct Held<C> {
-    pub(super) conn: tokio::sync::Mutex<C>,
+/// One connection held out of the pool `source` (or, for a session, to be taken from it at
+/// the first query), with its transaction depth.
+pub(super) struct Held<C, P> {
+    pub(super) conn: tokio::sync::Mutex<Option<C>>,
+    pub(super) source: P,
     depth: std::sync::atomic::AtomicUsize,
     /// Transactions and savepoints dropped without commit or rollback, by depth: a `Drop`
     /// cannot wait for the database, so the rollback runs before the next statement on this
@@ -204,10 +206,11 @@ pub(super) struct Held<C> {
     pub(super) aborted: std::sync::Mutex<Option<(usize, String)>>,
 }
 
-impl<C> Held<C> {
-    pub(super) fn new(conn: C) -> Self {
+impl<C, P> Held<C, P> {
+    pub(super) fn new(conn: Option<C>, source: P) -> Self {
         Held {
             conn: tokio::sync::Mutex::new(conn),
+            source,
             depth: std::sync::atomic::AtomicUsize::new(0),
             pending_rollbacks: std::sync::Mutex::new(Vec::new()),
             aborted: std::sync::Mutex::new(None),
