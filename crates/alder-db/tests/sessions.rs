@@ -175,3 +175,37 @@ async fn a_query_cancelled_mid_flight_leaves_the_sessions_next_query_correct() {
         assert_eq!(rows[0].get::<i64>(0).unwrap(), 42, "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_sessions_connection_killed_by_the_server_fails_one_query_and_the_pool_recovers() {
+    let Ok(url) = std::env::var(testing::POSTGRES_URL_VAR) else {
+        return; // PostgreSQL only: SQLite has no server to kill the connection
+    };
+    let options = PoolOptions {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let db = Database::connect_with(&url, options).await.unwrap();
+    let session = db.session();
+    let pid = one(&session, "SELECT pg_backend_pid()::bigint").await;
+    let killed = one(
+        &db,
+        &format!("SELECT CASE WHEN pg_terminate_backend({pid}) THEN 1 ELSE 0 END"),
+    )
+    .await;
+    assert_eq!(killed, 1);
+    // The session's connection is gone: its next query fails with an error, not a hang.
+    let err = session.execute_unprepared("SELECT 1").await.unwrap_err();
+    assert!(
+        !matches!(err, DbError::PoolExhausted { .. }),
+        "a lost connection, not a full pool: {err:?}"
+    );
+    drop(session);
+    // Every later session gets a working connection: the dead one was not put back.
+    for _ in 0..4 {
+        let next = db.session();
+        assert_eq!(one(&next, "SELECT 1").await, 1);
+        assert_ne!(one(&next, "SELECT pg_backend_pid()::bigint").await, pid);
+    }
+}
