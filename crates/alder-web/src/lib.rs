@@ -23,6 +23,7 @@ mod error;
 pub mod extract;
 mod files;
 mod hooks;
+mod live_server;
 mod middleware;
 mod project;
 mod redirect;

@@ -23,6 +23,7 @@ use http_body_util::BodyExt;
 use serde::{de::DeserializeOwned, Serialize};
 use tower::ServiceExt;
 
+pub use crate::live_server::LiveServer;
 use crate::templates::RenderedTemplate;
 use crate::{Project, Result, Site};
 

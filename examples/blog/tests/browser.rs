@@ -1,0 +1,128 @@
+//! The demo in a real browser: headless Chromium driven over WebDriver against the project
+//! served on 127.0.0.1. Each page is checked for what a reader sees and saved as a screenshot
+//! under `target/screenshots/` to look at. Needs ChromeDriver (`scripts/chromium` starts it
+//! and the test script exports its URL); without it the test is skipped, except under CI.
+
+use std::path::PathBuf;
+
+use alder::test::LiveServer;
+use alder::Settings;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const WEBDRIVER_VAR: &str = "ALDER_TEST_WEBDRIVER_URL";
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("a screenshots folder");
+    dir
+}
+
+/// A headless Chromium session, or `None` when no WebDriver is running (outside CI).
+async fn browser(profile: &tempfile::TempDir) -> Option<Client> {
+    let Ok(url) = std::env::var(WEBDRIVER_VAR) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{WEBDRIVER_VAR} is not set under CI: the test script must start ChromeDriver"
+        );
+        eprintln!("skipped: {WEBDRIVER_VAR} is not set (run scripts/chromium)");
+        return None;
+    };
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1100,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&url)
+        .await
+        .expect("a WebDriver session");
+    Some(client)
+}
+
+async fn live_blog() -> LiveServer {
+    let mut settings = Settings::debug();
+    settings.database_url = Some("sqlite::memory:".into());
+    let site = alder::Project::new(settings)
+        .app(blog::authors::app())
+        .app(blog::blog::app())
+        .app(blog::blog::api::app())
+        .build()
+        .expect("the demo builds");
+    site.migrate().await.expect("migrations apply");
+    LiveServer::start(site).await.expect("the demo serves")
+}
+
+async fn shoot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
+        .text()
+        .await
+        .expect("its text")
+}
+
+#[tokio::test]
+async fn a_reader_goes_from_the_index_to_a_post_and_its_author() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let server = live_blog().await;
+
+    browser.goto(&server.url("/")).await.unwrap();
+    let link = browser
+        .find(Locator::LinkText("Welcome to Alder"))
+        .await
+        .expect("the welcome post is listed");
+    shoot(&browser, "blog-index").await;
+
+    link.click().await.unwrap();
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/posts/welcome/"
+    );
+    assert_eq!(text_of(&browser, "h1").await, "Welcome to Alder");
+    assert!(text_of(&browser, "body")
+        .await
+        .contains("This post was written by a data migration."));
+    shoot(&browser, "blog-post").await;
+
+    browser
+        .find(Locator::LinkText("The Alder team"))
+        .await
+        .expect("the author is linked")
+        .click()
+        .await
+        .unwrap();
+    let page = text_of(&browser, "body").await;
+    assert!(page.contains("The Alder team"), "{page}");
+    assert!(
+        page.contains("cannot be deleted"),
+        "the delete preview shows: {page}"
+    );
+    shoot(&browser, "blog-author").await;
+
+    // A post that is not there: the debug 404 page, as a developer sees it.
+    browser.goto(&server.url("/posts/nope/")).await.unwrap();
+    assert!(text_of(&browser, "body").await.contains("not found"));
+    shoot(&browser, "blog-404-debug").await;
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
