@@ -63,7 +63,12 @@ impl LazyDatabase {
 /// input was wrong, not the server); anything else is a 500.
 pub(crate) fn db_error(err: DbError) -> Error {
     match err {
-        DbError::NotFound { .. } => Error::NotFound,
+        // Django's wording; the 404 stays inside, so the status and production page are the
+        // same, and the debug page shows which model was looked for.
+        DbError::NotFound { model } => Error::other(
+            format!("No {model} matches the given query."),
+            Error::NotFound,
+        ),
         DbError::Connect { .. } | DbError::PoolExhausted { .. } => {
             tracing::error!(error = %err, "database unavailable");
             Error::http(

@@ -59,3 +59,44 @@ fn debug_output_of_settings_and_the_site_hides_secrets() {
     assert!(!shown.contains("db-password-value"), "{shown}");
     assert!(shown.contains("secret_key"), "{shown}");
 }
+
+mod common;
+
+async fn missing_post() -> alder_web::Result<&'static str> {
+    // What `Post::objects().get(&db)` returns when nothing matches.
+    Err(alder_web::db::DbError::NotFound { model: "Post" })?
+}
+
+fn posts() -> App {
+    App::new("blog").route("/posts/{slug}/", get(missing_post), "detail")
+}
+
+#[tokio::test]
+async fn a_handlers_404_names_its_route_handler_and_model_a_routers_404_lists_the_routes() {
+    let client = TestClient::new(Project::new(settings()).app(posts()));
+    let page = client.get("/posts/nope/").await;
+    page.assert_status(404)
+        .assert_contains("No Post matches the given query.")
+        .assert_contains("Raised by")
+        .assert_contains("blog:detail")
+        .assert_contains("debug_page::missing_post")
+        .assert_not_contains("No route matched");
+
+    let page = client.get("/nowhere/").await;
+    page.assert_status(404)
+        .assert_contains("No route matched")
+        .assert_contains("/posts/{slug}/")
+        .assert_not_contains("Raised by");
+
+    // In production both are the same plain page: no model, no handler, no routes.
+    let client = TestClient::new(Project::new(common::production()).app(posts()));
+    for path in ["/posts/nope/", "/nowhere/"] {
+        client
+            .get(path)
+            .await
+            .assert_status(404)
+            .assert_not_contains("Post")
+            .assert_not_contains("missing_post")
+            .assert_not_contains("Raised by");
+    }
+}

@@ -118,11 +118,45 @@ async fn a_reader_goes_from_the_index_to_a_post_and_its_author() {
     );
     shoot(&browser, "blog-author").await;
 
-    // A post that is not there: the debug 404 page, as a developer sees it.
+    // A post that is not there: the debug 404 page, as a developer sees it, says which
+    // handler found nothing and what it looked for, not that no route matched.
     browser.goto(&server.url("/posts/nope/")).await.unwrap();
-    assert!(text_of(&browser, "body").await.contains("not found"));
-    shoot(&browser, "blog-404-debug").await;
+    let page = text_of(&browser, "body").await;
+    assert!(page.contains("No Post matches the given query."), "{page}");
+    assert!(page.contains("blog::blog::views::detail"), "{page}");
+    assert!(!page.contains("No route matched"), "{page}");
+    shoot(&browser, "debug-404-handler").await;
+    browser.goto(&server.url("/nowhere/")).await.unwrap();
+    assert!(text_of(&browser, "#routes").await.contains("blog:detail"));
+    shoot(&browser, "debug-404-no-route").await;
 
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_debug_500_page_reads_well() {
+    use alder::routing::get;
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    async fn broken() -> alder::Result<&'static str> {
+        let io = std::io::Error::other("disk full");
+        Err(alder::Error::other("saving the upload", io))
+    }
+    let site = alder::Project::new(Settings::debug())
+        .app(alder::App::new("files").route("/upload/", get(broken), "upload"))
+        .build()
+        .unwrap();
+    let server = LiveServer::start(site).await.unwrap();
+    browser.goto(&server.url("/upload/?page=2")).await.unwrap();
+    let chain = text_of(&browser, "#error-chain").await;
+    assert!(
+        chain.contains("saving the upload") && chain.contains("disk full"),
+        "{chain}"
+    );
+    shoot(&browser, "debug-500").await;
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }

@@ -177,6 +177,12 @@ fn debug_page(
             context! { name => r.name, path => r.path, methods => methods.join(", ") }
         })
         .collect();
+    // A 404 with Alder's report came from a handler (the router's own has no body): name the
+    // route that matched and its handler, as Django's "Raised by", instead of the route table.
+    let raised_by = report
+        .filter(|_| status == StatusCode::NOT_FOUND)
+        .and_then(|_| matched_route(state.urls(), &request.method, request.uri.path()))
+        .map(|(route, handler)| context! { route => route.name, path => route.path, handler });
     let template = report.and_then(|r| r.template.as_deref()).map(|t| {
         context! { name => t.name, line => t.line, message => t.message, snippet => t.snippet }
     });
@@ -192,12 +198,33 @@ fn debug_page(
         headers,
         settings,
         routes,
-        show_routes => status == StatusCode::NOT_FOUND,
+        show_routes => status == StatusCode::NOT_FOUND && raised_by.is_none(),
+        raised_by,
     };
     builtin_env()
         .get_template("debug.html")
         .and_then(|t| t.render(&ctx))
         .unwrap_or_else(|e| format!("{status}: the debug page failed: {e}"))
+}
+
+/// The route matching `path`, and its handler for `method`.
+fn matched_route<'a>(
+    urls: &'a crate::routing::Urls,
+    method: &Method,
+    path: &str,
+) -> Option<(&'a crate::routing::RouteInfo, &'static str)> {
+    let route = urls.resolve_path(path)?;
+    let wanted = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    let handler = route
+        .handlers
+        .iter()
+        .find(|(m, _)| *m == wanted || *m == "*")
+        .map_or("(no handler for this method)", |(_, h)| *h);
+    Some((route, handler))
 }
 
 fn builtin_env() -> &'static Environment<'static> {

@@ -122,6 +122,8 @@ struct UrlsInner {
 pub(crate) struct RouteFlags {
     pub(crate) max_body_size: Option<usize>,
     pub(crate) api: bool,
+    /// The route's place in `routes`.
+    pub(crate) index: usize,
 }
 
 impl Urls {
@@ -158,6 +160,21 @@ impl Urls {
     /// Whether some route's path matches `path` (any method).
     pub fn matches(&self, path: &str) -> bool {
         self.inner.matcher.at(path).is_ok()
+    }
+
+    /// The route whose path matches `path` (Django's `resolve()`), whatever the method.
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::get};
+    /// let site = Project::new(Settings::debug())
+    ///     .app(App::new("blog").route("/posts/{slug}/", get(|| async { "" }), "detail"))
+    ///     .build().unwrap();
+    /// assert_eq!(site.urls().resolve_path("/posts/hello/").unwrap().name, "blog:detail");
+    /// assert!(site.urls().resolve_path("/nowhere/").is_none());
+    /// ```
+    pub fn resolve_path(&self, path: &str) -> Option<&RouteInfo> {
+        let found = self.inner.matcher.at(path).ok()?;
+        self.inner.routes.get(found.value.index)
     }
 
     /// The request body limit of the route matching `path`, when it sets its own with
@@ -291,6 +308,10 @@ impl UrlsBuilder {
                 "routes `{other}` and `{full}` both have the path `{path}`; give one route several methods instead (`get(a).post(b)`)"
             )));
         }
+        let flags = RouteFlags {
+            index: self.routes.len(),
+            ..flags
+        };
         self.matcher
             .insert(path, flags)
             .map_err(|e| Error::Config(format!("route `{full}` ({path}): {e}")))?;
