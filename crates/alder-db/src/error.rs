@@ -28,6 +28,17 @@ pub enum DbError {
         /// The database URL, password hidden.
         url: String,
     },
+    /// The database was found unreachable moments ago and has not answered a probe since:
+    /// refused at once rather than after another connection timeout.
+    #[error("the database at {url} is unreachable (a connection failed {since_ms} ms ago; Alder retries in the background): {reason}")]
+    Unavailable {
+        /// The database URL, password hidden.
+        url: String,
+        /// How long ago the database was last found down.
+        since_ms: u64,
+        /// Why the last attempt failed.
+        reason: String,
+    },
     /// A `DATABASE_URL` Alder cannot use.
     #[error("unsupported database URL `{url}`: use `sqlite://path.sqlite3` or `postgres://user:password@host/name`")]
     UnsupportedUrl {
@@ -211,6 +222,38 @@ impl DbError {
             | DbError::ForeignKeyViolation { .. }
             | DbError::NotNullViolation { .. } => true,
             DbError::Query { source, .. } => matches!(source, sqlx::Error::Database(_)),
+            _ => false,
+        }
+    }
+
+    /// Whether the error says the database cannot be reached now, rather than that the
+    /// statement was wrong: no connection could be made or had in time, or the one in use was
+    /// lost (reset, closed, the server shutting down or starting up). The web layer answers
+    /// these 503, and they are worth a retry later.
+    ///
+    /// ```
+    /// use alder_db::DbError;
+    /// let down = DbError::PoolExhausted { url: "postgres://db".into() };
+    /// assert!(down.is_unavailable());
+    /// assert!(!DbError::NotFound { model: "Post" }.is_unavailable());
+    /// ```
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Connect { .. }
+            | DbError::PoolExhausted { .. }
+            | DbError::Unavailable { .. } => true,
+            DbError::Query { source, .. } => match source {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL's connection exceptions (class 08) and shutdown / start-up
+                // (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now).
+                sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                    c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")
+                }),
+                _ => false,
+            },
             _ => false,
         }
     }

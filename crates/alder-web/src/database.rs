@@ -69,13 +69,14 @@ pub(crate) fn db_error(err: DbError) -> Error {
             format!("No {model} matches the given query."),
             Error::NotFound,
         ),
-        DbError::Connect { .. } | DbError::PoolExhausted { .. } => {
-            tracing::error!(error = %err, "database unavailable");
+        // The cause stays in the chain (debug page, log); the client reads the message.
+        _ if err.is_unavailable() => Error::other(
+            err.to_string(),
             Error::http(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The database is unavailable; try again shortly.",
-            )
-        }
+            ),
+        ),
         DbError::Invalid { .. } => Error::http(StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
         other => Error::other("database error", other),
     }

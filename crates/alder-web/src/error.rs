@@ -374,6 +374,13 @@ impl IntoResponse for Error {
             _ => None,
         };
         let mut response = status.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Worth trying again soon (the database is being probed meanwhile).
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
+        }
         response.extensions_mut().insert(ErrorReport {
             chain,
             template,

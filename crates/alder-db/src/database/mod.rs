@@ -12,6 +12,7 @@ use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use crate::error::{redact_url, DbError, Result};
 
 mod binding;
+mod health;
 mod transaction;
 
 use binding::{check_bindable, pg_args, sqlite_args};
@@ -90,6 +91,7 @@ macro_rules! roll_back_pending {
 /// into its box was measured (callgrind) at ~10 k instructions a request.
 macro_rules! acquire {
     ($db:expr, $pool:expr) => {{
+        $db.health.refuse(&$db.url)?;
         let idle = if $pool.options().get_test_before_acquire() {
             None
         } else {
@@ -99,7 +101,7 @@ macro_rules! acquire {
             Some(conn) => conn,
             None => Box::pin($pool.acquire())
                 .await
-                .map_err(|e| $db.acquire_error(e))?,
+                .map_err(|e| $db.acquire_error(e, $pool.size()))?,
         }
     }};
 }
@@ -169,6 +171,7 @@ pub struct Database {
     pool: Arc<Pool>,
     url: Arc<str>,
     capture: Option<Capture>,
+    health: Arc<health::Health>,
 }
 
 impl std::fmt::Debug for Database {
@@ -255,6 +258,7 @@ impl Database {
             pool: Arc::new(pool),
             url: shown.into(),
             capture: None,
+            health: Arc::default(),
         })
     }
 
@@ -463,7 +467,21 @@ impl Database {
 
     /// Why no connection could be had: every one busy for too long, or the database
     /// unreachable.
-    fn acquire_error(&self, source: sqlx::Error) -> DbError {
+    fn acquire_error(&self, source: sqlx::Error, open: u32) -> DbError {
+        // A PostgreSQL pool that timed out with room for more connections could not open one
+        // (sqlx retries a refused connection until the timeout): the server is down, and
+        // later requests are refused at once until a probe reaches it again.
+        if let Some(pool) = self.postgres_pool() {
+            let room = open < pool.options().get_max_connections();
+            let cannot_connect = match &source {
+                sqlx::Error::PoolTimedOut => room,
+                sqlx::Error::PoolClosed => false,
+                _ => true,
+            };
+            if cannot_connect {
+                self.health.mark_down(source.to_string(), pool);
+            }
+        }
         match source {
             sqlx::Error::PoolTimedOut => DbError::PoolExhausted {
                 url: self.url.to_string(),
@@ -475,17 +493,34 @@ impl Database {
         }
     }
 
+    /// The PostgreSQL pool behind this handle, if it is one.
+    fn postgres_pool(&self) -> Option<&PgPool> {
+        match &*self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::PostgresConn(held) => Some(&held.source),
+            Pool::Sqlite(_) | Pool::SqliteConn(_) => None,
+        }
+    }
+
     /// A handle on one connection taken from the pool, kept until every clone of the handle
     /// is dropped: for work that must stay on one session (a transaction, an advisory lock).
     pub async fn acquire(&self) -> Result<Self> {
-        let err = |e| self.acquire_error(e);
+        self.health.refuse(&self.url)?;
         let pool = match &*self.pool {
             Pool::Sqlite(p) => Pool::SqliteConn(Arc::new(Held::new(
-                Some(p.acquire().await.map_err(err)?),
+                Some(
+                    p.acquire()
+                        .await
+                        .map_err(|e| self.acquire_error(e, p.size()))?,
+                ),
                 p.clone(),
             ))),
             Pool::Postgres(p) => Pool::PostgresConn(Arc::new(Held::new(
-                Some(p.acquire().await.map_err(err)?),
+                Some(
+                    p.acquire()
+                        .await
+                        .map_err(|e| self.acquire_error(e, p.size()))?,
+                ),
                 p.clone(),
             ))),
             Pool::SqliteConn(_) | Pool::PostgresConn(_) => return Ok(self.clone()),
