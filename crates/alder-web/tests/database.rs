@@ -8,6 +8,8 @@ use alder_web::routing::get;
 use alder_web::test::TestClient;
 use alder_web::{App, Db, Project, Result, Settings};
 
+mod common;
+
 #[derive(Model, Debug, Clone, serde::Serialize)]
 #[model(app = "notes")] // installed in app `notes`, not defined in a `notes` module
 struct Note {
@@ -271,4 +273,35 @@ async fn a_request_holds_one_connection_shared_by_its_extractors_and_gives_it_ba
     for _ in 0..10 {
         client.get("/plain/").await.assert_ok();
     }
+}
+
+async fn duplicate(db: Db) -> Result<&'static str> {
+    db.execute_unprepared("CREATE TABLE IF NOT EXISTS tag (name TEXT UNIQUE)")
+        .await?;
+    db.execute_unprepared("INSERT INTO tag VALUES ('x')")
+        .await?;
+    db.execute_unprepared("INSERT INTO tag VALUES ('x')")
+        .await?;
+    Ok("unreachable")
+}
+
+#[tokio::test]
+async fn a_constraint_violation_is_a_500_whose_debug_page_names_the_constraint() {
+    let app = || App::new("tags").route("/dup/", get(duplicate), "dup");
+    let client = TestClient::new(Project::new(settings("sqlite::memory:")).app(app()));
+    client
+        .get("/dup/")
+        .await
+        .assert_status(500)
+        .assert_contains("database error")
+        .assert_contains("UNIQUE constraint failed: tag.name");
+    let mut production = common::production();
+    production.database_url = Some("sqlite::memory:".into());
+    let client = TestClient::new(Project::new(production).app(app()));
+    client
+        .get("/dup/")
+        .await
+        .assert_status(500)
+        .assert_not_contains("UNIQUE")
+        .assert_not_contains("tag.name");
 }
