@@ -72,6 +72,9 @@ pub use validation::{ValidationError, ValidationErrors};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).
 pub use sea_query::Value;
+/// The parameters of a raw statement, in order: `Values(vec![Value::from(3)])` for
+/// [`Database::fetch_all`] and [`Database::execute`].
+pub use sea_query::Values;
 
 pub use chrono;
 pub use rust_decimal;

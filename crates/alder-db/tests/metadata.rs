@@ -190,3 +190,41 @@ async fn save_fills_auto_now_add_once_and_auto_now_every_time() {
         assert!(more[0].created.is_some() && more[0].updated > long_ago);
     }
 }
+
+mod indexed_pointers {
+    use alder_db::{Auto, ForeignKey, Model, OneToOne};
+
+    #[derive(Model)]
+    pub(crate) struct Shelf {
+        pub(crate) id: Auto<i64>,
+    }
+
+    #[derive(Model)]
+    pub(crate) struct Book {
+        pub(crate) id: Auto<i64>,
+        pub(crate) shelf: ForeignKey<Shelf>,
+        #[model(on_delete = "set_null")]
+        pub(crate) previous: Option<ForeignKey<Shelf>>,
+        #[model(db_index = false)]
+        pub(crate) unindexed: ForeignKey<Shelf>,
+        pub(crate) label: OneToOne<Shelf>,
+        #[model(db_index)]
+        pub(crate) title: String,
+        #[model(db_index = false)]
+        pub(crate) note: String,
+    }
+}
+
+#[test]
+fn foreign_keys_are_indexed_unless_unique_or_told_not_to_be() {
+    use indexed_pointers::Book;
+    let indexed = |name| Book::META.field(name).unwrap().db_index;
+    assert!(indexed("shelf"), "a foreign key is indexed, as in Django");
+    assert!(indexed("previous"), "a nullable one too");
+    assert!(!indexed("unindexed"), "db_index = false opts out");
+    assert!(
+        !indexed("label"),
+        "a one-to-one is unique, which indexes it already"
+    );
+    assert!(indexed("title") && !indexed("note"));
+}

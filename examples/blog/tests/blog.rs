@@ -21,7 +21,7 @@ fn unmigrated_client() -> TestClient {
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 5);
+    assert_eq!(steps.len(), 6);
     client
 }
 
@@ -56,8 +56,26 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
         names,
         [
             "authors.0002_alter_author_table",
-            "blog.0003_alter_post_table"
+            "blog.0003_alter_post_table",
+            "blog.0004_alter_post_author"
         ]
+    );
+    // The foreign key is indexed (Django's default), under the renamed table's name.
+    let indexes = db
+        .fetch_all(
+            "?",
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'blog_post'",
+            alder::db::Values(Vec::new()),
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = indexes
+        .iter()
+        .map(|r| r.get::<String>(0).unwrap())
+        .collect();
+    assert!(
+        names.contains(&"blog_post_author_id_idx".to_string()),
+        "{names:?}"
     );
     let before = Post::objects()
         .filter(Post::slug().eq("before"))

@@ -28,7 +28,9 @@ pub(super) struct ModelAttrs {
 pub(super) struct FieldAttrs {
     pub(super) primary_key: bool,
     pub(super) unique: bool,
-    pub(super) db_index: bool,
+    /// `db_index` (true) or `db_index = false`; `None` when not given (a foreign key is
+    /// indexed by default, as in Django).
+    pub(super) db_index: Option<bool>,
     pub(super) max_length: Option<u32>,
     pub(super) max_length_span: Option<Span>,
     pub(super) max_digits: Option<(u32, Span)>,
@@ -128,7 +130,13 @@ pub(super) fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
             match key.as_str() {
                 "primary_key" => attrs.primary_key = true,
                 "unique" => attrs.unique = true,
-                "db_index" => attrs.db_index = true,
+                "db_index" => {
+                    attrs.db_index = Some(if meta.input.peek(syn::Token![=]) {
+                        meta.value()?.parse::<syn::LitBool>()?.value
+                    } else {
+                        true
+                    })
+                }
                 "max_length" => {
                     let lit = meta.value()?.parse::<LitInt>()?;
                     let n: u32 = lit.base10_parse()?;

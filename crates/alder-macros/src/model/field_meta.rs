@@ -21,7 +21,11 @@ pub(super) fn field_meta(
     let column = default_column(attrs.db_column.as_ref(), &fname, ty);
     // A one-to-one relation is a unique foreign key.
     let unique = attrs.unique || is_one_to_one(ty);
-    let db_index = attrs.db_index;
+    // A foreign key is indexed unless it is unique (which indexes it already) or the field
+    // says `db_index = false`: joins and reverse lookups read by it (Django does the same).
+    let db_index = attrs
+        .db_index
+        .unwrap_or(foreign_key_target(ty).is_some() && !unique);
     let max_length = match attrs.max_length {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(<#ty as #db::FieldType>::MAX_LENGTH),

@@ -8,6 +8,8 @@ mod m0001_initial;
 mod m0002_welcome_post;
 #[path = "0003_alter_post_table.rs"]
 mod m0003_alter_post_table;
+#[path = "0004_alter_post_author.rs"]
+mod m0004_alter_post_author;
 
 /// Every migration of this app, in order.
 pub fn all() -> Vec<alder::db::migrations::Migration> {
@@ -15,5 +17,6 @@ pub fn all() -> Vec<alder::db::migrations::Migration> {
         m0001_initial::migration(),
         m0002_welcome_post::migration(),
         m0003_alter_post_table::migration(),
+        m0004_alter_post_author::migration(),
     ]
 }
