@@ -381,3 +381,30 @@ async fn filtering_by_an_unsaved_object_is_an_error_not_is_null() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_pointer_compares_with_the_targets_auto_key_and_an_unset_one_is_an_error() {
+    for db in setup().await {
+        let ann = author(&db, "Ann").await;
+        book(&db, "One", &ann, Some(&ann)).await;
+        book(&db, "Two", &ann, None).await;
+        let by_key = |q| Book::objects().filter(q);
+        assert_eq!(
+            by_key(Book::author().eq(ann.id)).count(&db).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            by_key(Book::editor().eq(ann.id)).count(&db).await.unwrap(),
+            1
+        );
+        let unset: Auto<i64> = Auto::new();
+        let err = by_key(Book::editor().eq(unset))
+            .count(&db)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DbError::Unsaved { model: "Author" }),
+            "{err:?}"
+        );
+    }
+}

@@ -191,6 +191,33 @@ macro_rules! key_values {
 
 key_values!(i16, i32, i64, String, uuid::Uuid);
 
+/// A saved object's `Auto` key compares with a pointer to its model (`Loan::book().eq(book.id)`);
+/// an unset one makes the query an error, as an unsaved object does.
+macro_rules! auto_key_values {
+    ($($ty:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<T: Model<Key = $ty>> IntoFieldValue<ForeignKey<T>> for crate::Auto<$ty> {
+            fn into_field_value(self) -> Value {
+                self.to_value()
+            }
+            fn unsaved_model(&self) -> Option<&'static str> {
+                self.get().is_none().then_some(T::META.name)
+            }
+        }
+        #[diagnostic::do_not_recommend]
+        impl<T: Model<Key = $ty>> IntoFieldValue<Option<ForeignKey<T>>> for crate::Auto<$ty> {
+            fn into_field_value(self) -> Value {
+                self.to_value()
+            }
+            fn unsaved_model(&self) -> Option<&'static str> {
+                self.get().is_none().then_some(T::META.name)
+            }
+        }
+    )*};
+}
+
+auto_key_values!(i32, i64);
+
 impl<T: Model<Key = String>> IntoFieldValue<ForeignKey<T>> for &str {
     fn into_field_value(self) -> Value {
         Value::String(Some(self.to_string()))
