@@ -62,17 +62,21 @@ pub use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 pub use http::StatusCode;
 pub use minijinja::context;
 
-/// The path of the calling crate's `migrations/` folder (or of `$dir`, relative to its
-/// `Cargo.toml`), for [`App::migrations`].
+/// Where `makemigrations` writes an app's migrations, for [`App::migrations`]: by default the
+/// `migrations` folder that `mod migrations;` in the calling file compiles — beside
+/// `main.rs`, `lib.rs` or `mod.rs` (`src/migrations/`, `src/blog/migrations/`), or in the
+/// folder named after any other file (`src/blog.rs` → `src/blog/migrations/`), as Rust's
+/// module rules say. `migrations_dir!("path")` names a folder relative to `Cargo.toml`.
 ///
 /// ```
-/// assert!(alder_web::migrations_dir!().ends_with("/migrations"));
+/// let dir = std::path::PathBuf::from(alder_web::migrations_dir!());
+/// assert!(dir.ends_with("migrations"));
 /// assert!(alder_web::migrations_dir!("src/blog/migrations").ends_with("src/blog/migrations"));
 /// ```
 #[macro_export]
 macro_rules! migrations_dir {
     () => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")
+        $crate::__private::migrations_beside(env!("CARGO_MANIFEST_DIR"), file!())
     };
     ($dir:literal) => {
         concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir)
@@ -82,4 +86,37 @@ macro_rules! migrations_dir {
 #[doc(hidden)]
 pub mod __private {
     pub use rust_embed;
+
+    /// The folder `mod migrations;` in `file` (a `file!()`) compiles, found under the crate at
+    /// `manifest`. `file!()` is relative to where cargo ran the compiler (the workspace root
+    /// for a workspace member), so its leading folders are dropped until it names a file of
+    /// the crate.
+    pub fn migrations_beside(manifest: &str, file: &str) -> std::path::PathBuf {
+        use std::path::{Path, PathBuf};
+        let manifest = Path::new(manifest);
+        let file = Path::new(file);
+        let source: Option<PathBuf> = if file.is_absolute() {
+            Some(file.to_path_buf())
+        } else {
+            let mut rest = file.components();
+            loop {
+                let candidate = manifest.join(rest.as_path());
+                if candidate.is_file() {
+                    break Some(candidate);
+                }
+                if rest.next().is_none() {
+                    break None;
+                }
+            }
+        };
+        let Some(source) = source else {
+            // No source tree here (a deployed binary): makemigrations is not run there.
+            return manifest.join("migrations");
+        };
+        let folder = source.parent().unwrap_or(manifest);
+        match source.file_stem().and_then(|s| s.to_str()) {
+            Some("main" | "lib" | "mod") | None => folder.join("migrations"),
+            Some(stem) => folder.join(stem).join("migrations"),
+        }
+    }
 }

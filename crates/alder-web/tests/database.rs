@@ -305,3 +305,31 @@ async fn a_constraint_violation_is_a_500_whose_debug_page_names_the_constraint()
         .assert_not_contains("UNIQUE")
         .assert_not_contains("tag.name");
 }
+
+#[test]
+fn migrations_dir_is_the_folder_mod_migrations_compiles() {
+    use alder_web::__private::migrations_beside;
+    let krate = tempfile::tempdir().unwrap();
+    for file in ["src/main.rs", "src/blog/mod.rs", "src/shop.rs"] {
+        let path = krate.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+    }
+    let root = krate.path().to_str().unwrap();
+    let beside = |file| migrations_beside(root, file);
+    assert_eq!(beside("src/main.rs"), krate.path().join("src/migrations"));
+    // A workspace member's file!() starts at the workspace root.
+    assert_eq!(
+        beside("examples/site/src/blog/mod.rs"),
+        krate.path().join("src/blog/migrations")
+    );
+    assert_eq!(
+        beside("src/shop.rs"),
+        krate.path().join("src/shop/migrations")
+    );
+    assert_eq!(
+        beside("gone.rs"),
+        krate.path().join("migrations"),
+        "no source tree"
+    );
+}

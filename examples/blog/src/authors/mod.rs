@@ -15,9 +15,6 @@ pub fn app() -> App {
         .prefix("/authors")
         .route("/{id}/", get(views::detail), "detail")
         .model::<Author>()
-        .migrations(
-            migrations::all(),
-            alder::migrations_dir!("src/authors/migrations"),
-        )
+        .migrations(migrations::all(), alder::migrations_dir!())
         .templates(alder::embed_dir!("src/authors/templates"))
 }

@@ -16,10 +16,7 @@ pub fn app() -> App {
         .route("/", get(views::index), "index")
         .route("/posts/{slug}/", get(views::detail), "detail")
         .model::<Post>()
-        .migrations(
-            migrations::all(),
-            alder::migrations_dir!("src/blog/migrations"),
-        )
+        .migrations(migrations::all(), alder::migrations_dir!())
         .templates(alder::embed_dir!("src/blog/templates"))
         .static_files(alder::embed_dir!("src/blog/static"))
         .template_filter("date", |value: String| {
