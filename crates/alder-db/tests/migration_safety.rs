@@ -630,6 +630,16 @@ async fn indexes_follow_table_and_field_renames() {
     }
 }
 
+/// An executor for migrations written by hand (no models) of app `notes`.
+fn hand_written(db: &alder_db::Database, migrations: Vec<Migration>) -> Executor {
+    let app = AppMigrations {
+        app: "notes".into(),
+        migrations,
+        ..Default::default()
+    };
+    Executor::new(db.clone(), Graph::new(&[app]).unwrap())
+}
+
 #[tokio::test]
 async fn a_sqlite_rebuild_keeps_indexes_and_triggers_it_did_not_make_or_stops() {
     use alder_db::migrations::{Field, FieldKind, Operation};
@@ -662,16 +672,7 @@ async fn a_sqlite_rebuild_keeps_indexes_and_triggers_it_did_not_make_or_stops() 
     let drop_code = Migration::new("notes", "0004_drop_code")
         .depends_on("notes", "0003_widen")
         .operation(Operation::remove_field("Item", "code"));
-    let all = vec![create, by_hand, widen, drop_code];
-    let executor = Executor::new(
-        db.clone(),
-        Graph::new(&[AppMigrations {
-            app: "notes".into(),
-            migrations: all,
-            ..Default::default()
-        }])
-        .unwrap(),
-    );
+    let executor = hand_written(&db, vec![create, by_hand, widen, drop_code]);
     executor
         .migrate(&Target::Migration("notes".into(), "0002_by_hand".into()))
         .await
@@ -984,15 +985,7 @@ async fn a_sqlite_rebuild_stops_rather_than_drop_a_check_constraint_made_by_hand
             "Item",
             Field::new("qty", FieldKind::Integer).nullable(),
         ));
-    let executor = Executor::new(
-        db.clone(),
-        Graph::new(&[AppMigrations {
-            app: "notes".into(),
-            migrations: vec![create, by_hand, alter],
-            ..Default::default()
-        }])
-        .unwrap(),
-    );
+    let executor = hand_written(&db, vec![create, by_hand, alter]);
     executor
         .migrate(&Target::Migration("notes".into(), "0002_check".into()))
         .await
