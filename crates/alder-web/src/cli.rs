@@ -302,7 +302,12 @@ fn init_logging(project: &Project) {
         .ok()
         .or_else(|| project.log_filter())
         .unwrap_or_else(|| "info".into());
+    // Colours only for a person at a terminal: none in files, pipes and CI logs, or with
+    // NO_COLOR set (no-color.org).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(colour)
         .try_init();
 }

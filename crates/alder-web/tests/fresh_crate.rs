@@ -99,8 +99,22 @@ async fn main() -> alder::Result<()> {
     let made = cargo(&krate, &["run", "--offline", "-q", "--", "makemigrations"]);
     assert!(made.contains("src/migrations/0001_initial.rs"), "{made}");
     assert!(krate.join("src/migrations/0001_initial.rs").is_file());
+    // The written files read as `cargo fmt` leaves them.
+    let formatted = Command::new("rustfmt")
+        .args(["--check", "--edition", "2021"])
+        .arg(krate.join("src/migrations/0001_initial.rs"))
+        .arg(krate.join("src/migrations/mod.rs"))
+        .status()
+        .unwrap();
+    assert!(formatted.success(), "the migration is rustfmt-formatted");
     let applied = cargo(&krate, &["run", "--offline", "-q", "--", "migrate"]);
+    // Once each (not again in the log), and no colour codes where no terminal reads them.
+    assert_eq!(applied.matches("blog.0001_initial").count(), 1, "{applied}");
     assert!(applied.contains("Applied blog.0001_initial"), "{applied}");
+    assert!(
+        !applied.contains('\u{1b}'),
+        "no ANSI codes in piped output: {applied:?}"
+    );
     let again = cargo(
         &krate,
         &["run", "--offline", "-q", "--", "makemigrations", "--check"],

@@ -298,7 +298,8 @@ impl Executor {
                         applied.remove(&key);
                     }
                     done.push(step.clone());
-                    tracing::info!(
+                    // The commands print each step; the log has it for other callers.
+                    tracing::debug!(
                         "{} {}.{}",
                         if step.forwards {
                             "Applied"

@@ -264,10 +264,26 @@ pub fn write_migration(
     let path = dir.join(format!("{}.rs", migration.name));
     std::fs::write(&path, migration_source(migration, krate)?).map_err(io(&path))?;
     write_mod(dir, krate)?;
+    rustfmt(&[&path, &dir.join("mod.rs")]);
     Ok(Written {
         path,
         name: migration.name.clone(),
     })
+}
+
+/// Formats written files as `cargo fmt` would, when rustfmt is installed (it is with every
+/// rustup toolchain), as Django runs black on its migrations: the files are the project's
+/// code and read like it. Without rustfmt they stay as written, valid and unformatted.
+fn rustfmt(files: &[&Path]) {
+    let run = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021"])
+        .args(files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !matches!(run, Ok(status) if status.success()) {
+        tracing::debug!("rustfmt did not format the written migration");
+    }
 }
 
 /// Rewrites `dir/mod.rs` from the `NNNN_*.rs` files in `dir`.
