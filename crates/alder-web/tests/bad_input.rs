@@ -387,3 +387,38 @@ async fn the_test_client_is_an_allowed_host_and_has_a_client_address() {
         .await
         .assert_status(400);
 }
+
+#[tokio::test]
+async fn a_rejected_query_or_form_gets_alders_error_page_naming_the_field() {
+    let client = TestClient::new(Project::new(Settings::debug()).app(app()));
+    client
+        .get("/list/?page=abc")
+        .await
+        .assert_status(400)
+        .assert_contains("<html")
+        .assert_contains("The query string is not valid: page: invalid digit found in string");
+    client
+        .post("/form/")
+        .form(&[("qty", "300")])
+        .await
+        .assert_status(422)
+        .assert_contains("The form is not valid: qty: number too large to fit in target type");
+    // An API client gets the same message as JSON.
+    let body: serde_json::Value = client
+        .get("/list/?page=abc")
+        .header("accept", "application/json")
+        .await
+        .assert_status(400)
+        .json();
+    assert_eq!(
+        body["detail"],
+        "The query string is not valid: page: invalid digit found in string"
+    );
+    // In production the page says it too: the message is about the client's own input.
+    let client = TestClient::new(Project::new(common::production()).app(app()));
+    client
+        .get("/list/?page=abc")
+        .await
+        .assert_status(400)
+        .assert_contains("page: invalid digit found in string");
+}
