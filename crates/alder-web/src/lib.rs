@@ -59,6 +59,9 @@ pub use templates::{
 };
 
 pub use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+/// The command-line parser app commands are declared with (`alder::clap::Command::new(…)`), so
+/// a project needs no dependency of its own on it.
+pub use clap;
 pub use http::StatusCode;
 pub use minijinja::context;
 

@@ -104,8 +104,9 @@ async fn apps_add_commands_with_arguments() {
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = calls.clone();
     let app = App::new("blog").command(
-        clap::Command::new("publish")
-            .arg(clap::Arg::new("count").value_parser(clap::value_parser!(usize))),
+        alder_web::clap::Command::new("publish").arg(
+            alder_web::clap::Arg::new("count").value_parser(alder_web::clap::value_parser!(usize)),
+        ),
         move |site, args| {
             let seen = seen.clone();
             async move {
