@@ -333,3 +333,78 @@ fn migrations_dir_is_the_folder_mod_migrations_compiles() {
         "no source tree"
     );
 }
+
+async fn slow_query(db: Db) -> Result<&'static str> {
+    let sql = match db.backend() {
+        alder_web::db::Backend::Postgres => "SELECT pg_sleep(0.5)",
+        _ => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) \
+              SELECT COUNT(*) FROM c"
+        }
+    };
+    db.execute_unprepared(sql).await?;
+    Ok("slow done")
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_query_leaves_the_pool_whole() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!(
+        "sqlite://{}",
+        dir.path().join("hangup.sqlite3").display()
+    )];
+    urls.extend(std::env::var(alder_web::db::testing::POSTGRES_URL_VAR).ok());
+    for url in urls {
+        let mut settings = settings(&url);
+        // One connection: had the hung-up request kept it, the next would wait, then 503.
+        settings.database_pool_size = 1;
+        settings.database_timeout = 2;
+        let app = App::new("slow")
+            .route("/slow/", get(slow_query), "slow")
+            .route("/plain/", get(plain_query), "plain");
+        let site = Project::new(settings).app(app).build().unwrap();
+        let server = alder_web::test::LiveServer::start(site).await.unwrap();
+        let address = server.url("").trim_start_matches("http://").to_string();
+        for _ in 0..3 {
+            let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+            socket
+                .write_all(b"GET /slow/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .await
+                .unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            drop(socket); // the client goes away while the query runs
+        }
+        let client = TcpClient::new(&address);
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            let answer = client.get("/plain/").await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{url}: {answer}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{url}"
+            );
+        }
+        server.stop().await.unwrap();
+    }
+}
+
+/// A minimal HTTP/1.1 client for the live server: one request per connection.
+struct TcpClient(String);
+
+impl TcpClient {
+    fn new(address: &str) -> Self {
+        TcpClient(address.to_string())
+    }
+
+    async fn get(&self, path: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(&self.0).await.unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        socket.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+}
