@@ -220,7 +220,6 @@ impl Project {
                     crate::routing::RouteFlags {
                         max_body_size: route.router.max_body_size,
                         api: app.api,
-                        index: 0, // set by `add`
                     },
                 )?;
                 router = router.route(&path, route.router.inner);

@@ -106,8 +106,8 @@ struct UrlsInner {
     /// Short name → full names of the routes that have it.
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    /// Path → what the route sets for itself.
-    matcher: matchit::Router<RouteFlags>,
+    /// Path → what the route sets for itself, and its place in `routes`.
+    matcher: matchit::Router<(RouteFlags, usize)>,
     /// Whether any route has its own body limit, so requests need not look theirs up.
     body_overrides: bool,
     /// Whether any route belongs to an API app, whose errors are always JSON.
@@ -122,8 +122,6 @@ struct UrlsInner {
 pub(crate) struct RouteFlags {
     pub(crate) max_body_size: Option<usize>,
     pub(crate) api: bool,
-    /// The route's place in `routes`.
-    pub(crate) index: usize,
 }
 
 impl Urls {
@@ -174,7 +172,7 @@ impl Urls {
     /// ```
     pub fn resolve_path(&self, path: &str) -> Option<&RouteInfo> {
         let found = self.inner.matcher.at(path).ok()?;
-        self.inner.routes.get(found.value.index)
+        self.inner.routes.get(found.value.1)
     }
 
     /// The request body limit of the route matching `path`, when it sets its own with
@@ -197,7 +195,7 @@ impl Urls {
             .matcher
             .at(path)
             .ok()
-            .and_then(|m| m.value.max_body_size)
+            .and_then(|m| m.value.0.max_body_size)
     }
 
     /// Whether any app is marked with [`App::api`](crate::App::api): when none is, no path
@@ -232,7 +230,7 @@ impl Urls {
                 .api_prefixes
                 .iter()
                 .any(|p| path.starts_with(p.as_str()))
-                || self.inner.matcher.at(path).is_ok_and(|m| m.value.api))
+                || self.inner.matcher.at(path).is_ok_and(|m| m.value.0.api))
     }
 }
 
@@ -273,7 +271,7 @@ pub(crate) struct UrlsBuilder {
     by_name: HashMap<String, Pattern>,
     short: HashMap<String, Vec<String>>,
     routes: Vec<RouteInfo>,
-    matcher: matchit::Router<RouteFlags>,
+    matcher: matchit::Router<(RouteFlags, usize)>,
     paths: HashMap<String, String>,
     body_overrides: bool,
     any_api: bool,
@@ -308,12 +306,8 @@ impl UrlsBuilder {
                 "routes `{other}` and `{full}` both have the path `{path}`; give one route several methods instead (`get(a).post(b)`)"
             )));
         }
-        let flags = RouteFlags {
-            index: self.routes.len(),
-            ..flags
-        };
         self.matcher
-            .insert(path, flags)
+            .insert(path, (flags, self.routes.len()))
             .map_err(|e| Error::Config(format!("route `{full}` ({path}): {e}")))?;
         self.paths.insert(path.to_string(), full.clone());
         self.short
