@@ -52,6 +52,12 @@ pub trait PrimaryKey: FieldType {
 
     /// The value, or `None` while an auto key is unset.
     fn key(&self) -> Option<Self::Key>;
+
+    /// The value as a query parameter, without a copy of the key first (a text key would be
+    /// cloned twice through [`key`](Self::key)).
+    fn key_value(&self) -> Option<sea_query::Value> {
+        Some(self.to_value())
+    }
 }
 
 // Written out rather than by a macro: a wrong key type's error lists these plainly.
@@ -95,11 +101,17 @@ impl PrimaryKey for Auto<i32> {
     fn key(&self) -> Option<i32> {
         self.get()
     }
+    fn key_value(&self) -> Option<sea_query::Value> {
+        self.get().map(|k| k.to_value())
+    }
 }
 
 impl PrimaryKey for Auto<i64> {
     type Key = i64;
     fn key(&self) -> Option<i64> {
         self.get()
+    }
+    fn key_value(&self) -> Option<sea_query::Value> {
+        self.get().map(|k| k.to_value())
     }
 }

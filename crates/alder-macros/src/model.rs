@@ -269,6 +269,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote!(<#pk_ty as #db::PrimaryKey>::key(&self.#pk_ident)),
         pk_ty.span(),
     );
+    let pk_value_read = respan(
+        quote!(<#pk_ty as #db::PrimaryKey>::key_value(&self.#pk_ident)),
+        pk_ty.span(),
+    );
     let set_auto = if pk_is_auto {
         quote!(#db::AutoKey::set_from_i64(&mut self.#pk_ident, id);)
     } else {
@@ -429,6 +433,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             fn pk(&self) -> ::core::option::Option<Self::Key> {
                 #pk_read
+            }
+
+            fn pk_value(&self) -> ::core::option::Option<#db::__private::Value> {
+                #pk_value_read
             }
 
             fn set_auto_pk(&mut self, id: i64) {
