@@ -130,7 +130,7 @@ async fn an_outage_gives_fast_503s_and_recovery_needs_no_restart() {
     );
     for (_, took, _) in &fast {
         assert!(
-            *took < Duration::from_millis(100),
+            *took < Duration::from_millis(400), // the pool timeout is 1 s; slack for a loaded CI machine
             "once the outage is known a 503 comes at once, not after the timeout: {took:?}"
         );
     }
