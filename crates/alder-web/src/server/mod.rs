@@ -143,12 +143,26 @@ pub async fn serve_listener(
         let io = TokioIo::new(SlotStream::new(stream, permit));
         if let Some(http1) = &http1_only {
             let conn = http1.serve_connection(io, service).with_upgrades();
-            tokio::spawn(watch_connection(conn, activity, deadlines, stop, peer));
+            tokio::spawn(watch_connection(
+                conn,
+                |conn| conn.graceful_shutdown(),
+                activity,
+                deadlines,
+                stop,
+                peer,
+            ));
         } else {
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            tokio::spawn(watch_connection(conn, activity, deadlines, stop, peer));
+            tokio::spawn(watch_connection(
+                conn,
+                |conn| conn.graceful_shutdown(),
+                activity,
+                deadlines,
+                stop,
+                peer,
+            ));
         }
     }
 

@@ -45,14 +45,19 @@ impl Deadlines {
 ///
 /// Written as one `poll_fn` rather than a `select!` loop: it runs on every wake-up of the
 /// connection's task, and the stop signal is one atomic load (see [`Stop`]).
+///
+/// `close_gracefully` asks the connection to finish its in-flight requests and close: hyper's
+/// HTTP/1 and auto connections each have a `graceful_shutdown` but share no trait for it, and a
+/// closure at the call site names neither type's bounds.
 pub(super) async fn watch_connection<C, E>(
     conn: C,
+    close_gracefully: fn(std::pin::Pin<&mut C>),
     activity: Arc<Activity>,
     deadlines: Deadlines,
     stop: Stop,
     peer: std::net::SocketAddr,
 ) where
-    C: Future<Output = std::result::Result<(), E>> + GracefulClose,
+    C: Future<Output = std::result::Result<(), E>>,
     E: std::fmt::Display,
 {
     tokio::pin!(conn);
@@ -74,7 +79,7 @@ pub(super) async fn watch_connection<C, E>(
         match stop.phase() {
             Phase::Force => return Poll::Ready(()),
             Phase::Graceful if closing != Closing::Shutdown => {
-                conn.as_mut().close_gracefully();
+                close_gracefully(conn.as_mut());
                 // In-flight requests keep the connection until the server's grace period
                 // ends and the phase becomes `Force`.
                 closing = Closing::Shutdown;
@@ -114,7 +119,7 @@ pub(super) async fn watch_connection<C, E>(
             Some(deadline) if deadline > now => timer.as_mut().reset(deadline),
             None => timer.as_mut().reset(now + idle),
             Some(_) => {
-                conn.as_mut().close_gracefully();
+                close_gracefully(conn.as_mut());
                 closing = Closing::Idle;
                 timer.as_mut().reset(now + CLOSE_GRACE);
             }
@@ -131,39 +136,6 @@ enum Closing {
     Idle,
     /// The server is stopping: it gets until the phase is `Force`.
     Shutdown,
-}
-
-/// A connection that can be asked to finish its in-flight requests and close.
-pub(super) trait GracefulClose {
-    fn close_gracefully(self: std::pin::Pin<&mut Self>);
-}
-
-impl<I, S, E, B> GracefulClose
-    for hyper_util::server::conn::auto::UpgradeableConnection<'_, I, S, E>
-where
-    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    B: http_body::Body + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
-{
-    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
-        self.graceful_shutdown();
-    }
-}
-
-impl<I, B, S> GracefulClose for hyper::server::conn::http1::UpgradeableConnection<I, S>
-where
-    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    B: http_body::Body + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    fn close_gracefully(self: std::pin::Pin<&mut Self>) {
-        self.graceful_shutdown();
-    }
 }
 
 /// What the watchdog knows of a connection's requests, updated by [`ConnService`].
