@@ -205,6 +205,16 @@ pub(crate) fn deploy(settings: &Settings) -> Vec<Finding> {
             ),
         );
     }
+    if !settings.csrf_cookie_secure {
+        found.push(
+            Finding::warning(
+                "security.W016",
+                "csrf_cookie_secure is off: the CSRF cookie is also sent over plain HTTP, where \
+                 a network attacker can read it",
+            )
+            .hint("set csrf_cookie_secure = true once the site is served over HTTPS"),
+        );
+    }
     if settings.x_frame_options.trim() != "DENY" {
         found.push(
             Finding::warning(
@@ -265,6 +275,7 @@ mod tests {
         s.secure_hsts_include_subdomains = true;
         s.secure_hsts_preload = true;
         s.secure_ssl_redirect = true;
+        s.csrf_cookie_secure = true;
         assert_eq!(ids(&s), Vec::<String>::new());
         s.debug = true;
         s.secret_key = "k".repeat(60);

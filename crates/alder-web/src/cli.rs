@@ -158,7 +158,11 @@ fn routes(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
                     r.name.clone(),
                     (*method).to_string(),
                     r.path.clone(),
-                    (*handler).to_string(),
+                    if r.csrf_exempt {
+                        format!("{handler}  [csrf exempt]")
+                    } else {
+                        (*handler).to_string()
+                    },
                 ]
             })
         })

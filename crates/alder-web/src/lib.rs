@@ -18,6 +18,7 @@ mod app;
 pub mod checks;
 mod cli;
 mod cli_db;
+pub mod csrf;
 mod database;
 mod error;
 pub mod extract;

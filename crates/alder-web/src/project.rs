@@ -220,6 +220,7 @@ impl Project {
                     crate::routing::RouteFlags {
                         max_body_size: route.router.max_body_size,
                         api: app.api,
+                        csrf_exempt: route.router.csrf_exempt,
                     },
                 )?;
                 router = router.route(&path, route.router.inner);

@@ -131,6 +131,25 @@ pub struct Settings {
     /// it in `trusted_proxies` so its `X-Forwarded-Proto: https` is believed. Django's
     /// `SECURE_SSL_REDIRECT`.
     pub secure_ssl_redirect: bool,
+    /// Origins besides the site's own that may send unsafe requests (POST, PUT, PATCH,
+    /// DELETE) past the CSRF check, with their scheme: `https://shop.example.com`, or
+    /// `https://*.example.com` for every subdomain. Django's `CSRF_TRUSTED_ORIGINS`.
+    pub csrf_trusted_origins: Vec<String>,
+    /// The name of the cookie holding the CSRF secret. Django's `CSRF_COOKIE_NAME`.
+    pub csrf_cookie_name: String,
+    /// Seconds the CSRF cookie lives (a year by default; 0 makes it a session cookie).
+    /// Django's `CSRF_COOKIE_AGE`.
+    pub csrf_cookie_age: u64,
+    /// Send the CSRF cookie over HTTPS only. Django's `CSRF_COOKIE_SECURE`.
+    pub csrf_cookie_secure: bool,
+    /// Hide the CSRF cookie from JavaScript. Off by default, as in Django, so that scripts
+    /// can copy it into the `X-CSRFToken` header. Django's `CSRF_COOKIE_HTTPONLY`.
+    pub csrf_cookie_httponly: bool,
+    /// The CSRF cookie's `SameSite`: `Lax` (the default), `Strict` or `None`. Django's
+    /// `CSRF_COOKIE_SAMESITE`.
+    pub csrf_cookie_samesite: String,
+    /// The header scripts send the token in. Django's `CSRF_HEADER_NAME`.
+    pub csrf_header_name: String,
     /// The log filter, in `tracing-subscriber`'s `EnvFilter` syntax (`RUST_LOG` wins). Empty
     /// (the default) means `info` in debug, where every request is logged as by Django's
     /// `runserver`, and `info,alder::request=warn` otherwise: only requests that ended in a
@@ -200,6 +219,13 @@ impl Default for Settings {
             secure_hsts_include_subdomains: false,
             secure_hsts_preload: false,
             secure_ssl_redirect: false,
+            csrf_trusted_origins: Vec::new(),
+            csrf_cookie_name: "csrftoken".into(),
+            csrf_cookie_age: 60 * 60 * 24 * 364,
+            csrf_cookie_secure: false,
+            csrf_cookie_httponly: false,
+            csrf_cookie_samesite: "Lax".into(),
+            csrf_header_name: "X-CSRFToken".into(),
             log: String::new(),
             figment: None,
         }

@@ -22,7 +22,7 @@ use crate::{middleware, Error, ProjectState, Result};
 #[derive(Clone, Debug)]
 pub struct Site {
     pub(crate) state: ProjectState,
-    pub(crate) service: middleware::Outcome<Router>,
+    pub(crate) service: middleware::Outcome<crate::csrf::Csrf>,
     pub(crate) commands: Arc<Vec<Command>>,
     pub(crate) checks: Arc<Vec<crate::checks::Registered>>,
 }
@@ -56,7 +56,7 @@ impl Site {
 
     /// The site as the tower service Alder's own server runs: the same as
     /// [`router`](Self::router) without the outer router around it.
-    pub(crate) fn service(&self) -> middleware::Outcome<Router> {
+    pub(crate) fn service(&self) -> middleware::Outcome<crate::csrf::Csrf> {
         self.service.clone()
     }
 }

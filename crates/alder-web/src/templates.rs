@@ -108,6 +108,11 @@ pub(crate) fn html_formatter(
     ) {
         return write!(out, "{value}").map_err(minijinja::Error::from);
     }
+    // `{{ csrf_input }}` is HTML, made only when printed (so a page without a form sets no
+    // cookie); no other object is trusted this way.
+    if let Some(token) = value.downcast_object_ref::<crate::csrf::TemplateToken>() {
+        return out.write_str(&token.text()).map_err(minijinja::Error::from);
+    }
     write_escaped(out, &value.to_string())
 }
 
@@ -404,6 +409,8 @@ impl ContextSlot {
 pub struct Templates {
     engine: Arc<Engine>,
     extra: Option<TemplateContext>,
+    /// The request's CSRF token, for `{{ csrf_input }}` and `{{ csrf_token }}`.
+    csrf: Option<crate::csrf::CsrfToken>,
 }
 
 impl Templates {
@@ -411,6 +418,7 @@ impl Templates {
         Templates {
             engine,
             extra: None,
+            csrf: None,
         }
     }
 
@@ -447,9 +455,17 @@ impl Templates {
 
     fn context_value(&self, context: impl Serialize) -> Value {
         let value = Value::from_serialize(&context);
-        match &self.extra {
-            Some(extra) => minijinja::value::merge_maps([value, extra.to_value()]),
-            None => value,
+        let csrf = self
+            .csrf
+            .as_ref()
+            .map(|token| Value::from_iter(token.template_values()));
+        match (&self.extra, csrf) {
+            (None, None) => value,
+            (Some(extra), None) => minijinja::value::merge_maps([value, extra.to_value()]),
+            (None, Some(csrf)) => minijinja::value::merge_maps([value, csrf]),
+            (Some(extra), Some(csrf)) => {
+                minijinja::value::merge_maps([value, extra.to_value(), csrf])
+            }
         }
     }
 
@@ -468,6 +484,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let mut templates = ProjectState::from_ref(state).templates().clone();
         templates.extra = TemplateContext::of(&parts.extensions);
+        templates.csrf = parts.extensions.get::<crate::csrf::CsrfToken>().cloned();
         Ok(templates)
     }
 }

@@ -36,6 +36,8 @@ pub struct TestClient {
     site: Site,
     router: Router,
     jar: Arc<Mutex<CookieJar>>,
+    /// Whether requests go through the CSRF checks (Django's `enforce_csrf_checks`).
+    enforce_csrf: bool,
 }
 
 impl TestClient {
@@ -64,7 +66,30 @@ impl TestClient {
             router: site.router(),
             site,
             jar: Arc::default(),
+            enforce_csrf: false,
         })
+    }
+
+    /// Puts this client's unsafe requests through the CSRF checks, as a browser's are. By
+    /// default the test client skips them, as Django's does, so a test of a form handler
+    /// need not fetch a token first; a test of the protection itself turns this on and sends
+    /// the `csrfmiddlewaretoken` field or the `X-CSRFToken` header (the secret in the
+    /// `csrftoken` cookie, [`cookie`](Self::cookie), is accepted in the header).
+    ///
+    /// ```
+    /// # use alder_web::{App, Project, Settings, routing::post};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let project = Project::new(Settings::debug())
+    ///     .app(App::new("site").route("/", post(|| async { "saved" }), "save"));
+    /// let client = alder_web::test::TestClient::new(project);
+    /// client.post("/").await.assert_ok();
+    /// let strict = client.clone().enforce_csrf_checks();
+    /// strict.post("/").await.assert_status(403);
+    /// # });
+    /// ```
+    pub fn enforce_csrf_checks(mut self) -> Self {
+        self.enforce_csrf = true;
+        self
     }
 
     /// The built project under test.
@@ -156,6 +181,9 @@ impl TestClient {
                 [127, 0, 0, 1],
                 1,
             ))));
+        if !self.enforce_csrf {
+            request.extensions_mut().insert(crate::csrf::SkipChecks);
+        }
         let path = request.uri().path().to_string();
         let cookie_header = {
             let jar = self.jar_lock();

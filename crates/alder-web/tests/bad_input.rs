@@ -30,6 +30,8 @@ async fn explode() -> &'static str {
     panic!("the handler broke: secret detail")
 }
 
+/// The POST routes are CSRF-exempt: the raw sockets here carry no token, and the CSRF
+/// checks have tests of their own (tests/csrf.rs).
 fn app() -> App {
     App::new("b")
         .route(
@@ -39,17 +41,18 @@ fn app() -> App {
         )
         .route(
             "/upload/",
-            post(|body: axum::body::Bytes| async move { format!("{} bytes", body.len()) }),
+            post(|body: axum::body::Bytes| async move { format!("{} bytes", body.len()) })
+                .csrf_exempt(),
             "upload",
         )
         .route(
             "/form/",
-            post(|Form(_): Form<Item>| async { "form ok" }),
+            post(|Form(_): Form<Item>| async { "form ok" }).csrf_exempt(),
             "form",
         )
         .route(
             "/json/",
-            post(|Json(_): Json<Item>| async { "json ok" }),
+            post(|Json(_): Json<Item>| async { "json ok" }).csrf_exempt(),
             "json",
         )
         .route("/panic/", get(explode), "panic")

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use alder_web::routing::get;
+use alder_web::routing::{get, post};
 use alder_web::{App, Error, Files, Project, Settings};
 
 mod common;
@@ -27,7 +27,8 @@ async fn routes_lists_name_method_path_and_handler() {
         App::new("blog")
             .prefix("/blog")
             .route("/", get(index), "index")
-            .route("/new/", get(index).post(index), "new"),
+            .route("/new/", get(index).post(index), "new")
+            .route("/hook/", post(index).csrf_exempt(), "hook"),
     );
     let (result, out) = run(project, &["routes"]).await;
     result.unwrap();
@@ -51,6 +52,11 @@ async fn routes_lists_name_method_path_and_handler() {
         lines[3].contains("blog:new") && lines[3].contains("POST"),
         "{out}"
     );
+    assert!(
+        lines[4].contains("blog:hook") && lines[4].ends_with("[csrf exempt]"),
+        "{out}"
+    );
+    assert!(!lines[3].contains("csrf"), "{out}");
     assert!(out.contains("static:serve"), "{out}");
 }
 
@@ -156,7 +162,12 @@ async fn check_deploy_lists_insecure_settings_by_id_with_hints() {
         matches!(result, Err(Error::Config(ref m)) if m.contains("1 error")),
         "{result:?}\n{out}"
     );
-    for id in ["security.W009", "security.W004", "security.W008"] {
+    for id in [
+        "security.W009",
+        "security.W004",
+        "security.W008",
+        "security.W016",
+    ] {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
     assert!(out.contains("ERROR security.W009: secret_key"), "{out}");
@@ -168,7 +179,7 @@ async fn check_deploy_lists_insecure_settings_by_id_with_hints() {
     let (result, out) = run(Project::new(settings.clone()), &["check", "--deploy"]).await;
     result.unwrap();
     assert!(
-        out.contains("System check identified 2 warning(s)"),
+        out.contains("System check identified 3 warning(s)"),
         "{out}"
     );
     let (result, _) = run(

@@ -207,6 +207,7 @@ async fn check_deploy_on_the_demo_in_production_lists_its_findings_by_id() {
     assert!(result.is_ok(), "{result:?}\n{out}");
     assert!(out.contains("WARNING security.W004:"), "{out}");
     assert!(out.contains("WARNING security.W008:"), "{out}");
+    assert!(out.contains("WARNING security.W016:"), "{out}");
     assert!(!out.contains("ERROR"), "{out}");
 }
 

@@ -49,6 +49,7 @@ pub(crate) fn render(state: &ProjectState, page: &mut PageFor, response: Respons
     let (mut parts, _) = response.into_parts();
     let status = parts.status;
     let report = parts.extensions.remove::<ErrorReport>();
+    let csrf = parts.extensions.get::<crate::csrf::CsrfFailed>().is_some();
     let (content_type, body) = if page.json {
         (
             "application/json",
@@ -59,7 +60,7 @@ pub(crate) fn render(state: &ProjectState, page: &mut PageFor, response: Respons
             Some(request) => debug_page(state, status, report.as_ref(), &request),
             None => {
                 let extra = page.context.as_ref().map(|slot| slot.lock().clone());
-                production_page(state, status, report.as_ref(), extra)
+                production_page(state, status, report.as_ref(), extra, csrf)
             }
         };
         ("text/html; charset=utf-8", html)
@@ -96,15 +97,21 @@ fn json_body(status: StatusCode, report: Option<&ErrorReport>, debug: bool) -> S
 }
 
 /// The project's `<status>.html` template, or a plain page when it has none or it fails.
-/// `extra` is what middleware added to the request's template context.
+/// `extra` is what middleware added to the request's template context. A CSRF refusal
+/// looks for `403_csrf.html` first (Django's `CSRF_FAILURE_VIEW` template).
 fn production_page(
     state: &ProjectState,
     status: StatusCode,
     report: Option<&ErrorReport>,
     extra: Option<TemplateContext>,
+    csrf: bool,
 ) -> String {
     let message = report.and_then(|r| r.public_message.clone());
-    let template = format!("{}.html", status.as_u16());
+    let engine = state.templates().engine();
+    let template = match csrf {
+        true if engine.may_exist("403_csrf.html") => "403_csrf.html".to_string(),
+        _ => format!("{}.html", status.as_u16()),
+    };
     let own = context! { status => status.as_u16(), reason => status.canonical_reason(), message };
     let ctx = match extra {
         Some(extra) => minijinja::value::merge_maps([own, extra.to_value()]),

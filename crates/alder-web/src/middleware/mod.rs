@@ -27,7 +27,8 @@ pub(crate) fn defaults(
     router: Router,
     state: &ProjectState,
     layered: bool,
-) -> Result<Outcome<Router>> {
+) -> Result<Outcome<crate::csrf::Csrf>> {
     let policy = policy::Policy::new(state.settings(), layered)?;
-    Ok(Outcome::new(router, state.clone(), policy))
+    let csrf = crate::csrf::Csrf::new(router, state.settings(), state.urls().clone())?;
+    Ok(Outcome::new(csrf, state.clone(), policy))
 }

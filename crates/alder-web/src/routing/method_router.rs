@@ -21,6 +21,7 @@ pub struct MethodRouter {
     pub(crate) inner: axum::routing::MethodRouter<ProjectState, Infallible>,
     pub(crate) handlers: Vec<(&'static str, &'static str)>,
     pub(crate) max_body_size: Option<usize>,
+    pub(crate) csrf_exempt: bool,
 }
 
 impl std::fmt::Debug for MethodRouter {
@@ -28,6 +29,7 @@ impl std::fmt::Debug for MethodRouter {
         f.debug_struct("MethodRouter")
             .field("handlers", &self.handlers)
             .field("max_body_size", &self.max_body_size)
+            .field("csrf_exempt", &self.csrf_exempt)
             .finish()
     }
 }
@@ -63,6 +65,27 @@ impl MethodRouter {
     pub fn body_limit(&self) -> Option<usize> {
         self.max_body_size
     }
+
+    /// Lets unsafe requests (POST, PUT, PATCH, DELETE) to this route through without a CSRF
+    /// token, as Django's `@csrf_exempt`: for a webhook a third party posts to, or an API
+    /// authenticated by a header rather than a cookie. Every other route keeps the check;
+    /// `alder routes` marks the exempt ones.
+    ///
+    /// ```
+    /// use alder_web::routing::post;
+    /// async fn webhook(body: String) -> &'static str { "ok" }
+    /// let route = post(webhook).csrf_exempt();
+    /// assert!(route.is_csrf_exempt());
+    /// ```
+    pub fn csrf_exempt(mut self) -> Self {
+        self.csrf_exempt = true;
+        self
+    }
+
+    /// Whether [`csrf_exempt`](Self::csrf_exempt) was called.
+    pub fn is_csrf_exempt(&self) -> bool {
+        self.csrf_exempt
+    }
 }
 
 /// Any axum method router works too; its methods show as `*` in the route table since axum
@@ -73,6 +96,7 @@ impl From<axum::routing::MethodRouter<ProjectState, Infallible>> for MethodRoute
             inner,
             handlers: vec![("*", "axum::routing::MethodRouter")],
             max_body_size: None,
+            csrf_exempt: false,
         }
     }
 }
@@ -94,6 +118,7 @@ macro_rules! method_fns {
                     inner: axum::routing::$name(handler),
                     handlers: vec![($method, std::any::type_name::<H>())],
                     max_body_size: None,
+            csrf_exempt: false,
                 }
             }
 
@@ -138,5 +163,6 @@ where
         inner: axum::routing::any(handler),
         handlers: vec![("*", std::any::type_name::<H>())],
         max_body_size: None,
+        csrf_exempt: false,
     }
 }

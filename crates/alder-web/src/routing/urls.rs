@@ -79,6 +79,8 @@ pub struct RouteInfo {
     pub handlers: Vec<(&'static str, &'static str)>,
     /// The route's own request body limit, when it overrides `max_body_size`.
     pub max_body_size: Option<usize>,
+    /// Whether unsafe requests skip the CSRF check ([`MethodRouter::csrf_exempt`](super::MethodRouter::csrf_exempt)).
+    pub csrf_exempt: bool,
 }
 
 /// The project's named routes: builds URLs from names (Django's `reverse`, Flask's `url_for`).
@@ -110,6 +112,8 @@ struct UrlsInner {
     matcher: matchit::Router<(RouteFlags, usize)>,
     /// Whether any route has its own body limit, so requests need not look theirs up.
     body_overrides: bool,
+    /// Whether any route is CSRF-exempt, so unsafe requests need not look theirs up.
+    any_csrf_exempt: bool,
     /// Whether any route belongs to an API app, whose errors are always JSON.
     any_api: bool,
     /// The URL prefixes of API apps: a path below one is the API's even when no route
@@ -122,6 +126,7 @@ struct UrlsInner {
 pub(crate) struct RouteFlags {
     pub(crate) max_body_size: Option<usize>,
     pub(crate) api: bool,
+    pub(crate) csrf_exempt: bool,
 }
 
 impl Urls {
@@ -191,11 +196,26 @@ impl Urls {
         if !self.inner.body_overrides {
             return None;
         }
-        self.inner
-            .matcher
-            .at(path)
-            .ok()
-            .and_then(|m| m.value.0.max_body_size)
+        self.flags(path).and_then(|f| f.max_body_size)
+    }
+
+    /// Whether the route matching `path` lets unsafe requests through without a CSRF token
+    /// ([`MethodRouter::csrf_exempt`](super::MethodRouter::csrf_exempt)).
+    ///
+    /// ```
+    /// use alder_web::{App, Project, Settings, routing::post};
+    /// let site = Project::new(Settings::debug())
+    ///     .app(App::new("hooks").route("/stripe/", post(|| async { "" }).csrf_exempt(), "stripe"))
+    ///     .build().unwrap();
+    /// assert!(site.urls().csrf_exempt("/stripe/"));
+    /// assert!(!site.urls().csrf_exempt("/elsewhere/"));
+    /// ```
+    pub fn csrf_exempt(&self, path: &str) -> bool {
+        self.inner.any_csrf_exempt && self.flags(path).is_some_and(|f| f.csrf_exempt)
+    }
+
+    fn flags(&self, path: &str) -> Option<&RouteFlags> {
+        self.inner.matcher.at(path).ok().map(|m| &m.value.0)
     }
 
     /// Whether any app is marked with [`App::api`](crate::App::api): when none is, no path
@@ -274,6 +294,7 @@ pub(crate) struct UrlsBuilder {
     matcher: matchit::Router<(RouteFlags, usize)>,
     paths: HashMap<String, String>,
     body_overrides: bool,
+    any_csrf_exempt: bool,
     any_api: bool,
     api_prefixes: Vec<String>,
 }
@@ -320,8 +341,10 @@ impl UrlsBuilder {
             path: path.to_string(),
             handlers,
             max_body_size: flags.max_body_size,
+            csrf_exempt: flags.csrf_exempt,
         });
         self.body_overrides |= flags.max_body_size.is_some();
+        self.any_csrf_exempt |= flags.csrf_exempt;
         self.any_api |= flags.api;
         Ok(())
     }
@@ -341,6 +364,7 @@ impl UrlsBuilder {
                 routes: self.routes,
                 matcher: self.matcher,
                 body_overrides: self.body_overrides,
+                any_csrf_exempt: self.any_csrf_exempt,
                 any_api: self.any_api,
                 api_prefixes: self.api_prefixes,
             }),

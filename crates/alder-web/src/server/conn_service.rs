@@ -12,7 +12,7 @@ use crate::middleware::{Outcome, OutcomeFuture};
 /// the watchdog when requests start and end.
 #[derive(Clone)]
 pub(super) struct ConnService {
-    pub(super) inner: Outcome<axum::Router>,
+    pub(super) inner: Outcome<crate::csrf::Csrf>,
     pub(super) peer: std::net::SocketAddr,
     pub(super) activity: Arc<Activity>,
 }
@@ -20,8 +20,7 @@ pub(super) struct ConnService {
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnService {
     type Response = http::Response<TrackedBody>;
     type Error = std::convert::Infallible;
-    type Future =
-        Tracked<OutcomeFuture<axum::routing::future::RouteFuture<std::convert::Infallible>>>;
+    type Future = Tracked<OutcomeFuture<crate::csrf::CsrfFuture>>;
 
     fn call(&self, request: http::Request<hyper::body::Incoming>) -> Self::Future {
         let guard = self.activity.begin(request.version());
