@@ -48,6 +48,7 @@ mod registry;
 mod relation;
 pub mod schema;
 pub mod testing;
+mod text;
 pub mod validation;
 
 pub use alder_macros::{Choices, Model};
@@ -68,6 +69,7 @@ pub use query::{
 };
 pub use registry::{Registry, RelatedMany, RelatedObject};
 pub use relation::{ForeignKey, OneToOne};
+pub use text::FieldText;
 pub use validation::{ValidationError, ValidationErrors};
 
 /// A query parameter, for raw SQL (`Value::from(3)`, `"text".into()`).

@@ -87,6 +87,21 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
+        impl #db::FieldText for #name {
+            fn parse_text(text: &str) -> ::core::result::Result<Self, #db::ValidationError> {
+                match text.trim() {
+                    #(#values => ::core::result::Result::Ok(#name::#idents),)*
+                    other => ::core::result::Result::Err(#db::ValidationError::new(
+                        "invalid_choice",
+                        ::std::format!("Select a valid choice. {} is not one of the available choices.", other),
+                    )),
+                }
+            }
+            fn to_text(&self) -> ::std::string::String {
+                match self { #(#name::#idents => #values),* }.to_string()
+            }
+        }
+
         impl #name {
             /// Every choice as (stored value, label), in declaration order.
             pub const CHOICES: &'static [(&'static str, &'static str)] = &[#((#values, #labels)),*];

@@ -3,6 +3,7 @@
 //! `#[derive(Model)]` turns a struct into a database model: see `alder_db::Model`.
 
 mod choices;
+mod form;
 mod model;
 
 use proc_macro::TokenStream;
@@ -41,6 +42,18 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_choices(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     choices::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Makes a struct a form (Django's `forms.Form`): see `alder::forms`. Field attributes
+/// `#[form(...)]`: `label`, `widget`, `help_text`, `initial = <expr>`, `required` /
+/// `required = false`, `max_length`, and the model rules `min`, `max`, `min_length`, `regex`,
+/// `email`, `url`, `slug`, `ip`, `validate = "path"`; on the struct, `clean = "path"`.
+#[proc_macro_derive(Form, attributes(form))]
+pub fn derive_form(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    form::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

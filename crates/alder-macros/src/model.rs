@@ -9,8 +9,8 @@ use syn::{Data, DeriveInput, Fields, Type};
 mod attrs;
 mod display;
 mod field_meta;
-mod rules;
-mod types;
+pub(crate) mod rules;
+pub(crate) mod types;
 
 use attrs::{parse_field_attrs, parse_many_attrs, parse_model_attrs, FieldAttrs, ModelAttrs};
 use display::display;

@@ -23,6 +23,7 @@ mod database;
 mod error;
 pub mod extract;
 mod files;
+pub mod forms;
 mod hooks;
 mod live_server;
 mod middleware;

@@ -113,6 +113,11 @@ pub(crate) fn html_formatter(
     if let Some(token) = value.downcast_object_ref::<crate::csrf::TemplateToken>() {
         return out.write_str(&token.text()).map_err(minijinja::Error::from);
     }
+    // A form and its fields write HTML through the project's own form templates.
+    if let Some(view) = value.downcast_object::<crate::forms::View>() {
+        let html = view.html(state.env())?;
+        return out.write_str(&html).map_err(minijinja::Error::from);
+    }
     write_escaped(out, &value.to_string())
 }
 
@@ -258,7 +263,8 @@ impl Engine {
                         });
                 }
             }
-            Ok(None)
+            // Alder's own templates (the form layouts) come last, so any source overrides them.
+            Ok(crate::forms::builtin_template(name).map(String::from))
         });
         for hook in hooks {
             hook(&mut env);

@@ -9,7 +9,7 @@ use syn::{Expr, Lit, LitInt, LitStr, Type};
 
 /// A `min`/`max` bound as written.
 #[derive(Clone, Copy)]
-pub(super) enum Bound {
+pub(crate) enum Bound {
     Int(i64),
     Float(f64),
 }
@@ -24,7 +24,7 @@ impl Bound {
 }
 
 /// One rule as declared on a field.
-pub(super) enum Rule {
+pub(crate) enum Rule {
     Min(Bound),
     Max(Bound),
     MinLength(u32),
@@ -37,21 +37,21 @@ pub(super) enum Rule {
 
 /// The rule options of one field, with where each was written.
 #[derive(Default)]
-pub(super) struct RuleAttrs {
-    pub(super) rules: Vec<(Rule, Span)>,
+pub(crate) struct RuleAttrs {
+    pub(crate) rules: Vec<(Rule, Span)>,
     /// `validate = "path"` (or a bare path), in order.
-    pub(super) functions: Vec<syn::Path>,
+    pub(crate) functions: Vec<syn::Path>,
     /// `default = <expr>`, or `default` alone (the type's `Default`) with its span.
-    pub(super) default: Option<Default>,
+    pub(crate) default: Option<Default>,
 }
 
-pub(super) enum Default {
+pub(crate) enum Default {
     Expr(Expr),
     Trait(Span),
 }
 
 /// The option names this module parses.
-pub(super) const OPTIONS: &[&str] = &[
+pub(crate) const OPTIONS: &[&str] = &[
     "min",
     "max",
     "min_length",
@@ -93,7 +93,7 @@ fn bound(expr: &Expr) -> syn::Result<Bound> {
 }
 
 /// Parses one rule option (`key` is one of [`OPTIONS`]) into `attrs`.
-pub(super) fn parse(
+pub(crate) fn parse(
     key: &str,
     meta: &syn::meta::ParseNestedMeta<'_>,
     attrs: &mut RuleAttrs,
@@ -149,14 +149,14 @@ pub(super) fn parse(
 
 /// What a field's type allows: numbers take `min`/`max`, text the text rules.
 #[derive(Clone, Copy, PartialEq)]
-pub(super) enum Shape {
+pub(crate) enum Shape {
     Integer,
     Real,
     Text,
     Other,
 }
 
-pub(super) fn shape(ty: &Type) -> Shape {
+pub(crate) fn shape(ty: &Type) -> Shape {
     match super::outer(ty) {
         Some((name, Some(inner))) if name == "Option" => shape(inner),
         Some((name, _)) => match name.as_str() {
@@ -172,7 +172,7 @@ pub(super) fn shape(ty: &Type) -> Shape {
 /// Refuses rules that make no sense for the field: a text rule on a number, a float bound
 /// on an integer, `min` above `max`, `min_length` above `max_length`, and a `default` that
 /// reads as SQL (which is `db_default`).
-pub(super) fn check(
+pub(crate) fn check(
     attrs: &RuleAttrs,
     ty: &Type,
     ident: &syn::Ident,
@@ -251,7 +251,7 @@ pub(super) fn check(
 }
 
 /// The `validators` entry of the field's metadata.
-pub(super) fn metadata(attrs: &RuleAttrs, db: &TokenStream) -> TokenStream {
+pub(crate) fn metadata(attrs: &RuleAttrs, db: &TokenStream) -> TokenStream {
     let limit = |b: &Bound| match *b {
         Bound::Int(n) => quote!(#db::validation::Limit::Int(#n)),
         Bound::Float(x) => quote!(#db::validation::Limit::Float(#x)),
@@ -281,7 +281,7 @@ pub(super) fn metadata(attrs: &RuleAttrs, db: &TokenStream) -> TokenStream {
 
 /// The `default` entry of the field's metadata: a function making the value, type-checked
 /// against the field (an error of type is reported on the expression).
-pub(super) fn default(attrs: &RuleAttrs, ty: &Type, db: &TokenStream) -> TokenStream {
+pub(crate) fn default(attrs: &RuleAttrs, ty: &Type, db: &TokenStream) -> TokenStream {
     let make = match &attrs.default {
         None => return quote!(::core::option::Option::None),
         Some(Default::Expr(expr)) => quote_spanned! {expr.span()=>
@@ -304,7 +304,7 @@ pub(super) fn default(attrs: &RuleAttrs, ty: &Type, db: &TokenStream) -> TokenSt
 /// The calls of the field's `validate` functions, for `Model::run_field_functions`: each
 /// takes `&T` (the field's type) and returns `Result<(), ValidationError>`; skipped when the
 /// field is empty or already has an error, as in Django.
-pub(super) fn function_calls(
+pub(crate) fn function_calls(
     attrs: &RuleAttrs,
     ident: &syn::Ident,
     ty: &Type,

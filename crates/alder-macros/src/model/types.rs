@@ -7,7 +7,7 @@ use super::FieldAttrs;
 
 /// The last path segment's name and its first generic argument, e.g. `Option<String>` →
 /// ("Option", Some(String)).
-pub(super) fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
+pub(crate) fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
     let Type::Path(path) = ty else { return None };
     let segment = path.path.segments.last()?;
     let inner = match &segment.arguments {
@@ -80,11 +80,11 @@ pub(super) fn check_decimal(attrs: &FieldAttrs, ty: &Type, ident: &syn::Ident) -
     }
 }
 
-pub(super) fn is_option(ty: &Type) -> bool {
+pub(crate) fn is_option(ty: &Type) -> bool {
     matches!(outer(ty), Some((name, _)) if name == "Option")
 }
 
-pub(super) fn is_text(ty: &Type) -> bool {
+pub(crate) fn is_text(ty: &Type) -> bool {
     match outer(ty) {
         Some((name, _)) if name == "String" => true,
         Some((name, Some(inner))) if name == "Option" => is_text(inner),

@@ -1,0 +1,303 @@
+//! `#[derive(Form)]`: the fields of a form as `FormField` constants built from the same rule
+//! options as model fields (parsed and checked by `model::rules`), and the code that reads
+//! each field by its shape (a value, an `Option`, a `Vec`, a checkbox).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, LitBool, LitInt, LitStr, Type};
+
+use crate::model::rules::{self, Rule, RuleAttrs};
+use crate::model::types::outer;
+
+/// The path through which generated code reaches the web layer (`alder` or `alder_web`).
+fn web_path() -> TokenStream {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    match crate_name("alder") {
+        Ok(FoundCrate::Name(name)) => {
+            let ident = format_ident!("{}", name);
+            return quote!(::#ident);
+        }
+        Ok(FoundCrate::Itself) => return quote!(::alder),
+        Err(_) => {}
+    }
+    match crate_name("alder-web") {
+        Ok(FoundCrate::Name(name)) => {
+            let ident = format_ident!("{}", name);
+            quote!(::#ident)
+        }
+        _ => quote!(::alder_web),
+    }
+}
+
+const WIDGETS: &[(&str, &str)] = &[
+    ("text", "Text"),
+    ("textarea", "Textarea"),
+    ("password", "Password"),
+    ("email", "Email"),
+    ("url", "Url"),
+    ("number", "Number"),
+    ("checkbox", "Checkbox"),
+    ("select", "Select"),
+    ("radio", "Radio"),
+    ("date", "Date"),
+    ("time", "Time"),
+    ("datetime", "DateTime"),
+    ("hidden", "Hidden"),
+    ("file", "File"),
+];
+
+/// How a field is read.
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    Value,
+    Optional,
+    Many,
+    Checkbox,
+}
+
+#[derive(Default)]
+struct FieldAttrs {
+    label: Option<String>,
+    widget: Option<(String, Span)>,
+    help_text: Option<String>,
+    required: Option<(bool, Span)>,
+    max_length: Option<u32>,
+    rules: RuleAttrs,
+}
+
+fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut attrs = FieldAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("form")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match key.as_str() {
+                "label" => attrs.label = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "help_text" => attrs.help_text = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "widget" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    if !WIDGETS.iter().any(|(name, _)| *name == lit.value()) {
+                        let known: Vec<&str> = WIDGETS.iter().map(|(n, _)| *n).collect();
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            format!("unknown widget `{}`; expected one of: {}", lit.value(), known.join(", ")),
+                        ));
+                    }
+                    attrs.widget = Some((lit.value(), lit.span()));
+                }
+                "required" => {
+                    let value = if meta.input.peek(syn::Token![=]) {
+                        meta.value()?.parse::<LitBool>()?.value
+                    } else {
+                        true
+                    };
+                    attrs.required = Some((value, meta.path.span()));
+                }
+                "max_length" => attrs.max_length = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?),
+                // `initial` is the model option `default` under the name Django's forms use.
+                "initial" => rules::parse("default", &meta, &mut attrs.rules)?,
+                key if rules::OPTIONS.contains(&key) && key != "default" => {
+                    rules::parse(key, &meta, &mut attrs.rules)?
+                }
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown form option `{key}`; expected label, widget, help_text, initial, \
+                         required, max_length, min, max, min_length, regex, email, url, slug, ip or validate"
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+fn shape_of(ty: &Type) -> (Shape, &Type) {
+    match outer(ty) {
+        Some((name, Some(inner))) if name == "Option" => (Shape::Optional, inner),
+        Some((name, Some(inner))) if name == "Vec" => (Shape::Many, inner),
+        Some((name, None)) if name == "bool" => (Shape::Checkbox, ty),
+        _ => (Shape::Value, ty),
+    }
+}
+
+fn words(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let web = web_path();
+    let db = quote!(#web::db);
+    let forms = quote!(#web::forms);
+    let name = &input.ident;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Form)] works on structs with named fields",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            name.span(),
+            "#[derive(Form)] works on structs with named fields",
+        ));
+    };
+    let mut clean = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("form")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("clean") {
+                let value = meta.value()?;
+                clean = Some(if value.peek(LitStr) {
+                    value.parse::<LitStr>()?.parse::<syn::Path>()?
+                } else {
+                    value.parse::<syn::Path>()?
+                });
+                Ok(())
+            } else {
+                Err(meta
+                    .error("unknown form option; on the struct only `clean = \"path\"` is known"))
+            }
+        })?;
+    }
+
+    let mut consts = Vec::new();
+    let mut reads = Vec::new();
+    let mut customs = Vec::new();
+    let mut writes = Vec::new();
+    let mut idents = Vec::new();
+    for (index, field) in named.named.iter().enumerate() {
+        let ident = field.ident.as_ref().expect("named fields have names");
+        let ty = &field.ty;
+        let attrs = parse_field(field)?;
+        let (shape, inner) = shape_of(ty);
+        rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
+        if shape == Shape::Many && attrs.rules.default.is_some() {
+            return Err(syn::Error::new(
+                ident.span(),
+                "`initial` is not supported on a list field yet",
+            ));
+        }
+        let text = matches!(outer(inner), Some((n, None)) if n == "String");
+        let required = match (shape, attrs.required) {
+            (Shape::Optional, Some((true, span))) => {
+                return Err(syn::Error::new(span, format!("`{ident}` is an Option, which may be left empty; drop `required` or make the field a plain value")));
+            }
+            (Shape::Value, Some((false, span))) if !text => {
+                return Err(syn::Error::new(span, format!("only text may be left empty as a plain value; make `{ident}` an Option<…> instead")));
+            }
+            (_, Some((value, _))) => value,
+            (Shape::Optional | Shape::Checkbox, None) => false,
+            (Shape::Value | Shape::Many, None) => true,
+        };
+        let fname = ident.to_string();
+        let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
+        let help_text = attrs.help_text.clone().unwrap_or_default();
+        let max_length = match attrs.max_length {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(<#inner as #db::FieldType>::MAX_LENGTH),
+        };
+        let validators = rules::metadata(&attrs.rules, &db);
+        let default = rules::default(&attrs.rules, ty, &db);
+        let kind = quote_spanned!(inner.span()=> <#inner as #db::FieldType>::KIND);
+        let choices = quote!(<#inner as #db::FieldType>::CHOICES);
+        let has = |wanted: fn(&Rule) -> bool| attrs.rules.rules.iter().any(|(r, _)| wanted(r));
+        let email = has(|r| matches!(r, Rule::Email));
+        let url = has(|r| matches!(r, Rule::Url));
+        let multiple = shape == Shape::Many;
+        let widget = match &attrs.widget {
+            Some((w, _)) => {
+                let variant = format_ident!(
+                    "{}",
+                    WIDGETS
+                        .iter()
+                        .find(|(n, _)| n == w)
+                        .expect("checked above")
+                        .1
+                );
+                quote!(#forms::Widget::#variant)
+            }
+            None => quote!(#forms::Widget::__default(#kind, !#choices.is_empty(), #email, #url)),
+        };
+        let optional = shape == Shape::Optional;
+        consts.push(quote! {
+            {
+                let mut meta = #db::meta::FieldMeta::__new(#fname, #fname, #kind);
+                meta.nullable = #optional;
+                meta.max_length = #max_length;
+                meta.default = #default;
+                meta.validators = #validators;
+                meta.verbose_name = #label;
+                meta.choices = #choices;
+                meta.help_text = #help_text;
+                meta.blank = !#required;
+                #forms::FormField::__new(meta, #label, #widget, #required, #multiple)
+            }
+        });
+        let field_ref = quote!(&<Self as #forms::Form>::FIELDS[#index]);
+        let (read, write) = match shape {
+            Shape::Value => (
+                quote_spanned!(ty.span()=> #forms::__private::value::<#inner>(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::put_value(&self.#ident, #fname, &mut data)),
+            ),
+            Shape::Optional => (
+                quote_spanned!(ty.span()=> #forms::__private::optional::<#inner>(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::put_option(&self.#ident, #fname, &mut data)),
+            ),
+            Shape::Many => (
+                quote_spanned!(ty.span()=> #forms::__private::many::<#inner>(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::put_many(&self.#ident, #fname, &mut data)),
+            ),
+            Shape::Checkbox => (
+                quote!(#forms::__private::checkbox(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::put_checkbox(self.#ident, #fname, &mut data)),
+            ),
+        };
+        reads.push(quote!(let #ident = #read;));
+        writes.push(write);
+        for path in &attrs.rules.functions {
+            customs.push(quote_spanned! {path.span()=>
+                // A closure, so that a check of a `String` field may take `&str`.
+                #forms::__private::custom::<#ty>(#field_ref, #ident.as_ref(), |value: &#ty| #path(value), &mut errors);
+            });
+        }
+        idents.push(ident.clone());
+    }
+    let clean_fn = clean.map(|path| {
+        quote_spanned! {path.span()=>
+            #[allow(clippy::useless_conversion)]
+            fn clean(&self) -> ::core::result::Result<(), #db::ValidationErrors> {
+                #path(self).map_err(::core::convert::Into::into)
+            }
+        }
+    });
+    Ok(quote! {
+        impl #forms::Form for #name {
+            const FIELDS: &'static [#forms::FormField] = &[#(#consts),*];
+
+            fn __read(data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
+                let mut errors = #db::ValidationErrors::new();
+                #(#reads)*
+                #(#customs)*
+                match (#(#idents,)*) {
+                    (#(::core::option::Option::Some(#idents),)*) if errors.is_empty() => {
+                        ::core::result::Result::Ok(#name { #(#idents),* })
+                    }
+                    _ => ::core::result::Result::Err(errors),
+                }
+            }
+
+            fn __write(&self) -> #forms::FormData {
+                let mut data = #forms::FormData::default();
+                #(#writes;)*
+                data
+            }
+
+            #clean_fn
+        }
+    })
+}

@@ -1,0 +1,181 @@
+//! A form with its data: unbound (initial values, no errors) or bound to what was submitted,
+//! with the errors found. This is what a template renders.
+
+use std::sync::Arc;
+
+use alder_db::{FieldText, ValidationError, ValidationErrors};
+
+use super::{FormData, FormField, Widget};
+
+/// A form ready to render: its fields, the values to show and the errors to explain. Made by
+/// [`Form::unbound`](super::Form::unbound), [`Form::initial`](super::Form::initial) or a failed
+/// [`Form::validate`](super::Form::validate); put it in a template context and write
+/// `{{ form }}`, or lay the fields out by hand with `{{ form.title }}` and its parts.
+///
+/// ```
+/// use alder_web::forms::{BoundForm, FormData, FormField};
+/// use alder_web::db::meta::{FieldKind, FieldMeta};
+/// const FIELDS: &[FormField] = &[FormField::__new(
+///     FieldMeta::__new("title", "title", FieldKind::Text),
+///     "Title", alder_web::forms::Widget::Text, true, false,
+/// )];
+/// let form = BoundForm::bound(FIELDS, FormData::from_pairs([("title", "")]), Default::default());
+/// assert!(form.is_bound());
+/// assert_eq!(form.field("title").unwrap().value(), "");
+/// ```
+#[derive(Clone, Debug)]
+pub struct BoundForm {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Inner {
+    pub(super) fields: &'static [FormField],
+    /// What was submitted, for a bound form.
+    pub(super) data: Option<FormData>,
+    /// What an unbound form shows: defaults, or an object's values.
+    pub(super) initial: FormData,
+    pub(super) errors: ValidationErrors,
+}
+
+impl BoundForm {
+    /// A form showing `initial` values (fields it does not name show their default).
+    pub fn unbound(fields: &'static [FormField], initial: FormData) -> Self {
+        let mut shown = initial;
+        for field in fields {
+            if shown.get(field.name()).is_none() {
+                if let Some(default) = field.meta.default {
+                    let text = alder_db::display_value(&default.value());
+                    if field.widget == Widget::Checkbox {
+                        if text == "true" {
+                            shown.push(field.name(), "on");
+                        }
+                    } else {
+                        shown.push(field.name(), text);
+                    }
+                }
+            }
+        }
+        BoundForm {
+            inner: Arc::new(Inner {
+                fields,
+                data: None,
+                initial: shown,
+                errors: ValidationErrors::new(),
+            }),
+        }
+    }
+
+    /// A form showing what was submitted, with the errors found in it.
+    pub fn bound(fields: &'static [FormField], data: FormData, errors: ValidationErrors) -> Self {
+        BoundForm {
+            inner: Arc::new(Inner {
+                fields,
+                data: Some(data),
+                initial: FormData::default(),
+                errors,
+            }),
+        }
+    }
+
+    /// Whether it holds submitted data (Django's `is_bound`).
+    pub fn is_bound(&self) -> bool {
+        self.inner.data.is_some()
+    }
+
+    /// The errors found, per field and for the form as a whole.
+    pub fn errors(&self) -> &ValidationErrors {
+        &self.inner.errors
+    }
+
+    /// Adds an error after validation, as Django's `add_error`: `None` for the form as a
+    /// whole. For a check the form cannot make itself (a unique value already taken, a
+    /// payment refused).
+    ///
+    /// ```
+    /// # use alder_web::forms::{BoundForm, FormData};
+    /// let mut form = BoundForm::bound(&[], FormData::default(), Default::default());
+    /// form.add_error(None, alder_web::db::ValidationError::invalid("The card was declined."));
+    /// assert_eq!(form.errors().non_field()[0].message(), "The card was declined.");
+    /// ```
+    pub fn add_error(&mut self, field: Option<&'static str>, error: ValidationError) {
+        let inner = Arc::make_mut(&mut self.inner);
+        match field {
+            Some(name) => inner.errors.add(name, error),
+            None => inner.errors.add_non_field(error),
+        }
+    }
+
+    /// Adds every error of a model's `full_clean` (or any [`ValidationErrors`]), so a
+    /// uniqueness problem found by the database layer shows on its field.
+    pub fn add_errors(&mut self, errors: ValidationErrors) {
+        Arc::make_mut(&mut self.inner).errors.merge(errors);
+    }
+
+    /// The fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = BoundField<'_>> {
+        (0..self.inner.fields.len()).map(|index| BoundField { form: self, index })
+    }
+
+    /// The field named `name`.
+    pub fn field(&self, name: &str) -> Option<BoundField<'_>> {
+        self.inner
+            .fields
+            .iter()
+            .position(|f| f.name() == name)
+            .map(|index| BoundField { form: self, index })
+    }
+}
+
+/// One field of a [`BoundForm`]: its definition, the value it shows and its errors.
+#[derive(Clone, Copy, Debug)]
+pub struct BoundField<'a> {
+    form: &'a BoundForm,
+    index: usize,
+}
+
+impl<'a> BoundField<'a> {
+    /// The field's definition.
+    pub fn definition(&self) -> &'static FormField {
+        &self.form.inner.fields[self.index]
+    }
+
+    /// The `id` of its control: `id_<name>`, as Django's `auto_id`.
+    pub fn id(&self) -> String {
+        format!("id_{}", self.definition().name())
+    }
+
+    /// The values it shows: what was submitted, else its initial value; a password shows
+    /// nothing once submitted, so it never travels back in the page.
+    pub fn values(&self) -> Vec<&'a str> {
+        let field = self.definition();
+        let inner = &self.form.inner;
+        match &inner.data {
+            Some(_) if field.widget == Widget::Password => Vec::new(),
+            Some(data) => data.get_all(field.name()).collect(),
+            None => inner.initial.get_all(field.name()).collect(),
+        }
+    }
+
+    /// The first value it shows, or the empty string.
+    pub fn value(&self) -> &'a str {
+        self.values().first().copied().unwrap_or("")
+    }
+
+    /// The messages of its errors.
+    pub fn errors(&self) -> &'a [ValidationError] {
+        self.form.inner.errors.field(self.definition().name())
+    }
+
+    /// Whether a ticked checkbox or a chosen option holds `candidate`.
+    pub(super) fn shows(&self, candidate: &str) -> bool {
+        let field = self.definition();
+        if field.widget == Widget::Checkbox && !field.multiple {
+            return self
+                .values()
+                .first()
+                .is_some_and(|v| bool::parse_text(v).unwrap_or(false));
+        }
+        self.values().iter().any(|v| v.trim() == candidate)
+    }
+}

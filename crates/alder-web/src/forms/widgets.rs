@@ -1,0 +1,233 @@
+//! The HTML of one field's control, with the attributes its rules imply (`required`,
+//! `maxlength`, `minlength`, `pattern`, `min`, `max`, `step`, `type=email`), so the browser
+//! refuses what the server would, and the accessibility attributes that tie it to its help
+//! text and errors (`aria-describedby`, `aria-invalid`).
+
+use std::fmt::Write as _;
+
+use alder_db::meta::{FieldKind, Limit, Validator};
+
+use super::bound::BoundField;
+use super::Widget;
+
+/// Appends `text` with `& < > " '` escaped.
+pub(crate) fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+fn attr(out: &mut String, name: &str, value: &str) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    escape_into(out, value);
+    out.push('"');
+}
+
+/// `<label for="id_title">Title</label>`.
+pub(crate) fn label_tag(field: &BoundField<'_>) -> String {
+    let mut out = String::from("<label");
+    if !matches!(field.definition().widget, Widget::Radio) {
+        attr(&mut out, "for", &field.id());
+    }
+    out.push('>');
+    escape_into(&mut out, field.definition().label);
+    out.push_str("</label>");
+    out
+}
+
+/// `<ul class="errorlist" id="id_title_error"><li>…</li></ul>`, or nothing.
+pub(crate) fn error_list(messages: &[&str], id: Option<&str>) -> String {
+    if messages.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<ul class=\"errorlist\"");
+    if let Some(id) = id {
+        attr(&mut out, "id", id);
+    }
+    out.push('>');
+    for message in messages {
+        out.push_str("<li>");
+        escape_into(&mut out, message);
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// The attributes every control of the field carries.
+fn common(out: &mut String, field: &BoundField<'_>, with_id: bool) {
+    let def = field.definition();
+    attr(out, "name", def.name());
+    if with_id {
+        attr(out, "id", &field.id());
+    }
+    if def.required && def.widget != Widget::Hidden {
+        out.push_str(" required");
+    }
+    let mut described = Vec::new();
+    if !def.meta.help_text.is_empty() {
+        described.push(format!("{}_helptext", field.id()));
+    }
+    if !field.errors().is_empty() {
+        described.push(format!("{}_error", field.id()));
+        out.push_str(" aria-invalid=\"true\"");
+    }
+    if !described.is_empty() {
+        attr(out, "aria-describedby", &described.join(" "));
+    }
+}
+
+fn text_rules(out: &mut String, field: &BoundField<'_>) {
+    let meta = &field.definition().meta;
+    if let Some(max) = meta.max_length {
+        attr(out, "maxlength", &max.to_string());
+    }
+    for validator in meta.validators {
+        match validator {
+            Validator::MinLength(n) => attr(out, "minlength", &n.to_string()),
+            Validator::Regex(pattern) => attr(out, "pattern", pattern),
+            _ => {}
+        }
+    }
+}
+
+fn number_rules(out: &mut String, field: &BoundField<'_>) {
+    let meta = &field.definition().meta;
+    for validator in meta.validators {
+        match validator {
+            Validator::MinValue(limit) => attr(out, "min", &limit_text(*limit)),
+            Validator::MaxValue(limit) => attr(out, "max", &limit_text(*limit)),
+            _ => {}
+        }
+    }
+    let step = match (meta.kind, meta.decimal) {
+        (FieldKind::Float, _) => "any".to_string(),
+        (FieldKind::Decimal, Some((_, 0))) => "1".to_string(),
+        (FieldKind::Decimal, Some((_, places))) => {
+            format!("0.{}1", "0".repeat(places as usize - 1))
+        }
+        (FieldKind::Decimal, None) => "any".to_string(),
+        _ => return, // integers: the browser's default step is 1
+    };
+    attr(out, "step", &step);
+}
+
+fn limit_text(limit: Limit) -> String {
+    limit.to_string()
+}
+
+fn input(out: &mut String, field: &BoundField<'_>, kind: &str) {
+    out.push_str("<input");
+    attr(out, "type", kind);
+    common(out, field, true);
+    let value = field.value();
+    if !value.is_empty() && kind != "file" {
+        attr(out, "value", value);
+    }
+    match kind {
+        "number" => number_rules(out, field),
+        "text" | "email" | "url" | "password" => text_rules(out, field),
+        _ => {}
+    }
+    out.push('>');
+}
+
+/// The choices to offer: the field's own, with an empty first option for a single select
+/// that may be left empty (Django's `---------`).
+fn choices<'a>(field: &BoundField<'a>) -> Vec<(&'a str, &'a str)> {
+    field.definition().meta.choices.to_vec()
+}
+
+/// The control's HTML.
+pub(crate) fn widget(field: &BoundField<'_>) -> String {
+    let def = field.definition();
+    let mut out = String::new();
+    match def.widget {
+        Widget::Text => input(&mut out, field, "text"),
+        Widget::Password => input(&mut out, field, "password"),
+        Widget::Email => input(&mut out, field, "email"),
+        Widget::Url => input(&mut out, field, "url"),
+        Widget::Number => input(&mut out, field, "number"),
+        Widget::Date => input(&mut out, field, "date"),
+        Widget::Time => input(&mut out, field, "time"),
+        Widget::DateTime => input(&mut out, field, "datetime-local"),
+        Widget::Hidden => input(&mut out, field, "hidden"),
+        Widget::File => input(&mut out, field, "file"),
+        Widget::Checkbox => {
+            out.push_str("<input type=\"checkbox\"");
+            common(&mut out, field, true);
+            if field.shows("") {
+                out.push_str(" checked");
+            }
+            out.push('>');
+        }
+        Widget::Textarea => {
+            out.push_str("<textarea");
+            common(&mut out, field, true);
+            out.push_str(" cols=\"40\" rows=\"10\"");
+            text_rules(&mut out, field);
+            out.push('>');
+            // A newline after the tag is dropped by HTML parsers, so a value starting with
+            // one keeps it.
+            out.push('\n');
+            escape_into(&mut out, field.value());
+            out.push_str("</textarea>");
+        }
+        Widget::Select => {
+            out.push_str("<select");
+            common(&mut out, field, true);
+            if def.multiple {
+                out.push_str(" multiple");
+            }
+            out.push('>');
+            if !def.multiple && !def.required {
+                out.push_str("<option value=\"\">---------</option>");
+            } else if !def.multiple && field.value().is_empty() {
+                // Nothing chosen yet: a required select shows a prompt the browser refuses.
+                out.push_str("<option value=\"\" selected disabled>---------</option>");
+            }
+            for (value, label) in choices(field) {
+                out.push_str("<option");
+                attr(&mut out, "value", value);
+                if field.shows(value) {
+                    out.push_str(" selected");
+                }
+                out.push('>');
+                escape_into(&mut out, label);
+                out.push_str("</option>");
+            }
+            out.push_str("</select>");
+        }
+        Widget::Radio => {
+            let kind = if def.multiple { "checkbox" } else { "radio" };
+            let _ = write!(out, "<div id=\"{}\">", field.id());
+            for (i, (value, label)) in choices(field).into_iter().enumerate() {
+                let id = format!("{}_{i}", field.id());
+                out.push_str("<div><label");
+                attr(&mut out, "for", &id);
+                out.push_str("><input");
+                attr(&mut out, "type", kind);
+                common(&mut out, field, false);
+                attr(&mut out, "value", value);
+                attr(&mut out, "id", &id);
+                if field.shows(value) {
+                    out.push_str(" checked");
+                }
+                out.push('>');
+                escape_into(&mut out, label);
+                out.push_str("</label></div>");
+            }
+            out.push_str("</div>");
+        }
+    }
+    out
+}
