@@ -70,12 +70,26 @@ impl Origin {
     }
 }
 
+#[derive(Debug)]
+struct Subdomains {
+    scheme: String,
+    suffix: String,
+    port: Option<u16>,
+}
+
+impl Subdomains {
+    fn host_matches(&self, host: &str) -> bool {
+        host.ends_with(self.suffix.as_str()) || host == &self.suffix[1..]
+    }
+}
+
 /// `csrf_trusted_origins`, parsed once at start-up.
 #[derive(Debug, Default)]
 pub(crate) struct TrustedOrigins {
     exact: Vec<Origin>,
-    /// `https://*.example.com`: the scheme and `.example.com`.
-    subdomains: Vec<(String, String)>,
+    /// `https://*.example.com[:port]`: the scheme, `.example.com` and the port (the
+    /// scheme's default when none is written).
+    subdomains: Vec<Subdomains>,
 }
 
 impl TrustedOrigins {
@@ -91,13 +105,16 @@ impl TrustedOrigins {
             };
             let (scheme, rest) = entry.split_once("://").ok_or_else(bad)?;
             if let Some(domain) = rest.strip_prefix("*.") {
+                // Parsed with a stand-in label, so the port is read as for any origin.
+                let parsed = Origin::parse(&format!("{scheme}://x.{domain}")).ok_or_else(bad)?;
                 if domain.is_empty() || domain.contains(['/', '*']) {
                     return Err(bad());
                 }
-                trusted.subdomains.push((
-                    scheme.to_ascii_lowercase(),
-                    format!(".{}", domain.to_ascii_lowercase()),
-                ));
+                trusted.subdomains.push(Subdomains {
+                    scheme: parsed.scheme,
+                    suffix: format!(".{}", &parsed.host[2..]),
+                    port: parsed.port,
+                });
             } else {
                 let origin = Origin::parse(entry).ok_or_else(bad)?;
                 if rest.trim_end_matches('/').contains('/') {
@@ -111,9 +128,8 @@ impl TrustedOrigins {
 
     fn admits(&self, origin: &Origin) -> bool {
         self.exact.contains(origin)
-            || self.subdomains.iter().any(|(scheme, suffix)| {
-                *scheme == origin.scheme
-                    && (origin.host.ends_with(suffix.as_str()) || origin.host == suffix[1..])
+            || self.subdomains.iter().any(|s| {
+                s.scheme == origin.scheme && s.port == origin.port && s.host_matches(&origin.host)
             })
     }
 
@@ -124,7 +140,7 @@ impl TrustedOrigins {
             || self
                 .subdomains
                 .iter()
-                .any(|(_, suffix)| host.ends_with(suffix.as_str()) || host == &suffix[1..])
+                .any(|s| s.port == port && s.host_matches(host))
     }
 }
 
@@ -179,7 +195,9 @@ pub(crate) fn check_token(
         Some(Err(why)) => return Err(Failure::BadCookie(why)),
         Some(Ok(secret)) => secret,
     };
-    let (token, from) = sent.ok_or(Failure::TokenMissing)?;
+    let (token, from) = sent
+        .filter(|(token, _)| !token.trim().is_empty())
+        .ok_or(Failure::TokenMissing)?;
     match secret.matches(token.trim()) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Failure::TokenIncorrect(from)),
@@ -223,6 +241,13 @@ mod tests {
             check_origin("https://shop.io", "https", "a.io", &some),
             Ok(())
         );
+        let ported = trusted(&["https://*.dev.io:8443"]);
+        assert_eq!(
+            check_origin("https://x.dev.io:8443", "https", "a.io", &ported),
+            Ok(())
+        );
+        assert!(check_origin("https://x.dev.io", "https", "a.io", &ported).is_err());
+        assert!(check_origin("https://x.shop.io:8443", "https", "a.io", &some).is_err());
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub(crate) fn boundary(content_type: &str) -> Option<&str> {
 /// body with `boundary`.
 pub(crate) fn scan(body: &[u8], boundary: &str, field: &str) -> Scan {
     let delimiter = format!("--{boundary}");
+    let next_delimiter = format!("\r\n{delimiter}");
     let Some(mut at) = find(body, delimiter.as_bytes(), 0) else {
         return need_more_or_absent(body);
     };
@@ -50,7 +51,7 @@ pub(crate) fn scan(body: &[u8], boundary: &str, field: &str) -> Scan {
             return Scan::NeedMore;
         };
         let content_start = head_end + 4;
-        let next = find(body, format!("\r\n{delimiter}").as_bytes(), content_start);
+        let next = find(body, next_delimiter.as_bytes(), content_start);
         if names(&body[head_start..head_end], field) {
             return match next {
                 Some(end) => match std::str::from_utf8(&body[content_start..end]) {
@@ -95,11 +96,7 @@ fn names(head: &[u8], field: &str) -> bool {
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|i| i + from)
 }
 
 #[cfg(test)]

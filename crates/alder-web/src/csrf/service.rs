@@ -43,6 +43,13 @@ impl Csrf {
         settings: &Settings,
         urls: crate::routing::Urls,
     ) -> Result<Self> {
+        if settings.csrf_header_name.starts_with("HTTP_") {
+            // Django's setting names the WSGI variable; Alder's names the header itself.
+            return Err(Error::Config(format!(
+                "csrf_header_name: `{}` is how Django spells it; write the header itself, e.g. `X-CSRFToken`",
+                settings.csrf_header_name
+            )));
+        }
         let header = HeaderName::try_from(settings.csrf_header_name.as_str()).map_err(|_| {
             Error::Config(format!(
                 "csrf_header_name: `{}` is not a header name",
@@ -108,17 +115,30 @@ fn is_safe(method: &Method) -> bool {
 /// The secret in the request's cookie: `None` when there is no such cookie.
 type CookieSecret = Option<std::result::Result<Secret, super::token::Malformed>>;
 
-/// Reads the [`CookieSecret`].
+/// Reads the [`CookieSecret`] from the raw bytes of the `Cookie` headers: another cookie's
+/// non-ASCII value must not hide this one. Of several cookies of this name (a stale one
+/// with another path or domain), the first well-formed one counts.
 fn cookie_secret(headers: &http::HeaderMap, name: &str) -> CookieSecret {
-    headers
+    let mut found = None;
+    for pair in headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name).then(|| Secret::parse(value.trim_matches('"')))
-        })
+        .flat_map(|v| v.as_bytes().split(|&b| b == b';'))
+    {
+        let pair = pair.trim_ascii();
+        let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+            continue;
+        };
+        if &pair[..eq] != name.as_bytes() {
+            continue;
+        }
+        let value = std::str::from_utf8(&pair[eq + 1..]).unwrap_or("\u{fffd}");
+        match Secret::parse(value.trim_matches('"')) {
+            Ok(secret) => return Some(Ok(secret)),
+            Err(why) => found = found.or(Some(Err(why))),
+        }
+    }
+    found
 }
 
 impl Service<http::Request<Body>> for Csrf {
@@ -135,8 +155,11 @@ impl Service<http::Request<Body>> for Csrf {
         let cookie = cookie_secret(request.headers(), &config.cookie_name);
         let token = CsrfToken::new(cookie.and_then(Result::ok));
         request.extensions_mut().insert(token.clone());
+        // A path no route matches is left to the router (its 404, or the redirect to the
+        // path with a slash, where the check then runs): nothing there to protect.
         let checked = !is_safe(request.method())
             && request.extensions().get::<SkipChecks>().is_none()
+            && config.urls.has_route(request.uri().path())
             && !config.urls.csrf_exempt(request.uri().path());
         let state = if !checked {
             State::Inner {
@@ -150,9 +173,17 @@ impl Service<http::Request<Body>> for Csrf {
                 Ok(Token::Checked) => State::Inner {
                     future: self.inner.call(request),
                 },
-                Ok(Token::InBody) => State::Reading {
-                    future: Box::pin(read_field_then_call(self.inner.clone(), request, cookie)),
-                },
+                Ok(Token::InBody) => {
+                    let header = header_token(request.headers(), &config.header);
+                    State::Reading {
+                        future: Box::pin(read_field_then_call(
+                            self.inner.clone(),
+                            request,
+                            cookie,
+                            header,
+                        )),
+                    }
+                }
             }
         };
         CsrfFuture {
@@ -197,17 +228,27 @@ fn before_body(
         let referer = headers.get(header::REFERER).and_then(|r| r.to_str().ok());
         check::check_referer(referer, host, &config.trusted)?;
     }
-    if let Some(sent) = headers.get(&config.header) {
-        let sent = sent.to_str().unwrap_or("\u{fffd}");
-        let from = "the X-CSRFToken header";
-        return check::check_token(cookie, Some((sent, from))).map(|()| Token::Checked);
-    }
     match cookie {
-        None => Err(Failure::NoCookie),
-        Some(Err(why)) => Err(Failure::BadCookie(why)),
-        Some(Ok(_)) if has_form_body(headers) => Ok(Token::InBody),
-        Some(Ok(_)) => Err(Failure::TokenMissing),
+        None => return Err(Failure::NoCookie),
+        Some(Err(why)) => return Err(Failure::BadCookie(why)),
+        Some(Ok(_)) => {}
     }
+    // As Django: the form field first, the header when the form has none (a script that
+    // sends `X-CSRFToken: null` beside a good field is not refused).
+    if has_form_body(headers) {
+        return Ok(Token::InBody);
+    }
+    let sent = header_token(headers, &config.header);
+    check::check_token(cookie, sent.as_deref().map(|s| (s, HEADER))).map(|()| Token::Checked)
+}
+
+const HEADER: &str = "the X-CSRFToken header";
+const FIELD: &str = "the 'csrfmiddlewaretoken' field";
+
+fn header_token(headers: &http::HeaderMap, name: &HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string())
 }
 
 /// A urlencoded or multipart form body, where the token field may be.
@@ -229,6 +270,7 @@ async fn read_field_then_call(
     mut router: Router,
     request: http::Request<Body>,
     cookie: CookieSecret,
+    header: Option<String>,
 ) -> Response {
     let (parts, body) = request.into_parts();
     let boundary = parts
@@ -245,9 +287,13 @@ async fn read_field_then_call(
         Ok(read) => read,
         Err(refusal) => return refusal,
     };
-    let from = "the 'csrfmiddlewaretoken' field";
     let request = http::Request::from_parts(parts, body);
-    match check::check_token(cookie, sent.as_deref().map(|s| (s, from))) {
+    let sent = match (sent.filter(|s| !s.is_empty()), header) {
+        (Some(field), _) => Some((field, FIELD)),
+        (None, Some(header)) => Some((header, HEADER)),
+        (None, None) => None,
+    };
+    match check::check_token(cookie, sent.as_ref().map(|(s, from)| (s.as_str(), *from))) {
         Ok(()) => match router.call(request).await {
             Ok(response) => response,
             Err(never) => match never {},
@@ -274,14 +320,18 @@ async fn read_multipart(mut body: Body, boundary: &str) -> Read {
     let mut seen = Vec::new();
     let mut chunks = Vec::new();
     let mut ended = false;
+    // Scanned again only once the bytes have doubled (or the body ended), so a body sent a
+    // byte per frame costs a few scans, not one per byte.
+    let mut next_scan = 0;
     let sent = loop {
-        match multipart::scan(&seen, boundary, FIELD_NAME) {
-            multipart::Scan::Found(token) => break Some(token),
-            multipart::Scan::Absent => break None,
-            multipart::Scan::NeedMore if ended || seen.len() >= multipart::SCAN_LIMIT => {
-                break None
+        let full = seen.len() >= multipart::SCAN_LIMIT;
+        if ended || full || seen.len() >= next_scan {
+            match multipart::scan(&seen, boundary, FIELD_NAME) {
+                multipart::Scan::Found(token) => break Some(token),
+                multipart::Scan::Absent => break None,
+                multipart::Scan::NeedMore if ended || full => break None,
+                multipart::Scan::NeedMore => next_scan = (seen.len() * 2).max(512),
             }
-            multipart::Scan::NeedMore => {}
         }
         match body.frame().await {
             None => ended = true,

@@ -214,6 +214,11 @@ impl Urls {
         self.inner.any_csrf_exempt && self.flags(path).is_some_and(|f| f.csrf_exempt)
     }
 
+    /// Whether some route matches `path` (the trailing-slash redirect aside).
+    pub(crate) fn has_route(&self, path: &str) -> bool {
+        self.flags(path).is_some()
+    }
+
     fn flags(&self, path: &str) -> Option<&RouteFlags> {
         self.inner.matcher.at(path).ok().map(|m| &m.value.0)
     }
