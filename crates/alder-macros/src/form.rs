@@ -7,6 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitBool, LitInt, LitStr, Type};
 
+use crate::model::attrs::{parse_field_attrs, FieldAttrs as ModelFieldAttrs};
 use crate::model::rules::{self, Rule, RuleAttrs};
 use crate::model::types::outer;
 
@@ -148,6 +149,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     };
     let mut clean = None;
+    let mut only: Option<(Vec<String>, Span)> = None;
+    let mut exclude: Vec<String> = Vec::new();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("form")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("clean") {
@@ -158,11 +161,33 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     value.parse::<syn::Path>()?
                 });
                 Ok(())
+            } else if meta.path.is_ident("fields") || meta.path.is_ident("exclude") {
+                let lit = meta.value()?.parse::<LitStr>()?;
+                let names = crate::model::attrs::list(&lit.value());
+                if meta.path.is_ident("fields") {
+                    only = Some((names, lit.span()));
+                } else {
+                    exclude = names;
+                }
+                Ok(())
             } else {
-                Err(meta
-                    .error("unknown form option; on the struct only `clean = \"path\"` is known"))
+                Err(meta.error("unknown form option on the struct; expected clean = \"path\", fields = \"a, b\" or exclude = \"c\""))
             }
         })?;
+    }
+    let known: Vec<String> = named
+        .named
+        .iter()
+        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .collect();
+    for name in only.iter().flat_map(|(names, _)| names).chain(&exclude) {
+        if !known.contains(name) {
+            let span = only.as_ref().map_or_else(Span::call_site, |(_, s)| *s);
+            return Err(syn::Error::new(
+                span,
+                format!("`{name}` is not a field of `{}`", input.ident),
+            ));
+        }
     }
 
     let mut consts = Vec::new();
@@ -170,10 +195,39 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut customs = Vec::new();
     let mut writes = Vec::new();
     let mut idents = Vec::new();
-    for (index, field) in named.named.iter().enumerate() {
+    let mut tys = Vec::new();
+    let mut index = 0usize;
+    for field in &named.named {
         let ident = field.ident.as_ref().expect("named fields have names");
         let ty = &field.ty;
-        let attrs = parse_field(field)?;
+        // A model form: the field's `#[model(…)]` options say what it accepts, so nothing is
+        // written twice; `#[form(…)]` adds what only a form has.
+        let model = if field.attrs.iter().any(|a| a.path().is_ident("model")) {
+            parse_field_attrs(field)?
+        } else {
+            ModelFieldAttrs {
+                editable: true,
+                ..ModelFieldAttrs::default()
+            }
+        };
+        let name = ident.to_string();
+        let listed = only.as_ref().is_none_or(|(names, _)| names.contains(&name));
+        let typed_in = model.editable
+            && !model.primary_key
+            && model.auto_now.is_none()
+            && model.auto_now_add.is_none()
+            && !matches!(outer(ty), Some((n, _)) if ["Auto", "ForeignKey", "OneToOne", "ManyToMany"].contains(&n.as_str()));
+        if !listed || exclude.contains(&name) || (only.is_none() && !typed_in) {
+            continue;
+        }
+        if !typed_in {
+            return Err(syn::Error::new(
+                ident.span(),
+                format!("`{name}` cannot be in a form: keys, `auto_now` fields, `editable = false` fields and relations are set by code (relations in forms are not supported yet)"),
+            ));
+        }
+        let mut attrs = parse_field(field)?;
+        merge_model(&mut attrs, model);
         let (shape, inner) = shape_of(ty);
         rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
         if shape == Shape::Many && attrs.rules.default.is_some() {
@@ -266,7 +320,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             });
         }
         idents.push(ident.clone());
+        tys.push(ty.clone());
+        index += 1;
     }
+    let complete = idents.len() == known.len();
     let clean_fn = clean.map(|path| {
         quote_spanned! {path.span()=>
             #[allow(clippy::useless_conversion)]
@@ -275,20 +332,40 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let values = format_ident!("__alder_form_values");
+    let from_form = complete.then(|| {
+        quote! {
+            impl #forms::FromForm for #name {
+                fn __new(data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
+                    let (#(#idents,)*) = Self::#values(data)?;
+                    ::core::result::Result::Ok(#name { #(#idents),* })
+                }
+            }
+        }
+    });
     Ok(quote! {
-        impl #forms::Form for #name {
-            const FIELDS: &'static [#forms::FormField] = &[#(#consts),*];
-
-            fn __read(data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
+        impl #name {
+            #[doc(hidden)]
+            fn #values(data: &#forms::FormData) -> ::core::result::Result<(#(#tys,)*), #db::ValidationErrors> {
                 let mut errors = #db::ValidationErrors::new();
                 #(#reads)*
                 #(#customs)*
                 match (#(#idents,)*) {
                     (#(::core::option::Option::Some(#idents),)*) if errors.is_empty() => {
-                        ::core::result::Result::Ok(#name { #(#idents),* })
+                        ::core::result::Result::Ok((#(#idents,)*))
                     }
                     _ => ::core::result::Result::Err(errors),
                 }
+            }
+        }
+
+        impl #forms::Form for #name {
+            const FIELDS: &'static [#forms::FormField] = &[#(#consts),*];
+
+            fn __read_into(&mut self, data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
+                let (#(#idents,)*) = Self::#values(data)?;
+                #(self.#idents = #idents;)*
+                ::core::result::Result::Ok(())
             }
 
             fn __write(&self) -> #forms::FormData {
@@ -299,5 +376,27 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             #clean_fn
         }
+
+        #from_form
     })
+}
+
+/// Takes what the model options say into the form's: rules, length, help text, the verbose
+/// name as the label, `blank` as not required.
+fn merge_model(attrs: &mut FieldAttrs, model: ModelFieldAttrs) {
+    attrs.rules.rules.extend(model.rules.rules);
+    attrs.rules.functions.extend(model.rules.functions);
+    if attrs.rules.default.is_none() {
+        attrs.rules.default = model.rules.default;
+    }
+    attrs.max_length = attrs.max_length.or(model.max_length);
+    attrs.help_text = attrs.help_text.take().or(model.help_text);
+    if attrs.label.is_none() {
+        attrs.label = model.verbose_name.map(|v| words(&v));
+    }
+    if attrs.required.is_none() {
+        if let Some(span) = model.blank {
+            attrs.required = Some((false, span));
+        }
+    }
 }

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type};
 
-mod attrs;
+pub(crate) mod attrs;
 mod display;
 mod field_meta;
 pub(crate) mod rules;

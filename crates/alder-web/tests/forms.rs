@@ -66,7 +66,7 @@ fn data(text: &str) -> FormData {
     FormData::parse(text)
 }
 
-fn errors_of<F: Form>(text: &str) -> BoundForm {
+fn errors_of<F: alder_web::forms::FromForm>(text: &str) -> BoundForm {
     match F::validate(&data(text)) {
         Ok(_) => panic!("{text} was accepted"),
         Err(form) => form,

@@ -25,31 +25,31 @@ pub(super) struct ModelAttrs {
 }
 
 #[derive(Default)]
-pub(super) struct FieldAttrs {
-    pub(super) primary_key: bool,
-    pub(super) unique: bool,
+pub(crate) struct FieldAttrs {
+    pub(crate) primary_key: bool,
+    pub(crate) unique: bool,
     /// `db_index` (true) or `db_index = false`; `None` when not given (a foreign key is
     /// indexed by default, as in Django).
-    pub(super) db_index: Option<bool>,
-    pub(super) max_length: Option<u32>,
-    pub(super) max_length_span: Option<Span>,
-    pub(super) max_digits: Option<(u32, Span)>,
-    pub(super) decimal_places: Option<(u32, Span)>,
-    pub(super) db_column: Option<String>,
-    pub(super) db_default: Option<String>,
-    pub(super) rules: rules::RuleAttrs,
-    pub(super) verbose_name: Option<String>,
-    pub(super) help_text: Option<String>,
-    pub(super) blank: Option<Span>,
-    pub(super) editable: bool,
-    pub(super) auto_now: Option<Span>,
-    pub(super) auto_now_add: Option<Span>,
-    pub(super) on_delete: Option<(String, Span)>,
+    pub(crate) db_index: Option<bool>,
+    pub(crate) max_length: Option<u32>,
+    pub(crate) max_length_span: Option<Span>,
+    pub(crate) max_digits: Option<(u32, Span)>,
+    pub(crate) decimal_places: Option<(u32, Span)>,
+    pub(crate) db_column: Option<String>,
+    pub(crate) db_default: Option<String>,
+    pub(crate) rules: rules::RuleAttrs,
+    pub(crate) verbose_name: Option<String>,
+    pub(crate) help_text: Option<String>,
+    pub(crate) blank: Option<Span>,
+    pub(crate) editable: bool,
+    pub(crate) auto_now: Option<Span>,
+    pub(crate) auto_now_add: Option<Span>,
+    pub(crate) on_delete: Option<(String, Span)>,
     /// `related_name = "posts"`: the reverse relation's name on the target (Django's).
-    pub(super) related_name: Option<(String, Span)>,
+    pub(crate) related_name: Option<(String, Span)>,
 }
 
-pub(super) fn list(text: &str) -> Vec<String> {
+pub(crate) fn list(text: &str) -> Vec<String> {
     text.split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
@@ -119,7 +119,7 @@ pub(super) fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> 
     Ok(attrs)
 }
 
-pub(super) fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+pub(crate) fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
     let mut attrs = FieldAttrs {
         editable: true,
         ..FieldAttrs::default()

@@ -68,9 +68,10 @@ pub trait Form: Sized {
     /// The fields, in declaration order.
     const FIELDS: &'static [FormField];
 
-    /// Reads every field of `data`; all problems at once.
+    /// Reads every field of `data` into `self`; all problems at once, and `self` untouched
+    /// unless every field is valid.
     #[doc(hidden)]
-    fn __read(data: &FormData) -> Result<Self, ValidationErrors>;
+    fn __read_into(&mut self, data: &FormData) -> Result<(), ValidationErrors>;
 
     /// The values as the form shows them.
     #[doc(hidden)]
@@ -86,19 +87,67 @@ pub trait Form: Sized {
         BoundForm::unbound(Self::FIELDS, FormData::default())
     }
 
-    /// A form filled in with this value's fields, to edit it (Django's `Form(initial=…)`).
+    /// A form filled in with this value's fields, to edit it (Django's `Form(initial=…)`,
+    /// `ModelForm(instance=…)`).
     fn initial(&self) -> BoundForm {
         BoundForm::unbound(Self::FIELDS, self.__write())
     }
 
-    /// Reads and checks `data` (Django's `Form(data).is_valid()` and `cleaned_data`): the
-    /// struct, or the form with its errors and the values as sent, to show again.
-    fn validate(data: &FormData) -> Result<Self, BoundForm> {
-        match Self::__read(data).and_then(|form| form.clean().map(|()| form)) {
+    /// Reads and checks `data` into a new value (Django's `Form(data).is_valid()` and
+    /// `cleaned_data`): the struct, or the form with its errors and the values as sent, to
+    /// show again. Only for a form that covers every field of its struct; a model form, whose
+    /// model has fields the form leaves out (the key, the post a comment belongs to), fills
+    /// in a value built by the handler with [`update`](Self::update).
+    fn validate(data: &FormData) -> Result<Self, BoundForm>
+    where
+        Self: FromForm,
+    {
+        match Self::__new(data).and_then(|form| form.clean().map(|()| form)) {
             Ok(form) => Ok(form),
             Err(errors) => Err(BoundForm::bound(Self::FIELDS, data.clone(), errors)),
         }
     }
+
+    /// Reads and checks `data` into the form's fields of `self` (Django's
+    /// `ModelForm(data, instance=…)`): on success `self` holds the new values; on failure
+    /// `self` is as it was (unless only the whole-form `clean` failed) and the form comes back
+    /// with its errors.
+    ///
+    /// ```
+    /// use alder_web::forms::{Form, FormData};
+    /// #[derive(alder_web::db::Model, Form)]
+    /// #[form(fields = "title")]
+    /// struct Note {
+    ///     id: alder_web::db::Auto<i64>,
+    ///     #[model(max_length = 20, help_text = "A short title.")]
+    ///     title: String,
+    ///     views: i64,
+    /// }
+    /// let mut note = Note { id: alder_web::db::Auto::new(), title: String::new(), views: 3 };
+    /// note.update(&FormData::parse("title=Groceries")).ok().unwrap();
+    /// assert_eq!((note.title.as_str(), note.views), ("Groceries", 3));
+    /// let Err(form) = note.update(&FormData::parse(&format!("title={}", "x".repeat(21)))) else { panic!() };
+    /// assert_eq!(form.errors().field("title")[0].code(), "max_length");
+    /// assert_eq!(Note::FIELDS[0].meta.help_text, "A short title.");
+    /// ```
+    fn update(&mut self, data: &FormData) -> Result<(), BoundForm> {
+        match self.__read_into(data).and_then(|()| self.clean()) {
+            Ok(()) => Ok(()),
+            Err(errors) => Err(BoundForm::bound(Self::FIELDS, data.clone(), errors)),
+        }
+    }
+}
+
+/// A form whose struct it can build whole: every field of the struct is in the form.
+/// `#[derive(Form)]` implements it when that is so.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has fields the form leaves out, so the form cannot build one",
+    label = "build the value yourself and fill it in with `.update(&data)`"
+)]
+pub trait FromForm: Form {
+    /// Builds the struct from `data`.
+    #[doc(hidden)]
+    fn __new(data: &FormData) -> Result<Self, ValidationErrors>;
 }
 
 /// What `#[derive(Form)]` calls.
