@@ -21,7 +21,7 @@ fn unmigrated_client() -> TestClient {
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 6);
+    assert_eq!(steps.len(), 7);
     client
 }
 
@@ -57,7 +57,8 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
         [
             "authors.0002_alter_author_table",
             "blog.0003_alter_post_table",
-            "blog.0004_alter_post_author"
+            "blog.0004_alter_post_author",
+            "blog.0005_comment"
         ]
     );
     // The foreign key is indexed (Django's default), under the renamed table's name.
@@ -306,4 +307,86 @@ async fn the_author_page_says_what_deleting_the_author_would_do() {
         .await
         .assert_ok()
         .assert_contains("Deleting Quiet would delete Authors: 1.");
+}
+
+/// The token of the page's hidden field.
+fn csrf_token_in(page: &alder::test::TestResponse) -> String {
+    page.text()
+        .split(r#"name="csrfmiddlewaretoken" value=""#)
+        .nth(1)
+        .expect("the form has its CSRF field")[..64]
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_reader_comments_on_a_post_through_its_model_form() {
+    let client = client().await.enforce_csrf_checks();
+    let page = client.get("/posts/welcome/").await;
+    page.assert_ok()
+        .assert_contains("0 comments")
+        .assert_contains(r#"<input type="text" name="name" id="id_name" required aria-describedby="id_name_helptext" maxlength="80">"#)
+        .assert_contains(r#"<input type="email" name="email" id="id_email" aria-describedby="id_email_helptext" maxlength="254">"#)
+        .assert_contains(r#"<label for="id_body">Comment</label>"#)
+        .assert_contains(r#"minlength="3""#);
+    let token = csrf_token_in(&page);
+
+    // Invalid: the page again, 422, with the errors and what was typed; nothing saved.
+    let refused = client
+        .post("/posts/welcome/")
+        .form(&[
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("name", "Ada"),
+            ("email", "ada@example"),
+            ("body", "hi"),
+        ])
+        .await;
+    refused
+        .assert_status(422)
+        .assert_contains("Enter a valid email address.")
+        .assert_contains("Ensure this value has at least 3 characters (it has 2).")
+        .assert_contains(r#"value="Ada""#)
+        .assert_contains("0 comments");
+
+    // Valid: saved, and 303 back to the post, where it shows.
+    let sent = client
+        .post("/posts/welcome/")
+        .form(&[
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("name", "Ada"),
+            ("email", ""),
+            ("body", "A fine first post."),
+        ])
+        .await;
+    sent.assert_status(303);
+    let location = sent.header("location").unwrap().to_string();
+    assert!(
+        location.starts_with("/posts/welcome/#comment-"),
+        "{location}"
+    );
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_contains("1 comment<")
+        .assert_contains("A fine first post.");
+
+    // Without the token: refused before the handler.
+    client
+        .post("/posts/welcome/")
+        .form(&[("name", "Mallory"), ("body", "forged comment")])
+        .await
+        .assert_status(403);
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_not_contains("forged comment");
+    // A draft or unknown post takes no comments.
+    client
+        .post("/posts/nope/")
+        .form(&[
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("name", "A"),
+            ("body", "abc"),
+        ])
+        .await
+        .assert_status(404);
 }

@@ -134,6 +134,81 @@ async fn a_reader_goes_from_the_index_to_a_post_and_its_author() {
     server.stop().await.unwrap();
 }
 
+/// The browser test: the browser refuses an empty required field itself, the server
+/// refuses what the browser lets through, then a good comment is saved and shown.
+#[tokio::test]
+async fn a_reader_leaves_a_comment_through_the_form() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let server = live_blog().await;
+    browser.goto(&server.url("/posts/welcome/")).await.unwrap();
+    let field = |css: &'static str| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        }
+    };
+    shoot(&browser, "blog-comment-form").await;
+
+    // Empty name: the browser's own check stops the submission (the page does not change).
+    field("#id_body")
+        .await
+        .send_keys("A thoughtful comment.")
+        .await
+        .unwrap();
+    field("button[type=submit]").await.click().await.unwrap();
+    let missing = browser
+        .execute(
+            "return document.querySelector('#id_name').validity.valueMissing",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing, serde_json::json!(true));
+    assert!(text_of(&browser, "h2").await.starts_with("0 comments"));
+
+    // An address the browser accepts (`type=email` takes `ada@example`) but the server does not.
+    field("#id_name").await.send_keys("Ada").await.unwrap();
+    field("#id_email")
+        .await
+        .send_keys("ada@example")
+        .await
+        .unwrap();
+    field("button[type=submit]").await.click().await.unwrap();
+    let errors = text_of(&browser, "#id_email_error").await;
+    assert!(errors.contains("Enter a valid email address."), "{errors}");
+    let kept = field("#id_body").await.prop("value").await.unwrap();
+    assert_eq!(
+        kept.as_deref(),
+        Some("A thoughtful comment."),
+        "what was typed is kept"
+    );
+    shoot(&browser, "blog-comment-refused").await;
+
+    // Corrected: saved, and the post shows it.
+    let email = field("#id_email").await;
+    email.clear().await.unwrap();
+    email.send_keys("ada@example.com").await.unwrap();
+    field("button[type=submit]").await.click().await.unwrap();
+    assert_eq!(
+        browser.current_url().await.unwrap().path(),
+        "/posts/welcome/"
+    );
+    assert!(text_of(&browser, "h2").await.starts_with("1 comment"));
+    assert!(text_of(&browser, ".comment")
+        .await
+        .contains("A thoughtful comment."));
+    shoot(&browser, "blog-comment-saved").await;
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_debug_500_page_reads_well() {
     use alder::routing::get;

@@ -5,7 +5,7 @@ mod migrations;
 mod models;
 mod views;
 
-pub use models::Post;
+pub use models::{Comment, Post};
 
 use alder::routing::get;
 use alder::App;
@@ -14,8 +14,13 @@ use alder::App;
 pub fn app() -> App {
     App::new("blog")
         .route("/", get(views::index), "index")
-        .route("/posts/{slug}/", get(views::detail), "detail")
+        .route(
+            "/posts/{slug}/",
+            get(views::detail).post(views::comment),
+            "detail",
+        )
         .model::<Post>()
+        .model::<Comment>()
         .migrations(migrations::all(), alder::migrations_dir!())
         .templates(alder::embed_dir!("src/blog/templates"))
         .static_files(alder::embed_dir!("src/blog/static"))

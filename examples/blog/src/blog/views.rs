@@ -1,9 +1,14 @@
 //! The blog's pages.
 
+use alder::db::chrono::Utc;
+use alder::db::{Auto, ForeignKey, Model};
 use alder::extract::Path;
-use alder::{context, Db, Result, TemplateResponse, Templates};
+use alder::forms::{BoundForm, Form, FormData};
+use alder::{
+    context, Db, IntoResponse, Redirect, Response, Result, StatusCode, TemplateResponse, Templates,
+};
 
-use super::Post;
+use super::{Comment, Post};
 
 /// The ten latest published posts.
 pub(crate) async fn index(db: Db, t: Templates) -> Result<TemplateResponse> {
@@ -15,16 +20,71 @@ pub(crate) async fn index(db: Db, t: Templates) -> Result<TemplateResponse> {
     t.render("blog/index.html", context! { posts })
 }
 
-/// One post with its author; 404 for a draft or an unknown slug.
+/// A published post by its slug; 404 for a draft or an unknown slug.
+async fn published(db: &Db, slug: &str) -> Result<Post> {
+    Ok(Post::objects()
+        .filter(Post::slug().eq(slug) & Post::published_at().is_not_null())
+        .get(db)
+        .await?)
+}
+
+/// The post page: the post, its author, its comments and the comment form (empty, or as
+/// sent with its errors).
+async fn post_page(
+    db: &Db,
+    t: &Templates,
+    post: Post,
+    form: BoundForm,
+) -> Result<TemplateResponse> {
+    let author = post.author.get(db).await?;
+    let comments = Comment::objects()
+        .filter(Comment::post().eq(&post))
+        .all(db)
+        .await?;
+    t.render(
+        "blog/detail.html",
+        context! { post, author, comments, form },
+    )
+}
+
+/// One post with its author and comments; 404 for a draft or an unknown slug.
 pub(crate) async fn detail(
     db: Db,
     t: Templates,
     Path(slug): Path<String>,
 ) -> Result<TemplateResponse> {
-    let post = Post::objects()
-        .filter(Post::slug().eq(slug.as_str()) & Post::published_at().is_not_null())
-        .get(&db)
-        .await?;
-    let author = post.author.get(&db).await?;
-    t.render("blog/detail.html", context! { post, author })
+    let post = published(&db, &slug).await?;
+    post_page(&db, &t, post, Comment::unbound()).await
+}
+
+/// A comment sent from the post page: saved and back to the post (303, so a reload does not
+/// send it again), or the page again with the form's errors and the values as typed.
+pub(crate) async fn comment(
+    db: Db,
+    t: Templates,
+    Path(slug): Path<String>,
+    sent: FormData,
+) -> Result<Response> {
+    let post = published(&db, &slug).await?;
+    let mut comment = Comment {
+        id: Auto::new(),
+        post: ForeignKey::to(&post)?,
+        name: String::new(),
+        email: None,
+        body: String::new(),
+        created_at: Utc::now(),
+    };
+    if let Err(form) = comment.update(&sent) {
+        let page = post_page(&db, &t, post, form).await?;
+        return Ok(page
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
+    }
+    comment.save(&db).await?;
+    let url = format!(
+        "/posts/{}/#comment-{}",
+        post.slug,
+        comment.pk().unwrap_or_default()
+    );
+    Ok(Redirect::to(&url).into_response())
 }

@@ -10,6 +10,8 @@ mod m0002_welcome_post;
 mod m0003_alter_post_table;
 #[path = "0004_alter_post_author.rs"]
 mod m0004_alter_post_author;
+#[path = "0005_comment.rs"]
+mod m0005_comment;
 
 /// Every migration of this app, in order.
 pub fn all() -> Vec<alder::db::migrations::Migration> {
@@ -18,5 +20,6 @@ pub fn all() -> Vec<alder::db::migrations::Migration> {
         m0002_welcome_post::migration(),
         m0003_alter_post_table::migration(),
         m0004_alter_post_author::migration(),
+        m0005_comment::migration(),
     ]
 }
