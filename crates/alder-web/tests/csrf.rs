@@ -572,7 +572,7 @@ async fn the_live_server_checks_and_reads_a_chunked_multipart_body_whole() {
             answer
         }
     };
-    let get = format!("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let get = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
     socket.write_all(get.as_bytes()).await.unwrap();
     let mut page = String::new();
