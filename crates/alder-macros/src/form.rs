@@ -55,6 +55,8 @@ enum Shape {
     Optional,
     Many,
     Checkbox,
+    File,
+    OptionalFile,
 }
 
 #[derive(Default)]
@@ -114,6 +116,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
 }
 
 fn shape_of(ty: &Type) -> (Shape, &Type) {
+    let is_file = |t: &Type| matches!(outer(t), Some((n, None)) if n == "UploadedFile");
+    match outer(ty) {
+        Some((name, Some(inner))) if name == "Option" && is_file(inner) => {
+            return (Shape::OptionalFile, inner)
+        }
+        _ if is_file(ty) => return (Shape::File, ty),
+        _ => {}
+    }
     match outer(ty) {
         Some((name, Some(inner))) if name == "Option" => (Shape::Optional, inner),
         Some((name, Some(inner))) if name == "Vec" => (Shape::Many, inner),
@@ -238,27 +248,49 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let text = matches!(outer(inner), Some((n, None)) if n == "String");
         let required = match (shape, attrs.required) {
-            (Shape::Optional, Some((true, span))) => {
+            (Shape::Optional | Shape::OptionalFile, Some((true, span))) => {
                 return Err(syn::Error::new(span, format!("`{ident}` is an Option, which may be left empty; drop `required` or make the field a plain value")));
             }
-            (Shape::Value, Some((false, span))) if !text => {
+            (Shape::Value | Shape::File, Some((false, span))) if !text => {
                 return Err(syn::Error::new(span, format!("only text may be left empty as a plain value; make `{ident}` an Option<…> instead")));
             }
             (_, Some((value, _))) => value,
-            (Shape::Optional | Shape::Checkbox, None) => false,
-            (Shape::Value | Shape::Many, None) => true,
+            (Shape::Optional | Shape::OptionalFile | Shape::Checkbox, None) => false,
+            (Shape::Value | Shape::Many | Shape::File, None) => true,
         };
         let fname = ident.to_string();
         let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
         let help_text = attrs.help_text.clone().unwrap_or_default();
+        let is_file = matches!(shape, Shape::File | Shape::OptionalFile);
+        if is_file && (attrs.rules.default.is_some() || !attrs.rules.rules.is_empty()) {
+            return Err(syn::Error::new(
+                ident.span(),
+                "a file field takes no `initial` and no value rules",
+            ));
+        }
         let max_length = match attrs.max_length {
             Some(n) => quote!(::core::option::Option::Some(#n)),
+            None if is_file => quote!(::core::option::Option::None),
             None => quote!(<#inner as #db::FieldType>::MAX_LENGTH),
         };
         let validators = rules::metadata(&attrs.rules, &db);
-        let default = rules::default(&attrs.rules, ty, &db);
-        let kind = quote_spanned!(inner.span()=> <#inner as #db::FieldType>::KIND);
-        let choices = quote!(<#inner as #db::FieldType>::CHOICES);
+        let default = if is_file {
+            quote!(::core::option::Option::None)
+        } else {
+            rules::default(&attrs.rules, ty, &db)
+        };
+        // A file is not a model field type: it is drawn as a file input and read from the
+        // form's files.
+        let kind = if is_file {
+            quote!(#db::meta::FieldKind::Bytes)
+        } else {
+            quote_spanned!(inner.span()=> <#inner as #db::FieldType>::KIND)
+        };
+        let choices = if is_file {
+            quote!(&[])
+        } else {
+            quote!(<#inner as #db::FieldType>::CHOICES)
+        };
         let has = |wanted: fn(&Rule) -> bool| attrs.rules.rules.iter().any(|(r, _)| wanted(r));
         let email = has(|r| matches!(r, Rule::Email));
         let url = has(|r| matches!(r, Rule::Url));
@@ -275,9 +307,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 );
                 quote!(#forms::Widget::#variant)
             }
+            None if is_file => quote!(#forms::Widget::File),
             None => quote!(#forms::Widget::__default(#kind, !#choices.is_empty(), #email, #url)),
         };
-        let optional = shape == Shape::Optional;
+        let optional = matches!(shape, Shape::Optional | Shape::OptionalFile);
         consts.push(quote! {
             {
                 let mut meta = #db::meta::FieldMeta::__new(#fname, #fname, #kind);
@@ -309,6 +342,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             Shape::Checkbox => (
                 quote!(#forms::__private::checkbox(#field_ref, data, &mut errors)),
                 quote!(#forms::__private::put_checkbox(self.#ident, #fname, &mut data)),
+            ),
+            // A file is never sent back in a page.
+            Shape::File => (
+                quote!(#forms::__private::file(#field_ref, data, &mut errors)),
+                quote!(()),
+            ),
+            Shape::OptionalFile => (
+                quote!(#forms::__private::optional_file(#field_ref, data, &mut errors)),
+                quote!(()),
             ),
         };
         reads.push(quote!(let #ident = #read;));

@@ -58,6 +58,18 @@ pub struct Settings {
     pub append_slash: bool,
     /// The largest request body accepted, in bytes; a larger one is answered with 413.
     pub max_body_size: usize,
+    /// The most fields a form may send (urlencoded or multipart); more is a 400, as Django's
+    /// `DATA_UPLOAD_MAX_NUMBER_FIELDS`, so a flood of tiny fields cannot cost much work.
+    pub data_upload_max_number_fields: usize,
+    /// The most bytes of a multipart form's text fields together (files aside); more is a
+    /// 413. Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`.
+    pub data_upload_max_memory_size: usize,
+    /// An uploaded file larger than this many bytes is written to a temporary file as it
+    /// arrives instead of being kept in memory. Django's `FILE_UPLOAD_MAX_MEMORY_SIZE`.
+    pub file_upload_max_memory_size: usize,
+    /// Where those temporary files go (default: the system's temporary folder). Django's
+    /// `FILE_UPLOAD_TEMP_DIR`.
+    pub file_upload_temp_dir: Option<PathBuf>,
     /// The URL prefix static files are served under.
     pub static_url: String,
     /// Where `collectstatic` writes files and `staticfiles.json`.
@@ -194,6 +206,10 @@ impl Default for Settings {
             database_health_checks: false,
             append_slash: true,
             max_body_size: 2_621_440,
+            data_upload_max_number_fields: 1000,
+            data_upload_max_memory_size: 2_621_440,
+            file_upload_max_memory_size: 2_621_440,
+            file_upload_temp_dir: None,
             static_url: "/static/".into(),
             static_root: "staticfiles".into(),
             static_dir: "static".into(),

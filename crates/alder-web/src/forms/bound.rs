@@ -78,6 +78,12 @@ impl BoundForm {
         }
     }
 
+    /// Whether a field takes a file, so the `<form>` needs `enctype="multipart/form-data"`
+    /// (Django's `is_multipart`; `{% if form.is_multipart %}` in a template).
+    pub fn is_multipart(&self) -> bool {
+        self.inner.fields.iter().any(|f| f.widget == Widget::File)
+    }
+
     /// Whether it holds submitted data (Django's `is_bound`).
     pub fn is_bound(&self) -> bool {
         self.inner.data.is_some()

@@ -1,14 +1,18 @@
 //! What a form sent: every `name=value` pair in order, repeated names kept (a multiple
 //! select, a list of checkboxes), which serde's urlencoded reader cannot keep.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRef, FromRequest, Request};
 use http::{header, Method};
 
-use crate::Error;
+use super::multipart::{self, Limits};
+use super::UploadedFile;
+use crate::{Error, ProjectState};
 
-/// The submitted fields of a form, Django's `QueryDict`: read from the body of a POST
-/// (`application/x-www-form-urlencoded`), or from the query string of a GET (a search form).
-/// An extractor, answering a body that is not a form with 415 and one over the limit with 413.
+/// The submitted fields of a form, Django's `request.POST` and `request.FILES`: read from the
+/// body of a POST (`application/x-www-form-urlencoded`, or `multipart/form-data` with files),
+/// or from the query string of a GET (a search form). An extractor: a body that is not a form
+/// is 415, one over the limits 413, more than `data_upload_max_number_fields` fields or a
+/// malformed multipart body 400.
 ///
 /// ```
 /// use alder_web::forms::FormData;
@@ -17,9 +21,10 @@ use crate::Error;
 /// assert_eq!(data.get_all("tag").collect::<Vec<_>>(), ["rust", "web"]);
 /// assert_eq!(data.get("missing"), None);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct FormData {
     pairs: Vec<(String, String)>,
+    files: Vec<(String, UploadedFile)>,
 }
 
 impl FormData {
@@ -34,6 +39,7 @@ impl FormData {
             pairs: url::form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
+            files: Vec::new(),
         }
     }
 
@@ -51,6 +57,7 @@ impl FormData {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            files: Vec::new(),
         }
     }
 
@@ -76,9 +83,38 @@ impl FormData {
         self.pairs.push((name.into(), value.into()));
     }
 
+    /// Adds a file for `name`, as a multipart form sends it.
+    ///
+    /// ```
+    /// use alder_web::forms::{FormData, UploadedFile};
+    /// let mut data = FormData::default();
+    /// data.push_file("cv", UploadedFile::in_memory("cv.pdf", "application/pdf", "%PDF"));
+    /// assert_eq!(data.file("cv").unwrap().file_name(), "cv.pdf");
+    /// ```
+    pub fn push_file(&mut self, name: impl Into<String>, file: UploadedFile) {
+        self.files.push((name.into(), file));
+    }
+
+    /// The last file sent for `name`, if any (Django's `request.FILES.get`).
+    pub fn file(&self, name: &str) -> Option<&UploadedFile> {
+        self.files
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, f)| f)
+    }
+
+    /// Every file sent for `name`, in order (an `<input type="file" multiple>`).
+    pub fn files<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a UploadedFile> + 'a {
+        self.files
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, f)| f)
+    }
+
     /// Whether nothing was sent.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.pairs.is_empty() && self.files.is_empty()
     }
 
     /// Every pair, in the order sent.
@@ -87,12 +123,20 @@ impl FormData {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for FormData {
+impl<S> FromRequest<S> for FormData
+where
+    ProjectState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let project = ProjectState::from_ref(state);
+        let limits = Limits::of(project.settings());
         if matches!(*request.method(), Method::GET | Method::HEAD) {
-            return Ok(Self::parse(request.uri().query().unwrap_or("")));
+            let data = Self::parse(request.uri().query().unwrap_or(""));
+            multipart::check_count(data.pairs.len(), limits.max_fields)?;
+            return Ok(data);
         }
         let content_type = request
             .headers()
@@ -100,26 +144,26 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         let kind = content_type.split(';').next().unwrap_or("").trim();
+        if kind.eq_ignore_ascii_case("multipart/form-data") {
+            let content_type = content_type.to_string();
+            // The body carries the request's limit already (413 past it).
+            return multipart::read(request.into_body(), &content_type, &limits).await;
+        }
         if !kind.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            let message = if kind.eq_ignore_ascii_case("multipart/form-data") {
-                "this form takes no files: expected `Content-Type: \
-                 application/x-www-form-urlencoded` (a form with a file input needs `Multipart`)"
-                    .to_string()
-            } else {
-                format!(
-                    "expected a form (`Content-Type: application/x-www-form-urlencoded`), \
-                     got `{content_type}`"
-                )
-            };
             return Err(Error::http(
                 http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                message,
+                format!(
+                    "expected a form (`Content-Type: application/x-www-form-urlencoded` or \
+                     `multipart/form-data`), got `{content_type}`"
+                ),
             ));
         }
         // Bytes keeps the body limit: past it, 413 with the usual page.
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|rejection| Error::http(rejection.status(), rejection.body_text()))?;
-        Ok(Self::parse_bytes(&bytes))
+        let data = Self::parse_bytes(&bytes);
+        multipart::check_count(data.pairs.len(), limits.max_fields)?;
+        Ok(data)
     }
 }

@@ -39,7 +39,9 @@
 mod bound;
 mod data;
 mod field;
+mod multipart;
 mod parse;
+mod upload;
 mod view;
 mod widgets;
 
@@ -48,6 +50,7 @@ pub use alder_macros::Form;
 pub use bound::{BoundField, BoundForm};
 pub use data::FormData;
 pub use field::{FormField, Widget};
+pub use upload::UploadedFile;
 
 pub(crate) use view::{builtin_template, View};
 

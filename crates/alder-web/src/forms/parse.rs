@@ -172,3 +172,32 @@ pub fn put_checkbox(value: bool, name: &str, data: &mut FormData) {
         data.push(name, "on");
     }
 }
+
+/// An `UploadedFile` field: a file must be sent unless the field is optional.
+#[doc(hidden)]
+pub fn file(
+    field: &FormField,
+    data: &FormData,
+    errors: &mut ValidationErrors,
+) -> Option<super::UploadedFile> {
+    match data.file(field.name()) {
+        Some(file) => Some(file.clone()),
+        None => {
+            errors.add(
+                field.name(),
+                ValidationError::new("required", "No file was submitted."),
+            );
+            None
+        }
+    }
+}
+
+/// An `Option<UploadedFile>` field.
+#[doc(hidden)]
+pub fn optional_file(
+    field: &FormField,
+    data: &FormData,
+    _errors: &mut ValidationErrors,
+) -> Option<Option<super::UploadedFile>> {
+    Some(data.file(field.name()).cloned())
+}

@@ -127,6 +127,7 @@ impl Object for View {
                 let name = key.as_str()?;
                 match name {
                     "is_bound" => Some(Value::from(form.is_bound())),
+                    "is_multipart" => Some(Value::from(form.is_multipart())),
                     "has_errors" => Some(Value::from(!form.errors().is_empty())),
                     "non_field_errors" => Some(Value::from_object(View::Errors(
                         form.errors()
