@@ -354,16 +354,12 @@ async fn read_multipart(mut body: Body, boundary: &str) -> Read {
 
 /// A body that failed while being read for the token: 413 past the limit, else 400.
 fn unreadable(err: axum::Error) -> Response {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return Error::http(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large",
-            )
-            .into_response();
-        }
-        source = e.source();
+    if crate::middleware::passed_the_limit(&err) {
+        return Error::http(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        )
+        .into_response();
     }
     Error::bad_request("the request body could not be read").into_response()
 }

@@ -145,15 +145,11 @@ pub(super) fn check_count(count: usize, max: usize) -> Result<(), Error> {
 
 /// A body that broke off or is not multipart: 400, or 413 when the body limit cut it.
 fn malformed(err: multer::Error) -> Error {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return Error::http(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large",
-            );
-        }
-        source = e.source();
+    if crate::middleware::passed_the_limit(&err) {
+        return Error::http(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        );
     }
     Error::bad_request(format!("the multipart form could not be read: {err}"))
 }

@@ -132,3 +132,16 @@ where
         self.inner.size_hint()
     }
 }
+
+/// Whether reading a body failed because it passed the body limit (so the answer is 413):
+/// the limit's error somewhere in the chain of whatever error the reader wraps it in.
+pub(crate) fn passed_the_limit(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
