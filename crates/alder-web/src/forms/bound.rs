@@ -36,6 +36,8 @@ pub(super) struct Inner {
     /// What an unbound form shows: defaults, or an object's values.
     pub(super) initial: FormData,
     pub(super) errors: ValidationErrors,
+    /// In a formset, `form-0`: field names and ids start with it (`form-0-title`).
+    pub(super) prefix: Option<String>,
 }
 
 impl BoundForm {
@@ -62,6 +64,7 @@ impl BoundForm {
                 data: None,
                 initial: shown,
                 errors: ValidationErrors::new(),
+                prefix: None,
             }),
         }
     }
@@ -74,8 +77,16 @@ impl BoundForm {
                 data: Some(data),
                 initial: FormData::default(),
                 errors,
+                prefix: None,
             }),
         }
+    }
+
+    /// The same form with its field names and ids prefixed (`form-0-title`), as a formset
+    /// draws its forms; the data it holds is read without the prefix.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.inner).prefix = Some(prefix.into());
+        self
     }
 
     /// Whether a field takes a file, so the `<form>` needs `enctype="multipart/form-data"`
@@ -148,7 +159,16 @@ impl<'a> BoundField<'a> {
 
     /// The `id` of its control: `id_<name>`, as Django's `auto_id`.
     pub fn id(&self) -> String {
-        format!("id_{}", self.definition().name())
+        format!("id_{}", self.html_name())
+    }
+
+    /// The name the control is sent under: the field's name, after the form's prefix in a
+    /// formset (`form-0-title`).
+    pub fn html_name(&self) -> String {
+        match &self.form.inner.prefix {
+            Some(prefix) => format!("{prefix}-{}", self.definition().name()),
+            None => self.definition().name().to_string(),
+        }
     }
 
     /// The values it shows: what was submitted, else its initial value; a password shows

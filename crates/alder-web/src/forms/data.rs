@@ -112,6 +112,28 @@ impl FormData {
             .map(|(_, f)| f)
     }
 
+    /// The fields whose names start with `prefix` (a formset's `form-0-`), without it: what
+    /// one form of the set reads.
+    ///
+    /// ```
+    /// let data = alder_web::forms::FormData::parse("form-0-title=A&form-1-title=B");
+    /// assert_eq!(data.with_prefix("form-1-").get("title"), Some("B"));
+    /// ```
+    pub fn with_prefix(&self, prefix: &str) -> FormData {
+        FormData {
+            pairs: self
+                .pairs
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
+                .collect(),
+            files: self
+                .files
+                .iter()
+                .filter_map(|(k, f)| Some((k.strip_prefix(prefix)?.to_string(), f.clone())))
+                .collect(),
+        }
+    }
+
     /// Whether nothing was sent.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty() && self.files.is_empty()

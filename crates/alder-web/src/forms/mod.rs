@@ -39,6 +39,7 @@
 mod bound;
 mod data;
 mod field;
+mod formset;
 mod multipart;
 mod parse;
 mod upload;
@@ -50,6 +51,7 @@ pub use alder_macros::Form;
 pub use bound::{BoundField, BoundForm};
 pub use data::FormData;
 pub use field::{FormField, Widget};
+pub use formset::{BoundFormSet, FormSet, FormSetItem};
 pub use upload::UploadedFile;
 
 pub(crate) use view::{builtin_template, View};

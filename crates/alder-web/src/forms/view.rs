@@ -8,6 +8,7 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::bound::{BoundField, BoundForm};
+use super::formset::BoundFormSet;
 use super::widgets;
 use super::Widget;
 
@@ -37,6 +38,8 @@ pub(crate) enum View {
     Group(BoundForm, usize),
     /// Error messages: iterable, printed as a `<ul class="errorlist">`.
     Errors(Vec<String>, Option<String>),
+    /// A formset: its management fields and every form.
+    FormSet(BoundFormSet),
 }
 
 impl View {
@@ -67,6 +70,21 @@ impl View {
                 let messages: Vec<&str> = messages.iter().map(String::as_str).collect();
                 Ok(widgets::error_list(&messages, id.as_deref()))
             }
+            View::FormSet(set) => {
+                let mut out = set.management_form();
+                let errors: Vec<&str> = set.non_form_errors().iter().map(|e| e.message()).collect();
+                out.push_str(&widgets::error_list(&errors, None));
+                let template = env.get_template(FORM_TEMPLATE)?;
+                for (index, form) in set.forms().iter().enumerate() {
+                    out.push_str("<div class=\"formset-form\">");
+                    out.push_str(&template.render(minijinja::context! {
+                        form => Value::from_object(View::Form(form.clone())),
+                    })?);
+                    out.push_str(&set.delete_box(index).unwrap_or_default());
+                    out.push_str("</div>");
+                }
+                Ok(out)
+            }
         }
     }
 
@@ -74,7 +92,8 @@ impl View {
         let field = Self::field(form, index);
         let def = field.definition();
         Some(match name {
-            "name" | "html_name" => Value::from(def.name()),
+            "name" => Value::from(def.name()),
+            "html_name" => Value::from(field.html_name()),
             "id_for_label" | "auto_id" => Value::from(field.id()),
             "label" => Value::from(def.label),
             "label_tag" => Value::from_safe_string(widgets::label_tag(&field)),
@@ -112,7 +131,7 @@ impl View {
 impl Object for View {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         match &**self {
-            View::Form(_) | View::Errors(..) => ObjectRepr::Seq,
+            View::Form(_) | View::Errors(..) | View::FormSet(_) => ObjectRepr::Seq,
             _ => ObjectRepr::Plain,
         }
     }
@@ -151,6 +170,31 @@ impl Object for View {
             View::Errors(messages, _) => messages
                 .get(key.as_usize()?)
                 .map(|m| Value::from(m.as_str())),
+            View::FormSet(set) => {
+                let form = |i: usize| {
+                    set.forms()
+                        .get(i)
+                        .map(|f| Value::from_object(View::Form(f.clone())))
+                };
+                if let Some(index) = key.as_usize() {
+                    return form(index);
+                }
+                match key.as_str()? {
+                    "management_form" => Some(Value::from_safe_string(set.management_form())),
+                    "forms" => Some(Value::from(
+                        (0..set.forms().len()).filter_map(form).collect::<Vec<_>>(),
+                    )),
+                    "non_form_errors" => Some(Value::from_object(View::Errors(
+                        set.non_form_errors()
+                            .iter()
+                            .map(|e| e.message().to_string())
+                            .collect(),
+                        None,
+                    ))),
+                    "total_form_count" => Some(Value::from(set.forms().len())),
+                    _ => None,
+                }
+            }
         }
     }
 
@@ -158,6 +202,7 @@ impl Object for View {
         match &**self {
             View::Form(form) => Enumerator::Seq(form.fields().count()),
             View::Errors(messages, _) => Enumerator::Seq(messages.len()),
+            View::FormSet(set) => Enumerator::Seq(set.forms().len()),
             _ => Enumerator::NonEnumerable,
         }
     }
@@ -183,5 +228,12 @@ impl Object for View {
 impl serde::Serialize for BoundForm {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Value::from_object(View::Form(self.clone())).serialize(serializer)
+    }
+}
+
+/// In a template context the formset is the object above.
+impl serde::Serialize for BoundFormSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Value::from_object(View::FormSet(self.clone())).serialize(serializer)
     }
 }

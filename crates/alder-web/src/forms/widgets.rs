@@ -66,7 +66,7 @@ pub(crate) fn error_list(messages: &[&str], id: Option<&str>) -> String {
 /// The attributes every control of the field carries.
 fn common(out: &mut String, field: &BoundField<'_>, with_id: bool) {
     let def = field.definition();
-    attr(out, "name", def.name());
+    attr(out, "name", &field.html_name());
     if with_id {
         attr(out, "id", &field.id());
     }

@@ -1,0 +1,309 @@
+//! Formsets, Django's `formset_factory`: several forms of one kind on a page (the lines of an
+//! order, the comments of an admin inline), with the management fields that say how many
+//! were sent, extra blank forms, limits, and a delete box per form.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use alder_db::{FieldText, ValidationError};
+
+use super::{BoundForm, Form, FormData, FromForm};
+
+/// How a set of `F` forms is laid out and checked.
+///
+/// ```
+/// use alder_web::forms::{Form, FormData, FormSet};
+/// #[derive(Form)]
+/// struct Line { product: String, #[form(min = 1)] quantity: i32 }
+///
+/// let lines = FormSet::<Line>::new().extra(2).max_num(10);
+/// let sent = FormData::parse(
+///     "form-TOTAL_FORMS=2&form-INITIAL_FORMS=0&form-0-product=Tea&form-0-quantity=3\
+///      &form-1-product=&form-1-quantity=",
+/// );
+/// let items = lines.validate(&sent).ok().unwrap();
+/// assert_eq!(items.len(), 1, "the untouched extra form is skipped");
+/// assert_eq!((items[0].value.product.as_str(), items[0].value.quantity), ("Tea", 3));
+/// ```
+#[derive(Debug, Clone)]
+pub struct FormSet<F> {
+    prefix: String,
+    extra: usize,
+    min_num: usize,
+    max_num: usize,
+    can_delete: bool,
+    _form: PhantomData<fn() -> F>,
+}
+
+impl<F: Form> Default for FormSet<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One valid form of a submitted set.
+#[derive(Debug)]
+pub struct FormSetItem<F> {
+    /// What the form held.
+    pub value: F,
+    /// Its place in the set (0-based): the first `INITIAL_FORMS` are the objects shown.
+    pub index: usize,
+    /// Whether its delete box was ticked (only with [`FormSet::can_delete`]).
+    pub deleted: bool,
+}
+
+impl<F: Form> FormSet<F> {
+    /// One extra blank form, prefix `form`, at most 1000 forms, as Django's defaults.
+    pub fn new() -> Self {
+        FormSet {
+            prefix: "form".into(),
+            extra: 1,
+            min_num: 0,
+            max_num: 1000,
+            can_delete: false,
+            _form: PhantomData,
+        }
+    }
+
+    /// The prefix of every field name (`lines-0-product`): two formsets on one page need two.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How many blank forms follow the initial ones.
+    pub fn extra(mut self, extra: usize) -> Self {
+        self.extra = extra;
+        self
+    }
+
+    /// The fewest valid forms (not deleted) a submission must have.
+    pub fn min_num(mut self, min: usize) -> Self {
+        self.min_num = min;
+        self
+    }
+
+    /// The most forms shown and accepted; a submission claiming more is refused.
+    pub fn max_num(mut self, max: usize) -> Self {
+        self.max_num = max;
+        self
+    }
+
+    /// Adds a "Delete" box to each form (Django's `can_delete`).
+    pub fn can_delete(mut self) -> Self {
+        self.can_delete = true;
+        self
+    }
+
+    fn field(&self, name: &str) -> String {
+        format!("{}-{name}", self.prefix)
+    }
+
+    /// The set to show: a form per value of `initial` (filled in), then the extra blank ones.
+    pub fn unbound(&self, initial: &[F]) -> BoundFormSet {
+        let mut forms: Vec<BoundForm> = initial.iter().map(Form::initial).collect();
+        let blanks = self.extra.min(self.max_num.saturating_sub(forms.len()));
+        forms.extend((0..blanks).map(|_| F::unbound()));
+        self.bound_set(forms, initial.len(), Vec::new(), None)
+    }
+
+    fn bound_set(
+        &self,
+        forms: Vec<BoundForm>,
+        initial: usize,
+        errors: Vec<ValidationError>,
+        deleted: Option<Vec<bool>>,
+    ) -> BoundFormSet {
+        let forms = forms
+            .into_iter()
+            .enumerate()
+            .map(|(i, form)| form.with_prefix(format!("{}-{i}", self.prefix)))
+            .collect();
+        BoundFormSet {
+            inner: Arc::new(SetInner {
+                prefix: self.prefix.clone(),
+                forms,
+                initial,
+                min_num: self.min_num,
+                max_num: self.max_num,
+                can_delete: self.can_delete,
+                deleted: deleted.unwrap_or_default(),
+                errors,
+            }),
+        }
+    }
+
+    /// Reads and checks a submitted set: the valid forms (untouched extra forms skipped,
+    /// deleted ones marked and not checked), or the set again with every form's errors and
+    /// the set's own (missing management fields, too few or too many forms).
+    pub fn validate(&self, data: &FormData) -> Result<Vec<FormSetItem<F>>, BoundFormSet>
+    where
+        F: FromForm,
+    {
+        let count = |name: &str| {
+            data.get(&self.field(name))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        };
+        let (Some(total), Some(initial)) = (count("TOTAL_FORMS"), count("INITIAL_FORMS")) else {
+            let error = ValidationError::new(
+                "missing_management_form",
+                "ManagementForm data is missing or has been tampered with.",
+            );
+            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
+        };
+        if total > self.max_num {
+            let error = ValidationError::new(
+                "too_many_forms",
+                format!("Please submit at most {} forms.", self.max_num),
+            );
+            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
+        }
+        let mut items = Vec::new();
+        let mut forms = Vec::new();
+        let mut deleted_flags = Vec::new();
+        let mut failed = false;
+        for index in 0..total {
+            let sent = data.with_prefix(&format!("{}-{index}-", self.prefix));
+            let deleted = self.can_delete
+                && sent
+                    .get("DELETE")
+                    .is_some_and(|v| bool::parse_text(v).unwrap_or(false));
+            deleted_flags.push(deleted);
+            if index >= initial && !has_changed::<F>(&sent) {
+                forms.push(BoundForm::bound(F::FIELDS, sent, Default::default()));
+                continue;
+            }
+            if deleted {
+                // A deleted form is not checked, as in Django: its values may be stale.
+                if let Ok(value) = F::validate(&sent) {
+                    items.push(FormSetItem {
+                        value,
+                        index,
+                        deleted: true,
+                    });
+                }
+                forms.push(BoundForm::bound(F::FIELDS, sent, Default::default()));
+                continue;
+            }
+            match F::validate(&sent) {
+                Ok(value) => {
+                    items.push(FormSetItem {
+                        value,
+                        index,
+                        deleted: false,
+                    });
+                    forms.push(BoundForm::bound(F::FIELDS, sent, Default::default()));
+                }
+                Err(form) => {
+                    failed = true;
+                    forms.push(form);
+                }
+            }
+        }
+        let kept = items.iter().filter(|i| !i.deleted).count();
+        let mut errors = Vec::new();
+        if !failed && kept < self.min_num {
+            errors.push(ValidationError::new(
+                "too_few_forms",
+                format!("Please submit at least {} forms.", self.min_num),
+            ));
+        }
+        if failed || !errors.is_empty() {
+            return Err(self.bound_set(forms, initial.min(total), errors, Some(deleted_flags)));
+        }
+        Ok(items)
+    }
+}
+
+/// Whether an extra form was filled in: any field sent with a value other than the one the
+/// blank form shows (an untouched blank form is skipped, as Django's `empty_permitted`).
+fn has_changed<F: Form>(sent: &FormData) -> bool {
+    let blank = F::unbound();
+    let changed = blank.fields().any(|field| {
+        let name = field.definition().name();
+        let now: Vec<&str> = sent
+            .get_all(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        let before: Vec<&str> = field
+            .values()
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .collect();
+        now != before || sent.file(name).is_some()
+    });
+    changed
+}
+
+/// A formset ready to render: `{{ formset }}` draws the management fields and every form;
+/// `formset.management_form`, `formset.forms` (each a form: `{{ form }}`, `form.title`, …),
+/// `formset.non_form_errors` and `{% for form in formset %}` lay it out by hand.
+#[derive(Clone, Debug)]
+pub struct BoundFormSet {
+    pub(super) inner: Arc<SetInner>,
+}
+
+#[derive(Debug)]
+pub(super) struct SetInner {
+    pub(super) prefix: String,
+    pub(super) forms: Vec<BoundForm>,
+    pub(super) initial: usize,
+    pub(super) min_num: usize,
+    pub(super) max_num: usize,
+    pub(super) can_delete: bool,
+    pub(super) deleted: Vec<bool>,
+    pub(super) errors: Vec<ValidationError>,
+}
+
+impl BoundFormSet {
+    /// The forms, in order.
+    pub fn forms(&self) -> &[BoundForm] {
+        &self.inner.forms
+    }
+
+    /// The set's own errors (Django's `non_form_errors`).
+    pub fn non_form_errors(&self) -> &[ValidationError] {
+        &self.inner.errors
+    }
+
+    /// The hidden management fields: how many forms there are, how many were initial, and
+    /// the limits (Django's `{{ formset.management_form }}`).
+    pub fn management_form(&self) -> String {
+        let inner = &self.inner;
+        let mut out = String::new();
+        for (name, value) in [
+            ("TOTAL_FORMS", inner.forms.len()),
+            ("INITIAL_FORMS", inner.initial),
+            ("MIN_NUM_FORMS", inner.min_num),
+            ("MAX_NUM_FORMS", inner.max_num),
+        ] {
+            let full = format!("{}-{name}", inner.prefix);
+            out.push_str("<input type=\"hidden\" name=\"");
+            super::widgets::escape_into(&mut out, &full);
+            out.push_str("\" id=\"id_");
+            super::widgets::escape_into(&mut out, &full);
+            out.push_str(&format!("\" value=\"{value}\">"));
+        }
+        out
+    }
+
+    /// The delete box of form `index`, when the set has them.
+    pub(super) fn delete_box(&self, index: usize) -> Option<String> {
+        let inner = &self.inner;
+        if !inner.can_delete {
+            return None;
+        }
+        let name = format!("{}-{index}-DELETE", inner.prefix);
+        let mut out = String::from("<label class=\"delete\"><input type=\"checkbox\" name=\"");
+        super::widgets::escape_into(&mut out, &name);
+        out.push_str("\" id=\"id_");
+        super::widgets::escape_into(&mut out, &name);
+        out.push('"');
+        if inner.deleted.get(index).copied().unwrap_or(false) {
+            out.push_str(" checked");
+        }
+        out.push_str("> Delete</label>");
+        Some(out)
+    }
+}
