@@ -119,10 +119,13 @@ impl FieldText for NaiveTime {
             .ok_or_else(|| ValidationError::new("invalid", "Enter a valid time (HH:MM)."))
     }
     fn to_text(&self) -> String {
-        self.format("%H:%M:%S%.f")
-            .to_string()
-            .trim_end_matches(":00")
-            .to_string()
+        use chrono::Timelike;
+        let format = match (self.second(), self.nanosecond()) {
+            (0, 0) => "%H:%M",
+            (_, 0) => "%H:%M:%S",
+            _ => "%H:%M:%S%.f",
+        };
+        self.format(format).to_string()
     }
 }
 
@@ -201,6 +204,16 @@ mod tests {
         assert_eq!(
             NaiveTime::parse_text("14:30:05").unwrap().to_text(),
             "14:30:05"
+        );
+        for on_the_hour in ["09:00", "00:00"] {
+            assert_eq!(
+                NaiveTime::parse_text(on_the_hour).unwrap().to_text(),
+                on_the_hour
+            );
+        }
+        assert_eq!(
+            NaiveTime::parse_text("09:00:00.5").unwrap().to_text(),
+            "09:00:00.500"
         );
         let local = NaiveDateTime::parse_text("2026-12-04T14:30").unwrap();
         assert_eq!(local.to_text(), "2026-12-04T14:30:00");

@@ -61,6 +61,8 @@ enum Shape {
 
 #[derive(Default)]
 struct FieldAttrs {
+    /// Set by a model's `Option` field without `blank`: required, though an `Option`.
+    model_required: bool,
     label: Option<String>,
     widget: Option<(String, Span)>,
     help_text: Option<String>,
@@ -188,7 +190,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let known: Vec<String> = named
         .named
         .iter()
-        .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+        .filter_map(|f| {
+            f.ident
+                .as_ref()
+                .map(|i| syn::ext::IdentExt::unraw(i).to_string())
+        })
         .collect();
     for name in only.iter().flat_map(|(names, _)| names).chain(&exclude) {
         if !known.contains(name) {
@@ -200,11 +206,28 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
 
+    // A struct with `#[model(…)]` options is a model (those attributes only exist beside
+    // `#[derive(Model)]`): its forms follow the model's rules (Django's ModelForm).
+    let is_model = input.attrs.iter().any(|a| a.path().is_ident("model"))
+        || named
+            .named
+            .iter()
+            .any(|f| f.attrs.iter().any(|a| a.path().is_ident("model")));
+    // As the Model derive: with no field marked `primary_key`, the field named `id` is the key.
+    let marked_key = named.named.iter().any(|f| {
+        f.attrs.iter().any(|a| {
+            a.path().is_ident("model")
+                && a.meta
+                    .require_list()
+                    .is_ok_and(|l| l.tokens.to_string().contains("primary_key"))
+        })
+    });
     let mut consts = Vec::new();
     let mut reads = Vec::new();
     let mut customs = Vec::new();
     let mut writes = Vec::new();
     let mut idents = Vec::new();
+    let mut locals = Vec::new();
     let mut tys = Vec::new();
     let mut index = 0usize;
     for field in &named.named {
@@ -220,10 +243,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ..ModelFieldAttrs::default()
             }
         };
-        let name = ident.to_string();
+        // `r#type` is sent and labelled as `type`.
+        let name = syn::ext::IdentExt::unraw(ident).to_string();
         let listed = only.as_ref().is_none_or(|(names, _)| names.contains(&name));
+        let is_key = model.primary_key || (!marked_key && name == "id");
         let typed_in = model.editable
-            && !model.primary_key
+            && !is_key
             && model.auto_now.is_none()
             && model.auto_now_add.is_none()
             && !matches!(outer(ty), Some((n, _)) if ["Auto", "ForeignKey", "OneToOne", "ManyToMany"].contains(&n.as_str()));
@@ -237,8 +262,27 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
         let mut attrs = parse_field(field)?;
+        let decimal = match (model.max_digits, model.decimal_places) {
+            (Some((digits, _)), Some((places, _))) => {
+                quote!(::core::option::Option::Some((#digits, #places)))
+            }
+            _ => quote!(::core::option::Option::None),
+        };
+        let blank = model.blank.is_some();
         merge_model(&mut attrs, model);
         let (shape, inner) = shape_of(ty);
+        if shape == Shape::Optional && matches!(outer(inner), Some((n, None)) if n == "bool") {
+            return Err(syn::Error::new(
+                ty.span(),
+                format!("`{ident}`: a checkbox is ticked or not, so `Option<bool>` would never be `Some(false)`; use `bool`, or a `Choices` enum for yes / no / unknown"),
+            ));
+        }
+        // In a model form an `Option` is NULL in the database but still required unless the
+        // model says `blank`, as Django's `null=True` without `blank=True`.
+        if is_model && shape == Shape::Optional && !blank && attrs.required.is_none() {
+            attrs.required = Some((true, Span::call_site()));
+            attrs.model_required = true;
+        }
         rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
         if shape == Shape::Many && attrs.rules.default.is_some() {
             return Err(syn::Error::new(
@@ -248,7 +292,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let text = matches!(outer(inner), Some((n, None)) if n == "String");
         let required = match (shape, attrs.required) {
-            (Shape::Optional | Shape::OptionalFile, Some((true, span))) => {
+            (Shape::Optional | Shape::OptionalFile, Some((true, span)))
+                if !attrs.model_required =>
+            {
                 return Err(syn::Error::new(span, format!("`{ident}` is an Option, which may be left empty; drop `required` or make the field a plain value")));
             }
             (Shape::Value | Shape::File, Some((false, span))) if !text => {
@@ -258,7 +304,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             (Shape::Optional | Shape::OptionalFile | Shape::Checkbox, None) => false,
             (Shape::Value | Shape::Many | Shape::File, None) => true,
         };
-        let fname = ident.to_string();
+        let fname = name.clone();
         let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
         let help_text = attrs.help_text.clone().unwrap_or_default();
         let is_file = matches!(shape, Shape::File | Shape::OptionalFile);
@@ -315,6 +361,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             {
                 let mut meta = #db::meta::FieldMeta::__new(#fname, #fname, #kind);
                 meta.nullable = #optional;
+                meta.decimal = #decimal;
                 meta.max_length = #max_length;
                 meta.default = #default;
                 meta.validators = #validators;
@@ -326,51 +373,75 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         });
         let field_ref = quote!(&<Self as #forms::Form>::FIELDS[#index]);
+        let local = format_ident!(
+            "__alder_field_{}",
+            ident.to_string().trim_start_matches("r#")
+        );
         let (read, write) = match shape {
             Shape::Value => (
-                quote_spanned!(ty.span()=> #forms::__private::value::<#inner>(#field_ref, data, &mut errors)),
-                quote!(#forms::__private::put_value(&self.#ident, #fname, &mut data)),
+                quote_spanned!(ty.span()=> #forms::__private::value::<#inner>(#field_ref, __alder_data, &mut __alder_errors)),
+                quote!(#forms::__private::put_value(&self.#ident, #fname, &mut __alder_out)),
             ),
             Shape::Optional => (
-                quote_spanned!(ty.span()=> #forms::__private::optional::<#inner>(#field_ref, data, &mut errors)),
-                quote!(#forms::__private::put_option(&self.#ident, #fname, &mut data)),
+                quote_spanned!(ty.span()=> #forms::__private::optional::<#inner>(#field_ref, __alder_data, &mut __alder_errors)),
+                quote!(#forms::__private::put_option(&self.#ident, #fname, &mut __alder_out)),
             ),
             Shape::Many => (
-                quote_spanned!(ty.span()=> #forms::__private::many::<#inner>(#field_ref, data, &mut errors)),
-                quote!(#forms::__private::put_many(&self.#ident, #fname, &mut data)),
+                quote_spanned!(ty.span()=> #forms::__private::many::<#inner>(#field_ref, __alder_data, &mut __alder_errors)),
+                quote!(#forms::__private::put_many(&self.#ident, #fname, &mut __alder_out)),
             ),
             Shape::Checkbox => (
-                quote!(#forms::__private::checkbox(#field_ref, data, &mut errors)),
-                quote!(#forms::__private::put_checkbox(self.#ident, #fname, &mut data)),
+                quote!(#forms::__private::checkbox(#field_ref, __alder_data, &mut __alder_errors)),
+                quote!(#forms::__private::put_checkbox(self.#ident, #fname, &mut __alder_out)),
             ),
             // A file is never sent back in a page.
             Shape::File => (
-                quote!(#forms::__private::file(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::file(#field_ref, __alder_data, &mut __alder_errors)),
                 quote!(()),
             ),
             Shape::OptionalFile => (
-                quote!(#forms::__private::optional_file(#field_ref, data, &mut errors)),
+                quote!(#forms::__private::optional_file(#field_ref, __alder_data, &mut __alder_errors)),
                 quote!(()),
             ),
         };
-        reads.push(quote!(let #ident = #read;));
+        reads.push(quote!(let #local = #read;));
         writes.push(write);
+        // Custom checks run on values that are there, as the model's (an empty optional field
+        // is not checked).
+        let present = match shape {
+            Shape::Optional => quote!(#local.as_ref().filter(|v| v.is_some())),
+            Shape::Many => quote!(#local.as_ref().filter(|v| !v.is_empty())),
+            _ if text => quote!(#local.as_ref().filter(|v| !v.is_empty())),
+            _ => quote!(#local.as_ref()),
+        };
         for path in &attrs.rules.functions {
             customs.push(quote_spanned! {path.span()=>
                 // A closure, so that a check of a `String` field may take `&str`.
-                #forms::__private::custom::<#ty>(#field_ref, #ident.as_ref(), |value: &#ty| #path(value), &mut errors);
+                #forms::__private::custom::<#ty>(#field_ref, #present, |value: &#ty| #path(value), &mut __alder_errors);
             });
         }
+        locals.push(local);
         idents.push(ident.clone());
         tys.push(ty.clone());
         index += 1;
     }
     let complete = idents.len() == known.len();
-    let clean_fn = clean.map(|path| {
+    // A model form also runs the model's own `clean` (Django's `ModelForm._post_clean`).
+    let model_clean = is_model.then(|| quote!(<Self as #db::Model>::clean(self)?;));
+    let form_clean = clean.as_ref().map(|path| {
         quote_spanned! {path.span()=>
+            let result: ::core::result::Result<(), #db::ValidationErrors> =
+                #path(self).map_err(::core::convert::Into::into);
+            result?;
+        }
+    });
+    let clean_fn = (model_clean.is_some() || form_clean.is_some()).then(|| {
+        quote! {
             #[allow(clippy::useless_conversion)]
             fn clean(&self) -> ::core::result::Result<(), #db::ValidationErrors> {
-                #path(self).map_err(::core::convert::Into::into)
+                #form_clean
+                #model_clean
+                ::core::result::Result::Ok(())
             }
         }
     });
@@ -378,9 +449,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let from_form = complete.then(|| {
         quote! {
             impl #forms::FromForm for #name {
-                fn __new(data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
-                    let (#(#idents,)*) = Self::#values(data)?;
-                    ::core::result::Result::Ok(#name { #(#idents),* })
+                fn __new(__alder_data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
+                    let (#(#locals,)*) = Self::#values(__alder_data)?;
+                    ::core::result::Result::Ok(#name { #(#idents: #locals),* })
                 }
             }
         }
@@ -388,15 +459,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(quote! {
         impl #name {
             #[doc(hidden)]
-            fn #values(data: &#forms::FormData) -> ::core::result::Result<(#(#tys,)*), #db::ValidationErrors> {
-                let mut errors = #db::ValidationErrors::new();
+            fn #values(__alder_data: &#forms::FormData) -> ::core::result::Result<(#(#tys,)*), #db::ValidationErrors> {
+                let mut __alder_errors = #db::ValidationErrors::new();
                 #(#reads)*
                 #(#customs)*
-                match (#(#idents,)*) {
-                    (#(::core::option::Option::Some(#idents),)*) if errors.is_empty() => {
-                        ::core::result::Result::Ok((#(#idents,)*))
+                match (#(#locals,)*) {
+                    (#(::core::option::Option::Some(#locals),)*) if __alder_errors.is_empty() => {
+                        ::core::result::Result::Ok((#(#locals,)*))
                     }
-                    _ => ::core::result::Result::Err(errors),
+                    _ => ::core::result::Result::Err(__alder_errors),
                 }
             }
         }
@@ -404,16 +475,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         impl #forms::Form for #name {
             const FIELDS: &'static [#forms::FormField] = &[#(#consts),*];
 
-            fn __read_into(&mut self, data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
-                let (#(#idents,)*) = Self::#values(data)?;
-                #(self.#idents = #idents;)*
+            fn __read_into(&mut self, __alder_data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
+                let (#(#locals,)*) = Self::#values(__alder_data)?;
+                #(self.#idents = #locals;)*
                 ::core::result::Result::Ok(())
             }
 
             fn __write(&self) -> #forms::FormData {
-                let mut data = #forms::FormData::default();
+                let mut __alder_out = #forms::FormData::default();
                 #(#writes;)*
-                data
+                __alder_out
             }
 
             #clean_fn

@@ -432,3 +432,144 @@ fn errors_from_elsewhere_join_the_form() {
     form.add_errors(taken);
     assert!(codes(&form, "username").contains(&"unique".to_string()));
 }
+
+// What the review of the forms found, each pinned.
+
+#[derive(Form, Debug)]
+#[allow(dead_code)]
+struct Awkward {
+    data: String,
+    errors: String,
+    r#type: String,
+    #[form(widget = "hidden", min_length = 3)]
+    token: String,
+}
+
+#[test]
+fn fields_named_like_the_generated_code_still_work() {
+    let form = Awkward::validate(&data("data=a&errors=b&type=c&token=abc")).unwrap();
+    assert_eq!(
+        (
+            form.data.as_str(),
+            form.errors.as_str(),
+            form.r#type.as_str()
+        ),
+        ("a", "b", "c")
+    );
+    assert_eq!(Awkward::FIELDS[2].name(), "type");
+    // A hidden field's error is shown (above the visible fields), not lost.
+    let refused = errors_of::<Awkward>("data=a&errors=b&type=c&token=x");
+    let html = render("{{ form }}", &refused);
+    assert!(
+        html.contains("Ensure this value has at least 3 characters"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<input type="hidden" name="token" id="id_token" value="x">"#),
+        "{html}"
+    );
+}
+
+#[derive(Form, Debug)]
+struct Preferences {
+    #[form(initial = true)]
+    notify: bool,
+    #[form(initial = 5)]
+    limit: Option<i32>,
+    #[form(widget = "password")]
+    secret: String,
+    #[form(widget = "radio")]
+    topics: Vec<Topic>,
+    #[form(widget = "time")]
+    at: alder_web::db::chrono::NaiveTime,
+}
+
+#[test]
+fn an_edit_form_shows_the_object_as_stored_and_never_its_password() {
+    let stored = Preferences {
+        notify: false,
+        limit: None,
+        secret: "hunter2".into(),
+        topics: vec![Topic::Web],
+        at: alder_web::db::chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+    };
+    let html = render("{{ form }}", &stored.initial());
+    assert!(!html.contains("hunter2"), "{html}");
+    assert!(
+        html.contains(r#"<input type="checkbox" name="notify" id="id_notify">"#),
+        "unticked as stored: {html}"
+    );
+    assert!(
+        html.contains(r#"<input type="number" name="limit" id="id_limit">"#),
+        "empty as stored: {html}"
+    );
+    assert!(html.contains(r#"value="09:00""#), "{html}");
+    // A required list of checkboxes: no `required` on each box (the browser would want all).
+    assert!(
+        html.contains(
+            r#"<input type="checkbox" name="topics" value="web" id="id_topics_1" checked>"#
+        ),
+        "{html}"
+    );
+    // The blank form does show the defaults.
+    let blank = render("{{ form.notify }}{{ form.limit }}", &Preferences::unbound());
+    assert!(
+        blank.contains("checked") && blank.contains(r#"value="5""#),
+        "{blank}"
+    );
+}
+
+#[test]
+fn nul_characters_and_repeated_values() {
+    let form = errors_of::<Comment>("name=A%00B&body=abc&stars=1&topic=rust");
+    assert_eq!(codes(&form, "name"), ["null_characters_not_allowed"]);
+    // The page shows the value the form read: the last one.
+    let form = errors_of::<Comment>("name=A&body=ab&stars=1&topic=rust&topic=web");
+    let html = render("{{ form.topic }}", &form);
+    assert!(
+        html.contains(r#"<option value="web" selected>"#)
+            && !html.contains(r#"<option value="rust" selected>"#),
+        "{html}"
+    );
+}
+
+#[derive(alder_web::db::Model, Form, Debug)]
+#[allow(dead_code)]
+struct Price {
+    id: i64,
+    #[model(max_digits = 5, decimal_places = 2)]
+    amount: alder_web::db::Decimal,
+    note: Option<String>,
+    #[model(blank)]
+    remark: Option<String>,
+}
+
+#[test]
+fn a_model_form_leaves_out_a_key_found_by_name_and_keeps_the_models_rules() {
+    let names: Vec<&str> = Price::FIELDS.iter().map(|f| f.name()).collect();
+    assert_eq!(
+        names,
+        ["amount", "note", "remark"],
+        "`id` is the key: never typed in"
+    );
+    let mut price = Price {
+        id: 7,
+        amount: Default::default(),
+        note: None,
+        remark: None,
+    };
+    let Err(form) = price.update(&data("amount=1234.5&note=")) else {
+        panic!()
+    };
+    assert_eq!(codes(&form, "amount"), ["max_whole_digits"]);
+    assert_eq!(
+        codes(&form, "note"),
+        ["required"],
+        "an Option without blank is required, as Django"
+    );
+    assert!(codes(&form, "remark").is_empty());
+    price.update(&data("amount=12.50&note=ok")).unwrap();
+    assert_eq!((price.id, price.amount.to_string().as_str()), (7, "12.50"));
+    let html = render("{{ form.amount }}", &Price::unbound());
+    assert!(html.contains(r#"step="0.01""#), "{html}");
+}

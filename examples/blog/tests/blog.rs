@@ -369,6 +369,23 @@ async fn a_reader_comments_on_a_post_through_its_model_form() {
         .assert_contains("1 comment<")
         .assert_contains("A fine first post.");
 
+    // What a reader typed is shown, escaped.
+    client
+        .post("/posts/welcome/")
+        .form(&[
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("name", "<b>Eve</b>"),
+            ("body", "<script>alert(1)</script>"),
+        ])
+        .await
+        .assert_status(303);
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        .assert_contains("&lt;b&gt;Eve&lt;/b&gt;")
+        .assert_not_contains("<script>alert");
+
     // Without the token: refused before the handler.
     client
         .post("/posts/welcome/")

@@ -67,9 +67,13 @@ async fn shoot(browser: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
 }
 
+/// The text of the first element matching `css`, waiting (up to 10 s) for it to appear: after
+/// a click that submits a form, the next page may still be loading.
 async fn text_of(browser: &Client, css: &str) -> String {
     browser
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
         .text()

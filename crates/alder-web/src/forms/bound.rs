@@ -47,7 +47,7 @@ impl BoundForm {
         for field in fields {
             if shown.get(field.name()).is_none() {
                 if let Some(default) = field.meta.default {
-                    let text = alder_db::display_value(&default.value());
+                    let text = default_text(&default.value());
                     if field.widget == Widget::Checkbox {
                         if text == "true" {
                             shown.push(field.name(), "on");
@@ -63,6 +63,20 @@ impl BoundForm {
                 fields,
                 data: None,
                 initial: shown,
+                errors: ValidationErrors::new(),
+                prefix: None,
+            }),
+        }
+    }
+
+    /// A form showing exactly `values` (an object's, to edit it): no defaults fill the gaps,
+    /// so an unticked box or an empty optional field shows as it is stored.
+    pub fn filled(fields: &'static [FormField], values: FormData) -> Self {
+        BoundForm {
+            inner: Arc::new(Inner {
+                fields,
+                data: None,
+                initial: values,
                 errors: ValidationErrors::new(),
                 prefix: None,
             }),
@@ -176,16 +190,23 @@ impl<'a> BoundField<'a> {
     pub fn values(&self) -> Vec<&'a str> {
         let field = self.definition();
         let inner = &self.form.inner;
-        match &inner.data {
-            Some(_) if field.widget == Widget::Password => Vec::new(),
-            Some(data) => data.get_all(field.name()).collect(),
-            None => inner.initial.get_all(field.name()).collect(),
+        if field.widget == Widget::Password {
+            // Never written into a page, submitted or taken from an object (Django's
+            // `render_value=False`).
+            return Vec::new();
         }
+        let source = inner.data.as_ref().unwrap_or(&inner.initial);
+        let mut values: Vec<&str> = source.get_all(field.name()).collect();
+        if !field.multiple && values.len() > 1 {
+            // The last of repeated values is the one the form read (`FormData::get`).
+            values = values.split_off(values.len() - 1);
+        }
+        values
     }
 
-    /// The first value it shows, or the empty string.
+    /// The value it shows (the last sent, as the form read it), or the empty string.
     pub fn value(&self) -> &'a str {
-        self.values().first().copied().unwrap_or("")
+        self.values().last().copied().unwrap_or("")
     }
 
     /// The messages of its errors.
@@ -203,5 +224,17 @@ impl<'a> BoundField<'a> {
                 .is_some_and(|v| bool::parse_text(v).unwrap_or(false));
         }
         self.values().iter().any(|v| v.trim() == candidate)
+    }
+}
+
+/// A default as an input shows it: a moment as `2026-12-04T14:30:00` (what
+/// `datetime-local` takes), anything else as people read it.
+fn default_text(value: &alder_db::Value) -> String {
+    use alder_db::FieldText;
+    match value {
+        alder_db::Value::ChronoDateTimeUtc(Some(moment)) => moment.to_text(),
+        alder_db::Value::ChronoDateTime(Some(moment)) => moment.to_text(),
+        alder_db::Value::ChronoTime(Some(time)) => time.to_text(),
+        other => alder_db::display_value(other),
     }
 }

@@ -43,6 +43,30 @@ impl FormData {
         }
     }
 
+    /// Reads a urlencoded body or query within the limits: at most `max_text` bytes (413) and
+    /// `max_fields` pairs (400), stopping at the first pair over, so a flood of empty fields
+    /// costs no more than the limit.
+    fn parse_limited(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
+        if bytes.len() > limits.max_text {
+            return Err(Error::http(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the form is over {} bytes (data_upload_max_memory_size)",
+                    limits.max_text
+                ),
+            ));
+        }
+        let mut pairs = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(bytes) {
+            multipart::check_count(pairs.len() + 1, limits.max_fields)?;
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+        Ok(FormData {
+            pairs,
+            files: Vec::new(),
+        })
+    }
+
     /// Builds data from pairs, for tests and for a form's initial values.
     ///
     /// ```
@@ -156,9 +180,8 @@ where
         let project = ProjectState::from_ref(state);
         let limits = Limits::of(project.settings());
         if matches!(*request.method(), Method::GET | Method::HEAD) {
-            let data = Self::parse(request.uri().query().unwrap_or(""));
-            multipart::check_count(data.pairs.len(), limits.max_fields)?;
-            return Ok(data);
+            let query = request.uri().query().unwrap_or("");
+            return Self::parse_limited(query.as_bytes(), &limits);
         }
         let content_type = request
             .headers()
@@ -184,8 +207,6 @@ where
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|rejection| Error::http(rejection.status(), rejection.body_text()))?;
-        let data = Self::parse_bytes(&bytes);
-        multipart::check_count(data.pairs.len(), limits.max_fields)?;
-        Ok(data)
+        Self::parse_limited(&bytes, &limits)
     }
 }

@@ -95,7 +95,7 @@ pub trait Form: Sized {
     /// A form filled in with this value's fields, to edit it (Django's `Form(initial=…)`,
     /// `ModelForm(instance=…)`).
     fn initial(&self) -> BoundForm {
-        BoundForm::unbound(Self::FIELDS, self.__write())
+        BoundForm::filled(Self::FIELDS, self.__write())
     }
 
     /// Reads and checks `data` into a new value (Django's `Form(data).is_valid()` and

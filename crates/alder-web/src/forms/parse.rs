@@ -29,6 +29,18 @@ fn read<T: FieldText + FieldType>(
     text: &str,
     errors: &mut ValidationErrors,
 ) -> Option<T> {
+    // PostgreSQL cannot store NUL in text; refused here rather than failing at save (Django's
+    // ProhibitNullCharactersValidator).
+    if text.contains('\0') {
+        errors.add(
+            field.name(),
+            ValidationError::new(
+                "null_characters_not_allowed",
+                "Null characters are not allowed.",
+            ),
+        );
+        return None;
+    }
     let value = match T::parse_text(text) {
         Ok(value) => value,
         Err(error) => {

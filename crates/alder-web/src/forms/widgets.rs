@@ -3,8 +3,6 @@
 //! refuses what the server would, and the accessibility attributes that tie it to its help
 //! text and errors (`aria-describedby`, `aria-invalid`).
 
-use std::fmt::Write as _;
-
 use alder_db::meta::{FieldKind, Limit, Validator};
 
 use super::bound::BoundField;
@@ -70,8 +68,14 @@ fn common(out: &mut String, field: &BoundField<'_>, with_id: bool) {
     if with_id {
         attr(out, "id", &field.id());
     }
-    if def.required && def.widget != Widget::Hidden {
+    // A required list of checkboxes asks for one box, which HTML cannot say: a `required` on
+    // each box would demand every one (Django leaves it out too).
+    let checkbox_list = def.multiple && def.widget == Widget::Radio;
+    if def.required && def.widget != Widget::Hidden && !checkbox_list {
         out.push_str(" required");
+    }
+    if def.widget == Widget::Hidden {
+        return;
     }
     let mut described = Vec::new();
     if !def.meta.help_text.is_empty() {
@@ -209,7 +213,9 @@ pub(crate) fn widget(field: &BoundField<'_>) -> String {
         }
         Widget::Radio => {
             let kind = if def.multiple { "checkbox" } else { "radio" };
-            let _ = write!(out, "<div id=\"{}\">", field.id());
+            out.push_str("<div");
+            attr(&mut out, "id", &field.id());
+            out.push('>');
             for (i, (value, label)) in choices(field).into_iter().enumerate() {
                 let id = format!("{}_{i}", field.id());
                 out.push_str("<div><label");
