@@ -21,10 +21,29 @@ use crate::{Error, ProjectState};
 /// assert_eq!(data.get_all("tag").collect::<Vec<_>>(), ["rust", "web"]);
 /// assert_eq!(data.get("missing"), None);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct FormData {
     pairs: Vec<(String, String)>,
     files: Vec<(String, UploadedFile)>,
+}
+
+/// Values of fields named like a secret (`password`, `token`, …) are masked, so a form
+/// logged with `{:?}` does not write a password into the log.
+impl std::fmt::Debug for FormData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut list = f.debug_list();
+        for (name, value) in &self.pairs {
+            if crate::sensitive::is_sensitive(name) {
+                list.entry(&(name, "********"));
+            } else {
+                list.entry(&(name, value));
+            }
+        }
+        for (name, file) in &self.files {
+            list.entry(&(name, file));
+        }
+        list.finish()
+    }
 }
 
 impl FormData {
