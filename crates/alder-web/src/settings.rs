@@ -61,6 +61,9 @@ pub struct Settings {
     /// The most fields a form may send (urlencoded or multipart); more is a 400, as Django's
     /// `DATA_UPLOAD_MAX_NUMBER_FIELDS`, so a flood of tiny fields cannot cost much work.
     pub data_upload_max_number_fields: usize,
+    /// The most files a multipart form may send; more is a 400. Django's
+    /// `DATA_UPLOAD_MAX_NUMBER_FILES`.
+    pub data_upload_max_number_files: usize,
     /// The most bytes of a multipart form's text fields together (files aside); more is a
     /// 413. Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`.
     pub data_upload_max_memory_size: usize,
@@ -207,6 +210,7 @@ impl Default for Settings {
             append_slash: true,
             max_body_size: 2_621_440,
             data_upload_max_number_fields: 1000,
+            data_upload_max_number_files: 100,
             data_upload_max_memory_size: 2_621_440,
             file_upload_max_memory_size: 2_621_440,
             file_upload_temp_dir: None,

@@ -186,6 +186,16 @@ async fn the_limits_hold_for_fields_text_and_the_whole_body() {
         .await
         .assert_status(400)
         .assert_contains("more than 5 fields");
+    let files: Vec<Vec<u8>> = (0..4)
+        .map(|i| file(&format!("f{i}"), "a.txt", b"x"))
+        .collect();
+    let few_files = client_limited_files();
+    few_files
+        .post("/apply/")
+        .body(body(&files), TYPE)
+        .await
+        .assert_status(400)
+        .assert_contains("more than 3 files");
     let flood: String = (0..10_000).map(|i| format!("f{i}=x&")).collect();
     let big_client = client_with_big_body();
     big_client
@@ -205,6 +215,10 @@ async fn the_limits_hold_for_fields_text_and_the_whole_body() {
         .body(body(&[file("cv", "cv.pdf", &vec![b'x'; 20_000])]), TYPE)
         .await
         .assert_status(413);
+}
+
+fn client_limited_files() -> TestClient {
+    client(|s| s.data_upload_max_number_files = 3)
 }
 
 fn client_with_big_body() -> TestClient {

@@ -11,6 +11,7 @@ use crate::{Error, Settings};
 /// The limits of one body, from the settings.
 pub(super) struct Limits {
     pub(super) max_fields: usize,
+    pub(super) max_files: usize,
     pub(super) max_text: usize,
     pub(super) memory: usize,
     pub(super) temp_dir: Option<std::path::PathBuf>,
@@ -20,6 +21,7 @@ impl Limits {
     pub(super) fn of(settings: &Settings) -> Self {
         Limits {
             max_fields: settings.data_upload_max_number_fields,
+            max_files: settings.data_upload_max_number_files,
             max_text: settings.data_upload_max_memory_size,
             memory: settings.file_upload_max_memory_size,
             temp_dir: settings.file_upload_temp_dir.clone(),
@@ -37,11 +39,22 @@ pub(super) async fn read(
     })?;
     let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
     let mut data = FormData::default();
-    let (mut fields, mut text) = (0usize, 0usize);
+    let (mut fields, mut files, mut text) = (0usize, 0usize, 0usize);
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
-        fields += 1;
-        if fields > limits.max_fields {
-            return Err(too_many(limits.max_fields));
+        // Files and other fields are counted apart, as Django does.
+        if field.file_name().is_some() {
+            files += 1;
+            if files > limits.max_files {
+                return Err(Error::bad_request(format!(
+                    "the form sent more than {} files (data_upload_max_number_files)",
+                    limits.max_files
+                )));
+            }
+        } else {
+            fields += 1;
+            if fields > limits.max_fields {
+                return Err(too_many(limits.max_fields));
+            }
         }
         let name = field
             .name()
