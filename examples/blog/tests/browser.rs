@@ -81,6 +81,22 @@ async fn text_of(browser: &Client, css: &str) -> String {
         .expect("its text")
 }
 
+/// Waits (up to 10 s) until the first element matching `css` starts with `start`; panics
+/// with what the page shows otherwise.
+async fn wait_for_text(browser: &Client, css: &str, start: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if last.starts_with(start) {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("`{css}` never started with {start:?}; last seen {last:?}");
+}
+
 #[tokio::test]
 async fn a_reader_goes_from_the_index_to_a_post_and_its_author() {
     let profile = tempfile::tempdir().unwrap();
@@ -199,14 +215,15 @@ async fn a_reader_leaves_a_comment_through_the_form() {
     email.clear().await.unwrap();
     email.send_keys("ada@example.com").await.unwrap();
     field("button[type=submit]").await.click().await.unwrap();
+    // The redirect's page may still be loading: wait until it shows the saved comment.
+    wait_for_text(&browser, "h2", "1 comment").await;
+    assert!(text_of(&browser, ".comment")
+        .await
+        .contains("A thoughtful comment."));
     assert_eq!(
         browser.current_url().await.unwrap().path(),
         "/posts/welcome/"
     );
-    assert!(text_of(&browser, "h2").await.starts_with("1 comment"));
-    assert!(text_of(&browser, ".comment")
-        .await
-        .contains("A thoughtful comment."));
     shoot(&browser, "blog-comment-saved").await;
 
     browser.close().await.unwrap();
