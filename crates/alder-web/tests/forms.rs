@@ -1,6 +1,8 @@
 //! Forms as a person and a server meet them: what `{{ form }}` draws, what comes back after a
 //! bad submission, each kind of bad input, and a page's round trip through a handler.
 
+mod common;
+
 use alder_web::db::{Choices, ValidationError, ValidationErrors};
 use alder_web::forms::{BoundForm, Form, FormData};
 use alder_web::routing::get;
@@ -175,14 +177,7 @@ fn odd_bytes_and_floods_are_errors_not_panics() {
 }
 
 fn render(template: &str, form: &BoundForm) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("page.html"), template).unwrap();
-    let mut settings = Settings::debug();
-    settings.templates_dir = dir.path().into();
-    let site = Project::new(settings).build().unwrap();
-    site.templates()
-        .render_to_string("page.html", context! { form })
-        .unwrap()
+    common::render(template, context! { form })
 }
 
 #[test]

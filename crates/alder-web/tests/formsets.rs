@@ -1,8 +1,10 @@
 //! Formsets: the management fields, extra forms, limits, deletion, and what a refused set
 //! shows again.
 
+mod common;
+
 use alder_web::forms::{BoundFormSet, Form, FormData, FormSet};
-use alder_web::{context, Project, Settings};
+use alder_web::context;
 
 #[derive(Form, Debug)]
 struct Line {
@@ -17,14 +19,7 @@ fn data(text: &str) -> FormData {
 }
 
 fn render(set: &BoundFormSet, template: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("page.html"), template).unwrap();
-    let mut settings = Settings::debug();
-    settings.templates_dir = dir.path().into();
-    let site = Project::new(settings).build().unwrap();
-    site.templates()
-        .render_to_string("page.html", context! { formset => set })
-        .unwrap()
+    common::render(template, context! { formset => set })
 }
 
 #[test]

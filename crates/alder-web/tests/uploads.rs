@@ -1,6 +1,8 @@
 //! File uploads through a form: in memory or in a temporary file, each limit, and each kind of
 //! broken multipart body.
 
+mod common;
+
 use alder_web::forms::{Form, FormData, UploadedFile};
 use alder_web::routing::post;
 use alder_web::test::TestClient;
@@ -227,19 +229,10 @@ fn client_with_big_body() -> TestClient {
 
 #[tokio::test]
 async fn a_file_field_draws_a_file_input_and_the_form_says_it_is_multipart() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("page.html"),
+    let html = common::render(
         r#"{% if form.is_multipart %}multipart {% endif %}{{ form.cv }}|{{ form.photo }}"#,
-    )
-    .unwrap();
-    let mut settings = Settings::debug();
-    settings.templates_dir = dir.path().into();
-    let site = Project::new(settings).build().unwrap();
-    let html = site
-        .templates()
-        .render_to_string("page.html", context! { form => Application::unbound() })
-        .unwrap();
+        context! { form => Application::unbound() },
+    );
     assert_eq!(
         html,
         r#"multipart <input type="file" name="cv" id="id_cv" required>|<input type="file" name="photo" id="id_photo">"#

@@ -72,3 +72,16 @@ pub async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
     .await;
     String::from_utf8_lossy(&buf).into_owned()
 }
+
+/// Renders `template` (the text of a template) with `context` in a bare debug project, as a
+/// page would: through the project's engine, its formatter and Alder's form templates.
+pub fn render(template: &str, context: impl serde::Serialize) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("page.html"), template).unwrap();
+    let mut settings = Settings::debug();
+    settings.templates_dir = dir.path().into();
+    let site = alder_web::Project::new(settings).build().unwrap();
+    site.templates()
+        .render_to_string("page.html", context)
+        .unwrap()
+}
