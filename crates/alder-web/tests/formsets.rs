@@ -3,8 +3,8 @@
 
 mod common;
 
-use alder_web::forms::{BoundFormSet, Form, FormData, FormSet};
 use alder_web::context;
+use alder_web::forms::{BoundFormSet, Form, FormData, FormSet};
 
 #[derive(Form, Debug)]
 struct Line {
