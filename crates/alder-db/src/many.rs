@@ -106,7 +106,10 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
 
     /// Relates `owner` to `target`; relating them twice changes nothing.
     pub async fn add(&self, db: &Database, owner: &M, target: &T) -> Result<()> {
-        let (owner, target) = (key(owner)?, key(target)?);
+        self.add_key(db, key(owner)?, key(target)?).await
+    }
+
+    async fn add_key(&self, db: &Database, owner: Value, target: Value) -> Result<()> {
         // INSERT … SELECT … WHERE NOT EXISTS: a through model of one's own need not have a
         // unique constraint on the pair, so ON CONFLICT cannot be relied on.
         let mut existing = Query::select();
@@ -131,6 +134,80 @@ impl<M: Model, T: Model> ManyToManyField<M, T> {
             .on_conflict(OnConflict::new().do_nothing().to_owned());
         let (sql, values) = db.build(&insert);
         db.execute(M::META.name, &sql, values).await.map(|_| ())
+    }
+
+    /// The keys of the objects related to `owner`, in key order: what a form's multiple
+    /// choice shows as chosen.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Database, ManyToMany, Model, schema};
+    /// # #[derive(Model)] #[model(app = "blog")] struct Tag { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] #[model(app = "blog")] struct Post { id: Auto<i64>, tags: ManyToMany<Tag> }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let db = Database::connect("sqlite::memory:").await.unwrap();
+    /// # schema::create_model(&db, Tag::META).await.unwrap();
+    /// # schema::create_model(&db, Post::META).await.unwrap();
+    /// let mut post = Post { id: Auto::new(), tags: ManyToMany::new() };
+    /// alder_db::crud::insert(&db, &mut post).await.unwrap();
+    /// for name in ["a", "b", "c"] {
+    ///     alder_db::crud::insert(&db, &mut Tag { id: Auto::new(), name: name.into() }).await.unwrap();
+    /// }
+    /// Post::tags().set(&db, &post, [1, 3]).await.unwrap();
+    /// assert_eq!(Post::tags().keys(&db, &post).await.unwrap(), [1, 3]);
+    /// Post::tags().set(&db, &post, [2, 3]).await.unwrap();
+    /// assert_eq!(Post::tags().keys(&db, &post).await.unwrap(), [2, 3]);
+    /// # });
+    /// ```
+    pub async fn keys(&self, db: &Database, owner: &M) -> Result<Vec<T::Key>> {
+        let mut select = Query::select();
+        select
+            .column(self.target)
+            .from(self.through)
+            .and_where(Expr::col(self.source).eq(key(owner)?))
+            .order_by(self.target, sea_query::Order::Asc);
+        let (sql, values) = db.build(&select);
+        db.fetch_decoded(M::META.name, &sql, values, |row| {
+            <T::Key as crate::FieldType>::decode(&row, 0).map_err(|source| DbError::Query {
+                sql: sql.clone(),
+                source,
+            })
+        })
+        .await
+    }
+
+    /// Makes `owner` related to exactly the objects whose keys are `keys` (Django's
+    /// `post.tags.set(…)`): pairs no longer wanted are deleted, new ones added, the rest
+    /// left alone. Run it in a transaction with the save it belongs to.
+    pub async fn set(
+        &self,
+        db: &Database,
+        owner: &M,
+        keys: impl IntoIterator<Item = T::Key>,
+    ) -> Result<()> {
+        let owner_key = key(owner)?;
+        let mut wanted: Vec<T::Key> = keys.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let current = self.keys(db, owner).await?;
+        let gone: Vec<Value> = current
+            .iter()
+            .filter(|k| wanted.binary_search(k).is_err())
+            .map(crate::FieldType::to_value)
+            .collect();
+        if !gone.is_empty() {
+            let mut delete = Query::delete();
+            delete
+                .from_table(self.through)
+                .and_where(Expr::col(self.source).eq(owner_key.clone()))
+                .and_where(Expr::col(self.target).is_in(gone));
+            let (sql, values) = db.build(&delete);
+            db.execute(M::META.name, &sql, values).await?;
+        }
+        for new in wanted.iter().filter(|k| !current.contains(k)) {
+            self.add_key(db, owner_key.clone(), crate::FieldType::to_value(new))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Unrelates them; returns whether they were related.

@@ -114,6 +114,33 @@ impl<T: Model> std::fmt::Debug for ForeignKey<T> {
         write!(f, "ForeignKey({:?})", self.id)
     }
 }
+/// A pointer read from a form or a query string: the target's key as text. Text that is not
+/// a key of the right type is "Select a valid choice." (Django's `ModelChoiceField`), not a
+/// complaint about numbers the person never typed; whether the row exists is checked apart,
+/// against the database.
+///
+/// ```
+/// use alder_db::{Auto, FieldText, ForeignKey, Model};
+/// #[derive(Model)]
+/// struct Author { id: Auto<i64> }
+/// let author = ForeignKey::<Author>::parse_text("7").unwrap();
+/// assert_eq!((author.id(), author.to_text().as_str()), (7, "7"));
+/// assert_eq!(ForeignKey::<Author>::parse_text("seven").unwrap_err().code(), "invalid_choice");
+/// ```
+impl<T: Model> crate::FieldText for ForeignKey<T>
+where
+    T::Key: crate::FieldText,
+{
+    fn parse_text(text: &str) -> std::result::Result<Self, crate::ValidationError> {
+        <T::Key as crate::FieldText>::parse_text(text)
+            .map(Self::new)
+            .map_err(|_| crate::ValidationError::invalid_choice())
+    }
+    fn to_text(&self) -> String {
+        self.id.to_text()
+    }
+}
+
 impl<T: Model> Serialize for ForeignKey<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         self.id.serialize(s)

@@ -9,7 +9,7 @@ use syn::{Data, DeriveInput, Fields, LitBool, LitInt, LitStr, Type};
 
 use crate::model::attrs::{parse_field_attrs, FieldAttrs as ModelFieldAttrs};
 use crate::model::rules::{self, Rule, RuleAttrs};
-use crate::model::types::outer;
+use crate::model::types::{foreign_key_target, outer};
 
 /// The path through which generated code reaches the web layer (`alder` or `alder_web`).
 fn web_path() -> TokenStream {
@@ -57,6 +57,8 @@ enum Shape {
     Checkbox,
     File,
     OptionalFile,
+    /// A `ManyToMany<T>`: keys chosen from `T`'s rows, stored in the through table.
+    ManyToMany,
 }
 
 #[derive(Default)]
@@ -68,6 +70,8 @@ struct FieldAttrs {
     help_text: Option<String>,
     required: Option<(bool, Span)>,
     max_length: Option<u32>,
+    /// `queryset = "path"`: the rows a relation field offers.
+    queryset: Option<syn::Path>,
     rules: RuleAttrs,
 }
 
@@ -99,6 +103,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     attrs.required = Some((value, meta.path.span()));
                 }
                 "max_length" => attrs.max_length = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?),
+                "queryset" => {
+                    let value = meta.value()?;
+                    attrs.queryset = Some(if value.peek(LitStr) {
+                        value.parse::<LitStr>()?.parse::<syn::Path>()?
+                    } else {
+                        value.parse::<syn::Path>()?
+                    });
+                }
                 // `initial` is the model option `default` under the name Django's forms use.
                 "initial" => rules::parse("default", &meta, &mut attrs.rules)?,
                 key if rules::OPTIONS.contains(&key) && key != "default" => {
@@ -107,7 +119,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown form option `{key}`; expected label, widget, help_text, initial, \
-                         required, max_length, min, max, min_length, regex, email, url, slug, ip or validate"
+                         required, max_length, queryset, min, max, min_length, regex, email, url, slug, ip or validate"
                     )))
                 }
             }
@@ -127,6 +139,7 @@ fn shape_of(ty: &Type) -> (Shape, &Type) {
         _ => {}
     }
     match outer(ty) {
+        Some((name, Some(inner))) if name == "ManyToMany" => (Shape::ManyToMany, inner),
         Some((name, Some(inner))) if name == "Option" => (Shape::Optional, inner),
         Some((name, Some(inner))) if name == "Vec" => (Shape::Many, inner),
         Some((name, None)) if name == "bool" => (Shape::Checkbox, ty),
@@ -229,6 +242,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut idents = Vec::new();
     let mut locals = Vec::new();
     let mut tys = Vec::new();
+    let mut m2m_saves = Vec::new();
+    let mut m2m_initials = Vec::new();
     let mut index = 0usize;
     for field in &named.named {
         let ident = field.ident.as_ref().expect("named fields have names");
@@ -251,14 +266,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             && !is_key
             && model.auto_now.is_none()
             && model.auto_now_add.is_none()
-            && !matches!(outer(ty), Some((n, _)) if ["Auto", "ForeignKey", "OneToOne", "ManyToMany"].contains(&n.as_str()));
+            && !matches!(outer(ty), Some((n, _)) if n == "Auto");
         if !listed || exclude.contains(&name) || (only.is_none() && !typed_in) {
             continue;
         }
         if !typed_in {
             return Err(syn::Error::new(
                 ident.span(),
-                format!("`{name}` cannot be in a form: keys, `auto_now` fields, `editable = false` fields and relations are set by code (relations in forms are not supported yet)"),
+                format!("`{name}` cannot be in a form: keys, `auto_now` fields and `editable = false` fields are set by code"),
             ));
         }
         let mut attrs = parse_field(field)?;
@@ -271,6 +286,34 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let blank = model.blank.is_some();
         merge_model(&mut attrs, model);
         let (shape, inner) = shape_of(ty);
+        // The model a `ForeignKey`, `OneToOne` or `ManyToMany` field points at.
+        let target: Option<&Type> = match shape {
+            Shape::ManyToMany => Some(inner),
+            _ => foreign_key_target(ty).map(|(target, _)| target),
+        };
+        if let (Some(path), None) = (&attrs.queryset, target) {
+            return Err(syn::Error::new(
+                path.span(),
+                format!("`queryset` is for relation fields; `{ident}` is not a ForeignKey or ManyToMany"),
+            ));
+        }
+        if shape == Shape::ManyToMany {
+            if !is_model {
+                return Err(syn::Error::new(
+                    ty.span(),
+                    format!("`{ident}`: a ManyToMany field is stored beside its model's row, so it can be in a model form only (`#[derive(Model, Form)]`)"),
+                ));
+            }
+            if attrs.rules.default.is_some()
+                || !attrs.rules.rules.is_empty()
+                || !attrs.rules.functions.is_empty()
+            {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "a many-to-many field takes no `initial` and no value rules",
+                ));
+            }
+        }
         if shape == Shape::Optional && matches!(outer(inner), Some((n, None)) if n == "bool") {
             return Err(syn::Error::new(
                 ty.span(),
@@ -283,7 +326,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             attrs.required = Some((true, Span::call_site()));
             attrs.model_required = true;
         }
-        rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
+        if shape != Shape::ManyToMany {
+            rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
+        }
         if shape == Shape::Many && attrs.rules.default.is_some() {
             return Err(syn::Error::new(
                 ident.span(),
@@ -302,7 +347,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
             (_, Some((value, _))) => value,
             (Shape::Optional | Shape::OptionalFile | Shape::Checkbox, None) => false,
-            (Shape::Value | Shape::Many | Shape::File, None) => true,
+            (Shape::Value | Shape::Many | Shape::File | Shape::ManyToMany, None) => true,
         };
         let fname = name.clone();
         let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
@@ -314,13 +359,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 "a file field takes no `initial` and no value rules",
             ));
         }
+        let many_to_many = shape == Shape::ManyToMany;
         let max_length = match attrs.max_length {
             Some(n) => quote!(::core::option::Option::Some(#n)),
-            None if is_file => quote!(::core::option::Option::None),
+            None if is_file || many_to_many => quote!(::core::option::Option::None),
             None => quote!(<#inner as #db::FieldType>::MAX_LENGTH),
         };
         let validators = rules::metadata(&attrs.rules, &db);
-        let default = if is_file {
+        let default = if is_file || many_to_many {
             quote!(::core::option::Option::None)
         } else {
             rules::default(&attrs.rules, ty, &db)
@@ -329,10 +375,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         // form's files.
         let kind = if is_file {
             quote!(#db::meta::FieldKind::Bytes)
+        } else if many_to_many {
+            quote_spanned!(inner.span()=> <<#inner as #db::Model>::Key as #db::FieldType>::KIND)
         } else {
             quote_spanned!(inner.span()=> <#inner as #db::FieldType>::KIND)
         };
-        let choices = if is_file {
+        let choices = if is_file || many_to_many {
             quote!(&[])
         } else {
             quote!(<#inner as #db::FieldType>::CHOICES)
@@ -340,7 +388,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let has = |wanted: fn(&Rule) -> bool| attrs.rules.rules.iter().any(|(r, _)| wanted(r));
         let email = has(|r| matches!(r, Rule::Email));
         let url = has(|r| matches!(r, Rule::Url));
-        let multiple = shape == Shape::Many;
+        let multiple = shape == Shape::Many || many_to_many;
         let widget = match &attrs.widget {
             Some((w, _)) => {
                 let variant = format_ident!(
@@ -354,9 +402,37 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 quote!(#forms::Widget::#variant)
             }
             None if is_file => quote!(#forms::Widget::File),
+            None if target.is_some() => quote!(#forms::Widget::Select),
             None => quote!(#forms::Widget::__default(#kind, !#choices.is_empty(), #email, #url)),
         };
         let optional = matches!(shape, Shape::Optional | Shape::OptionalFile);
+        let related = target.map(|target| {
+            let rows = match &attrs.queryset {
+                Some(path) => quote_spanned!(path.span()=> #path()),
+                None => quote!(#db::QuerySet::<#target>::new()),
+            };
+            quote! {
+                .__related({
+                    fn __alder_choices(
+                        db: &#db::Database,
+                    ) -> #forms::__private::BoxFuture<'_, ::core::result::Result<::std::vec::Vec<(::std::string::String, ::std::string::String)>, #db::DbError>> {
+                        ::std::boxed::Box::pin(#forms::__private::choices_of::<#target>(db, #rows))
+                    }
+                    fn __alder_missing(
+                        db: &#db::Database,
+                        keys: ::std::vec::Vec<::std::string::String>,
+                    ) -> #forms::__private::BoxFuture<'_, ::core::result::Result<::std::vec::Vec<::std::string::String>, #db::DbError>> {
+                        ::std::boxed::Box::pin(#forms::__private::missing_from::<#target>(db, #rows, keys))
+                    }
+                    const RELATION: #forms::Relation = #forms::Relation::__new(
+                        <#target as #db::Model>::META,
+                        __alder_choices,
+                        __alder_missing,
+                    );
+                    &RELATION
+                })
+            }
+        });
         consts.push(quote! {
             {
                 let mut meta = #db::meta::FieldMeta::__new(#fname, #fname, #kind);
@@ -370,6 +446,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 meta.help_text = #help_text;
                 meta.blank = !#required;
                 #forms::FormField::__new(meta, #label, #widget, #required, #multiple)
+                #related
             }
         });
         let field_ref = quote!(&<Self as #forms::Form>::FIELDS[#index]);
@@ -403,7 +480,23 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 quote!(#forms::__private::optional_file(#field_ref, __alder_data, &mut __alder_errors)),
                 quote!(()),
             ),
+            // The chosen keys are in the through table: read back by `__related_initial`.
+            Shape::ManyToMany => (
+                quote_spanned!(ty.span()=> #forms::__private::many_to_many::<#inner>(#field_ref, __alder_data, &mut __alder_errors)),
+                quote!(()),
+            ),
         };
+        if many_to_many {
+            m2m_saves.push(quote! {
+                Self::#ident()
+                    .set(__alder_db, self, #forms::__private::many_keys::<#inner>(#field_ref, __alder_data))
+                    .await?;
+            });
+            m2m_initials.push(quote! {
+                let keys = Self::#ident().keys(__alder_db, self).await?;
+                #forms::__private::put_keys(&keys, #fname, __alder_out);
+            });
+        }
         reads.push(quote!(let #local = #read;));
         writes.push(write);
         // Custom checks run on values that are there, as the model's (an empty optional field
@@ -446,6 +539,31 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     let values = format_ident!("__alder_form_values");
+    let related_fns = (!m2m_saves.is_empty()).then(|| {
+        quote! {
+            fn __save_related<'a>(
+                &'a self,
+                __alder_db: &'a #db::Database,
+                __alder_data: &'a #forms::FormData,
+            ) -> #forms::__private::BoxFuture<'a, ::core::result::Result<(), #db::DbError>> {
+                ::std::boxed::Box::pin(async move {
+                    #(#m2m_saves)*
+                    ::core::result::Result::Ok(())
+                })
+            }
+
+            fn __related_initial<'a>(
+                &'a self,
+                __alder_db: &'a #db::Database,
+                __alder_out: &'a mut #forms::FormData,
+            ) -> #forms::__private::BoxFuture<'a, ::core::result::Result<(), #db::DbError>> {
+                ::std::boxed::Box::pin(async move {
+                    #(#m2m_initials)*
+                    ::core::result::Result::Ok(())
+                })
+            }
+        }
+    });
     let from_form = complete.then(|| {
         quote! {
             impl #forms::FromForm for #name {
@@ -486,6 +604,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #(#writes;)*
                 __alder_out
             }
+
+            fn __check(__alder_data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
+                Self::#values(__alder_data).map(|_| ())
+            }
+
+            #related_fns
 
             #clean_fn
         }

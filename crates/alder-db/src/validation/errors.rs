@@ -34,6 +34,15 @@ impl ValidationError {
         ValidationError::new("invalid", message)
     }
 
+    /// "Select a valid choice. That choice is not one of the available choices." (code
+    /// `invalid_choice`), Django's words for a related object that is not on offer.
+    pub fn invalid_choice() -> Self {
+        ValidationError::new(
+            "invalid_choice",
+            "Select a valid choice. That choice is not one of the available choices.",
+        )
+    }
+
     /// The code, e.g. `"max_length"`.
     pub fn code(&self) -> &str {
         &self.code

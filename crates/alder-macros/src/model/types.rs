@@ -21,7 +21,7 @@ pub(crate) fn outer(ty: &Type) -> Option<(String, Option<&Type>)> {
 }
 
 /// For `ForeignKey<T>` or `Option<ForeignKey<T>>`: `T`, and whether it is optional.
-pub(super) fn foreign_key_target(ty: &Type) -> Option<(&Type, bool)> {
+pub(crate) fn foreign_key_target(ty: &Type) -> Option<(&Type, bool)> {
     match outer(ty) {
         Some((name, Some(inner))) if name == "ForeignKey" || name == "OneToOne" => {
             Some((inner, false))

@@ -38,7 +38,12 @@ pub(super) struct Inner {
     pub(super) errors: ValidationErrors,
     /// In a formset, `form-0`: field names and ids start with it (`form-0-title`).
     pub(super) prefix: Option<String>,
+    /// The choices of the relation fields, once loaded; shared by the forms of a formset.
+    pub(super) related: Option<Arc<RelatedChoices>>,
 }
+
+/// Per relation field, its choices: `(key, display)`.
+pub(crate) type RelatedChoices = Vec<(&'static str, Vec<(String, String)>)>;
 
 impl BoundForm {
     /// A form showing `initial` values (fields it does not name show their default).
@@ -65,6 +70,7 @@ impl BoundForm {
                 initial: shown,
                 errors: ValidationErrors::new(),
                 prefix: None,
+                related: None,
             }),
         }
     }
@@ -79,6 +85,7 @@ impl BoundForm {
                 initial: values,
                 errors: ValidationErrors::new(),
                 prefix: None,
+                related: None,
             }),
         }
     }
@@ -92,6 +99,7 @@ impl BoundForm {
                 initial: FormData::default(),
                 errors,
                 prefix: None,
+                related: None,
             }),
         }
     }
@@ -101,6 +109,35 @@ impl BoundForm {
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         Arc::make_mut(&mut self.inner).prefix = Some(prefix.into());
         self
+    }
+
+    /// Loads the rows each `ForeignKey` and `ManyToMany` field offers (one query per such
+    /// field), so the form can draw them: a template cannot wait for the database. The
+    /// model-form methods ([`ModelForm`](super::ModelForm)) call it for you.
+    pub async fn load_choices(
+        mut self,
+        db: &alder_db::Database,
+    ) -> Result<Self, alder_db::DbError> {
+        if self.inner.related.is_none() && self.inner.fields.iter().any(|f| f.relation.is_some()) {
+            let related = load_related(self.inner.fields, db).await?;
+            Arc::make_mut(&mut self.inner).related = Some(related);
+        }
+        Ok(self)
+    }
+
+    /// The same form showing choices loaded already (a formset loads them once).
+    pub(crate) fn set_related(&mut self, related: Arc<RelatedChoices>) {
+        Arc::make_mut(&mut self.inner).related = Some(related);
+    }
+
+    /// The choices loaded for the relation field `name`, or `None` before
+    /// [`load_choices`](Self::load_choices).
+    pub fn related_choices(&self, name: &str) -> Option<&[(String, String)]> {
+        let related = self.inner.related.as_ref()?;
+        related
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, choices)| choices.as_slice())
     }
 
     /// Whether a field takes a file, so the `<form>` needs `enctype="multipart/form-data"`
@@ -166,6 +203,11 @@ pub struct BoundField<'a> {
 }
 
 impl<'a> BoundField<'a> {
+    /// The form it belongs to.
+    pub fn form(&self) -> &'a BoundForm {
+        self.form
+    }
+
     /// The field's definition.
     pub fn definition(&self) -> &'static FormField {
         &self.form.inner.fields[self.index]
@@ -225,6 +267,20 @@ impl<'a> BoundField<'a> {
         }
         self.values().iter().any(|v| v.trim() == candidate)
     }
+}
+
+/// The choices of every relation field of `fields`.
+pub(crate) async fn load_related(
+    fields: &'static [FormField],
+    db: &alder_db::Database,
+) -> Result<Arc<RelatedChoices>, alder_db::DbError> {
+    let mut related = Vec::new();
+    for field in fields {
+        if let Some(relation) = field.relation {
+            related.push((field.name(), relation.choices(db).await?));
+        }
+    }
+    Ok(Arc::new(related))
 }
 
 /// A default as an input shows it: a moment as `2026-12-04T14:30:00` (what

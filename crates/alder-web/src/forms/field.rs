@@ -124,6 +124,9 @@ pub struct FormField {
     pub required: bool,
     /// Whether it takes several values (a `Vec<T>` field: multiple select, checkboxes).
     pub multiple: bool,
+    /// For a `ForeignKey` or `ManyToMany` field, the rows it offers.
+    #[serde(skip)]
+    pub relation: Option<&'static super::Relation>,
 }
 
 impl FormField {
@@ -143,6 +146,7 @@ impl FormField {
             widget: Widget::for_field(&meta),
             required: !meta.blank && !meta.nullable && meta.kind != FieldKind::Boolean,
             multiple: false,
+            relation: None,
             meta,
         }
     }
@@ -162,7 +166,15 @@ impl FormField {
             widget,
             required,
             multiple,
+            relation: None,
         }
+    }
+
+    /// For `#[derive(Form)]`: a field offering the rows of `relation`.
+    #[doc(hidden)]
+    pub const fn __related(mut self, relation: &'static super::Relation) -> Self {
+        self.relation = Some(relation);
+        self
     }
 
     /// The field's name, as the form sends it.

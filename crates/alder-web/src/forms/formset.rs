@@ -244,7 +244,7 @@ pub struct BoundFormSet {
     pub(super) inner: Arc<SetInner>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct SetInner {
     pub(super) prefix: String,
     pub(super) forms: Vec<BoundForm>,
@@ -257,6 +257,28 @@ pub(super) struct SetInner {
 }
 
 impl BoundFormSet {
+    /// Loads the choices of the forms' relation fields once for the whole set (one query per
+    /// such field, not per form), so the set can be drawn; see
+    /// [`BoundForm::load_choices`](super::BoundForm::load_choices).
+    pub async fn load_choices(
+        mut self,
+        db: &alder_db::Database,
+    ) -> Result<Self, alder_db::DbError> {
+        let Some(first) = self.inner.forms.first() else {
+            return Ok(self);
+        };
+        let fields = first.inner.fields;
+        if !fields.iter().any(|f| f.relation.is_some()) {
+            return Ok(self);
+        }
+        let related = super::bound::load_related(fields, db).await?;
+        let inner = Arc::make_mut(&mut self.inner);
+        for form in &mut inner.forms {
+            form.set_related(related.clone());
+        }
+        Ok(self)
+    }
+
     /// The forms, in order.
     pub fn forms(&self) -> &[BoundForm] {
         &self.inner.forms

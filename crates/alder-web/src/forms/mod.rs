@@ -40,8 +40,10 @@ mod bound;
 mod data;
 mod field;
 mod formset;
+mod model_form;
 mod multipart;
 mod parse;
+mod relation;
 mod upload;
 mod view;
 mod widgets;
@@ -52,6 +54,8 @@ pub use bound::{BoundField, BoundForm};
 pub use data::FormData;
 pub use field::{FormField, Widget};
 pub use formset::{BoundFormSet, FormSet, FormSetItem};
+pub use model_form::ModelForm;
+pub use relation::Relation;
 pub use upload::UploadedFile;
 
 pub(crate) use view::{builtin_template, View};
@@ -82,6 +86,32 @@ pub trait Form: Sized {
     #[doc(hidden)]
     fn __write(&self) -> FormData;
 
+    /// Reads every field of `data` and reports the problems, changing nothing.
+    #[doc(hidden)]
+    fn __check(data: &FormData) -> Result<(), ValidationErrors>;
+
+    /// Stores the many-to-many choices of `data` for `self`, once saved.
+    #[doc(hidden)]
+    fn __save_related<'a>(
+        &'a self,
+        db: &'a alder_db::Database,
+        data: &'a FormData,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), alder_db::DbError>> {
+        let _ = (db, data);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Adds the keys `self` is related to through its many-to-many fields to `out`.
+    #[doc(hidden)]
+    fn __related_initial<'a>(
+        &'a self,
+        db: &'a alder_db::Database,
+        out: &'a mut FormData,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), alder_db::DbError>> {
+        let _ = (db, out);
+        Box::pin(async { Ok(()) })
+    }
+
     /// The check of the whole form, once every field is valid (Django's `Form.clean`).
     fn clean(&self) -> Result<(), ValidationErrors> {
         Ok(())
@@ -110,6 +140,31 @@ pub trait Form: Sized {
         match Self::__new(data).and_then(|form| form.clean().map(|()| form)) {
             Ok(form) => Ok(form),
             Err(errors) => Err(BoundForm::bound(Self::FIELDS, data.clone(), errors)),
+        }
+    }
+
+    /// [`validate`](Self::validate) for a form with relation fields: also checks that each
+    /// key sent names a row on offer, and on failure comes back with the choices loaded, ready
+    /// to draw. The outer `Result` is the database's.
+    fn validate_in<'a>(
+        db: &'a alder_db::Database,
+        data: &'a FormData,
+    ) -> impl std::future::Future<Output = Result<Result<Self, BoundForm>, alder_db::DbError>> + Send + 'a
+    where
+        Self: FromForm + Send,
+    {
+        async move {
+            let mut errors = Self::__check(data).err().unwrap_or_default();
+            relation::check_relations(Self::FIELDS, db, data, &mut errors).await?;
+            let result = if errors.is_empty() {
+                Self::validate(data)
+            } else {
+                Err(BoundForm::bound(Self::FIELDS, data.clone(), errors))
+            };
+            match result {
+                Ok(value) => Ok(Ok(value)),
+                Err(form) => Ok(Err(form.load_choices(db).await?)),
+            }
         }
     }
 
@@ -159,4 +214,6 @@ pub trait FromForm: Form {
 #[doc(hidden)]
 pub mod __private {
     pub use super::parse::*;
+    pub use super::relation::{choices_of, many_keys, many_to_many, missing_from, put_keys};
+    pub use futures_util::future::BoxFuture;
 }

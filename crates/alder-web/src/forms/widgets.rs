@@ -147,9 +147,24 @@ fn input(out: &mut String, field: &BoundField<'_>, kind: &str) {
 
 /// The choices to offer: the field's own, with an empty first option for a single select
 /// that may be left empty (Django's `---------`).
-fn choices<'a>(field: &BoundField<'a>) -> Vec<(&'a str, &'a str)> {
-    field.definition().meta.choices.to_vec()
+/// A relation field's come from the database: `None` until the form has loaded them.
+fn choices<'a>(field: &BoundField<'a>) -> Option<Vec<(&'a str, &'a str)>> {
+    let def = field.definition();
+    if def.relation.is_none() {
+        return Some(def.meta.choices.to_vec());
+    }
+    let loaded = field.form().related_choices(def.name())?;
+    Some(
+        loaded
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+    )
 }
+
+/// Drawn in place of the options of a relation field whose choices were never loaded: a
+/// mistake of the code, shown where its author will see it rather than as an empty list.
+const NOT_LOADED: &str = "<option value=\"\" disabled>(choices not loaded: call load_choices(&amp;db) on the form)</option>";
 
 /// The control's HTML.
 pub(crate) fn widget(field: &BoundField<'_>) -> String {
@@ -199,7 +214,12 @@ pub(crate) fn widget(field: &BoundField<'_>) -> String {
                 // Nothing chosen yet: a required select shows a prompt the browser refuses.
                 out.push_str("<option value=\"\" selected disabled>---------</option>");
             }
-            for (value, label) in choices(field) {
+            let Some(options) = choices(field) else {
+                out.push_str(NOT_LOADED);
+                out.push_str("</select>");
+                return out;
+            };
+            for (value, label) in options {
                 out.push_str("<option");
                 attr(&mut out, "value", value);
                 if field.shows(value) {
@@ -216,7 +236,7 @@ pub(crate) fn widget(field: &BoundField<'_>) -> String {
             out.push_str("<div");
             attr(&mut out, "id", &field.id());
             out.push('>');
-            for (i, (value, label)) in choices(field).into_iter().enumerate() {
+            for (i, (value, label)) in choices(field).unwrap_or_default().into_iter().enumerate() {
                 let id = format!("{}_{i}", field.id());
                 out.push_str("<div><label");
                 attr(&mut out, "for", &id);
