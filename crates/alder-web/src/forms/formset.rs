@@ -99,15 +99,66 @@ impl<F: Form> FormSet<F> {
         format!("{}-{name}", self.prefix)
     }
 
+    /// How many blank forms follow the initial ones, within `max_num`.
+    pub(super) fn blanks(&self, initial: usize) -> usize {
+        self.extra.min(self.max_num.saturating_sub(initial))
+    }
+
+    /// The prefix of the fields of form `index`, with its dash: `form-0-`.
+    pub(super) fn form_prefix(&self, index: usize) -> String {
+        format!("{}-{index}-", self.prefix)
+    }
+
+    /// The submitted form's delete box is ticked (and the set has them).
+    pub(super) fn is_deleted(&self, sent: &FormData) -> bool {
+        self.can_delete
+            && sent
+                .get("DELETE")
+                .is_some_and(|v| bool::parse_text(v).unwrap_or(false))
+    }
+
+    /// The management fields of a submission: how many forms were sent and how many of them
+    /// were initial, or the set to show again when they are missing, forged or over the limit.
+    pub(super) fn management(&self, data: &FormData) -> Result<(usize, usize), BoundFormSet> {
+        let count = |name: &str| {
+            data.get(&self.field(name))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        };
+        let (Some(total), Some(initial)) = (count("TOTAL_FORMS"), count("INITIAL_FORMS")) else {
+            let error = ValidationError::new(
+                "missing_management_form",
+                "ManagementForm data is missing or has been tampered with.",
+            );
+            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
+        };
+        if total > self.max_num {
+            let error = ValidationError::new(
+                "too_many_forms",
+                format!("Please submit at most {} forms.", self.max_num),
+            );
+            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
+        }
+        Ok((total, initial.min(total)))
+    }
+
+    /// The set's own error when fewer than `min_num` forms are kept.
+    pub(super) fn too_few(&self, kept: usize) -> Option<ValidationError> {
+        (kept < self.min_num).then(|| {
+            ValidationError::new(
+                "too_few_forms",
+                format!("Please submit at least {} forms.", self.min_num),
+            )
+        })
+    }
+
     /// The set to show: a form per value of `initial` (filled in), then the extra blank ones.
     pub fn unbound(&self, initial: &[F]) -> BoundFormSet {
         let mut forms: Vec<BoundForm> = initial.iter().map(Form::initial).collect();
-        let blanks = self.extra.min(self.max_num.saturating_sub(forms.len()));
-        forms.extend((0..blanks).map(|_| F::unbound()));
+        forms.extend((0..self.blanks(forms.len())).map(|_| F::unbound()));
         self.bound_set(forms, initial.len(), Vec::new(), None)
     }
 
-    fn bound_set(
+    pub(super) fn bound_set(
         &self,
         forms: Vec<BoundForm>,
         initial: usize,
@@ -129,6 +180,7 @@ impl<F: Form> FormSet<F> {
                 can_delete: self.can_delete,
                 deleted: deleted.unwrap_or_default(),
                 errors,
+                keys: None,
             }),
         }
     }
@@ -140,34 +192,14 @@ impl<F: Form> FormSet<F> {
     where
         F: FromForm,
     {
-        let count = |name: &str| {
-            data.get(&self.field(name))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-        };
-        let (Some(total), Some(initial)) = (count("TOTAL_FORMS"), count("INITIAL_FORMS")) else {
-            let error = ValidationError::new(
-                "missing_management_form",
-                "ManagementForm data is missing or has been tampered with.",
-            );
-            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
-        };
-        if total > self.max_num {
-            let error = ValidationError::new(
-                "too_many_forms",
-                format!("Please submit at most {} forms.", self.max_num),
-            );
-            return Err(self.bound_set(Vec::new(), 0, vec![error], None));
-        }
+        let (total, initial) = self.management(data)?;
         let mut items = Vec::new();
         let mut forms = Vec::new();
         let mut deleted_flags = Vec::new();
         let mut failed = false;
         for index in 0..total {
-            let sent = data.with_prefix(&format!("{}-{index}-", self.prefix));
-            let deleted = self.can_delete
-                && sent
-                    .get("DELETE")
-                    .is_some_and(|v| bool::parse_text(v).unwrap_or(false));
+            let sent = data.with_prefix(&self.form_prefix(index));
+            let deleted = self.is_deleted(&sent);
             deleted_flags.push(deleted);
             if index >= initial && !has_changed::<F>(&sent) {
                 forms.push(BoundForm::bound(F::FIELDS, sent, Default::default()));
@@ -201,15 +233,11 @@ impl<F: Form> FormSet<F> {
             }
         }
         let kept = items.iter().filter(|i| !i.deleted).count();
-        let mut errors = Vec::new();
-        if !failed && kept < self.min_num {
-            errors.push(ValidationError::new(
-                "too_few_forms",
-                format!("Please submit at least {} forms.", self.min_num),
-            ));
-        }
+        let errors: Vec<ValidationError> = if failed { None } else { self.too_few(kept) }
+            .into_iter()
+            .collect();
         if failed || !errors.is_empty() {
-            return Err(self.bound_set(forms, initial.min(total), errors, Some(deleted_flags)));
+            return Err(self.bound_set(forms, initial, errors, Some(deleted_flags)));
         }
         Ok(items)
     }
@@ -217,7 +245,7 @@ impl<F: Form> FormSet<F> {
 
 /// Whether an extra form was filled in: any field sent with a value other than the one the
 /// blank form shows (an untouched blank form is skipped, as Django's `empty_permitted`).
-fn has_changed<F: Form>(sent: &FormData) -> bool {
+pub(super) fn has_changed<F: Form>(sent: &FormData) -> bool {
     let blank = F::unbound();
     let changed = blank.fields().any(|field| {
         let name = field.definition().name();
@@ -254,6 +282,9 @@ pub(super) struct SetInner {
     pub(super) can_delete: bool,
     pub(super) deleted: Vec<bool>,
     pub(super) errors: Vec<ValidationError>,
+    /// For an inline formset: the name of the key field and the key of each initial form's
+    /// object, sent back in a hidden field so that each form edits the object it showed.
+    pub(super) keys: Option<(&'static str, Vec<String>)>,
 }
 
 impl BoundFormSet {
@@ -310,8 +341,34 @@ impl BoundFormSet {
         out
     }
 
+    /// The same set with the key of each initial form's object (an inline formset).
+    pub(super) fn with_keys(mut self, name: &'static str, keys: Vec<String>) -> Self {
+        Arc::make_mut(&mut self.inner).keys = Some((name, keys));
+        self
+    }
+
+    /// What the set adds to form `index`: the hidden key of its object, its delete box.
+    pub(super) fn form_controls(&self, index: usize) -> String {
+        let inner = &self.inner;
+        let mut out = String::new();
+        if let Some((name, keys)) = &inner.keys {
+            if let Some(key) = keys.get(index) {
+                let full = format!("{}-{index}-{name}", inner.prefix);
+                out.push_str("<input type=\"hidden\" name=\"");
+                super::widgets::escape_into(&mut out, &full);
+                out.push_str("\" id=\"id_");
+                super::widgets::escape_into(&mut out, &full);
+                out.push_str("\" value=\"");
+                super::widgets::escape_into(&mut out, key);
+                out.push_str("\">");
+            }
+        }
+        out.push_str(&self.delete_box(index).unwrap_or_default());
+        out
+    }
+
     /// The delete box of form `index`, when the set has them.
-    pub(super) fn delete_box(&self, index: usize) -> Option<String> {
+    fn delete_box(&self, index: usize) -> Option<String> {
         let inner = &self.inner;
         if !inner.can_delete {
             return None;

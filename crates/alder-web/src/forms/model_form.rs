@@ -93,23 +93,9 @@ pub trait ModelForm: Form + Model {
         data: &'a FormData,
     ) -> impl Future<Output = Result<Result<(), BoundForm>, DbError>> + Send + 'a {
         async move {
-            let mut errors = Self::__check(data).err().unwrap_or_default();
-            relation::check_relations(Self::FIELDS, db, data, &mut errors).await?;
-            if !errors.is_empty() {
-                let form = BoundForm::bound(Self::FIELDS, data.clone(), errors);
-                return Ok(Err(form.load_choices(db).await?));
-            }
-            if let Err(form) = self.update(data) {
-                return Ok(Err(form.load_choices(db).await?));
-            }
-            match crud::full_clean(db, self).await {
+            match check_in(self, db, data).await? {
                 Ok(()) => Ok(Ok(())),
-                Err(DbError::Invalid { errors, .. }) => {
-                    let errors = onto_form::<Self>(errors);
-                    let form = BoundForm::bound(Self::FIELDS, data.clone(), errors);
-                    Ok(Err(form.load_choices(db).await?))
-                }
-                Err(other) => Err(other),
+                Err(form) => Ok(Err(form.load_choices(db).await?)),
             }
         }
     }
@@ -135,6 +121,31 @@ pub trait ModelForm: Form + Model {
 }
 
 impl<M: Form + Model> ModelForm for M {}
+
+/// [`ModelForm::update_in`] without loading the choices of a refused form: a formset loads
+/// them once for all its forms.
+pub(super) async fn check_in<M: Form + Model>(
+    object: &mut M,
+    db: &Database,
+    data: &FormData,
+) -> Result<Result<(), BoundForm>, DbError> {
+    let mut errors = M::__check(data).err().unwrap_or_default();
+    relation::check_relations(M::FIELDS, db, data, &mut errors).await?;
+    if !errors.is_empty() {
+        return Ok(Err(BoundForm::bound(M::FIELDS, data.clone(), errors)));
+    }
+    if let Err(form) = object.update(data) {
+        return Ok(Err(form));
+    }
+    match crud::full_clean(db, object).await {
+        Ok(()) => Ok(Ok(())),
+        Err(DbError::Invalid { errors, .. }) => {
+            let errors = onto_form::<M>(errors);
+            Ok(Err(BoundForm::bound(M::FIELDS, data.clone(), errors)))
+        }
+        Err(other) => Err(other),
+    }
+}
 
 /// The model's errors as the form shows them: on the field when the form has it, else for
 /// the whole form with the field's name in front, so that nothing found is hidden.

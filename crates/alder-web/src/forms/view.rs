@@ -80,7 +80,7 @@ impl View {
                     out.push_str(&template.render(minijinja::context! {
                         form => Value::from_object(View::Form(form.clone())),
                     })?);
-                    out.push_str(&set.delete_box(index).unwrap_or_default());
+                    out.push_str(&set.form_controls(index));
                     out.push_str("</div>");
                 }
                 Ok(out)
@@ -183,6 +183,13 @@ impl Object for View {
                     "management_form" => Some(Value::from_safe_string(set.management_form())),
                     "forms" => Some(Value::from(
                         (0..set.forms().len()).filter_map(form).collect::<Vec<_>>(),
+                    )),
+                    // Per form, its hidden key and delete box, for a set laid out by hand:
+                    // `{{ formset.controls[loop.index0] }}`.
+                    "controls" => Some(Value::from(
+                        (0..set.forms().len())
+                            .map(|i| Value::from_safe_string(set.form_controls(i)))
+                            .collect::<Vec<_>>(),
                     )),
                     "non_form_errors" => Some(Value::from_object(View::Errors(
                         set.non_form_errors()
