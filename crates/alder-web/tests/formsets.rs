@@ -153,3 +153,63 @@ fn an_unbound_set_shows_the_objects_then_the_extra_forms() {
     );
     assert!(html.ends_with("|Tea|1"), "{html}");
 }
+
+#[test]
+fn an_ordered_set_sorts_its_items_and_refuses_an_order_that_is_not_a_number() {
+    let lines = FormSet::<Line>::new().can_order().extra(1);
+    let items = lines
+        .validate(&data(
+            "form-TOTAL_FORMS=4&form-INITIAL_FORMS=0\
+             &form-0-product=Tea&form-0-quantity=1&form-0-ORDER=\
+             &form-1-product=Cake&form-1-quantity=1&form-1-ORDER=3\
+             &form-2-product=Jam&form-2-quantity=1&form-2-ORDER=-1\
+             &form-3-product=Bun&form-3-quantity=1&form-3-ORDER=3",
+        ))
+        .unwrap();
+    let got: Vec<(&str, Option<i64>)> = items
+        .iter()
+        .map(|i| (i.value.product.as_str(), i.order))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Jam", Some(-1)),
+            ("Cake", Some(3)),
+            ("Bun", Some(3)),
+            ("Tea", None)
+        ]
+    );
+
+    let Err(set) = lines.validate(&data(
+        "form-TOTAL_FORMS=1&form-INITIAL_FORMS=0&form-0-product=Tea&form-0-quantity=1&form-0-ORDER=first",
+    )) else {
+        panic!("an order must be a number")
+    };
+    assert_eq!(
+        set.forms()[0].errors().non_field()[0].message(),
+        "Enter a whole number."
+    );
+    let html = render(&set, "{{ formset }}");
+    assert!(
+        html.contains(
+            r#"<input type="number" name="form-0-ORDER" id="id_form-0-ORDER" value="first">"#
+        ),
+        "{html}"
+    );
+
+    let shown = render(
+        &lines.unbound(&[Line {
+            product: "Tea".into(),
+            quantity: 2,
+        }]),
+        "{{ formset }}",
+    );
+    assert!(
+        shown.contains(r#"name="form-0-ORDER" id="id_form-0-ORDER" value="1">"#),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#"name="form-1-ORDER" id="id_form-1-ORDER" value="">"#),
+        "{shown}"
+    );
+}
