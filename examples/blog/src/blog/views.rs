@@ -3,7 +3,7 @@
 use alder::db::chrono::Utc;
 use alder::db::{Auto, ForeignKey, Model};
 use alder::extract::Path;
-use alder::forms::{BoundForm, Form, FormData};
+use alder::forms::{BoundForm, Form, FormData, ModelForm};
 use alder::{
     context, Db, IntoResponse, Redirect, Response, Result, StatusCode, TemplateResponse, Templates,
 };
@@ -74,13 +74,14 @@ pub(crate) async fn comment(
         body: String::new(),
         created_at: Utc::now(),
     };
-    if let Err(form) = comment.update(&sent) {
+    // Checked (the form's rules, then the model's) and saved in one step: Django's
+    // `form.is_valid()` and `form.save()`.
+    if let Err(form) = comment.save_form(&db, &sent).await? {
         let page = post_page(&db, &t, post, form).await?;
         return Ok(page
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     }
-    comment.save(&db).await?;
     let url = format!(
         "/posts/{}/#comment-{}",
         post.slug,
