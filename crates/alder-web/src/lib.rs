@@ -38,6 +38,7 @@ mod settings;
 mod site;
 mod state;
 mod staticfiles;
+pub mod storage;
 mod template_helpers;
 mod templates;
 pub mod test;

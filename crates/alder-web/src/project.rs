@@ -31,6 +31,7 @@ pub struct Project {
     env_hooks: Vec<EnvHook>,
     layers: Vec<RouterLayer>,
     extensions: http::Extensions,
+    storage: Option<Arc<dyn crate::storage::Storage>>,
     pub(crate) capture_templates: bool,
 }
 
@@ -52,6 +53,7 @@ impl Project {
             env_hooks: Vec::new(),
             layers: Vec::new(),
             extensions: http::Extensions::new(),
+            storage: None,
             capture_templates: false,
         }
     }
@@ -169,6 +171,21 @@ impl Project {
         self
     }
 
+    /// Where uploaded files are kept, instead of the disk under `media_root` (Django's
+    /// `STORAGES["default"]`): an object store, or a folder of your choosing in tests.
+    ///
+    /// ```
+    /// use alder_web::storage::FileSystemStorage;
+    /// let site = alder_web::Project::new(alder_web::Settings::debug())
+    ///     .storage(FileSystemStorage::new("/srv/uploads", "/uploads/"))
+    ///     .build().unwrap();
+    /// assert_eq!(site.state().storage().url("a.png"), "/uploads/a.png");
+    /// ```
+    pub fn storage(mut self, storage: impl crate::storage::Storage) -> Self {
+        self.storage = Some(Arc::new(storage));
+        self
+    }
+
     /// Checks the configuration and builds everything requests need: route table, templates,
     /// static files, middleware. Every error that can be known before the first request is
     /// reported here.
@@ -257,11 +274,28 @@ impl Project {
             vec![("GET", "alder::staticfiles::serve")],
             crate::routing::RouteFlags::default(),
         )?;
+        let storage: Arc<dyn crate::storage::Storage> = self.storage.clone().unwrap_or_else(|| {
+            Arc::new(crate::storage::FileSystemStorage::from_settings(&settings))
+        });
+        let media_route = format!("{}{{*path}}", settings.media_url);
+        if settings.debug {
+            urls.add(
+                "media",
+                "serve",
+                &media_route,
+                vec![("GET", "alder::storage::serve_media")],
+                crate::routing::RouteFlags::default(),
+            )?;
+        }
         let urls = urls.finish();
 
         env_hooks.insert(
             0,
-            crate::template_helpers::url_and_static(urls.clone(), static_files.clone()),
+            crate::template_helpers::url_and_static(
+                urls.clone(),
+                static_files.clone(),
+                storage.clone(),
+            ),
         );
         let engine = Engine::new(
             template_sources,
@@ -275,6 +309,7 @@ impl Project {
             urls,
             templates: Templates::new(Arc::new(engine)),
             static_files,
+            storage,
             extensions: {
                 // The project's own values win over its apps'.
                 extensions.extend(self.extensions);
@@ -297,6 +332,10 @@ impl Project {
                 app_router = layer(app_router, &state);
             }
             router = router.merge(app_router);
+        }
+        if settings.debug {
+            // In production the web server in front serves uploads, as with Django.
+            router = router.route(&media_route, get(crate::storage::serve_media).inner);
         }
         router = router
             .route(&static_route, get(crate::staticfiles::serve).inner)

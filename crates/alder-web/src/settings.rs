@@ -75,6 +75,11 @@ pub struct Settings {
     pub file_upload_temp_dir: Option<PathBuf>,
     /// The URL prefix static files are served under.
     pub static_url: String,
+    /// Where uploaded files are saved by the default storage (Django's `MEDIA_ROOT`).
+    pub media_root: PathBuf,
+    /// The URL prefix uploaded files are served under (Django's `MEDIA_URL`); the project
+    /// serves it itself in debug only.
+    pub media_url: String,
     /// Where `collectstatic` writes files and `staticfiles.json`.
     pub static_root: PathBuf,
     /// The project's own static folder, searched before every app's.
@@ -215,6 +220,8 @@ impl Default for Settings {
             file_upload_max_memory_size: 2_621_440,
             file_upload_temp_dir: None,
             static_url: "/static/".into(),
+            media_root: "media".into(),
+            media_url: "/media/".into(),
             static_root: "staticfiles".into(),
             static_dir: "static".into(),
             templates_dir: "templates".into(),
@@ -395,10 +402,21 @@ impl Settings {
                     .into(),
             ));
         }
-        if !self.static_url.starts_with('/') || !self.static_url.ends_with('/') {
+        for (name, url) in [
+            ("static_url", &self.static_url),
+            ("media_url", &self.media_url),
+        ] {
+            if !url.starts_with('/') || !url.ends_with('/') {
+                return Err(Error::Config(format!(
+                    "{name} must start and end with `/`, found `{url}`"
+                )));
+            }
+        }
+        if self.media_url == self.static_url {
+            // Django's check too: uploads would be served as the site's own files.
             return Err(Error::Config(format!(
-                "static_url must start and end with `/`, found `{}`",
-                self.static_url
+                "media_url and static_url must differ, both are `{}`",
+                self.media_url
             )));
         }
         self.validate_limits()

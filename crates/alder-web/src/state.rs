@@ -21,6 +21,7 @@ pub(crate) struct StateInner {
     pub(crate) urls: Urls,
     pub(crate) templates: Templates,
     pub(crate) static_files: Arc<StaticFiles>,
+    pub(crate) storage: Arc<dyn crate::storage::Storage>,
     pub(crate) extensions: http::Extensions,
     pub(crate) database: Option<crate::database::SharedDatabase>,
     pub(crate) apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
@@ -52,6 +53,12 @@ impl ProjectState {
     /// The static files of the project and its apps.
     pub(crate) fn static_files(&self) -> &StaticFiles {
         &self.inner.static_files
+    }
+
+    /// Where uploaded files are kept ([`Project::storage`](crate::Project::storage), by
+    /// default the disk under `media_root`).
+    pub fn storage(&self) -> &Arc<dyn crate::storage::Storage> {
+        &self.inner.storage
     }
 
     /// The project's database, connected on first use; an error when none is configured or

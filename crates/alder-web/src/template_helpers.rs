@@ -1,5 +1,6 @@
 //! The template functions every project has: `url_for(name, **params)` (Flask's name,
-//! Django's `{% url %}`) and `static(path)` (Django's `{% static %}`).
+//! Django's `{% url %}`), `static(path)` (Django's `{% static %}`) and `media_url(name)`
+//! (Django's `{{ obj.file.url }}`: the URL of a stored upload).
 
 use std::sync::Arc;
 
@@ -11,8 +12,14 @@ use crate::staticfiles::StaticFiles;
 use crate::templates::EnvHook;
 
 /// The template functions `url_for(name, **params)` and `static(path)`.
-pub(crate) fn url_and_static(urls: Urls, static_files: Arc<StaticFiles>) -> EnvHook {
+pub(crate) fn url_and_static(
+    urls: Urls,
+    static_files: Arc<StaticFiles>,
+    storage: Arc<dyn crate::storage::Storage>,
+) -> EnvHook {
     Arc::new(move |env| {
+        let storage = storage.clone();
+        env.add_function("media_url", move |name: String| storage.url(&name));
         let urls = urls.clone();
         env.add_function("url_for", move |name: String, kwargs: Kwargs| {
             let mut pairs = Vec::new();
