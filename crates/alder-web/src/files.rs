@@ -221,6 +221,27 @@ fn leads_to_hidden(root: &Path, path: &Path) -> bool {
         .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
 }
 
+/// A file read from disk in debug: its type from the extension, never cached, never sniffed.
+pub(crate) fn uncached_file(path: &str, data: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use http::{header, HeaderValue};
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type_of(path)),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 /// The content type of a file, guessed from its extension (`application/octet-stream` when
 /// unknown); the one guess shared by static files and file responses.
 pub(crate) fn content_type_of(path: impl AsRef<Path>) -> &'static str {

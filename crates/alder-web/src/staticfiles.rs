@@ -236,19 +236,7 @@ pub(crate) async fn serve(
     let Ok(Some(data)) = found else {
         return Error::NotFound.into_response();
     };
-    let content_type = HeaderValue::from_static(content_type_of(&path));
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        data.into_owned(),
-    )
-        .into_response()
+    crate::files::uncached_file(&path, data.into_owned())
 }
 
 /// Writes every static file, under its own name and its hashed name, plus the manifest, to

@@ -179,15 +179,13 @@ impl Storage for FileSystemStorage {
     }
 
     fn url(&self, name: &str) -> String {
-        // Saved names hold only URL-safe characters; any other name is encoded.
+        // Saved names hold only URL-safe characters; any other name is encoded per segment,
+        // as a reversed route's arguments are.
         let encoded: Vec<String> = name
             .split('/')
             .map(|part| {
-                percent_encoding::utf8_percent_encode(part, percent_encoding::NON_ALPHANUMERIC)
+                percent_encoding::utf8_percent_encode(part, crate::routing::pattern::SEGMENT)
                     .to_string()
-                    .replace("%2E", ".")
-                    .replace("%2D", "-")
-                    .replace("%5F", "_")
             })
             .collect();
         format!("{}{}", self.base_url, encoded.join("/"))
@@ -315,23 +313,10 @@ pub(crate) async fn serve_media(
     let Ok(data) = tokio::fs::read(root.join(&path)).await else {
         return Error::NotFound.into_response();
     };
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(crate::files::content_type_of(&path)),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox"),
-            ),
-        ],
-        data,
-    )
-        .into_response()
+    let mut response = crate::files::uncached_file(&path, data);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    response
 }

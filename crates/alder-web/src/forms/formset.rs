@@ -388,12 +388,11 @@ impl BoundFormSet {
             ("MIN_NUM_FORMS", inner.min_num),
             ("MAX_NUM_FORMS", inner.max_num),
         ] {
-            let full = format!("{}-{name}", inner.prefix);
-            out.push_str("<input type=\"hidden\" name=\"");
-            super::widgets::escape_into(&mut out, &full);
-            out.push_str("\" id=\"id_");
-            super::widgets::escape_into(&mut out, &full);
-            out.push_str(&format!("\" value=\"{value}\">"));
+            hidden_input(
+                &mut out,
+                &format!("{}-{name}", inner.prefix),
+                &value.to_string(),
+            );
         }
         out
     }
@@ -410,14 +409,7 @@ impl BoundFormSet {
         let mut out = String::new();
         if let Some((name, keys)) = &inner.keys {
             if let Some(key) = keys.get(index) {
-                let full = format!("{}-{index}-{name}", inner.prefix);
-                out.push_str("<input type=\"hidden\" name=\"");
-                super::widgets::escape_into(&mut out, &full);
-                out.push_str("\" id=\"id_");
-                super::widgets::escape_into(&mut out, &full);
-                out.push_str("\" value=\"");
-                super::widgets::escape_into(&mut out, key);
-                out.push_str("\">");
+                hidden_input(&mut out, &format!("{}-{index}-{name}", inner.prefix), key);
             }
         }
         out.push_str(&self.order_box(index).unwrap_or_default());
@@ -467,4 +459,15 @@ impl BoundFormSet {
         out.push_str("> Delete</label>");
         Some(out)
     }
+}
+
+/// `<input type="hidden" name="…" id="id_…" value="…">`, escaped.
+fn hidden_input(out: &mut String, name: &str, value: &str) {
+    out.push_str("<input type=\"hidden\" name=\"");
+    super::widgets::escape_into(out, name);
+    out.push_str("\" id=\"id_");
+    super::widgets::escape_into(out, name);
+    out.push_str("\" value=\"");
+    super::widgets::escape_into(out, value);
+    out.push_str("\">");
 }

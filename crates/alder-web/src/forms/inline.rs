@@ -112,7 +112,8 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
     /// ones, with the choices of relation fields loaded once for all.
     pub async fn unbound(&self, db: &Database, parent: &P) -> Result<BoundFormSet, DbError> {
         let children = self.children(db, parent).await?;
-        let mut forms = Vec::with_capacity(children.len() + 3);
+        let blanks = self.set.blanks(children.len());
+        let mut forms = Vec::with_capacity(children.len() + blanks);
         let mut keys = Vec::with_capacity(children.len());
         for child in &children {
             let mut values = child.__write();
@@ -120,7 +121,7 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
             forms.push(BoundForm::filled(C::FIELDS, values));
             keys.push(key_text(child));
         }
-        forms.extend((0..self.set.blanks(children.len())).map(|_| C::unbound()));
+        forms.extend((0..blanks).map(|_| C::unbound()));
         self.set
             .bound_set(forms, children.len(), Vec::new(), None)
             .with_keys(C::META.pk().name, keys)

@@ -5,7 +5,7 @@
 
 pub(crate) mod fallback;
 mod method_router;
-mod pattern;
+pub(crate) mod pattern;
 mod urls;
 
 pub use method_router::{any, delete, get, head, options, patch, post, put, MethodRouter};

@@ -9,7 +9,7 @@ use super::ReverseError;
 /// Bytes escaped in one path segment: everything but RFC 3986's unreserved characters and the
 /// sub-delimiters that are safe inside a segment. `&` and `'` are escaped too, so that a URL
 /// is safe to put in an HTML attribute as it is.
-const SEGMENT: &AsciiSet = &CONTROLS
+pub(crate) const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
