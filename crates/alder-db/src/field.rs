@@ -27,7 +27,7 @@ use crate::meta::FieldKind;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a model field",
     label = "not a model field type",
-    note = "model fields are integers (i16, i32, i64), f64, rust_decimal::Decimal, bool, String, chrono's NaiveDate, NaiveTime, NaiveDateTime and DateTime<Utc>, Uuid, serde_json::Value, Vec<u8>, Option<T> of those, and Auto<i32>/Auto<i64> keys"
+    note = "model fields are integers (i16, i32, i64), f64, rust_decimal::Decimal, bool, String, chrono's NaiveDate, NaiveTime, NaiveDateTime and DateTime<Utc>, Uuid, serde_json::Value, Vec<u8>, FileField, ImageField, Option<T> of those, and Auto<i32>/Auto<i64> keys"
 )]
 pub trait FieldType: Sized + Send + Sync + 'static {
     /// The column kind.
@@ -40,6 +40,9 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     const CHOICES: &'static [(&'static str, &'static str)] = &[];
     /// The longest text the type stores, when the type itself knows (choices).
     const MAX_LENGTH: Option<u32> = None;
+    /// For [`FileField`](crate::FileField) and [`ImageField`](crate::ImageField): which kind
+    /// of upload the stored name stands for.
+    const FILE: Option<crate::meta::FileKind> = None;
     /// The value as a query parameter.
     fn to_value(&self) -> Value;
     /// A NULL of this field's type.
@@ -171,6 +174,7 @@ impl<T: FieldType> FieldType for Option<T> {
     const NULLABLE: bool = true;
     const CHOICES: &'static [(&'static str, &'static str)] = T::CHOICES;
     const MAX_LENGTH: Option<u32> = T::MAX_LENGTH;
+    const FILE: Option<crate::meta::FileKind> = T::FILE;
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),

@@ -36,6 +36,7 @@ mod database;
 mod display;
 mod error;
 mod field;
+mod file;
 mod key;
 mod many;
 pub mod meta;
@@ -57,10 +58,11 @@ pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldType, Now};
+pub use file::{FileField, ImageField};
 pub use key::{KeyValue, PrimaryKey};
 pub use many::{ManyToMany, ManyToManyField};
 pub use meta::{
-    FieldDefault, FieldKind, FieldMeta, ManyToManyMeta, ModelMeta, OnDelete, RelationMeta,
+    FieldDefault, FieldKind, FieldMeta, FileKind, ManyToManyMeta, ModelMeta, OnDelete, RelationMeta,
 };
 pub use model::Model;
 pub use query::{

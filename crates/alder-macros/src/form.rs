@@ -59,6 +59,11 @@ enum Shape {
     OptionalFile,
     /// A `ManyToMany<T>`: keys chosen from `T`'s rows, stored in the through table.
     ManyToMany,
+    /// A model's `FileField` / `ImageField`: an upload stored by `save_form_with`, the
+    /// field keeping its name.
+    StoredFile,
+    /// An `Option<FileField>` / `Option<ImageField>`.
+    OptionalStoredFile,
 }
 
 #[derive(Default)]
@@ -131,6 +136,15 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
 
 fn shape_of(ty: &Type) -> (Shape, &Type) {
     let is_file = |t: &Type| matches!(outer(t), Some((n, None)) if n == "UploadedFile");
+    let is_stored =
+        |t: &Type| matches!(outer(t), Some((n, None)) if n == "FileField" || n == "ImageField");
+    match outer(ty) {
+        Some((name, Some(inner))) if name == "Option" && is_stored(inner) => {
+            return (Shape::OptionalStoredFile, ty)
+        }
+        _ if is_stored(ty) => return (Shape::StoredFile, ty),
+        _ => {}
+    }
     match outer(ty) {
         Some((name, Some(inner))) if name == "Option" && is_file(inner) => {
             return (Shape::OptionalFile, inner)
@@ -244,6 +258,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut tys = Vec::new();
     let mut m2m_saves = Vec::new();
     let mut m2m_initials = Vec::new();
+    let mut assigns = Vec::new();
+    let mut set_files = Vec::new();
     let mut index = 0usize;
     for field in &named.named {
         let ident = field.ident.as_ref().expect("named fields have names");
@@ -284,6 +300,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             _ => quote!(::core::option::Option::None),
         };
         let blank = model.blank.is_some();
+        // Only a form's own `initial` is refused on a file field: a model's `default` is the
+        // value existing rows are filled with, never a file a form starts with.
+        let form_initial = attrs.rules.default.is_some();
         merge_model(&mut attrs, model);
         let (shape, inner) = shape_of(ty);
         // The model a `ForeignKey`, `OneToOne` or `ManyToMany` field points at.
@@ -314,6 +333,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ));
             }
         }
+        let stored = matches!(shape, Shape::StoredFile | Shape::OptionalStoredFile);
+        if stored && !is_model {
+            return Err(syn::Error::new(
+                ty.span(),
+                format!("`{ident}`: a FileField or ImageField keeps the name of a file stored by a model form (`#[derive(Model, Form)]`); a plain form takes the upload itself as `UploadedFile`"),
+            ));
+        }
         if shape == Shape::Optional && matches!(outer(inner), Some((n, None)) if n == "bool") {
             return Err(syn::Error::new(
                 ty.span(),
@@ -337,23 +363,33 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let text = matches!(outer(inner), Some((n, None)) if n == "String");
         let required = match (shape, attrs.required) {
-            (Shape::Optional | Shape::OptionalFile, Some((true, span)))
-                if !attrs.model_required =>
-            {
+            (
+                Shape::Optional | Shape::OptionalFile | Shape::OptionalStoredFile,
+                Some((true, span)),
+            ) if !attrs.model_required => {
                 return Err(syn::Error::new(span, format!("`{ident}` is an Option, which may be left empty; drop `required` or make the field a plain value")));
             }
             (Shape::Value | Shape::File, Some((false, span))) if !text => {
                 return Err(syn::Error::new(span, format!("only text may be left empty as a plain value; make `{ident}` an Option<…> instead")));
             }
             (_, Some((value, _))) => value,
-            (Shape::Optional | Shape::OptionalFile | Shape::Checkbox, None) => false,
-            (Shape::Value | Shape::Many | Shape::File | Shape::ManyToMany, None) => true,
+            (
+                Shape::Optional | Shape::OptionalFile | Shape::OptionalStoredFile | Shape::Checkbox,
+                None,
+            ) => false,
+            (
+                Shape::Value | Shape::Many | Shape::File | Shape::ManyToMany | Shape::StoredFile,
+                None,
+            ) => true,
         };
         let fname = name.clone();
         let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
         let help_text = attrs.help_text.clone().unwrap_or_default();
         let is_file = matches!(shape, Shape::File | Shape::OptionalFile);
-        if is_file && (attrs.rules.default.is_some() || !attrs.rules.rules.is_empty()) {
+        if stored {
+            attrs.rules.default = None;
+        }
+        if (is_file || stored) && (form_initial || !attrs.rules.rules.is_empty()) {
             return Err(syn::Error::new(
                 ident.span(),
                 "a file field takes no `initial` and no value rules",
@@ -401,11 +437,19 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 );
                 quote!(#forms::Widget::#variant)
             }
-            None if is_file => quote!(#forms::Widget::File),
+            None if is_file || stored => quote!(#forms::Widget::File),
             None if target.is_some() => quote!(#forms::Widget::Select),
             None => quote!(#forms::Widget::__default(#kind, !#choices.is_empty(), #email, #url)),
         };
-        let optional = matches!(shape, Shape::Optional | Shape::OptionalFile);
+        let optional = matches!(
+            shape,
+            Shape::Optional | Shape::OptionalFile | Shape::OptionalStoredFile
+        );
+        let file_kind = if is_file || many_to_many {
+            quote!(::core::option::Option::None)
+        } else {
+            quote!(<#inner as #db::FieldType>::FILE)
+        };
         let related = target.map(|target| {
             let rows = match &attrs.queryset {
                 Some(path) => quote_spanned!(path.span()=> #path()),
@@ -445,6 +489,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 meta.choices = #choices;
                 meta.help_text = #help_text;
                 meta.blank = !#required;
+                meta.file = #file_kind;
                 #forms::FormField::__new(meta, #label, #widget, #required, #multiple)
                 #related
             }
@@ -480,6 +525,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 quote!(#forms::__private::optional_file(#field_ref, __alder_data, &mut __alder_errors)),
                 quote!(()),
             ),
+            // A stored name comes from the object or from `save_form_with`, never the request.
+            Shape::StoredFile | Shape::OptionalStoredFile => (
+                quote_spanned!(ty.span()=> #forms::__private::stored_file::<#ty>(#field_ref, __alder_data, __alder_current.map(|c| &c.#ident), &mut __alder_errors)),
+                quote!(#forms::__private::put_stored_file(&self.#ident, #fname, &mut __alder_out)),
+            ),
             // The chosen keys are in the through table: read back by `__related_initial`.
             Shape::ManyToMany => (
                 quote_spanned!(ty.span()=> #forms::__private::many_to_many::<#inner>(#field_ref, __alder_data, &mut __alder_errors)),
@@ -513,12 +563,33 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #forms::__private::custom::<#ty>(#field_ref, #present, |value: &#ty| #path(value), &mut __alder_errors);
             });
         }
+        if stored {
+            // `None`: keep the file the object has.
+            assigns
+                .push(quote!(if let ::core::option::Option::Some(v) = #local { self.#ident = v; }));
+            set_files.push(quote! {
+                #fname => self.#ident = <#ty as #forms::__private::StoredFile>::from_stored(__alder_name),
+            });
+            tys.push(syn::parse_quote!(::core::option::Option<#ty>));
+        } else {
+            assigns.push(quote!(self.#ident = #local;));
+            tys.push(ty.clone());
+        }
         locals.push(local);
         idents.push(ident.clone());
-        tys.push(ty.clone());
         index += 1;
     }
-    let complete = idents.len() == known.len();
+    let complete = idents.len() == known.len() && set_files.is_empty();
+    let set_file_fn = (!set_files.is_empty()).then(|| {
+        quote! {
+            fn __set_file(&mut self, __alder_field: &str, __alder_name: &str) {
+                match __alder_field {
+                    #(#set_files)*
+                    _ => {}
+                }
+            }
+        }
+    });
     // A model form also runs the model's own `clean` (Django's `ModelForm._post_clean`).
     let model_clean = is_model.then(|| quote!(<Self as #db::Model>::clean(self)?;));
     let form_clean = clean.as_ref().map(|path| {
@@ -568,7 +639,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote! {
             impl #forms::FromForm for #name {
                 fn __new(__alder_data: &#forms::FormData) -> ::core::result::Result<Self, #db::ValidationErrors> {
-                    let (#(#locals,)*) = Self::#values(__alder_data)?;
+                    let (#(#locals,)*) = Self::#values(__alder_data, ::core::option::Option::None)?;
                     ::core::result::Result::Ok(#name { #(#idents: #locals),* })
                 }
             }
@@ -577,7 +648,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(quote! {
         impl #name {
             #[doc(hidden)]
-            fn #values(__alder_data: &#forms::FormData) -> ::core::result::Result<(#(#tys,)*), #db::ValidationErrors> {
+            fn #values(
+                __alder_data: &#forms::FormData,
+                __alder_current: ::core::option::Option<&Self>,
+            ) -> ::core::result::Result<(#(#tys,)*), #db::ValidationErrors> {
+                let _ = __alder_current;
                 let mut __alder_errors = #db::ValidationErrors::new();
                 #(#reads)*
                 #(#customs)*
@@ -594,8 +669,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const FIELDS: &'static [#forms::FormField] = &[#(#consts),*];
 
             fn __read_into(&mut self, __alder_data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
-                let (#(#locals,)*) = Self::#values(__alder_data)?;
-                #(self.#idents = #locals;)*
+                let (#(#locals,)*) = Self::#values(__alder_data, ::core::option::Option::Some(&*self))?;
+                #(#assigns)*
                 ::core::result::Result::Ok(())
             }
 
@@ -606,8 +681,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn __check(__alder_data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
-                Self::#values(__alder_data).map(|_| ())
+                Self::#values(__alder_data, ::core::option::Option::None).map(|_| ())
             }
+
+            fn __check_against(&self, __alder_data: &#forms::FormData) -> ::core::result::Result<(), #db::ValidationErrors> {
+                Self::#values(__alder_data, ::core::option::Option::Some(self)).map(|_| ())
+            }
+
+            #set_file_fn
 
             #related_fns
 

@@ -199,6 +199,12 @@ const MAX_NAME: usize = 100;
 /// ASCII letters, digits, `-`, `_` and `.` (spaces become `_`, the rest is dropped), no part
 /// is empty, `.` or `..`, none starts with a dot, and the whole fits in 100 characters.
 pub fn safe_name(name: &str) -> String {
+    fit_name(name, MAX_NAME)
+}
+
+/// [`safe_name`] within `max` characters (a field's `max_length`), the suffix of a taken
+/// name included.
+pub(crate) fn fit_name(name: &str, max: usize) -> String {
     let parts: Vec<String> = name
         .split(['/', '\\'])
         .map(|part| {
@@ -224,7 +230,7 @@ pub fn safe_name(name: &str) -> String {
         format!("{folders}/")
     };
     // Room for the suffix a taken name gets (`_abc1234`).
-    let room = MAX_NAME.saturating_sub(prefix.len() + 8).max(8);
+    let room = max.saturating_sub(prefix.len() + 8).max(8);
     let (stem, extension) = split_extension(&file);
     let extension: String = extension.chars().take(room / 2).collect();
     let stem: String = stem

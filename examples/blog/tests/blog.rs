@@ -1,7 +1,7 @@
 //! The example project through the test client, on a fresh in-memory database.
 
 use alder::db::chrono::Utc;
-use alder::db::{Auto, ForeignKey};
+use alder::db::{Auto, ForeignKey, ImageField};
 use alder::test::TestClient;
 use alder::Settings;
 use blog::authors::Author;
@@ -10,6 +10,10 @@ use blog::blog::Post;
 fn unmigrated_client() -> TestClient {
     let mut settings = Settings::debug();
     settings.database_url = Some("sqlite::memory:".into());
+    client_with(settings)
+}
+
+fn client_with(settings: Settings) -> TestClient {
     TestClient::new(
         alder::Project::new(settings)
             .app(blog::authors::app())
@@ -21,7 +25,7 @@ fn unmigrated_client() -> TestClient {
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 7);
+    assert_eq!(steps.len(), 8);
     client
 }
 
@@ -56,6 +60,7 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
         names,
         [
             "authors.0002_alter_author_table",
+            "authors.0003_author_photo",
             "blog.0003_alter_post_table",
             "blog.0004_alter_post_author",
             "blog.0005_comment"
@@ -300,6 +305,7 @@ async fn the_author_page_says_what_deleting_the_author_would_do() {
         id: Auto::new(),
         name: "Quiet".into(),
         bio: None,
+        photo: ImageField::empty(),
     };
     quiet.save(&db).await.unwrap();
     client
@@ -406,4 +412,102 @@ async fn a_reader_comments_on_a_post_through_its_model_form() {
         ])
         .await
         .assert_status(404);
+}
+
+/// A multipart body with the profile's fields and a photo.
+fn profile_body(token: &str, name: &str, photo: (&str, &[u8])) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, value) in [("csrfmiddlewaretoken", token), ("name", name), ("bio", "")] {
+        body.extend_from_slice(
+            format!(
+                "--B0und\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--B0und\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{}\"\r\n\
+             Content-Type: image/png\r\n\r\n",
+            photo.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(photo.1);
+    body.extend_from_slice(b"\r\n--B0und--\r\n");
+    body
+}
+
+#[tokio::test]
+async fn an_author_uploads_a_portrait_through_the_profile_form() {
+    let media = tempfile::tempdir().unwrap();
+    let mut settings = Settings::debug();
+    settings.database_url = Some("sqlite::memory:".into());
+    settings.media_root = media.path().into();
+    let client = client_with(settings).enforce_csrf_checks();
+    client.site().migrate().await.unwrap();
+    let page = client.get("/authors/1/edit/").await;
+    page.assert_ok()
+        .assert_contains(r#"enctype="multipart/form-data""#)
+        .assert_contains(r#"<input type="file" name="photo" id="id_photo" aria-describedby="id_photo_helptext" accept="image/*">"#);
+    let token = csrf_token_in(&page);
+    let content_type = "multipart/form-data; boundary=B0und";
+    let portrait = include_bytes!("portrait.png");
+
+    // Not an image: the form again, 422, the error on the field, nothing stored.
+    client
+        .post("/authors/1/edit/")
+        .body(
+            profile_body(
+                &token,
+                "The Alder team",
+                ("me.png", b"<svg onload=alert(1)>"),
+            ),
+            content_type,
+        )
+        .await
+        .assert_status(422)
+        .assert_contains("Upload a valid image.");
+    assert!(std::fs::read_dir(media.path()).unwrap().next().is_none());
+
+    // An image: stored under the table and field, the row names it, 303 to the author.
+    client
+        .post("/authors/1/edit/")
+        .body(
+            profile_body(&token, "The Alder team", ("My portrait.png", portrait)),
+            content_type,
+        )
+        .await
+        .assert_status(303)
+        .assert_header("location", "/authors/1/");
+    let name = "authors_author/photo/My_portrait.png";
+    assert_eq!(std::fs::read(media.path().join(name)).unwrap(), portrait);
+    client
+        .get("/authors/1/")
+        .await
+        .assert_contains(&format!(r#"<img class="portrait" src="/media/{name}""#));
+    client
+        .get(&format!("/media/{name}"))
+        .await
+        .assert_ok()
+        .assert_header("content-type", "image/png")
+        .assert_header("content-security-policy", "sandbox");
+    // Editing again shows it, and does not ask for it again.
+    client
+        .get("/authors/1/edit/")
+        .await
+        .assert_contains(&format!(r#"Currently: <a href="/media/{name}">{name}</a>"#))
+        .assert_contains(r#"name="photo-clear""#);
+}
+
+#[tokio::test]
+async fn the_profile_page_is_not_served_outside_debug() {
+    let mut settings = alder::Settings::debug();
+    settings.debug = false;
+    settings.allowed_hosts = vec!["testserver".into()];
+    settings.secret_key = "x".repeat(50);
+    settings.database_url = Some("sqlite::memory:".into());
+    let client = client_with(settings);
+    client.site().migrate().await.unwrap();
+    client.get("/authors/1/edit/").await.assert_status(404);
 }

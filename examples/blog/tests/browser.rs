@@ -50,7 +50,10 @@ async fn browser(profile: &tempfile::TempDir) -> Option<Client> {
 }
 
 async fn live_blog() -> LiveServer {
-    let mut settings = Settings::debug();
+    live_blog_with(Settings::debug()).await
+}
+
+async fn live_blog_with(mut settings: Settings) -> LiveServer {
     settings.database_url = Some("sqlite::memory:".into());
     let site = alder::Project::new(settings)
         .app(blog::authors::app())
@@ -253,6 +256,84 @@ async fn the_debug_500_page_reads_well() {
         "{chain}"
     );
     shoot(&browser, "debug-500").await;
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_author_uploads_a_portrait_and_sees_it_on_their_page() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    let mut settings = Settings::debug();
+    settings.media_root = media.path().into();
+    let server = live_blog_with(settings).await;
+    browser.goto(&server.url("/authors/1/edit/")).await.unwrap();
+    shoot(&browser, "blog-profile-form").await;
+
+    // A page renamed .png: refused by the server, which read its bytes.
+    let files = tempfile::tempdir().unwrap();
+    let fake = files.path().join("me.png");
+    std::fs::write(&fake, "<html>not an image</html>").unwrap();
+    let photo = browser.find(Locator::Css("#id_photo")).await.unwrap();
+    photo.send_keys(&fake.display().to_string()).await.unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = text_of(&browser, "#id_photo_error").await;
+    assert!(error.starts_with("Upload a valid image."), "{error}");
+    shoot(&browser, "blog-profile-refused").await;
+
+    // A real portrait: stored, and shown on the author's page, served from media_url.
+    let portrait = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/portrait.png");
+    let photo = browser.find(Locator::Css("#id_photo")).await.unwrap();
+    photo
+        .send_keys(&portrait.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("img.portrait"))
+        .await
+        .expect("the author page shows the portrait");
+    // Loaded and decoded by the browser, not a broken-image icon.
+    let width = browser
+        .execute(
+            "const img = document.querySelector('img.portrait'); \
+             return img.complete ? img.naturalWidth : await new Promise(r => img.onload = () => r(img.naturalWidth));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(width, serde_json::json!(96));
+    assert!(media
+        .path()
+        .join("authors_author/photo/portrait.png")
+        .exists());
+    shoot(&browser, "blog-profile-saved").await;
+
+    browser.goto(&server.url("/authors/1/edit/")).await.unwrap();
+    let current = text_of(&browser, ".profile-form").await;
+    assert!(
+        current.contains("Currently: authors_author/photo/portrait.png"),
+        "{current}"
+    );
+    shoot(&browser, "blog-profile-current").await;
+
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }

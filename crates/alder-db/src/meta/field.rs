@@ -42,6 +42,16 @@ pub enum FieldKind {
     Bytes,
 }
 
+/// What a file field's stored name stands for (serialized `"file"` or `"image"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// Any file ([`FileField`](crate::FileField)).
+    File,
+    /// An image ([`ImageField`](crate::ImageField)).
+    Image,
+}
+
 /// One field of a model.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[non_exhaustive]
@@ -94,6 +104,9 @@ pub struct FieldMeta {
     pub auto_now: bool,
     /// `#[model(auto_now_add)]`: set to the current moment when the object is inserted.
     pub auto_now_add: bool,
+    /// For a [`FileField`](crate::FileField) or [`ImageField`](crate::ImageField): the column
+    /// holds the name of a stored upload of this kind (a form draws a file input for it).
+    pub file: Option<FileKind>,
 }
 
 impl FieldMeta {
@@ -123,6 +136,7 @@ impl FieldMeta {
             editable: true,
             auto_now: false,
             auto_now_add: false,
+            file: None,
         }
     }
 }

@@ -19,7 +19,7 @@ mod model;
 mod relation;
 mod rules;
 
-pub use field::{FieldDefault, FieldKind, FieldMeta};
+pub use field::{FieldDefault, FieldKind, FieldMeta, FileKind};
 pub use many::ManyToManyMeta;
 pub use model::{ModelMeta, UnknownField};
 pub use relation::{OnDelete, RelationMeta};

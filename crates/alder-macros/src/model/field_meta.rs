@@ -89,6 +89,7 @@ pub(super) fn field_meta(
     let nullable = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::NULLABLE);
     let auto = quote_spanned!(ty.span()=> <#ty as #db::FieldType>::AUTO);
     let choices = quote!(<#ty as #db::FieldType>::CHOICES);
+    let file = quote!(<#ty as #db::FieldType>::FILE);
     quote! {
         {
             let mut field = #db::FieldMeta::__new(#fname, #column, #kind);
@@ -110,6 +111,7 @@ pub(super) fn field_meta(
             field.editable = #editable & !#auto;
             field.auto_now = #auto_now;
             field.auto_now_add = #auto_now_add;
+            field.file = #file;
             field
         }
     }

@@ -86,7 +86,7 @@ pub(crate) fn is_option(ty: &Type) -> bool {
 
 pub(crate) fn is_text(ty: &Type) -> bool {
     match outer(ty) {
-        Some((name, _)) if name == "String" => true,
+        Some((name, _)) if name == "String" || name == "FileField" || name == "ImageField" => true,
         Some((name, Some(inner))) if name == "Option" => is_text(inner),
         _ => false,
     }

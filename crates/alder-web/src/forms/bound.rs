@@ -40,6 +40,11 @@ pub(super) struct Inner {
     pub(super) prefix: Option<String>,
     /// The choices of the relation fields, once loaded; shared by the forms of a formset.
     pub(super) related: Option<Arc<RelatedChoices>>,
+    /// For a bound form, the names of the files the object holds now: a file input is never
+    /// filled in by the browser, so these are what "Currently: …" shows.
+    pub(super) current_files: FormData,
+    /// Per file field, the URL of the file it shows, once the form knows the storage.
+    pub(super) file_urls: Vec<(&'static str, String)>,
 }
 
 /// Per relation field, its choices: `(key, display)`.
@@ -71,6 +76,8 @@ impl BoundForm {
                 errors: ValidationErrors::new(),
                 prefix: None,
                 related: None,
+                current_files: FormData::default(),
+                file_urls: Vec::new(),
             }),
         }
     }
@@ -86,6 +93,8 @@ impl BoundForm {
                 errors: ValidationErrors::new(),
                 prefix: None,
                 related: None,
+                current_files: FormData::default(),
+                file_urls: Vec::new(),
             }),
         }
     }
@@ -100,6 +109,8 @@ impl BoundForm {
                 errors,
                 prefix: None,
                 related: None,
+                current_files: FormData::default(),
+                file_urls: Vec::new(),
             }),
         }
     }
@@ -108,6 +119,41 @@ impl BoundForm {
     /// draws its forms; the data it holds is read without the prefix.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         Arc::make_mut(&mut self.inner).prefix = Some(prefix.into());
+        self
+    }
+
+    /// The same form showing, for its file fields, the files `current` names (a refused
+    /// model form shows the object's files, not what the request claimed).
+    pub(crate) fn with_files(mut self, current: FormData) -> Self {
+        Arc::make_mut(&mut self.inner).current_files = current;
+        self
+    }
+
+    /// The same form linking each file it shows to its URL in `storage` ("Currently:
+    /// <a href=…>"), as Django's `ClearableFileInput`; without it the name is shown alone.
+    /// [`ModelForm::save_form_with`](super::ModelForm::save_form_with) does this for a
+    /// refused form.
+    ///
+    /// ```
+    /// use alder_web::db::{Auto, FileField, Model};
+    /// use alder_web::forms::Form;
+    /// use alder_web::storage::FileSystemStorage;
+    /// #[derive(Model, Form)]
+    /// struct Report { id: Auto<i64>, #[model(blank)] attachment: FileField }
+    /// let report = Report { id: Auto::from(1), attachment: FileField::new("report/attachment/q3.pdf") };
+    /// let media = FileSystemStorage::new("media", "/media/");
+    /// let html = minijinja::Value::from_serialize(report.initial().with_storage(&media)).to_string();
+    /// assert!(html.contains(r#"Currently: <a href="/media/report/attachment/q3.pdf">report/attachment/q3.pdf</a>"#), "{html}");
+    /// assert!(html.contains(r#"name="attachment-clear""#), "{html}");
+    /// ```
+    pub fn with_storage(mut self, storage: &dyn crate::storage::Storage) -> Self {
+        let urls: Vec<(&'static str, String)> = self
+            .fields()
+            .filter(|f| f.definition().meta.file.is_some())
+            .filter(|f| !f.value().is_empty())
+            .map(|f| (f.definition().name(), storage.url(f.value())))
+            .collect();
+        Arc::make_mut(&mut self.inner).file_urls = urls;
         self
     }
 
@@ -237,7 +283,12 @@ impl<'a> BoundField<'a> {
             // `render_value=False`).
             return Vec::new();
         }
-        let source = inner.data.as_ref().unwrap_or(&inner.initial);
+        let source = match &inner.data {
+            // A stored file is shown from the object, whatever the request sent.
+            Some(_) if field.meta.file.is_some() => &inner.current_files,
+            Some(data) => data,
+            None => &inner.initial,
+        };
         let mut values: Vec<&str> = source.get_all(field.name()).collect();
         if !field.multiple && values.len() > 1 {
             // The last of repeated values is the one the form read (`FormData::get`).
@@ -249,6 +300,18 @@ impl<'a> BoundField<'a> {
     /// The value it shows (the last sent, as the form read it), or the empty string.
     pub fn value(&self) -> &'a str {
         self.values().last().copied().unwrap_or("")
+    }
+
+    /// The URL of the stored file it shows, when the form knows the storage
+    /// ([`BoundForm::with_storage`]).
+    pub(crate) fn file_url(&self) -> Option<&'a str> {
+        let name = self.definition().name();
+        self.form
+            .inner
+            .file_urls
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, url)| url.as_str())
     }
 
     /// The messages of its errors.

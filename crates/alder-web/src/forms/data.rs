@@ -25,6 +25,10 @@ use crate::{Error, ProjectState};
 pub struct FormData {
     pairs: Vec<(String, String)>,
     files: Vec<(String, UploadedFile)>,
+    /// Per file field of a model, the name its upload was (or will be) stored under: put
+    /// here only by code ([`ModelForm::save_form_with`](super::ModelForm::save_form_with)),
+    /// never read from a request, so a forger cannot point a row at a file of their choosing.
+    staged: Vec<(String, String)>,
 }
 
 /// Values of fields named like a secret (`password`, `token`, …) are masked, so a form
@@ -59,6 +63,7 @@ impl FormData {
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
             files: Vec::new(),
+            staged: Vec::new(),
         }
     }
 
@@ -83,6 +88,7 @@ impl FormData {
         Ok(FormData {
             pairs,
             files: Vec::new(),
+            staged: Vec::new(),
         })
     }
 
@@ -101,6 +107,7 @@ impl FormData {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             files: Vec::new(),
+            staged: Vec::new(),
         }
     }
 
@@ -155,6 +162,20 @@ impl FormData {
             .map(|(_, f)| f)
     }
 
+    /// Records that the upload of file field `name` is stored as `stored`.
+    pub(crate) fn stage_file(&mut self, name: &str, stored: String) {
+        self.staged.retain(|(k, _)| k != name);
+        self.staged.push((name.to_string(), stored));
+    }
+
+    /// The stored name recorded for file field `name` by [`stage_file`](Self::stage_file).
+    pub(crate) fn staged_file(&self, name: &str) -> Option<&str> {
+        self.staged
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, n)| n.as_str())
+    }
+
     /// The fields whose names start with `prefix` (a formset's `form-0-`), without it: what
     /// one form of the set reads.
     ///
@@ -173,6 +194,11 @@ impl FormData {
                 .files
                 .iter()
                 .filter_map(|(k, f)| Some((k.strip_prefix(prefix)?.to_string(), f.clone())))
+                .collect(),
+            staged: self
+                .staged
+                .iter()
+                .filter_map(|(k, n)| Some((k.strip_prefix(prefix)?.to_string(), n.clone())))
                 .collect(),
         }
     }

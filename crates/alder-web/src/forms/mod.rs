@@ -45,6 +45,7 @@ mod model_form;
 mod multipart;
 mod parse;
 mod relation;
+mod stored_file;
 mod upload;
 mod view;
 mod widgets;
@@ -91,6 +92,19 @@ pub trait Form: Sized {
     /// Reads every field of `data` and reports the problems, changing nothing.
     #[doc(hidden)]
     fn __check(data: &FormData) -> Result<(), ValidationErrors>;
+
+    /// [`__check`](Self::__check) for `data` sent to edit `self`: a file field that already
+    /// holds a file need not be sent again.
+    #[doc(hidden)]
+    fn __check_against(&self, data: &FormData) -> Result<(), ValidationErrors> {
+        Self::__check(data)
+    }
+
+    /// Sets the file field `field` to the stored name `name` (empty: no file).
+    #[doc(hidden)]
+    fn __set_file(&mut self, field: &str, name: &str) {
+        let _ = (field, name);
+    }
 
     /// Stores the many-to-many choices of `data` for `self`, once saved.
     #[doc(hidden)]
@@ -217,5 +231,6 @@ pub trait FromForm: Form {
 pub mod __private {
     pub use super::parse::*;
     pub use super::relation::{choices_of, many_keys, many_to_many, missing_from, put_keys};
+    pub use super::stored_file::{put_stored_file, stored_file, StoredFile};
     pub use futures_util::future::BoxFuture;
 }

@@ -7,7 +7,8 @@ use std::future::Future;
 
 use alder_db::{crud, Database, DbError, Model, ValidationError, ValidationErrors};
 
-use super::{relation, BoundForm, Form, FormData};
+use super::{relation, stored_file, BoundForm, Form, FormData, FormField, UploadedFile};
+use crate::storage::Storage;
 
 /// The database half of a model form, for every type that is both a [`Model`] and a
 /// [`Form`] (`#[derive(Model, Form)]`). Each method's outer `Result` is the database's (a
@@ -118,9 +119,181 @@ pub trait ModelForm: Form + Model {
             Ok(Ok(()))
         }
     }
+
+    /// [`save_form`](Self::save_form) for a form with [`FileField`](alder_db::FileField) or
+    /// [`ImageField`](alder_db::ImageField) fields: each upload is checked (not empty; an
+    /// image's extension and content), the whole form is checked, and only then are the
+    /// uploads stored in `storage` under `<table>/<field>/<file name>` (Django's
+    /// `upload_to`) and the row saved with their names. A refused form stores nothing; a
+    /// failed save deletes what it stored. A file replaced or cleared stays in the storage,
+    /// as in Django: other rows, or a backup, may still name it.
+    ///
+    /// ```
+    /// use alder_web::db::{Auto, Database, FileField, ImageField, Model, schema};
+    /// use alder_web::forms::{FormData, ModelForm, UploadedFile};
+    /// use alder_web::storage::FileSystemStorage;
+    ///
+    /// #[derive(Model, alder_web::forms::Form)]
+    /// #[model(table = "reports")]
+    /// struct Report {
+    ///     id: Auto<i64>,
+    ///     attachment: FileField,
+    ///     #[model(blank)]
+    ///     cover: ImageField,
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = Database::connect("sqlite::memory:").await.unwrap();
+    /// # schema::create_model(&db, Report::META).await.unwrap();
+    /// let root = tempfile::tempdir().unwrap();
+    /// let media = FileSystemStorage::new(root.path(), "/media/");
+    /// let mut report = Report { id: Auto::new(), attachment: FileField::empty(), cover: ImageField::empty() };
+    ///
+    /// // Not an image: refused on its field, and nothing is stored.
+    /// let mut sent = FormData::default();
+    /// sent.push_file("attachment", UploadedFile::in_memory("q3.pdf", "application/pdf", "%PDF-1.7"));
+    /// sent.push_file("cover", UploadedFile::in_memory("cover.png", "image/png", "not a png"));
+    /// let Err(form) = report.save_form_with(&db, &media, &sent).await.unwrap() else { panic!() };
+    /// assert_eq!(form.errors().field("cover")[0].code(), "invalid_image");
+    /// assert!(!root.path().join("reports").exists());
+    ///
+    /// let mut sent = FormData::default();
+    /// sent.push_file("attachment", UploadedFile::in_memory("q3.pdf", "application/pdf", "%PDF-1.7"));
+    /// report.save_form_with(&db, &media, &sent).await.unwrap().unwrap();
+    /// assert_eq!(report.attachment.name(), "reports/attachment/q3.pdf");
+    /// assert!(report.cover.is_empty());
+    /// assert!(root.path().join("reports/attachment/q3.pdf").exists());
+    /// # });
+    /// ```
+    fn save_form_with<'a>(
+        &'a mut self,
+        db: &'a Database,
+        storage: &'a dyn Storage,
+        data: &'a FormData,
+    ) -> impl Future<Output = Result<Result<(), BoundForm>, crate::Error>> + Send + 'a
+    where
+        Self: Send,
+    {
+        async move {
+            let uploads: Vec<(&'static FormField, UploadedFile)> = Self::FIELDS
+                .iter()
+                .filter(|f| f.meta.file.is_some())
+                .filter_map(|f| data.file(f.name()).map(|u| (f, u.clone())))
+                .collect();
+            let mut errors = ValidationErrors::new();
+            for (field, upload) in &uploads {
+                if let Err(error) = stored_file::check_upload(field, upload).await {
+                    errors.add(field.name(), error);
+                }
+            }
+            // The whole form is checked with the names the uploads would get, so nothing is
+            // stored for a form that is then refused.
+            let mut staged = data.clone();
+            for (field, upload) in &uploads {
+                staged.stage_file(field.name(), planned_name::<Self>(field, upload));
+            }
+            let before = self.__write();
+            if !errors.is_empty() {
+                if let Err(more) = self.__check_against(&staged) {
+                    for (name, list) in more.fields() {
+                        if !errors.has_field(name) {
+                            for error in list {
+                                errors.add(name.to_string(), error.clone());
+                            }
+                        }
+                    }
+                }
+                let form = BoundForm::bound(Self::FIELDS, data.clone(), errors)
+                    .with_files(before)
+                    .with_storage(storage);
+                return Ok(Err(form.load_choices(db).await?));
+            }
+            if let Err(form) = check_in(self, db, &staged).await? {
+                restore_files::<Self>(self, &before);
+                return Ok(Err(form
+                    .with_files(before)
+                    .with_storage(storage)
+                    .load_choices(db)
+                    .await?));
+            }
+            let mut stored = Vec::new();
+            let result = store_and_save(self, db, storage, data, &uploads, &mut stored).await;
+            if !matches!(result, Ok(Ok(()))) {
+                for name in &stored {
+                    if let Err(e) = storage.delete(name).await {
+                        tracing::warn!(file = %name, error = %e, "an upload of a refused save could not be deleted");
+                    }
+                }
+                restore_files::<Self>(self, &before);
+            }
+            match result {
+                Ok(Err(errors)) => {
+                    let form = BoundForm::bound(Self::FIELDS, data.clone(), errors)
+                        .with_files(before)
+                        .with_storage(storage);
+                    Ok(Err(form.load_choices(db).await?))
+                }
+                Ok(Ok(())) => Ok(Ok(())),
+                Err(e) => Err(e),
+            }
+        }
+    }
 }
 
 impl<M: Form + Model> ModelForm for M {}
+
+/// The name an upload is stored under unless it is taken: `<table>/<field>/<file name>`.
+fn planned_name<M: Model>(field: &FormField, upload: &UploadedFile) -> String {
+    let max = field.meta.max_length.map_or(usize::MAX, |n| n as usize);
+    crate::storage::fit_name(
+        &format!("{}/{}/{}", M::META.table, field.name(), upload.file_name()),
+        max.min(100),
+    )
+}
+
+/// Puts back the file names `before` shows, after a refused or failed save.
+fn restore_files<M: Form>(object: &mut M, before: &FormData) {
+    for field in M::FIELDS.iter().filter(|f| f.meta.file.is_some()) {
+        object.__set_file(field.name(), before.get(field.name()).unwrap_or(""));
+    }
+}
+
+/// Stores each upload, sets the names the storage gave, and saves the row with its
+/// many-to-many choices in one transaction. `stored` lists what was stored, for the caller to
+/// delete when this does not end in `Ok(Ok(()))`.
+async fn store_and_save<M: Form + Model + Send>(
+    object: &mut M,
+    db: &Database,
+    storage: &dyn Storage,
+    data: &FormData,
+    uploads: &[(&'static FormField, UploadedFile)],
+    stored: &mut Vec<String>,
+) -> Result<Result<(), ValidationErrors>, crate::Error> {
+    for (field, upload) in uploads {
+        let name = storage
+            .save(&planned_name::<M>(field, upload), upload)
+            .await?;
+        stored.push(name.clone());
+        let length = name.chars().count();
+        if let Some(max) = field.meta.max_length.filter(|max| length > *max as usize) {
+            let mut errors = ValidationErrors::new();
+            errors.add(
+                field.name(),
+                ValidationError::new(
+                    "max_length",
+                    format!("Ensure this filename has at most {max} characters (it has {length})."),
+                ),
+            );
+            return Ok(Err(errors));
+        }
+        object.__set_file(field.name(), &name);
+    }
+    let tx = db.begin().await?;
+    crud::save(tx.db(), object).await?;
+    object.__save_related(tx.db(), data).await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
 
 /// [`ModelForm::update_in`] without loading the choices of a refused form: a formset loads
 /// them once for all its forms.
@@ -129,19 +302,30 @@ pub(super) async fn check_in<M: Form + Model>(
     db: &Database,
     data: &FormData,
 ) -> Result<Result<(), BoundForm>, DbError> {
-    let mut errors = M::__check(data).err().unwrap_or_default();
+    let mut errors = object.__check_against(data).err().unwrap_or_default();
     relation::check_relations(M::FIELDS, db, data, &mut errors).await?;
+    // A refused form still shows the files the object has ("Currently: …").
+    let has_files = M::FIELDS.iter().any(|f| f.meta.file.is_some());
+    let current = if has_files {
+        object.__write()
+    } else {
+        FormData::default()
+    };
     if !errors.is_empty() {
-        return Ok(Err(BoundForm::bound(M::FIELDS, data.clone(), errors)));
+        return Ok(Err(
+            BoundForm::bound(M::FIELDS, data.clone(), errors).with_files(current)
+        ));
     }
     if let Err(form) = object.update(data) {
-        return Ok(Err(form));
+        return Ok(Err(form.with_files(current)));
     }
     match crud::full_clean(db, object).await {
         Ok(()) => Ok(Ok(())),
         Err(DbError::Invalid { errors, .. }) => {
             let errors = onto_form::<M>(errors);
-            Ok(Err(BoundForm::bound(M::FIELDS, data.clone(), errors)))
+            Ok(Err(
+                BoundForm::bound(M::FIELDS, data.clone(), errors).with_files(current)
+            ))
         }
         Err(other) => Err(other),
     }

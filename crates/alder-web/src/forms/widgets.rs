@@ -71,7 +71,9 @@ fn common(out: &mut String, field: &BoundField<'_>, with_id: bool) {
     // A required list of checkboxes asks for one box, which HTML cannot say: a `required` on
     // each box would demand every one (Django leaves it out too).
     let checkbox_list = def.multiple && def.widget == Widget::Radio;
-    if def.required && def.widget != Widget::Hidden && !checkbox_list {
+    // A file field that holds a file already need not be sent again.
+    let has_file = def.meta.file.is_some() && !field.value().is_empty();
+    if def.required && def.widget != Widget::Hidden && !checkbox_list && !has_file {
         out.push_str(" required");
     }
     if def.widget == Widget::Hidden {
@@ -145,6 +147,43 @@ fn input(out: &mut String, field: &BoundField<'_>, kind: &str) {
     out.push('>');
 }
 
+/// A model's file field, as Django's `ClearableFileInput`: the file it holds (a link once
+/// the form knows the storage), a "Clear" box when it may be left empty, then the input.
+fn stored_file_input(out: &mut String, field: &BoundField<'_>) {
+    let def = field.definition();
+    let current = field.value();
+    if !current.is_empty() {
+        out.push_str("Currently: ");
+        match field.file_url() {
+            Some(url) => {
+                out.push_str("<a");
+                attr(out, "href", url);
+                out.push('>');
+                escape_into(out, current);
+                out.push_str("</a>");
+            }
+            None => escape_into(out, current),
+        }
+        if !def.required {
+            let name = super::stored_file::clear_name(&field.html_name());
+            let id = format!("{name}_id");
+            out.push_str(" <input type=\"checkbox\"");
+            attr(out, "name", &name);
+            attr(out, "id", &id);
+            out.push_str("> <label");
+            attr(out, "for", &id);
+            out.push_str(">Clear</label>");
+        }
+        out.push_str("<br>Change: ");
+    }
+    out.push_str("<input type=\"file\"");
+    common(out, field, true);
+    if def.meta.file == Some(alder_db::meta::FileKind::Image) {
+        attr(out, "accept", "image/*");
+    }
+    out.push('>');
+}
+
 /// The choices to offer: the field's own, with an empty first option for a single select
 /// that may be left empty (Django's `---------`).
 /// A relation field's come from the database: `None` until the form has loaded them.
@@ -180,6 +219,7 @@ pub(crate) fn widget(field: &BoundField<'_>) -> String {
         Widget::Time => input(&mut out, field, "time"),
         Widget::DateTime => input(&mut out, field, "datetime-local"),
         Widget::Hidden => input(&mut out, field, "hidden"),
+        Widget::File if def.meta.file.is_some() => stored_file_input(&mut out, field),
         Widget::File => input(&mut out, field, "file"),
         Widget::Checkbox => {
             out.push_str("<input type=\"checkbox\"");

@@ -14,6 +14,11 @@ pub fn app() -> App {
     App::new("authors")
         .prefix("/authors")
         .route("/{id}/", get(views::detail), "detail")
+        .route(
+            "/{id}/edit/",
+            get(views::edit_page).post(views::edit),
+            "edit",
+        )
         .model::<Author>()
         .migrations(migrations::all(), alder::migrations_dir!())
         .templates(alder::embed_dir!("src/authors/templates"))
