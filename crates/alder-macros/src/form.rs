@@ -233,13 +233,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
 
-    // A struct with `#[model(…)]` options is a model (those attributes only exist beside
-    // `#[derive(Model)]`): its forms follow the model's rules (Django's ModelForm).
+    // A derive cannot see the other derives of its struct, so a model is recognised by what
+    // only a model has: `#[model(…)]` options or an `Auto` key. Its forms follow the model's
+    // rules (Django's ModelForm).
     let is_model = input.attrs.iter().any(|a| a.path().is_ident("model"))
-        || named
-            .named
-            .iter()
-            .any(|f| f.attrs.iter().any(|a| a.path().is_ident("model")));
+        || named.named.iter().any(|f| {
+            f.attrs.iter().any(|a| a.path().is_ident("model"))
+                || matches!(outer(&f.ty), Some((n, _)) if n == "Auto")
+        });
     // As the Model derive: with no field marked `primary_key`, the field named `id` is the key.
     let marked_key = named.named.iter().any(|f| {
         f.attrs.iter().any(|a| {
@@ -320,7 +321,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             if !is_model {
                 return Err(syn::Error::new(
                     ty.span(),
-                    format!("`{ident}`: a ManyToMany field is stored beside its model's row, so it can be in a model form only (`#[derive(Model, Form)]`)"),
+                    format!("`{ident}`: a ManyToMany field is stored beside its model's row, so it can be in a model form only (`#[derive(Model, Form)]`, recognised by an `Auto` key or a `#[model(…)]` option)"),
                 ));
             }
             if attrs.rules.default.is_some()
@@ -337,7 +338,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         if stored && !is_model {
             return Err(syn::Error::new(
                 ty.span(),
-                format!("`{ident}`: a FileField or ImageField keeps the name of a file stored by a model form (`#[derive(Model, Form)]`); a plain form takes the upload itself as `UploadedFile`"),
+                format!("`{ident}`: a FileField or ImageField keeps the name of a file stored by a model form (`#[derive(Model, Form)]`, recognised by an `Auto` key or a `#[model(…)]` option); a plain form takes the upload itself as `UploadedFile`"),
             ));
         }
         if shape == Shape::Optional && matches!(outer(inner), Some((n, None)) if n == "bool") {
@@ -351,6 +352,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         if is_model && shape == Shape::Optional && !blank && attrs.required.is_none() {
             attrs.required = Some((true, Span::call_site()));
             attrs.model_required = true;
+        }
+        let is_file = matches!(shape, Shape::File | Shape::OptionalFile);
+        if stored {
+            attrs.rules.default = None;
+        }
+        if (is_file || stored) && (form_initial || !attrs.rules.rules.is_empty()) {
+            return Err(syn::Error::new(
+                ident.span(),
+                "a file field takes no `initial` and no value rules",
+            ));
         }
         if shape != Shape::ManyToMany {
             rules::check(&attrs.rules, ty, ident, attrs.max_length)?;
@@ -385,16 +396,6 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let fname = name.clone();
         let label = attrs.label.clone().unwrap_or_else(|| words(&fname));
         let help_text = attrs.help_text.clone().unwrap_or_default();
-        let is_file = matches!(shape, Shape::File | Shape::OptionalFile);
-        if stored {
-            attrs.rules.default = None;
-        }
-        if (is_file || stored) && (form_initial || !attrs.rules.rules.is_empty()) {
-            return Err(syn::Error::new(
-                ident.span(),
-                "a file field takes no `initial` and no value rules",
-            ));
-        }
         let many_to_many = shape == Shape::ManyToMany;
         let max_length = match attrs.max_length {
             Some(n) => quote!(::core::option::Option::Some(#n)),

@@ -1,0 +1,9 @@
+use alder_web::forms::Form;
+
+#[derive(Form)]
+struct Search {
+    #[form(placeholder = "Search…")]
+    q: String,
+}
+
+fn main() {}
