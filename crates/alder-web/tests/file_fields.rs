@@ -241,6 +241,21 @@ async fn an_image_field_takes_only_images_with_an_image_extension() {
                 "is not allowed"
             }));
     }
+    // A small file declaring a huge image (a decompression bomb): 20 000 × 20 000 pixels.
+    let mut bomb = PNG.to_vec();
+    bomb[16..24].copy_from_slice(&[0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20]);
+    let mut paper = blank();
+    let data = sent(
+        "title=T",
+        &[("pdf", "a.pdf", b"%PDF"), ("cover", "bomb.png", &bomb)],
+    );
+    let Err(form) = paper.save_form_with(&db, &media, &data).await.unwrap() else {
+        panic!("the bomb is refused")
+    };
+    assert_eq!(
+        form.errors().field("cover")[0].message(),
+        "The image is 20000 × 20000 pixels, over the limit of 178956970 pixels."
+    );
     assert!(stored(root.path()).is_empty());
 }
 

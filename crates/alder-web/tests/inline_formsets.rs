@@ -332,3 +332,58 @@ async fn management_data_and_limits_are_checked() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_forms_asking_for_the_same_unique_values_are_refused_together_not_by_the_database() {
+    for (db, ann) in databases().await {
+        let before = stored(&db).await;
+        // Two new jam lines for Ann's order: each alone passes (no stored jam line of Ann's),
+        // together they break `unique_together = "order, product"`.
+        let sent = data(
+            "line_set-TOTAL_FORMS=4&line_set-INITIAL_FORMS=2\
+             &line_set-0-id=1&line_set-0-product=1&line_set-0-quantity=2\
+             &line_set-1-id=2&line_set-1-product=2&line_set-1-quantity=1\
+             &line_set-2-product=3&line_set-2-quantity=4\
+             &line_set-3-product=3&line_set-3-quantity=1",
+        );
+        let Err(set) = lines().save(&db, &ann, &sent).await.unwrap() else {
+            panic!("duplicates are refused ({:?})", db.backend())
+        };
+        let messages: Vec<&str> = set.non_form_errors().iter().map(|e| e.message()).collect();
+        assert_eq!(
+            messages,
+            ["Please correct the duplicate data for order and product, which must be unique."]
+        );
+        assert!(
+            set.forms()[2].errors().is_empty(),
+            "the first of the two is fine"
+        );
+        assert_eq!(
+            set.forms()[3].errors().non_field()[0].message(),
+            "Please correct the duplicate values below."
+        );
+        assert_eq!(stored(&db).await, before, "nothing written");
+
+        // An existing line moved onto a product a new form also asks for: the same.
+        let sent = data(
+            "line_set-TOTAL_FORMS=3&line_set-INITIAL_FORMS=2\
+             &line_set-0-id=1&line_set-0-product=3&line_set-0-quantity=2\
+             &line_set-1-id=2&line_set-1-product=2&line_set-1-quantity=1\
+             &line_set-2-product=3&line_set-2-quantity=4",
+        );
+        let Err(set) = lines().save(&db, &ann, &sent).await.unwrap() else {
+            panic!("duplicates are refused")
+        };
+        assert_eq!(set.non_form_errors().len(), 1);
+        assert_eq!(stored(&db).await, before);
+
+        // A deleted form's values are not counted: its product may repeat another form's.
+        let sent = data(
+            "line_set-TOTAL_FORMS=3&line_set-INITIAL_FORMS=2\
+             &line_set-0-id=1&line_set-0-product=3&line_set-0-quantity=2&line_set-0-DELETE=on\
+             &line_set-1-id=2&line_set-1-product=2&line_set-1-quantity=1\
+             &line_set-2-product=3&line_set-2-quantity=4",
+        );
+        lines().save(&db, &ann, &sent).await.unwrap().unwrap();
+    }
+}

@@ -155,6 +155,8 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
         let mut deleted_flags = Vec::with_capacity(total);
         // Each kept child, what its form sent, and whether its own fields changed.
         let mut saved: Vec<(C, FormData, bool)> = Vec::new();
+        // The form each kept child came from.
+        let mut saved_forms: Vec<usize> = Vec::new();
         let mut deleted = Vec::new();
         let mut failed = false;
         for index in 0..total {
@@ -205,13 +207,28 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
                     forms.push(untouched());
                     let changed = index >= initial || child.values() != before;
                     saved.push((child, sent, changed));
+                    saved_forms.push(index);
                 }
             }
         }
         let kept = saved.len();
-        let errors: Vec<ValidationError> = if failed { None } else { self.set.too_few(kept) }
+        let mut errors: Vec<ValidationError> = if failed { None } else { self.set.too_few(kept) }
             .into_iter()
             .collect();
+        if !failed {
+            // Each form was checked against the stored rows alone; two forms of this set may
+            // still ask for the same unique value, which the database would refuse.
+            let children: Vec<&C> = saved.iter().map(|(child, _, _)| child).collect();
+            let (messages, repeated) = duplicates(&children);
+            for position in repeated {
+                forms[saved_forms[position]].add_error(
+                    None,
+                    ValidationError::new("unique", "Please correct the duplicate values below."),
+                );
+            }
+            failed = !messages.is_empty();
+            errors.extend(messages);
+        }
         if failed || !errors.is_empty() {
             let set = self
                 .set
@@ -253,6 +270,71 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
             (Some(position), Some(key)) => child.values().get(position) == Some(&key),
             _ => false,
         }
+    }
+}
+
+/// Django's `BaseModelFormSet.validate_unique`: for each unique field and `unique_together`
+/// set of `C`, a message if two of `children` share its values (NULLs never clash), and the
+/// positions of the children that repeat an earlier one.
+fn duplicates<C: Model>(children: &[&C]) -> (Vec<ValidationError>, Vec<usize>) {
+    let singles = C::META
+        .fields
+        .iter()
+        .filter(|f| f.unique && !f.primary_key)
+        .map(|f| vec![f.name]);
+    let together = C::META.unique_together.iter().map(|names| names.to_vec());
+    let values: Vec<Vec<alder_db::Value>> = children.iter().map(|c| c.values()).collect();
+    let mut messages = Vec::new();
+    let mut repeated = Vec::new();
+    for names in singles.chain(together) {
+        let positions: Option<Vec<usize>> = names
+            .iter()
+            .map(|name| C::META.fields.iter().position(|f| f.name == *name))
+            .collect();
+        let Some(positions) = positions else { continue };
+        let mut seen = std::collections::HashSet::new();
+        let mut clash = false;
+        for (index, row) in values.iter().enumerate() {
+            let key: Option<Vec<String>> = positions
+                .iter()
+                .map(|&p| {
+                    let value = &row[p];
+                    (!alder_db::validation::is_empty_value(value) || value_is_text(value))
+                        .then(|| format!("{value:?}"))
+                })
+                .collect();
+            let Some(key) = key else { continue };
+            if !seen.insert(key) {
+                clash = true;
+                if !repeated.contains(&index) {
+                    repeated.push(index);
+                }
+            }
+        }
+        if clash {
+            messages.push(ValidationError::new(
+                "unique",
+                format!(
+                    "Please correct the duplicate data for {}, which must be unique.",
+                    text_list(&names)
+                ),
+            ));
+        }
+    }
+    (messages, repeated)
+}
+
+/// An empty string is a value that can repeat (`''` twice breaks a unique column); NULL is not.
+fn value_is_text(value: &alder_db::Value) -> bool {
+    matches!(value, alder_db::Value::String(Some(_)))
+}
+
+/// `a`, `a and b`, `a, b and c`, as Django's `get_text_list`.
+fn text_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

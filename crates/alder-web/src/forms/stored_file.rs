@@ -154,17 +154,31 @@ pub(crate) async fn check_upload(
             ),
         ));
     }
-    if !is_image(upload).await {
-        return Err(ValidationError::new(
+    match image_size(upload).await {
+        None => Err(ValidationError::new(
             "invalid_image",
             "Upload a valid image. The file you uploaded was either not an image or a corrupted image.",
-        ));
+        )),
+        Some((width, height)) if width.saturating_mul(height) > MAX_IMAGE_PIXELS => {
+            Err(ValidationError::new(
+                "too_large",
+                format!(
+                    "The image is {width} × {height} pixels, over the limit of {MAX_IMAGE_PIXELS} pixels."
+                ),
+            ))
+        }
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
-/// Whether the content is an image whose header gives a size (a file renamed `.png` is not).
-async fn is_image(upload: &UploadedFile) -> bool {
+/// The most pixels an uploaded image may have: a small file can declare a huge image (a
+/// decompression bomb) that would exhaust memory when decoded later. Pillow refuses twice its
+/// `MAX_IMAGE_PIXELS`, which is this.
+const MAX_IMAGE_PIXELS: u64 = 178_956_970;
+
+/// The width and height the header gives, when the content is an image (a file renamed
+/// `.png` is not).
+async fn image_size(upload: &UploadedFile) -> Option<(u64, u64)> {
     let size = match upload.temporary_path() {
         // Reads only as far as the header, off the async threads.
         Some(path) => {
@@ -179,7 +193,8 @@ async fn is_image(upload: &UploadedFile) -> bool {
             Err(_) => None,
         },
     };
-    size.is_some_and(|s| s.width > 0 && s.height > 0)
+    size.filter(|s| s.width > 0 && s.height > 0)
+        .map(|s| (s.width as u64, s.height as u64))
 }
 
 #[cfg(test)]
