@@ -36,8 +36,9 @@ pub(crate) fn needs_page(response: &Response) -> bool {
 
 /// What the page of one request's error depends on, gathered before the request went in.
 pub(crate) struct PageFor {
-    /// The request as the debug page shows it; only in debug.
-    pub(crate) summary: Option<RequestSummary>,
+    /// The request as the debug page shows it; only in debug. Boxed: it is 200 bytes that
+    /// every request's future would otherwise carry (and move) in production too.
+    pub(crate) summary: Option<Box<RequestSummary>>,
     /// Template values middleware added for the request (the user on a 404 page).
     pub(crate) context: Option<ContextSlot>,
     /// Answer with `{"detail": …}` instead of a page: the client asked for JSON, or the

@@ -145,10 +145,12 @@ fn start<S, ResBody>(
 where
     S: Service<http::Request<Body>, Response = http::Response<ResBody>>,
 {
-    let summary = shared.debug.then(|| RequestSummary {
-        method: request.method().clone(),
-        uri: request.uri().clone(),
-        headers: request.headers().clone(),
+    let summary = shared.debug.then(|| {
+        Box::new(RequestSummary {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+        })
     });
     let urls = shared.state.urls();
     // Whether an error would be answered in JSON: the client asks for it, or (decided only
@@ -167,20 +169,23 @@ where
         shared.policy.admit(request, urls)
     };
     let (mut timed_out, mut secure, mut context) = (None, false, None);
-    let (inner, early) = match admitted {
+    let stage = match admitted {
         Ok(admitted) => {
             (timed_out, secure, context) = (admitted.timed_out, admitted.secure, admitted.context);
             let request = admitted.request;
             match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
-                Ok(future) => (Some(future), None),
-                Err(payload) => (None, Some(panic_response(payload))),
+                Ok(future) => Stage::Running { future },
+                Err(payload) => Stage::Early {
+                    response: Some(panic_response(payload)),
+                },
             }
         }
-        Err(refused) => (None, Some(refused)),
+        Err(refused) => Stage::Early {
+            response: Some(refused),
+        },
     };
     OutcomeFuture {
-        inner,
-        early,
+        stage,
         page: PageFor {
             summary,
             context,
@@ -247,12 +252,20 @@ impl Drop for InFlight {
 }
 
 pin_project! {
+    /// The inner service's future, or the response given without calling it: one or the
+    /// other, so the future is as large as the larger of the two, not both.
+    #[project = StageProjection]
+    enum Stage<F> {
+        Running { #[pin] future: F },
+        // The inner service panicked, or the request was refused; `None` once taken.
+        Early { response: Option<Response> },
+    }
+}
+
+pin_project! {
     pub(crate) struct OutcomeFuture<F> {
         #[pin]
-        inner: Option<F>,
-        // The response when the inner service was not called: it panicked, or the body was
-        // refused.
-        early: Option<Response>,
+        stage: Stage<F>,
         page: PageFor,
         // The request's URI when the log line or the API check may need it.
         uri: Option<Uri>,
@@ -275,14 +288,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut response = match this.inner.as_pin_mut() {
-            Some(inner) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(result)) => result?.map(Body::new),
-                Err(payload) => panic_response(payload),
-            },
-            None => this
-                .early
+        let mut response = match this.stage.project() {
+            StageProjection::Running { future } => {
+                match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(result)) => result?.map(Body::new),
+                    Err(payload) => panic_response(payload),
+                }
+            }
+            StageProjection::Early { response } => response
                 .take()
                 .unwrap_or_else(|| Error::Panic("polled after completion".into()).into_response()),
         };
