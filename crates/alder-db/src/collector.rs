@@ -232,7 +232,7 @@ async fn keys_pointing(
         let (sql, values) = db.build(&query);
         let rows = db
             .fetch_decoded(model.name, &sql, values, |row| {
-                crate::database::decode_kind(&row, 0, pk.kind).map_err(|source| DbError::Query {
+                crate::field::decode_kind(&row, 0, pk.kind).map_err(|source| DbError::Query {
                     sql: sql.clone(),
                     source,
                 })

@@ -195,6 +195,44 @@ impl<T: FieldType> FieldType for Option<T> {
     }
 }
 
+// Row reading by type lives here, not in `database`, so that `database` does not depend on
+// the field types that depend on its rows.
+/// Reads column `index` as a value of `kind`, NULL included: for code that knows a column
+/// only by its metadata (the delete collector reading primary keys).
+pub(crate) fn decode_kind(
+    row: &DbRow,
+    index: usize,
+    kind: FieldKind,
+) -> std::result::Result<Value, sqlx::Error> {
+    use FieldKind as K;
+    fn read<T: FieldType>(row: &DbRow, index: usize) -> std::result::Result<Value, sqlx::Error> {
+        Ok(<Option<T> as FieldType>::decode(row, index)?.to_value())
+    }
+    match kind {
+        K::SmallInteger => read::<i16>(row, index),
+        K::Integer => read::<i32>(row, index),
+        K::BigInteger => read::<i64>(row, index),
+        K::Float => read::<f64>(row, index),
+        K::Decimal => read::<rust_decimal::Decimal>(row, index),
+        K::Boolean => read::<bool>(row, index),
+        K::Text => read::<String>(row, index),
+        K::Date => read::<chrono::NaiveDate>(row, index),
+        K::Time => read::<chrono::NaiveTime>(row, index),
+        K::DateTime => read::<chrono::DateTime<chrono::Utc>>(row, index),
+        K::NaiveDateTime => read::<chrono::NaiveDateTime>(row, index),
+        K::Uuid => read::<uuid::Uuid>(row, index),
+        K::Json => read::<serde_json::Value>(row, index),
+        K::Bytes => read::<Vec<u8>>(row, index),
+    }
+}
+
+impl DbRow {
+    /// Reads column `index` as `T`; for raw queries.
+    pub fn get<T: FieldType>(&self, index: usize) -> std::result::Result<T, sqlx::Error> {
+        T::decode(self, index)
+    }
+}
+
 /// A primary key the database assigns (Django's `AutoField`/`BigAutoField`): empty until the
 /// object is saved.
 ///

@@ -6,45 +6,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::Arguments;
 
-use super::{Backend, DbRow};
-use crate::error::Result;
-
-/// Reads column `index` as a value of `kind`, NULL included: for code that knows a column
-/// only by its metadata (the delete collector reading primary keys).
-pub(crate) fn decode_kind(
-    row: &DbRow,
-    index: usize,
-    kind: crate::FieldKind,
-) -> Result<Value, sqlx::Error> {
-    use crate::FieldKind as K;
-    use crate::FieldType;
-    fn read<T: FieldType>(row: &DbRow, index: usize) -> Result<Value, sqlx::Error> {
-        Ok(<Option<T> as FieldType>::decode(row, index)?.to_value())
-    }
-    match kind {
-        K::SmallInteger => read::<i16>(row, index),
-        K::Integer => read::<i32>(row, index),
-        K::BigInteger => read::<i64>(row, index),
-        K::Float => read::<f64>(row, index),
-        K::Decimal => read::<rust_decimal::Decimal>(row, index),
-        K::Boolean => read::<bool>(row, index),
-        K::Text => read::<String>(row, index),
-        K::Date => read::<chrono::NaiveDate>(row, index),
-        K::Time => read::<chrono::NaiveTime>(row, index),
-        K::DateTime => read::<chrono::DateTime<chrono::Utc>>(row, index),
-        K::NaiveDateTime => read::<chrono::NaiveDateTime>(row, index),
-        K::Uuid => read::<uuid::Uuid>(row, index),
-        K::Json => read::<serde_json::Value>(row, index),
-        K::Bytes => read::<Vec<u8>>(row, index),
-    }
-}
-
-impl DbRow {
-    /// Reads column `index` as `T`; for raw queries.
-    pub fn get<T: crate::FieldType>(&self, index: usize) -> Result<T, sqlx::Error> {
-        T::decode(self, index)
-    }
-}
+use super::Backend;
 
 macro_rules! bind_all {
     ($args:ident, $values:ident, $decimal:expr) => {{

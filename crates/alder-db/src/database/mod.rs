@@ -16,7 +16,7 @@ mod health;
 mod transaction;
 
 use binding::{check_bindable, pg_args, sqlite_args};
-pub(crate) use binding::{decode_kind, SchemaStatement, Statement};
+pub(crate) use binding::{SchemaStatement, Statement};
 pub use transaction::Transaction;
 use transaction::{end_sql, Held};
 
