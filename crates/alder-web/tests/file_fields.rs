@@ -39,6 +39,14 @@ async fn databases() -> Vec<Database> {
     out
 }
 
+async fn sqlite() -> Database {
+    let db = testing::sqlite().await.unwrap();
+    testing::migrate_models(&db, "library", vec![Paper::META])
+        .await
+        .unwrap();
+    db
+}
+
 fn blank() -> Paper {
     Paper {
         id: Auto::new(),
@@ -75,6 +83,20 @@ fn stored(root: &Path) -> Vec<String> {
     walk(root, root, &mut out);
     out.sort();
     out
+}
+
+/// `save_form_with` that must refuse the form (`why` says why it should).
+async fn refused(
+    paper: &mut Paper,
+    db: &Database,
+    media: &FileSystemStorage,
+    data: &FormData,
+    why: &str,
+) -> alder_web::forms::BoundForm {
+    match paper.save_form_with(db, media, data).await.unwrap() {
+        Err(form) => form,
+        Ok(()) => panic!("saved, but {why}"),
+    }
 }
 
 fn codes(form: &alder_web::forms::BoundForm, field: &str) -> Vec<String> {
@@ -127,9 +149,7 @@ async fn uploads_are_stored_under_table_field_and_name_and_the_row_keeps_the_nam
             "title=Dune+2",
             &[("pdf", "Dune (1965).pdf", b"%PDF-2"), ("cover", &long, b"")],
         );
-        let Err(form) = second.save_form_with(&db, &media, &data).await.unwrap() else {
-            panic!("an empty cover is refused")
-        };
+        let form = refused(&mut second, &db, &media, &data, "an empty cover is refused").await;
         assert_eq!(codes(&form, "cover"), ["empty"]);
         let data = sent("title=Dune+2", &[("pdf", "Dune (1965).pdf", b"%PDF-2")]);
         second
@@ -174,9 +194,7 @@ async fn a_refused_form_stores_nothing_and_keeps_the_object_as_it_was() {
             &long_title,
             &[("pdf", "a.pdf", b"%PDF"), ("cover", "c.png", PNG)],
         );
-        let Err(form) = paper.save_form_with(&db, &media, &data).await.unwrap() else {
-            panic!("the title is too long")
-        };
+        let form = refused(&mut paper, &db, &media, &data, "the title is too long").await;
         assert_eq!(codes(&form, "title"), ["max_length"]);
         assert!(paper.pdf.is_empty() && paper.cover.is_empty());
         assert!(stored(root.path()).is_empty());
@@ -190,9 +208,7 @@ async fn a_refused_form_stores_nothing_and_keeps_the_object_as_it_was() {
                 ("cover", "c.png", b"%PDF-1.7, named .png"),
             ],
         );
-        let Err(form) = paper.save_form_with(&db, &media, &data).await.unwrap() else {
-            panic!("refused")
-        };
+        let form = refused(&mut paper, &db, &media, &data, "refused").await;
         assert_eq!(codes(&form, "pdf"), ["empty"]);
         assert_eq!(codes(&form, "cover"), ["invalid_image"]);
         assert_eq!(codes(&form, "title"), ["max_length"]);
@@ -202,10 +218,7 @@ async fn a_refused_form_stores_nothing_and_keeps_the_object_as_it_was() {
 
 #[tokio::test]
 async fn an_image_field_takes_only_images_with_an_image_extension() {
-    let db = testing::sqlite().await.unwrap();
-    testing::migrate_models(&db, "library", vec![Paper::META])
-        .await
-        .unwrap();
+    let db = sqlite().await;
     let root = tempfile::tempdir().unwrap();
     let media = FileSystemStorage::new(root.path(), "/media/");
     for (name, content, code) in [
@@ -229,9 +242,14 @@ async fn an_image_field_takes_only_images_with_an_image_extension() {
             "title=T",
             &[("pdf", "a.pdf", b"%PDF"), ("cover", name, content)],
         );
-        let Err(form) = paper.save_form_with(&db, &media, &data).await.unwrap() else {
-            panic!("{name} is refused")
-        };
+        let form = refused(
+            &mut paper,
+            &db,
+            &media,
+            &data,
+            &format!("{name} is refused"),
+        )
+        .await;
         assert_eq!(codes(&form, "cover"), [code], "{name}");
         assert!(form.errors().field("cover")[0]
             .message()
@@ -249,9 +267,7 @@ async fn an_image_field_takes_only_images_with_an_image_extension() {
         "title=T",
         &[("pdf", "a.pdf", b"%PDF"), ("cover", "bomb.png", &bomb)],
     );
-    let Err(form) = paper.save_form_with(&db, &media, &data).await.unwrap() else {
-        panic!("the bomb is refused")
-    };
+    let form = refused(&mut paper, &db, &media, &data, "the bomb is refused").await;
     assert_eq!(
         form.errors().field("cover")[0].message(),
         "The image is 20000 × 20000 pixels, over the limit of 178956970 pixels."
@@ -324,9 +340,7 @@ async fn an_edit_keeps_the_file_unless_a_new_one_is_sent_or_the_clear_box_is_tic
 
         // A new file and the clear box at once is a contradiction.
         let both = sent("title=T2&cover-clear=on", &[("cover", "d.png", PNG)]);
-        let Err(form) = paper.save_form_with(&db, &media, &both).await.unwrap() else {
-            panic!("contradiction")
-        };
+        let form = refused(&mut paper, &db, &media, &both, "contradiction").await;
         assert_eq!(codes(&form, "cover"), ["contradiction"]);
 
         // A new file replaces the name.
@@ -345,10 +359,7 @@ async fn an_edit_keeps_the_file_unless_a_new_one_is_sent_or_the_clear_box_is_tic
 
 #[tokio::test]
 async fn a_required_file_must_be_sent_for_a_new_object_and_a_forged_name_is_no_file() {
-    let db = testing::sqlite().await.unwrap();
-    testing::migrate_models(&db, "library", vec![Paper::META])
-        .await
-        .unwrap();
+    let db = sqlite().await;
     let root = tempfile::tempdir().unwrap();
     let media = FileSystemStorage::new(root.path(), "/media/");
     let mut paper = blank();
@@ -368,10 +379,7 @@ async fn a_required_file_must_be_sent_for_a_new_object_and_a_forged_name_is_no_f
 
 #[tokio::test]
 async fn an_upload_to_a_form_saved_without_a_storage_is_refused_not_dropped() {
-    let db = testing::sqlite().await.unwrap();
-    testing::migrate_models(&db, "library", vec![Paper::META])
-        .await
-        .unwrap();
+    let db = sqlite().await;
     let mut paper = blank();
     let data = sent("title=T", &[("pdf", "a.pdf", b"%PDF")]);
     let Err(form) = paper.save_form(&db, &data).await.unwrap() else {
@@ -384,10 +392,7 @@ async fn an_upload_to_a_form_saved_without_a_storage_is_refused_not_dropped() {
 
 #[tokio::test]
 async fn a_save_that_fails_after_storing_deletes_the_files_and_restores_the_names() {
-    let db = testing::sqlite().await.unwrap();
-    testing::migrate_models(&db, "library", vec![Paper::META])
-        .await
-        .unwrap();
+    let db = sqlite().await;
     db.execute_unprepared(
         "CREATE TRIGGER refuse BEFORE INSERT ON papers BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
     )
@@ -409,10 +414,7 @@ async fn a_save_that_fails_after_storing_deletes_the_files_and_restores_the_name
 
 #[tokio::test]
 async fn the_form_shows_the_current_file_a_clear_box_and_asks_for_images() {
-    let db = testing::sqlite().await.unwrap();
-    testing::migrate_models(&db, "library", vec![Paper::META])
-        .await
-        .unwrap();
+    let db = sqlite().await;
     let root = tempfile::tempdir().unwrap();
     let media = FileSystemStorage::new(root.path(), "/media/");
 
@@ -449,9 +451,7 @@ async fn the_form_shows_the_current_file_a_clear_box_and_asks_for_images() {
 
     // A refused edit shows the object's files, not names the request claimed.
     let forged = sent(&format!("title={}&pdf=evil.pdf", "x".repeat(30)), &[]);
-    let Err(form) = paper.save_form_with(&db, &media, &forged).await.unwrap() else {
-        panic!("refused")
-    };
+    let form = refused(&mut paper, &db, &media, &forged, "refused").await;
     let html = common::render("{{ form.pdf }}", context! { form => form });
     assert!(
         html.starts_with(r#"Currently: <a href="/media/papers/pdf/a.pdf">"#),

@@ -65,6 +65,16 @@ async fn live_blog_with(mut settings: Settings) -> LiveServer {
     LiveServer::start(site).await.expect("the demo serves")
 }
 
+async fn submit(browser: &Client) {
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn shoot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
@@ -279,13 +289,7 @@ async fn an_author_uploads_a_portrait_and_sees_it_on_their_page() {
     std::fs::write(&fake, "<html>not an image</html>").unwrap();
     let photo = browser.find(Locator::Css("#id_photo")).await.unwrap();
     photo.send_keys(&fake.display().to_string()).await.unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&browser).await;
     let error = text_of(&browser, "#id_photo_error").await;
     assert!(error.starts_with("Upload a valid image."), "{error}");
     shoot(&browser, "blog-profile-refused").await;
@@ -297,13 +301,7 @@ async fn an_author_uploads_a_portrait_and_sees_it_on_their_page() {
         .send_keys(&portrait.display().to_string())
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&browser).await;
     browser
         .wait()
         .at_most(std::time::Duration::from_secs(10))
