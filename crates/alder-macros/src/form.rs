@@ -349,7 +349,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         // In a model form an `Option` is NULL in the database but still required unless the
         // model says `blank`, as Django's `null=True` without `blank=True`.
-        if is_model && shape == Shape::Optional && !blank && attrs.required.is_none() {
+        if is_model
+            && matches!(shape, Shape::Optional | Shape::OptionalStoredFile)
+            && !blank
+            && attrs.required.is_none()
+        {
             attrs.required = Some((true, Span::call_site()));
             attrs.model_required = true;
         }

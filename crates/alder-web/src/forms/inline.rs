@@ -187,8 +187,9 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
             };
             if delete {
                 // A deleted form is not checked, as in Django: its values may be stale.
+                // A shown form keeps showing the child's files ("Currently: …").
+                forms.push(untouched().with_files(child.__write()));
                 deleted.push(child);
-                forms.push(untouched());
                 continue;
             }
             let before = child.values();
@@ -204,7 +205,7 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
                     failed = true;
                 }
                 Ok(()) => {
-                    forms.push(untouched());
+                    forms.push(untouched().with_files(child.__write()));
                     let changed = index >= initial || child.values() != before;
                     saved.push((child, sent, changed));
                     saved_forms.push(index);
