@@ -303,6 +303,31 @@ impl App {
         self
     }
 
+    /// [`project_layer_with_state`](Self::project_layer_with_state) whose layer can refuse
+    /// to be made: an error from `make` (settings the app cannot work with) fails the
+    /// project's build with it, before any request is served.
+    ///
+    /// ```
+    /// use alder_web::{App, Error, Project, Settings};
+    /// use tower_http::limit::RequestBodyLimitLayer;
+    /// let app = App::new("uploads").try_project_layer_with_state(|state| {
+    ///     match state.settings().custom::<usize>("uploads.limit")? {
+    ///         Some(0) => Err(Error::Config("uploads.limit is 0: allow at least a byte".into())),
+    ///         limit => Ok(RequestBodyLimitLayer::new(limit.unwrap_or(1 << 20))),
+    ///     }
+    /// });
+    /// assert!(Project::new(Settings::debug()).app(app).build().is_ok());
+    /// ```
+    pub fn try_project_layer_with_state<F, L>(mut self, make: F) -> Self
+    where
+        F: FnOnce(&ProjectState) -> Result<L> + Send + 'static,
+        L: RouteLayer,
+    {
+        self.project_layers
+            .push(crate::hooks::boxed_layer_try_with_state(make));
+        self
+    }
+
     /// Shares a value with every handler of the project through
     /// [`ProjectState::extension`], as [`Project::extension`](crate::Project::extension)
     /// does; a value of the same type set by the project wins.

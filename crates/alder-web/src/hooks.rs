@@ -12,12 +12,15 @@ use crate::ProjectState;
 
 /// A layer waiting for the project's state: applied when the project is built, once the
 /// settings, database, templates and URLs exist.
-pub(crate) type RouterLayer =
-    Box<dyn FnOnce(Router<ProjectState>, &ProjectState) -> Router<ProjectState> + Send>;
+/// Making the layer may fail (a contrib app's settings are wrong): the project's build then
+/// fails with that error, before any request.
+pub(crate) type RouterLayer = Box<
+    dyn FnOnce(Router<ProjectState>, &ProjectState) -> crate::Result<Router<ProjectState>> + Send,
+>;
 
 /// `layer` as a [`RouterLayer`].
 pub(crate) fn boxed_layer(layer: impl RouteLayer) -> RouterLayer {
-    Box::new(move |router, _| layer.wrap(router))
+    Box::new(move |router, _| Ok(layer.wrap(router)))
 }
 
 /// A layer made from the state by `make`, as a [`RouterLayer`].
@@ -26,7 +29,17 @@ where
     F: FnOnce(&ProjectState) -> L + Send + 'static,
     L: RouteLayer,
 {
-    Box::new(move |router, state| make(state).wrap(router))
+    Box::new(move |router, state| Ok(make(state).wrap(router)))
+}
+
+/// A layer made from the state by `make`, which may refuse with an error, as a
+/// [`RouterLayer`].
+pub(crate) fn boxed_layer_try_with_state<F, L>(make: F) -> RouterLayer
+where
+    F: FnOnce(&ProjectState) -> crate::Result<L> + Send + 'static,
+    L: RouteLayer,
+{
+    Box::new(move |router, state| Ok(make(state)?.wrap(router)))
 }
 
 /// A tower layer that can wrap routes: any layer axum's `Router::layer` accepts (tower-http's

@@ -329,7 +329,7 @@ impl Project {
         let mut router = Router::new();
         for (mut app_router, layers) in app_routers {
             for layer in layers {
-                app_router = layer(app_router, &state);
+                app_router = layer(app_router, &state)?;
             }
             router = router.merge(app_router);
         }
@@ -341,7 +341,7 @@ impl Project {
             .route(&static_route, get(crate::staticfiles::serve).inner)
             .fallback(crate::routing::fallback::not_found);
         for layer in self.layers {
-            router = layer(router, &state);
+            router = layer(router, &state)?;
         }
         // The first app's layers end up outermost, so they see the request first.
         for layer in project_layers
@@ -349,7 +349,7 @@ impl Project {
             .rev()
             .flat_map(|l| l.into_iter().rev())
         {
-            router = layer(router, &state);
+            router = layer(router, &state)?;
         }
         let service = middleware::defaults(router.with_state(state.clone()), &state, layered)?;
         Ok(Site {

@@ -365,8 +365,17 @@ impl Settings {
         self.templates_reload.unwrap_or(self.debug)
     }
 
-    /// The secret key in force: the configured one, or the insecure development key in debug.
-    pub(crate) fn effective_secret_key(&self) -> &str {
+    /// The secret key in force: the configured one, or the insecure development key when none
+    /// is set (which [`validate`](Self::validate) refuses outside debug). What signs cookies
+    /// and tokens, in Alder and in contrib apps, reads it here.
+    ///
+    /// ```
+    /// let mut settings = alder_web::Settings::debug();
+    /// assert_eq!(settings.effective_secret_key(), alder_web::INSECURE_SECRET_KEY);
+    /// settings.secret_key = "k".repeat(50);
+    /// assert_eq!(settings.effective_secret_key(), "k".repeat(50));
+    /// ```
+    pub fn effective_secret_key(&self) -> &str {
         if self.secret_key.is_empty() {
             INSECURE_SECRET_KEY
         } else {

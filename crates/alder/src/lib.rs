@@ -54,6 +54,15 @@ macro_rules! embed_dir {
     };
 }
 
+/// The contrib apps, each behind a cargo feature of the same name, each installed with one
+/// line: `.app(alder::contrib::sessions::app())`.
+pub mod contrib {
+    /// Sessions in the database or a signed cookie (feature `sessions`; Django's
+    /// `django.contrib.sessions`).
+    #[cfg(feature = "sessions")]
+    pub use alder_sessions as sessions;
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use alder_web::__embed_dir;
