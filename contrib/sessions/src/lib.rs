@@ -72,7 +72,7 @@ pub enum SessionError {
         source: serde_json::Error,
     },
     /// A handler took [`Session`] in a project without the sessions app.
-    #[error("the sessions app is not installed: add `.app(alder_sessions::app())` to the project")]
+    #[error("the sessions app is not installed, or comes after an app that uses sessions: add `.app(alder_sessions::app())` to the project, before the apps that need it")]
     NotInstalled,
     /// The database engine is chosen but the project has no database.
     #[error("sessions are kept in the database (sessions.engine = \"database\") but the project has no database_url")]

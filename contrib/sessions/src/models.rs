@@ -8,6 +8,7 @@ use alder_db::Model;
 /// expires. `clearsessions` deletes the expired rows.
 ///
 /// ```
+/// use alder_db::Model;
 /// use alder_sessions::models::StoredSession;
 /// assert_eq!(StoredSession::META.table, "sessions_session");
 /// ```

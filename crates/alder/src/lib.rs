@@ -57,6 +57,10 @@ macro_rules! embed_dir {
 /// The contrib apps, each behind a cargo feature of the same name, each installed with one
 /// line: `.app(alder::contrib::sessions::app())`.
 pub mod contrib {
+    /// One-time notifications kept in the session (feature `messages`; Django's
+    /// `django.contrib.messages`, Flask's `flash`).
+    #[cfg(feature = "messages")]
+    pub use alder_messages as messages;
     /// Sessions in the database or a signed cookie (feature `sessions`; Django's
     /// `django.contrib.sessions`).
     #[cfg(feature = "sessions")]

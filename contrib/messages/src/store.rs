@@ -1,0 +1,360 @@
+//! The request's messages: those the session held when it arrived plus those added since,
+//! the `Messages` extractor that adds them, and the template value that shows them once.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use alder_sessions::Session;
+use alder_web::{IntoResponse, ProjectState, TemplateContext};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::request::Parts;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::SESSION_KEY;
+
+/// How important a message is; the numbers are Django's, so levels compare and custom ones fit
+/// between.
+///
+/// ```
+/// use alder_messages::Level;
+/// assert!(Level::Error > Level::Warning);
+/// assert_eq!(Level::Success.tag(), "success");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Level {
+    /// Development notes; dropped unless `[messages] level = "debug"`.
+    Debug = 10,
+    /// Information.
+    Info = 20,
+    /// Something worked.
+    Success = 25,
+    /// Something to look at.
+    Warning = 30,
+    /// Something failed.
+    Error = 40,
+}
+
+impl Level {
+    /// The tag templates style the message by (Django's `DEFAULT_TAGS`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Success => "success",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    /// The level named `name` (`debug`, `info`, `success`, `warning`, `error`, any case).
+    pub fn from_name(name: &str) -> Option<Level> {
+        [
+            Level::Debug,
+            Level::Info,
+            Level::Success,
+            Level::Warning,
+            Level::Error,
+        ]
+        .into_iter()
+        .find(|level| level.tag().eq_ignore_ascii_case(name))
+    }
+}
+
+impl From<Level> for u8 {
+    fn from(level: Level) -> u8 {
+        level as u8
+    }
+}
+
+impl TryFrom<u8> for Level {
+    type Error = String;
+
+    fn try_from(number: u8) -> Result<Self, String> {
+        match number {
+            10 => Ok(Level::Debug),
+            20 => Ok(Level::Info),
+            25 => Ok(Level::Success),
+            30 => Ok(Level::Warning),
+            40 => Ok(Level::Error),
+            other => Err(format!("no message level {other}")),
+        }
+    }
+}
+
+/// One message: its level, its text and any extra tags (Django's `extra_tags`).
+///
+/// ```
+/// let message = alder_messages::Message::new(alder_messages::Level::Info, "Welcome back.");
+/// assert_eq!(message.tags(), "info");
+/// assert_eq!(message.with_tags("banner").tags(), "banner info");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// How important it is.
+    #[serde(rename = "l")]
+    pub level: Level,
+    /// What it says (escaped in templates like any text).
+    #[serde(rename = "m")]
+    pub text: String,
+    /// More CSS classes, separated by spaces.
+    #[serde(rename = "t", default, skip_serializing_if = "String::is_empty")]
+    pub extra_tags: String,
+}
+
+impl Message {
+    /// A message of `level` saying `text`.
+    pub fn new(level: Level, text: impl Into<String>) -> Self {
+        Message {
+            level,
+            text: text.into(),
+            extra_tags: String::new(),
+        }
+    }
+
+    /// The same message with extra tags.
+    pub fn with_tags(mut self, tags: impl Into<String>) -> Self {
+        self.extra_tags = tags.into();
+        self
+    }
+
+    /// The extra tags, then the level's tag: what a template puts in `class`.
+    pub fn tags(&self) -> String {
+        if self.extra_tags.is_empty() {
+            self.level.tag().to_owned()
+        } else {
+            format!("{} {}", self.extra_tags, self.level.tag())
+        }
+    }
+}
+
+impl Object for Message {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "text" | "message" => Some(Value::from(self.text.clone())),
+            "level" => Some(Value::from(self.level as u8)),
+            "level_tag" => Some(Value::from(self.level.tag())),
+            "tags" => Some(Value::from(self.tags())),
+            "extra_tags" => Some(Value::from(self.extra_tags.clone())),
+            _ => None,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The request's messages, shared by the middleware, every `Messages` handle and the
+/// template value.
+struct Store {
+    session: Session,
+    minimum: Level,
+    /// Messages not shown yet: those the session held, then those added.
+    pending: Mutex<Vec<Message>>,
+    /// Whether `pending` differs from what the session holds.
+    changed: std::sync::atomic::AtomicBool,
+}
+
+impl Store {
+    fn pending(&self) -> MutexGuard<'_, Vec<Message>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn mark_changed(&self) {
+        self.changed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Takes every pending message: they are being shown.
+    fn take(&self) -> Vec<Message> {
+        let taken = std::mem::take(&mut *self.pending());
+        if !taken.is_empty() {
+            self.mark_changed();
+        }
+        taken
+    }
+
+    /// Writes what is still pending back to the session, if it changed.
+    fn finish(&self) {
+        if !self.changed.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let pending = self.pending().clone();
+        if pending.is_empty() {
+            self.session.remove(SESSION_KEY);
+        } else if let Err(err) = self.session.insert(SESSION_KEY, pending) {
+            // Messages always serialize; say so loudly if that ever changes.
+            tracing::error!(target: "alder::messages", "messages not kept: {err}");
+        }
+    }
+}
+
+/// Adds messages for the next page that shows them (Django's `messages.success(request, …)`,
+/// Flask's `flash`). Take it as an extractor; it needs the messages app.
+///
+/// ```
+/// async fn delete(messages: alder_messages::Messages) -> &'static str {
+///     messages.warning("The post was deleted.");
+///     "deleted"
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Messages(Arc<Store>);
+
+impl std::fmt::Debug for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Messages").field(&*self.0.pending()).finish()
+    }
+}
+
+impl Messages {
+    /// Adds `message`, unless its level is below `[messages] level`.
+    pub fn add(&self, message: Message) {
+        if message.level < self.0.minimum {
+            return;
+        }
+        self.0.pending().push(message);
+        self.0.mark_changed();
+    }
+
+    /// Adds a debug message (dropped unless `[messages] level = "debug"`).
+    pub fn debug(&self, text: impl Into<String>) {
+        self.add(Message::new(Level::Debug, text));
+    }
+
+    /// Adds an information message.
+    pub fn info(&self, text: impl Into<String>) {
+        self.add(Message::new(Level::Info, text));
+    }
+
+    /// Adds a success message.
+    pub fn success(&self, text: impl Into<String>) {
+        self.add(Message::new(Level::Success, text));
+    }
+
+    /// Adds a warning.
+    pub fn warning(&self, text: impl Into<String>) {
+        self.add(Message::new(Level::Warning, text));
+    }
+
+    /// Adds an error message.
+    pub fn error(&self, text: impl Into<String>) {
+        self.add(Message::new(Level::Error, text));
+    }
+
+    /// Takes the pending messages to show them some other way (in a JSON answer, say); they
+    /// will not be shown again. Django's iterating `get_messages(request)`.
+    pub fn take(&self) -> Vec<Message> {
+        self.0.take()
+    }
+
+    /// The pending messages, left pending.
+    pub fn peek(&self) -> Vec<Message> {
+        self.0.pending().clone()
+    }
+}
+
+impl<S> FromRequestParts<S> for Messages
+where
+    S: Send + Sync,
+{
+    type Rejection = alder_web::Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Messages>()
+            .cloned()
+            .ok_or_else(|| {
+                alder_web::Error::other(
+                    "messages",
+                    std::io::Error::other(
+                        "the messages app is not installed: add `.app(alder_messages::app())` after the sessions app",
+                    ),
+                )
+            })
+    }
+}
+
+/// `messages` as templates see it: the pending messages, taken (so shown once) the first
+/// time the page looks at them, the same list however often it looks.
+#[derive(Debug)]
+struct TemplateMessages {
+    store: Arc<Store>,
+    shown: OnceLock<Vec<Value>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl TemplateMessages {
+    fn shown(&self) -> &[Value] {
+        self.shown.get_or_init(|| {
+            self.store
+                .take()
+                .into_iter()
+                .map(Value::from_object)
+                .collect()
+        })
+    }
+}
+
+impl Object for TemplateMessages {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.shown().get(key.as_usize()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.shown().len())
+    }
+}
+
+/// The messages middleware: reads what the session holds, offers `messages` to templates and
+/// `Messages` to handlers, and writes back what was not shown.
+pub(crate) async fn middleware(
+    State((state, minimum)): State<(ProjectState, Level)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let session =
+        match Session::from_request_parts(&mut parts, &ProjectState::from_ref(&state)).await {
+            Ok(session) => session,
+            // Without the sessions app (or with it added after this one), the error says so.
+            Err(err) => return err.into_response(),
+        };
+    // A value that does not read as messages (written by something else) is dropped.
+    let stored: Vec<Message> = session.get(SESSION_KEY).ok().flatten().unwrap_or_default();
+    let store = Arc::new(Store {
+        session,
+        minimum,
+        pending: Mutex::new(stored),
+        changed: Default::default(),
+    });
+    parts.extensions.insert(Messages(store.clone()));
+    TemplateContext::add(
+        &mut parts.extensions,
+        "messages",
+        Value::from_object(TemplateMessages {
+            store: store.clone(),
+            shown: OnceLock::new(),
+        }),
+    );
+    let response = next.run(Request::from_parts(parts, body)).await;
+    store.finish();
+    response
+}
