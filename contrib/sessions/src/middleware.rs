@@ -71,6 +71,10 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
     let config = &shared.runtime.config;
     let (plan, db) = {
         let mut inner = shared.lock();
+        // Taken out, so the request's connection goes back to the pool when this function
+        // ends, even if a `Session` handle outlives the request (a template context a test
+        // keeps, a spawned task).
+        let db = inner.db.take();
         if !inner.loaded {
             // No handler looked at the session: the response does not depend on it.
             return Ok(());
@@ -102,7 +106,7 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
         } else {
             Plan::Keep
         };
-        (plan, inner.db.clone())
+        (plan, db)
     };
     match plan {
         Plan::Keep => Ok(()),

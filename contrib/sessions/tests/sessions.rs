@@ -439,6 +439,35 @@ async fn an_unreachable_database_is_a_503() {
     client.get("/peek/").await.assert_status(503);
 }
 
+/// A session handle kept after its request (here in a static; in practice a template context
+/// a test holds, or a spawned task).
+static KEPT: std::sync::Mutex<Option<Session>> = std::sync::Mutex::new(None);
+
+async fn keep(session: Session) -> Result<&'static str> {
+    session.insert("n", 1)?;
+    *KEPT.lock().unwrap() = Some(session);
+    Ok("kept")
+}
+
+#[tokio::test]
+async fn a_session_kept_after_its_request_does_not_keep_its_connection() {
+    // An in-memory SQLite database has exactly one connection: a handle still holding it
+    // would make the next request wait for the pool and fail with 503.
+    let mut settings = Settings::debug();
+    settings.database_url = Some("sqlite::memory:".into());
+    settings.database_timeout = 1;
+    let client = TestClient::new(
+        Project::new(settings)
+            .app(alder_sessions::app())
+            .app(site().route("/keep/", get(keep), "keep")),
+    );
+    client.site().migrate().await.unwrap();
+    client.get("/keep/").await.assert_ok();
+    assert!(KEPT.lock().unwrap().is_some());
+    client.get("/peek/").await.assert_ok().assert_contains("1");
+    client.get("/count/").await.assert_ok().assert_contains("2");
+}
+
 #[test]
 fn settings_the_app_cannot_use_fail_the_build() {
     let build = |settings: Settings, config: SessionConfig| {

@@ -4,10 +4,24 @@
 pub mod authors;
 pub mod blog;
 
-/// The project: settings from `alder.toml` and the environment, its two apps and the blog's
-/// JSON API.
+use alder::contrib::{messages, sessions};
+
+/// The project: settings from `alder.toml` and the environment, sessions and messages
+/// (Django's contrib apps), its two apps and the blog's JSON API.
 pub fn project() -> alder::Project {
-    alder::Project::from_env()
+    with_apps(alder::Project::from_env())
+}
+
+/// The project with the given settings (tests use an in-memory database).
+pub fn project_with(settings: alder::Settings) -> alder::Project {
+    with_apps(alder::Project::new(settings))
+}
+
+fn with_apps(project: alder::Project) -> alder::Project {
+    project
+        // Sessions first: the apps after it use them.
+        .app(sessions::app())
+        .app(messages::app())
         .app(authors::app())
         .app(blog::app())
         .app(blog::api::app())

@@ -14,18 +14,13 @@ fn unmigrated_client() -> TestClient {
 }
 
 fn client_with(settings: Settings) -> TestClient {
-    TestClient::new(
-        alder::Project::new(settings)
-            .app(blog::authors::app())
-            .app(blog::blog::app())
-            .app(blog::blog::api::app()),
-    )
+    TestClient::new(blog::project_with(settings))
 }
 
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 8);
+    assert_eq!(steps.len(), 9);
     client
 }
 
@@ -59,6 +54,7 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
     assert_eq!(
         names,
         [
+            "sessions.0001_initial",
             "authors.0002_alter_author_table",
             "authors.0003_author_photo",
             "blog.0003_alter_post_table",
@@ -369,11 +365,32 @@ async fn a_reader_comments_on_a_post_through_its_model_form() {
         location.starts_with("/posts/welcome/#comment-"),
         "{location}"
     );
+    // Back on the post: the comment, a thank-you shown once (messages), and the name the
+    // reader gave kept for their next comment (their session).
     client
         .get("/posts/welcome/")
         .await
         .assert_contains("1 comment<")
-        .assert_contains("A fine first post.");
+        .assert_contains("A fine first post.")
+        .assert_contains(r#"<li class="success">Thank you: your comment is posted.</li>"#)
+        .assert_contains(r#"aria-describedby="id_name_helptext" value="Ada""#);
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_not_contains("Thank you")
+        .assert_contains(r#"aria-describedby="id_name_helptext" value="Ada""#);
+    // Another visitor (no session) sees neither.
+    let stranger = client_with({
+        let mut settings = Settings::debug();
+        settings.database_url = Some("sqlite::memory:".into());
+        settings
+    });
+    stranger.site().migrate().await.unwrap();
+    stranger
+        .get("/posts/welcome/")
+        .await
+        .assert_not_contains("Thank you")
+        .assert_not_contains(r#"value="Ada""#);
 
     // What a reader typed is shown, escaped.
     client

@@ -55,10 +55,7 @@ async fn live_blog() -> LiveServer {
 
 async fn live_blog_with(mut settings: Settings) -> LiveServer {
     settings.database_url = Some("sqlite::memory:".into());
-    let site = alder::Project::new(settings)
-        .app(blog::authors::app())
-        .app(blog::blog::app())
-        .app(blog::blog::api::app())
+    let site = blog::project_with(settings)
         .build()
         .expect("the demo builds");
     site.migrate().await.expect("migrations apply");
@@ -237,7 +234,33 @@ async fn a_reader_leaves_a_comment_through_the_form() {
         browser.current_url().await.unwrap().path(),
         "/posts/welcome/"
     );
+    // The thank-you message, once; the name is remembered for the next comment.
+    assert_eq!(
+        text_of(&browser, ".messages .success").await,
+        "Thank you: your comment is posted."
+    );
     shoot(&browser, "blog-comment-saved").await;
+    browser
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
+    shoot(&browser, "blog-comment-message").await;
+    browser.refresh().await.unwrap();
+    wait_for_text(&browser, "h2", "1 comment").await;
+    let flashes = browser
+        .find_all(Locator::Css(".messages li"))
+        .await
+        .unwrap();
+    assert!(flashes.is_empty(), "the message is shown once");
+    assert_eq!(
+        field("#id_name")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Ada")
+    );
 
     browser.close().await.unwrap();
     server.stop().await.unwrap();

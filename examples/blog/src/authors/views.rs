@@ -1,5 +1,6 @@
 //! The author page.
 
+use alder::contrib::messages::Messages;
 use alder::extract::{Path, State};
 use alder::forms::{BoundForm, FormData, ModelForm};
 use alder::storage::Media;
@@ -75,15 +76,19 @@ pub(crate) async fn edit(
     db: Db,
     t: Templates,
     media: Media,
+    messages: Messages,
     State(state): State<ProjectState>,
     Path(id): Path<i64>,
     sent: FormData,
 ) -> Result<Response> {
     let mut author = editable(&db, &state, id).await?;
     match author.save_form_with(&db, &*media, &sent).await? {
-        Ok(()) => Ok(redirect("authors:detail", (id,))
-            .see_other()
-            .into_response()),
+        Ok(()) => {
+            messages.success("Profile saved.");
+            Ok(redirect("authors:detail", (id,))
+                .see_other()
+                .into_response())
+        }
         Err(form) => {
             let before = editable(&db, &state, id).await?;
             Ok(edit_form_page(&t, &before, form)?

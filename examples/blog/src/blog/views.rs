@@ -1,5 +1,7 @@
 //! The blog's pages.
 
+use alder::contrib::messages::Messages;
+use alder::contrib::sessions::Session;
 use alder::db::chrono::Utc;
 use alder::db::{Auto, ForeignKey, Model};
 use alder::extract::Path;
@@ -47,14 +49,35 @@ async fn post_page(
     )
 }
 
-/// One post with its author and comments; 404 for a draft or an unknown slug.
+/// The session key remembering a reader's name from their last comment.
+const COMMENTER: &str = "commenter_name";
+
+/// A comment on `post` not written yet.
+fn new_comment(post: &Post, name: String) -> Result<Comment> {
+    Ok(Comment {
+        id: Auto::new(),
+        post: ForeignKey::to(post)?,
+        name,
+        email: None,
+        body: String::new(),
+        created_at: Utc::now(),
+    })
+}
+
+/// One post with its author and comments; 404 for a draft or an unknown slug. A reader who
+/// commented before finds their name filled in (kept in their session).
 pub(crate) async fn detail(
     db: Db,
     t: Templates,
+    session: Session,
     Path(slug): Path<String>,
 ) -> Result<TemplateResponse> {
     let post = published(&db, &slug).await?;
-    post_page(&db, &t, post, Comment::unbound()).await
+    let form = match session.get::<String>(COMMENTER)? {
+        Some(name) => new_comment(&post, name)?.initial(),
+        None => Comment::unbound(),
+    };
+    post_page(&db, &t, post, form).await
 }
 
 /// A comment sent from the post page: saved and back to the post (303, so a reload does not
@@ -62,18 +85,13 @@ pub(crate) async fn detail(
 pub(crate) async fn comment(
     db: Db,
     t: Templates,
+    session: Session,
+    messages: Messages,
     Path(slug): Path<String>,
     sent: FormData,
 ) -> Result<Response> {
     let post = published(&db, &slug).await?;
-    let mut comment = Comment {
-        id: Auto::new(),
-        post: ForeignKey::to(&post)?,
-        name: String::new(),
-        email: None,
-        body: String::new(),
-        created_at: Utc::now(),
-    };
+    let mut comment = new_comment(&post, String::new())?;
     // Checked (the form's rules, then the model's) and saved in one step: Django's
     // `form.is_valid()` and `form.save()`.
     if let Err(form) = comment.save_form(&db, &sent).await? {
@@ -82,6 +100,8 @@ pub(crate) async fn comment(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     }
+    session.insert(COMMENTER, &comment.name)?;
+    messages.success("Thank you: your comment is posted.");
     let url = format!(
         "/posts/{}/#comment-{}",
         post.slug,
