@@ -63,6 +63,11 @@ pub const SESSION_KEY: &str = "_messages";
 /// ```
 pub fn app() -> App {
     App::new("messages").try_project_layer_with_state(|state| {
+        if state.extension::<alder_sessions::Installed>().is_none() {
+            return Err(alder_web::Error::Config(
+                "the messages app keeps messages in the session: add `.app(alder_sessions::app())` to the project, before `.app(alder_messages::app())`".into(),
+            ));
+        }
         let level = match state.settings().custom::<String>("messages.level")? {
             None => Level::Info,
             Some(name) => Level::from_name(&name).ok_or_else(|| {

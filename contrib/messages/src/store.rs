@@ -1,6 +1,7 @@
 //! The request's messages: those the session held when it arrived plus those added since,
 //! the `Messages` extractor that adds them, and the template value that shows them once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alder_sessions::Session;
@@ -151,15 +152,24 @@ impl Object for Message {
     }
 }
 
+/// The most messages kept waiting; beyond it the oldest are dropped (a client that never
+/// shows a page, such as a script, would otherwise grow the session without end).
+const MAX_PENDING: usize = 100;
+
 /// The request's messages, shared by the middleware, every `Messages` handle and the
 /// template value.
 struct Store {
-    session: Session,
+    /// The request's session: read by the middleware when the request has a session cookie
+    /// (it may hold messages), else by the first `Messages` extractor (to add one).
+    session: OnceLock<Session>,
     minimum: Level,
     /// Messages not shown yet: those the session held, then those added.
     pending: Mutex<Vec<Message>>,
     /// Whether `pending` differs from what the session holds.
-    changed: std::sync::atomic::AtomicBool,
+    changed: AtomicBool,
+    /// Set once the session has been written: pages rendered later (error pages) show
+    /// nothing, so what they would show stays in the session for the next page.
+    closed: AtomicBool,
 }
 
 impl Store {
@@ -168,12 +178,14 @@ impl Store {
     }
 
     fn mark_changed(&self) {
-        self.changed
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.changed.store(true, Ordering::Relaxed);
     }
 
     /// Takes every pending message: they are being shown.
     fn take(&self) -> Vec<Message> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
         let taken = std::mem::take(&mut *self.pending());
         if !taken.is_empty() {
             self.mark_changed();
@@ -183,13 +195,18 @@ impl Store {
 
     /// Writes what is still pending back to the session, if it changed.
     fn finish(&self) {
-        if !self.changed.load(std::sync::atomic::Ordering::Relaxed) {
+        self.closed.store(true, Ordering::Relaxed);
+        if !self.changed.load(Ordering::Relaxed) {
             return;
         }
+        let Some(session) = self.session.get() else {
+            // Changed without a session: only possible when nothing was stored or added.
+            return;
+        };
         let pending = self.pending().clone();
         if pending.is_empty() {
-            self.session.remove(SESSION_KEY);
-        } else if let Err(err) = self.session.insert(SESSION_KEY, pending) {
+            session.remove(SESSION_KEY);
+        } else if let Err(err) = session.insert(SESSION_KEY, pending) {
             // Messages always serialize; say so loudly if that ever changes.
             tracing::error!(target: "alder::messages", "messages not kept: {err}");
         }
@@ -220,7 +237,14 @@ impl Messages {
         if message.level < self.0.minimum {
             return;
         }
-        self.0.pending().push(message);
+        let mut pending = self.0.pending();
+        pending.push(message);
+        if pending.len() > MAX_PENDING {
+            let dropped = pending.len() - MAX_PENDING;
+            pending.drain(..dropped);
+            tracing::warn!(target: "alder::messages", "more than {MAX_PENDING} messages waiting: the oldest {dropped} dropped");
+        }
+        drop(pending);
         self.0.mark_changed();
     }
 
@@ -263,23 +287,27 @@ impl Messages {
 
 impl<S> FromRequestParts<S> for Messages
 where
+    ProjectState: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = alder_web::Error;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Messages>()
-            .cloned()
-            .ok_or_else(|| {
-                alder_web::Error::other(
-                    "messages",
-                    std::io::Error::other(
-                        "the messages app is not installed: add `.app(alder_messages::app())` after the sessions app",
-                    ),
-                )
-            })
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let messages = parts.extensions.get::<Messages>().cloned().ok_or_else(|| {
+            alder_web::Error::other(
+                "messages",
+                std::io::Error::other(
+                    "the messages app is not installed: add `.app(alder_messages::app())` after the sessions app",
+                ),
+            )
+        })?;
+        if messages.0.session.get().is_none() {
+            // Adding needs the session, which the middleware did not read for a request
+            // without a session cookie.
+            let session = Session::from_request_parts(parts, state).await?;
+            let _ = messages.0.session.set(session);
+        }
+        Ok(messages)
     }
 }
 
@@ -331,19 +359,37 @@ pub(crate) async fn middleware(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let session =
-        match Session::from_request_parts(&mut parts, &ProjectState::from_ref(&state)).await {
-            Ok(session) => session,
-            // Without the sessions app (or with it added after this one), the error says so.
+    if !Session::available(&parts) {
+        // Messages added here would be written to the session after it was saved.
+        return alder_web::Error::Config(
+            "the messages app comes before the sessions app: add `.app(alder_sessions::app())` before `.app(alder_messages::app())`".into(),
+        )
+        .into_response();
+    }
+    let session = OnceLock::new();
+    let mut stored = Vec::new();
+    // Only a request with a session cookie can have messages waiting; static files and
+    // uploads never show them. Other requests read no session (no query, no `Vary`).
+    let settings = state.settings();
+    let path = parts.uri.path();
+    let asset = path.starts_with(&settings.static_url) || path.starts_with(&settings.media_url);
+    if Session::cookie_sent(&parts) && !asset {
+        match Session::from_request_parts(&mut parts, &state).await {
+            Ok(read) => {
+                // A value that does not read as messages (written by something else) is
+                // dropped.
+                stored = read.get(SESSION_KEY).ok().flatten().unwrap_or_default();
+                let _ = session.set(read);
+            }
             Err(err) => return err.into_response(),
-        };
-    // A value that does not read as messages (written by something else) is dropped.
-    let stored: Vec<Message> = session.get(SESSION_KEY).ok().flatten().unwrap_or_default();
+        }
+    }
     let store = Arc::new(Store {
         session,
         minimum,
         pending: Mutex::new(stored),
-        changed: Default::default(),
+        changed: AtomicBool::new(false),
+        closed: AtomicBool::new(false),
     });
     parts.extensions.insert(Messages(store.clone()));
     TemplateContext::add(

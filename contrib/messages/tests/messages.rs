@@ -128,6 +128,12 @@ async fn a_session_value_that_is_not_messages_is_ignored() {
             .await
             .assert_ok()
             .assert_contains("<p>0 shown</p>");
+        // The bad value is replaced by the next messages, which show.
+        client
+            .get("/save/")
+            .follow_redirects()
+            .await
+            .assert_contains("<p>2 shown</p>");
     }
 }
 
@@ -145,7 +151,17 @@ async fn the_level_setting_and_the_app_order_are_checked() {
         .get("/plain/")
         .await
         .assert_status(500)
-        .assert_contains("before the apps that need it");
+        .assert_contains("the messages app comes before the sessions app");
+    let missing = Project::new(settings(dir.path()))
+        .app(alder_messages::app())
+        .app(site())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("keeps messages in the session"),
+        "{missing}"
+    );
 
     let figment = |level: &str| {
         use figment::providers::{Format, Serialized, Toml};
@@ -166,4 +182,31 @@ async fn the_level_setting_and_the_app_order_are_checked() {
         .follow_redirects()
         .await
         .assert_contains("only for developers");
+}
+
+#[tokio::test]
+async fn only_requests_with_a_session_read_it_and_error_pages_leave_messages_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("404.html"),
+        "{% for m in messages %}{{ m }}{% endfor %} not found",
+    )
+    .unwrap();
+    for client in clients(dir.path()).await {
+        // No session cookie: the session is not read, so the page does not vary on it.
+        let plain = client.get("/plain/").await;
+        assert!(!plain.header("vary").unwrap_or("").contains("Cookie"));
+        client.get("/save/").await.assert_status(303);
+        // With one, static files still do not read it.
+        let asset = client.get("/static/missing.css").await;
+        assert!(!asset.header("vary").unwrap_or("").contains("Cookie"));
+        // An error page is rendered after the session is saved: it shows nothing, and the
+        // messages wait for the next page.
+        client
+            .get("/nowhere/")
+            .await
+            .assert_status(404)
+            .assert_not_contains("Post saved.");
+        client.get("/").await.assert_contains("Post saved.");
+    }
 }

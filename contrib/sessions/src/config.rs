@@ -128,6 +128,12 @@ impl SessionConfig {
                 "sessions.cookie_samesite is `{}`: expected `Lax`, `Strict` or `None`",
                 self.cookie_samesite
             ))
+        } else if self.same_site() == Some(cookie::SameSite::None) && !self.cookie_secure {
+            Some(
+                "sessions.cookie_samesite is `None` but cookie_secure is off: browsers drop \
+                 such a cookie; set cookie_secure = true (and serve the site over HTTPS)"
+                    .into(),
+            )
         } else if self.cookie_age == 0 || self.cookie_age > MAX_AGE {
             Some(format!(
                 "sessions.cookie_age is {}: expected seconds from 1 to {MAX_AGE} (a century)",

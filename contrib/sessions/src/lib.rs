@@ -47,6 +47,11 @@ use alder_web::{App, StatusCode};
 pub use config::{Engine, SessionConfig};
 pub use session::{Expiry, Session};
 
+/// Shared by the sessions app with the project, so apps that need sessions can refuse to
+/// start without it: `state.extension::<alder_sessions::Installed>().is_some()`.
+#[derive(Clone, Copy, Debug)]
+pub struct Installed;
+
 /// What can go wrong with a session. The extractor and the middleware answer each with the
 /// status it calls for (a lost session 400, a database that cannot be reached 503); through
 /// `?` in a handler (a value of the wrong type) it is a 500, and the debug page shows why.
@@ -100,6 +105,10 @@ pub enum SessionError {
     /// The database failed; a database that cannot be reached is a 503.
     #[error("the session store failed")]
     Database(#[from] alder_db::DbError),
+    /// The project's database could not be had (it keeps its own status: 503 when it
+    /// cannot be reached).
+    #[error("{0}")]
+    Project(alder_web::Error),
 }
 
 impl SessionError {
@@ -115,6 +124,7 @@ impl SessionError {
             SessionError::Database(db) => {
                 alder_web::Error::other("reading or saving the session", alder_web::Error::from(db))
             }
+            SessionError::Project(err) => err,
             other => alder_web::Error::other("session", other),
         }
     }
@@ -146,7 +156,9 @@ pub fn app_with(config: SessionConfig) -> App {
 
 fn build(given: Option<SessionConfig>) -> App {
     let checked = given.clone();
+    let for_command = given.clone();
     App::new("sessions")
+        .extension(Installed)
         .model::<models::StoredSession>()
         .migrations(
             migrations::all(),
@@ -176,7 +188,11 @@ fn build(given: Option<SessionConfig>) -> App {
                     ))
                 }
             };
-            let runtime = Arc::new(session::Runtime { config, backend });
+            let runtime = Arc::new(session::Runtime {
+                config,
+                backend,
+                state: state.clone(),
+            });
             Ok(axum::middleware::from_fn_with_state(
                 runtime,
                 middleware::sessions,
@@ -185,16 +201,22 @@ fn build(given: Option<SessionConfig>) -> App {
         .command(
             clap::Command::new("clearsessions")
                 .about("Deletes expired sessions from the database (run it daily, e.g. from cron)"),
-            |site, _args| async move {
-                let config = SessionConfig::from_settings(site.settings())?;
-                if config.engine != Engine::Database {
-                    println!("Sessions are kept in cookies: there is nothing stored to clear.");
-                    return Ok(());
+            move |site, _args| {
+                let given = for_command.clone();
+                async move {
+                    let config = match given {
+                        Some(config) => config,
+                        None => SessionConfig::from_settings(site.settings())?,
+                    };
+                    if config.engine != Engine::Database {
+                        println!("Sessions are kept in cookies: there is nothing stored to clear.");
+                        return Ok(());
+                    }
+                    let db = site.state().database().await?;
+                    let deleted = backend::database::clear_expired(&db).await?;
+                    println!("Deleted {deleted} expired session(s).");
+                    Ok(())
                 }
-                let db = site.state().database().await?;
-                let deleted = backend::database::clear_expired(&db).await?;
-                println!("Deleted {deleted} expired session(s).");
-                Ok(())
             },
         )
         .deploy_check(move |site| {

@@ -69,23 +69,26 @@ enum Plan {
 
 async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionError> {
     let config = &shared.runtime.config;
-    let (plan, db) = {
+    let plan = {
         let mut inner = shared.lock();
-        // Taken out, so the request's connection goes back to the pool when this function
-        // ends, even if a `Session` handle outlives the request (a template context a test
-        // keeps, a spawned task).
-        let db = inner.db.take();
         if !inner.loaded {
             // No handler looked at the session: the response does not depend on it.
             return Ok(());
         }
         add_vary_cookie(response.headers_mut());
-        if response.status().is_server_error() {
-            // As Django: a failed request does not save what it half changed.
-            return Ok(());
-        }
         let stale = std::mem::take(&mut inner.stale_keys);
-        let plan = if inner.data.is_empty() {
+        let plan = if response.status().is_server_error() {
+            // As Django: a failed request does not save what it half changed. But a session
+            // it ended (a logout that then failed) stays ended.
+            if stale.is_empty() || inner.key.is_some() {
+                Plan::Keep
+            } else {
+                Plan::Remove {
+                    stale,
+                    had_cookie: shared.incoming.is_some(),
+                }
+            }
+        } else if inner.data.is_empty() {
             let mut stale = stale;
             if inner.modified {
                 stale.extend(inner.key.take());
@@ -106,7 +109,21 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
         } else {
             Plan::Keep
         };
-        (plan, db)
+        plan
+    };
+    let uses_database = matches!(shared.runtime.backend, Backend::Database);
+    let db = match &plan {
+        Plan::Keep => None,
+        Plan::Remove { stale, .. } if stale.is_empty() => None,
+        _ if uses_database => Some(
+            shared
+                .runtime
+                .state
+                .database()
+                .await
+                .map_err(SessionError::Project)?,
+        ),
+        _ => None,
     };
     match plan {
         Plan::Keep => Ok(()),

@@ -21,6 +21,8 @@ pub(crate) const EXPIRY_KEY: &str = "_session_expiry";
 pub(crate) struct Runtime {
     pub(crate) config: SessionConfig,
     pub(crate) backend: Backend,
+    /// The project, for its database pool when the session is written back.
+    pub(crate) state: ProjectState,
 }
 
 /// How long a session lives, set per session with [`Session::set_expiry`] (Django's
@@ -36,7 +38,8 @@ pub(crate) struct Runtime {
 pub enum Expiry {
     /// As the settings say (`cookie_age`, `expire_at_browser_close`).
     Default,
-    /// This many seconds from the last save (Django's `set_expiry(seconds)`).
+    /// This many seconds from the last save (Django's `set_expiry(seconds)`); `Seconds(0)`
+    /// is [`AtBrowserClose`](Self::AtBrowserClose), as Django's `set_expiry(0)`.
     Seconds(u64),
     /// When the browser closes: the cookie gets no `Max-Age` (Django's `set_expiry(0)`).
     /// The server still forgets the session after `cookie_age`.
@@ -93,8 +96,6 @@ pub(crate) struct Inner {
     pub(crate) modified: bool,
     /// Rows to delete when the session is saved: the keys given up by `flush`/`cycle_key`.
     pub(crate) stale_keys: Vec<String>,
-    /// The request's database handle, kept from the read for the write.
-    pub(crate) db: Option<Database>,
 }
 
 impl Shared {
@@ -147,7 +148,6 @@ impl Shared {
         inner.loaded = true;
         inner.key = key;
         inner.data = data;
-        inner.db = db;
         Ok(())
     }
 }
@@ -280,13 +280,10 @@ impl Session {
             Expiry::Default => {
                 inner.data.remove(EXPIRY_KEY);
             }
-            Expiry::Seconds(seconds) => {
-                // 0 would read back as "at browser close".
-                inner
-                    .data
-                    .insert(EXPIRY_KEY.into(), Value::from(seconds.max(1)));
+            Expiry::Seconds(seconds) if seconds > 0 => {
+                inner.data.insert(EXPIRY_KEY.into(), Value::from(seconds));
             }
-            Expiry::AtBrowserClose => {
+            Expiry::Seconds(_) | Expiry::AtBrowserClose => {
                 inner.data.insert(EXPIRY_KEY.into(), Value::from(0));
             }
         }
@@ -315,6 +312,35 @@ pub(crate) fn lifetime(config: &SessionConfig, data: &Data) -> (u64, bool) {
     (age.min(crate::config::MAX_AGE), at_browser_close)
 }
 
+impl Session {
+    /// Whether the sessions middleware has seen this request: `false` when the sessions app
+    /// is not installed, or when the caller's middleware runs before it (its app was added
+    /// before the sessions app), where a session changed would never be saved.
+    ///
+    /// ```
+    /// let (parts, _) = http::Request::new(()).into_parts();
+    /// assert!(!alder_sessions::Session::available(&parts));
+    /// ```
+    pub fn available(parts: &Parts) -> bool {
+        parts.extensions.get::<Slot>().is_some()
+    }
+
+    /// Whether the request came with a session cookie, found without reading the session:
+    /// a request without one has an empty session, so middleware that only reads (the
+    /// messages app, the current user) can skip the read. `false` without the sessions app.
+    ///
+    /// ```
+    /// let (parts, _) = http::Request::new(()).into_parts();
+    /// assert!(!alder_sessions::Session::cookie_sent(&parts));
+    /// ```
+    pub fn cookie_sent(parts: &Parts) -> bool {
+        parts
+            .extensions
+            .get::<Slot>()
+            .is_some_and(|Slot(shared)| shared.incoming.is_some())
+    }
+}
+
 /// The request's session as the middleware leaves it in the request.
 #[derive(Clone)]
 pub(crate) struct Slot(pub(crate) Arc<Shared>);
@@ -331,8 +357,9 @@ where
             return Err(SessionError::NotInstalled.into_web());
         };
         if !shared.lock().loaded {
-            // The request's own database handle: one connection for the handler's queries
-            // and the session's.
+            // The request's own database handle: the handler's queries and the session's
+            // read share one connection. It is not kept: the write after the handler takes
+            // a connection of its own, so `drop(db)` in a handler still gives one back early.
             let db = match shared.runtime.backend {
                 Backend::Database => Some(alder_web::Db::from_request_parts(parts, state).await?.0),
                 Backend::Cookie(_) => None,

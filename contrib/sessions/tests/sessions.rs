@@ -52,6 +52,7 @@ async fn expiry(session: Session, Path(mode): Path<String>) -> Result<String> {
     session.set_expiry(match mode.as_str() {
         "close" => Expiry::AtBrowserClose,
         "minute" => Expiry::Seconds(60),
+        "zero" => Expiry::Seconds(0),
         _ => Expiry::Default,
     });
     session.insert("set", true)?;
@@ -73,6 +74,14 @@ async fn lost(session: Session, db: Db) -> Result<&'static str> {
     Ok("changed")
 }
 
+async fn flush_then_fail(session: Session) -> Result<&'static str> {
+    session.flush();
+    Err(alder_web::Error::http(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "boom",
+    ))
+}
+
 async fn wrong_type(session: Session) -> Result<String> {
     let n: String = session.get("n")?.unwrap_or_default();
     Ok(n)
@@ -90,6 +99,7 @@ fn site() -> App {
         .route("/expiry/{mode}/", get(expiry), "expiry")
         .route("/lost/", get(lost), "lost")
         .route("/wrong-type/", get(wrong_type), "wrong_type")
+        .route("/flush-then-fail/", get(flush_then_fail), "flush_then_fail")
 }
 
 /// A database URL per backend: a fresh SQLite file, and a fresh PostgreSQL database when the
@@ -310,13 +320,19 @@ async fn a_failed_request_saves_nothing_and_bad_values_are_errors() {
     let client = client(&urls[0], None).await;
     client.get("/count/").await;
     client.get("/fail/").await.assert_status(500);
-    client.get("/peek/").await.assert_contains("1");
+    assert_eq!(client.get("/peek/").await.text(), "1");
+
     // A value read as the wrong type is an error naming the key and the type.
     client
         .get("/wrong-type/")
         .await
         .assert_status(500)
         .assert_contains("the session value `n` is not a alloc::string::String");
+    // A logout whose response then fails stays a logout.
+    client.get("/flush-then-fail/").await.assert_status(500);
+    assert_eq!(client.cookie(COOKIE), None);
+    assert!(stored_keys(&client).await.is_empty());
+    assert_eq!(client.get("/peek/").await.text(), "0");
 }
 
 #[tokio::test]
@@ -331,7 +347,16 @@ async fn expiry_per_session() {
     assert!(set_cookies(&minute)[0].contains("Max-Age=60"));
     let db = client.site().state().database().await.unwrap();
     let row = StoredSession::objects().get(&db).await.unwrap();
-    assert!(row.expire_date - Utc::now() <= Duration::seconds(60));
+    let left = row.expire_date - Utc::now();
+    assert!(
+        left > Duration::seconds(50) && left <= Duration::seconds(60),
+        "{left}"
+    );
+    // Django's set_expiry(0): at browser close.
+    client
+        .get("/expiry/zero/")
+        .await
+        .assert_contains("1209600 true");
 }
 
 #[tokio::test]
@@ -343,7 +368,49 @@ async fn save_every_request_renews_the_cookie_on_every_read() {
     };
     let client = client(&urls[0], Some(config)).await;
     client.get("/count/").await;
-    assert_eq!(set_cookies(&client.get("/peek/").await).len(), 1);
+    let db = client.site().state().database().await.unwrap();
+    // Pretend the session was saved a day ago: a read renews it to two weeks from now.
+    StoredSession::objects()
+        .update(
+            &db,
+            [StoredSession::expire_date().set(Utc::now() + Duration::days(13))],
+        )
+        .await
+        .unwrap();
+    let read = client.get("/peek/").await;
+    read.assert_contains("1");
+    let cookies = set_cookies(&read);
+    assert_eq!(cookies.len(), 1);
+    assert!(cookies[0].contains("Max-Age=1209600"), "{cookies:?}");
+    let row = StoredSession::objects().get(&db).await.unwrap();
+    assert!(row.expire_date - Utc::now() > Duration::days(13) + Duration::hours(23));
+}
+
+#[tokio::test]
+async fn the_removal_cookie_matches_the_cookie_it_removes() {
+    let (_dir, urls) = database_urls().await;
+    let config = SessionConfig {
+        cookie_path: "/shop".into(),
+        cookie_domain: Some(".example.com".into()),
+        ..Default::default()
+    };
+    let client = client(&urls[0], Some(config)).await;
+    let set = set_cookies(&client.get("/count/").await);
+    // The client's jar keeps a cookie for example.com from this `testserver`: send it by hand.
+    let key = set[0]
+        .strip_prefix("sessionid=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
+    client.set_cookie(COOKIE, key);
+    let removal = set_cookies(&client.post("/flush/").await);
+    for cookie in [&set[0], &removal[0]] {
+        assert!(cookie.contains("Path=/shop"), "{cookie}");
+        assert!(
+            cookie.contains("Domain=example.com") || cookie.contains("Domain=.example.com"),
+            "{cookie}"
+        );
+    }
+    assert!(removal[0].contains("Max-Age=0"), "{removal:?}");
 }
 
 fn cookie_client(encrypt: bool) -> TestClient {
