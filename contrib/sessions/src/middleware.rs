@@ -77,7 +77,7 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
         }
         add_vary_cookie(response.headers_mut());
         let stale = std::mem::take(&mut inner.stale_keys);
-        let plan = if response.status().is_server_error() {
+        if response.status().is_server_error() {
             // As Django: a failed request does not save what it half changed. But a session
             // it ended (a logout that then failed) stays ended.
             if stale.is_empty() || inner.key.is_some() {
@@ -108,8 +108,7 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
             }
         } else {
             Plan::Keep
-        };
-        plan
+        }
     };
     let uses_database = matches!(shared.runtime.backend, Backend::Database);
     let db = match &plan {
