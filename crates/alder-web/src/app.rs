@@ -14,6 +14,18 @@ use crate::{Files, ProjectState, Result, Site};
 type CommandFn =
     Arc<dyn Fn(Site, clap::ArgMatches) -> BoxFuture<'static, Result<()>> + Send + Sync>;
 
+/// Work an app does after every successful `migrate` (Django's `post_migrate` signal).
+#[derive(Clone)]
+pub(crate) struct PostMigrateFn(
+    pub(crate) Arc<dyn Fn(Site) -> BoxFuture<'static, Result<()>> + Send + Sync>,
+);
+
+impl std::fmt::Debug for PostMigrateFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostMigrateFn")
+    }
+}
+
 /// A management command an app adds to the project's command line, like a Django app's
 /// `management/commands/`.
 #[derive(Clone)]
@@ -66,6 +78,7 @@ pub struct App {
     pub(crate) models: Vec<&'static alder_db::ModelMeta>,
     pub(crate) migrations: Vec<alder_db::migrations::Migration>,
     pub(crate) migrations_dir: Option<std::path::PathBuf>,
+    pub(crate) post_migrate: Vec<PostMigrateFn>,
 }
 
 impl std::fmt::Debug for App {
@@ -97,6 +110,7 @@ impl App {
             models: Vec::new(),
             migrations: Vec::new(),
             migrations_dir: None,
+            post_migrate: Vec::new(),
         }
     }
 
@@ -363,6 +377,27 @@ impl App {
             cli: cmd,
             run: Arc::new(move |site, args| Box::pin(run(site, args))),
         });
+        self
+    }
+
+    /// Runs `hook` after every successful `migrate` (the command, `migrate_on_start` and
+    /// [`Site::migrate`]), once the tables exist: how the auth app creates a permission row
+    /// for each model (Django's `post_migrate` signal). It runs even when nothing was
+    /// pending, so it must be safe to run again.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("shop").post_migrate(|site| async move {
+    ///     let _db = site.state().database().await?;
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn post_migrate<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Site) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.post_migrate
+            .push(PostMigrateFn(Arc::new(move |site| Box::pin(hook(site)))));
         self
     }
 

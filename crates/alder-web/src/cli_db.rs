@@ -224,7 +224,8 @@ async fn executor(site: &Site) -> Result<Executor> {
 /// Applies every pending migration (`migrate` with no arguments); used by `migrate_on_start`.
 pub(crate) async fn migrate_all(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {
     let executor = executor(site).await?;
-    report(executor.migrate(&Target::All).await.map_err(mig)?, out)
+    report(executor.migrate(&Target::All).await.map_err(mig)?, out)?;
+    site.after_migrate().await
 }
 
 fn report(
@@ -278,7 +279,8 @@ async fn migrate(site: &Site, args: &ArgMatches, out: &mut (dyn Write + Send)) -
         }
     };
     writeln!(out, "Running migrations:").map_err(io)?;
-    report(executor.migrate(&target).await.map_err(mig)?, out)
+    report(executor.migrate(&target).await.map_err(mig)?, out)?;
+    site.after_migrate().await
 }
 
 async fn showmigrations(site: &Site, out: &mut (dyn Write + Send)) -> Result<()> {

@@ -208,6 +208,7 @@ impl Project {
         let mut extensions = http::Extensions::new();
         let mut seen_apps = std::collections::HashSet::new();
         let mut app_migrations = Vec::new();
+        let mut post_migrate = Vec::new();
 
         for app in self.apps {
             if !seen_apps.insert(app.name.clone()) {
@@ -256,6 +257,7 @@ impl Project {
             }
             env_hooks.extend(app.env_hooks);
             commands.extend(app.commands);
+            post_migrate.extend(app.post_migrate);
             checks.extend(app.checks);
             app_migrations.push(alder_db::migrations::AppMigrations {
                 app: app.name.clone(),
@@ -356,6 +358,7 @@ impl Project {
             state,
             service,
             commands: Arc::new(commands),
+            post_migrate: Arc::new(post_migrate),
             checks: Arc::new(checks),
         })
     }

@@ -24,6 +24,7 @@ pub struct Site {
     pub(crate) state: ProjectState,
     pub(crate) service: middleware::Outcome<crate::csrf::Csrf>,
     pub(crate) commands: Arc<Vec<Command>>,
+    pub(crate) post_migrate: Arc<Vec<crate::app::PostMigrateFn>>,
     pub(crate) checks: Arc<Vec<crate::checks::Registered>>,
 }
 
@@ -39,13 +40,23 @@ impl Site {
         let db = self.state.database().await?;
         let graph = alder_db::migrations::Graph::new(self.state.apps())
             .map_err(|e| Error::other("reading the migrations", e))?;
-        alder_db::migrations::Executor::new(db, graph)
+        let steps = alder_db::migrations::Executor::new(db, graph)
             .migrate(&alder_db::migrations::Target::All)
             .await
             .map_err(|e| match e {
                 alder_db::migrations::MigrationError::Db(db) => db.into(),
                 other => Error::other("migrating", other),
-            })
+            })?;
+        self.after_migrate().await?;
+        Ok(steps)
+    }
+
+    /// Runs the apps' [`post_migrate`](crate::App::post_migrate) hooks, in app order.
+    pub(crate) async fn after_migrate(&self) -> Result<()> {
+        for hook in self.post_migrate.iter() {
+            (hook.0)(self.clone()).await?;
+        }
+        Ok(())
     }
 
     /// The whole site as a plain axum `Router`, to serve with any server or nest in another

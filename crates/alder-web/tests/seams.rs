@@ -318,3 +318,46 @@ async fn question_mark_works_on_any_error_and_keeps_database_statuses() {
         ["retrying", "writing the upload", "disk full"]
     );
 }
+
+#[tokio::test]
+async fn post_migrate_hooks_run_after_every_migrate_and_their_errors_fail_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = runs.clone();
+    let project = || {
+        let counted = counted.clone();
+        let mut settings = alder_web::Settings::debug();
+        settings.database_url = Some("sqlite::memory:".into());
+        Project::new(settings).app(App::new("perms").post_migrate(move |site| {
+            let counted = counted.clone();
+            async move {
+                // The database is there for the hook.
+                site.state()
+                    .database()
+                    .await?
+                    .execute_unprepared("SELECT 1")
+                    .await?;
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        }))
+    };
+    let site = project().build().unwrap();
+    site.migrate().await.unwrap();
+    site.migrate().await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    project()
+        .execute(["manage", "migrate"], &mut Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+
+    let mut memory = alder_web::Settings::debug();
+    memory.database_url = Some("sqlite::memory:".into());
+    let failing = Project::new(memory).app(
+        App::new("broken").post_migrate(|_site| async { Err(Error::Config("no perms".into())) }),
+    );
+    let err = failing.build().unwrap().migrate().await.unwrap_err();
+    assert!(err.to_string().contains("no perms"), "{err}");
+}
