@@ -50,7 +50,7 @@ pub use error::{Error, OptionExt, Result, ResultExt};
 pub use files::Files;
 pub use hooks::RouteLayer;
 pub use project::Project;
-pub use redirect::{redirect, RedirectTo};
+pub use redirect::{is_safe_redirect, redirect, RedirectTo};
 pub use response::FileResponse;
 pub use server::serve_listener;
 pub use settings::{Settings, INSECURE_SECRET_KEY};

@@ -1,0 +1,176 @@
+//! `createsuperuser` and `changepassword` (Django's commands of the same names).
+
+use std::io::{BufRead, Write};
+
+use alder_db::crud;
+use alder_web::{Error, Result, Site};
+
+use crate::models::User;
+
+/// `createsuperuser`: asks for a username, an address and a password (twice), or reads them
+/// from `ALDER_SUPERUSER_USERNAME`, `ALDER_SUPERUSER_EMAIL` and `ALDER_SUPERUSER_PASSWORD`
+/// with `--no-input`.
+pub(crate) fn createsuperuser() -> clap::Command {
+    clap::Command::new("createsuperuser")
+        .about("Creates a user who can do everything (and log in to the admin)")
+        .arg(
+            clap::Arg::new("username")
+                .long("username")
+                .help("The username"),
+        )
+        .arg(
+            clap::Arg::new("email")
+                .long("email")
+                .help("The email address"),
+        )
+        .arg(
+            clap::Arg::new("no-input")
+                .long("no-input")
+                .alias("noinput")
+                .action(clap::ArgAction::SetTrue)
+                .help("Ask nothing: read ALDER_SUPERUSER_USERNAME, _EMAIL and _PASSWORD"),
+        )
+}
+
+/// `changepassword USERNAME`.
+pub(crate) fn changepassword() -> clap::Command {
+    clap::Command::new("changepassword")
+        .about("Changes a user's password")
+        .arg(clap::Arg::new("username").required(true).help("The user"))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// One line from the terminal after `prompt`.
+fn ask(prompt: &str) -> Result<String> {
+    print!("{prompt}");
+    std::io::stdout().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::other("reading the terminal", e))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A password from the terminal, not shown as it is typed (echo off with `stty`, as Python's
+/// `getpass`; where that fails the typing shows, and a warning says so).
+fn ask_secret(prompt: &str) -> Result<String> {
+    let hidden = std::process::Command::new("stty")
+        .arg("-echo")
+        .stdin(std::process::Stdio::inherit())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !hidden {
+        eprintln!("Warning: the password will be shown as you type it.");
+    }
+    let answer = ask(prompt);
+    if hidden {
+        let _ = std::process::Command::new("stty")
+            .arg("echo")
+            .stdin(std::process::Stdio::inherit())
+            .status();
+        println!();
+    }
+    answer
+}
+
+/// The validators' refusals as one sentence, or nothing.
+fn check_password(user: &User, password: &str, min_length: usize) -> Result<()> {
+    let problems = crate::validate_password(
+        password,
+        min_length,
+        &[("username", &user.username), ("email address", &user.email)],
+    );
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<&str> = problems.iter().map(|p| p.message()).collect();
+    Err(Error::Usage(text.join(" ")))
+}
+
+fn min_length(site: &Site) -> Result<usize> {
+    Ok(site
+        .settings()
+        .custom::<crate::AuthConfig>("auth")?
+        .unwrap_or_default()
+        .password_min_length)
+}
+
+pub(crate) async fn run_createsuperuser(site: Site, args: clap::ArgMatches) -> Result<()> {
+    let no_input = args.get_flag("no-input");
+    let given = |arg: &str, var: &str| args.get_one::<String>(arg).cloned().or_else(|| env(var));
+    let (username, email, password) = if no_input {
+        let username = given("username", "ALDER_SUPERUSER_USERNAME").ok_or_else(|| {
+            Error::Usage("--no-input needs --username or ALDER_SUPERUSER_USERNAME".into())
+        })?;
+        let email = given("email", "ALDER_SUPERUSER_EMAIL").unwrap_or_default();
+        let password = env("ALDER_SUPERUSER_PASSWORD")
+            .ok_or_else(|| Error::Usage("--no-input needs ALDER_SUPERUSER_PASSWORD".into()))?;
+        (username, email, password)
+    } else {
+        let username = match args.get_one::<String>("username") {
+            Some(name) => name.clone(),
+            None => ask("Username: ")?,
+        };
+        let email = match args.get_one::<String>("email") {
+            Some(email) => email.clone(),
+            None => ask("Email address: ")?,
+        };
+        let password = ask_secret("Password: ")?;
+        if ask_secret("Password (again): ")? != password {
+            return Err(Error::Usage("Error: Your passwords didn't match.".into()));
+        }
+        (username, email, password)
+    };
+    let mut user = User::new(username, email);
+    user.is_staff = true;
+    user.is_superuser = true;
+    let db = site.state().database().await?;
+    if let Err(alder_db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &user).await {
+        let text: Vec<String> = errors
+            .fields()
+            .flat_map(|(field, errors)| {
+                errors
+                    .iter()
+                    .map(move |e| format!("{field}: {}", e.message()))
+            })
+            .collect();
+        return Err(Error::Usage(format!("Error: {}", text.join(" "))));
+    }
+    check_password(&user, &password, min_length(&site)?)?;
+    user.set_password(&password);
+    crud::insert(&db, &mut user).await?;
+    println!("Superuser created successfully.");
+    Ok(())
+}
+
+pub(crate) async fn run_changepassword(site: Site, args: clap::ArgMatches) -> Result<()> {
+    let username = args
+        .get_one::<String>("username")
+        .cloned()
+        .unwrap_or_default();
+    let db = site.state().database().await?;
+    let Some(mut user) = User::objects()
+        .filter(User::username().eq(username.as_str()))
+        .first(&db)
+        .await?
+    else {
+        return Err(Error::Usage(format!("user '{username}' does not exist")));
+    };
+    println!("Changing password for user '{username}'");
+    let password = ask_secret("Password: ")?;
+    if ask_secret("Password (again): ")? != password {
+        return Err(Error::Usage("Passwords do not match.".into()));
+    }
+    check_password(&user, &password, min_length(&site)?)?;
+    user.set_password(&password);
+    User::objects()
+        .filter(User::id().eq(user.id))
+        .update(&db, [User::password().set(user.password.clone())])
+        .await?;
+    println!("Password changed successfully for user '{username}'.");
+    Ok(())
+}

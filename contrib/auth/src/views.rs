@@ -1,0 +1,355 @@
+//! The auth app's pages (Django's `LoginView`, `LogoutView`, `PasswordChangeView`, and a
+//! sign-up view Django leaves to you), with templates under `auth/` a project can override.
+
+use std::net::{IpAddr, SocketAddr};
+
+use alder_db::{crud, ValidationError};
+use alder_web::forms::{BoundForm, Form, FormData};
+use alder_web::{
+    context, Db, IntoResponse, Redirect, Response, Result, StatusCode, TemplateResponse, Templates,
+};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use http::request::Parts;
+use http::HeaderMap;
+
+use crate::models::User;
+use crate::{Auth, LoginRequired};
+
+/// The login form (Django's `AuthenticationForm`).
+#[derive(Form, Debug)]
+pub struct LoginForm {
+    /// The username.
+    #[form(max_length = 150)]
+    pub username: String,
+    /// The password; never shown again.
+    #[form(widget = "password")]
+    pub password: String,
+}
+
+/// The password change form (Django's `PasswordChangeForm`).
+#[derive(Form, Debug)]
+pub struct PasswordChangeForm {
+    /// The password now.
+    #[form(widget = "password", label = "Old password")]
+    pub old_password: String,
+    /// The new password.
+    #[form(widget = "password", label = "New password")]
+    pub new_password1: String,
+    /// The new password again.
+    #[form(widget = "password", label = "New password confirmation")]
+    pub new_password2: String,
+}
+
+/// The sign-up form (Django's `UserCreationForm`).
+#[derive(Form, Debug)]
+pub struct SignupForm {
+    /// The username.
+    #[form(
+        max_length = 150,
+        regex = "[\\w.@+-]+",
+        help_text = "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."
+    )]
+    pub username: String,
+    /// An address, for password resets.
+    #[form(email, required = false, max_length = 254)]
+    pub email: String,
+    /// The password.
+    #[form(widget = "password", label = "Password")]
+    pub password1: String,
+    /// The password again.
+    #[form(widget = "password", label = "Password confirmation")]
+    pub password2: String,
+}
+
+const WRONG_LOGIN: &str =
+    "Please enter a correct username and password. Note that both fields may be case-sensitive.";
+
+/// The client's address as the server saw it (after `trusted_proxies`), when there is one.
+pub(crate) struct ClientAddr(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// Where to go after logging in: `next` if it stays on this site, else the setting.
+fn next_url(sent: &FormData, headers: &HeaderMap, fallback: &str) -> String {
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    match sent.get("next") {
+        Some(next) if !next.is_empty() && alder_web::is_safe_redirect(next, host, &[]) => {
+            next.to_owned()
+        }
+        _ => fallback.to_owned(),
+    }
+}
+
+fn page(t: &Templates, name: &str, form: BoundForm, next: &str) -> Result<TemplateResponse> {
+    t.render(name, context! { form, next })
+}
+
+/// GET: the login form, keeping `?next=`.
+pub(crate) async fn login_page(t: Templates, query: FormData) -> Result<TemplateResponse> {
+    let next = query.get("next").unwrap_or("").to_owned();
+    page(&t, "auth/login.html", LoginForm::unbound(), &next)
+}
+
+/// POST: checks the throttles, then the username and password; logs in and goes to `next`.
+pub(crate) async fn login(
+    t: Templates,
+    auth: Auth,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    sent: FormData,
+) -> Result<Response> {
+    let runtime = auth.runtime().clone();
+    let next = sent.get("next").unwrap_or("").to_owned();
+    let refused = |mut form: BoundForm, message: String, status: StatusCode| -> Result<Response> {
+        form.add_error(None, ValidationError::new("invalid_login", message));
+        Ok(page(&t, "auth/login.html", form, &next)?
+            .with_status(status)
+            .into_response())
+    };
+    let credentials = match LoginForm::validate(&sent) {
+        Ok(credentials) => credentials,
+        Err(form) => return refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let user_key = credentials.username.to_lowercase();
+    let addr_key = addr.map(|a| a.to_string());
+    let wait = runtime.by_username.check(&user_key).err().or_else(|| {
+        addr_key
+            .as_deref()
+            .and_then(|key| runtime.by_address.check(key).err())
+    });
+    if let Some(wait) = wait {
+        tracing::warn!(target: "alder::security", username = %credentials.username, ?addr, "login throttled");
+        let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
+        let mut response = refused(
+            form,
+            format!(
+                "Too many failed login attempts. Try again in {} seconds.",
+                wait.as_secs().max(1)
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        )?;
+        if let Ok(value) = http::HeaderValue::try_from(wait.as_secs().max(1).to_string()) {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
+    match auth
+        .authenticate(&credentials.username, &credentials.password)
+        .await
+        .map_err(crate::AuthError::into_web)?
+    {
+        Some(mut user) => {
+            runtime.by_username.clear(&user_key);
+            auth.login(&mut user)
+                .await
+                .map_err(crate::AuthError::into_web)?;
+            let to = next_url(&sent, &headers, &runtime.config.login_redirect_url);
+            Ok(Redirect::to(&to).into_response())
+        }
+        None => {
+            runtime.by_username.fail(&user_key);
+            if let Some(key) = &addr_key {
+                runtime.by_address.fail(key);
+            }
+            let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
+            refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
+/// POST only (a link or an image cannot log anyone out): ends the session.
+pub(crate) async fn logout(auth: Auth) -> Result<Response> {
+    auth.logout();
+    let runtime = auth.runtime().clone();
+    Ok(Redirect::to(&runtime.config.logout_redirect_url).into_response())
+}
+
+/// GET: the password change form.
+pub(crate) async fn password_change_page(
+    _user: LoginRequired,
+    t: Templates,
+) -> Result<TemplateResponse> {
+    page(
+        &t,
+        "auth/password_change.html",
+        PasswordChangeForm::unbound(),
+        "",
+    )
+}
+
+/// The problems with a new password and its confirmation, on the confirmation field as
+/// Django shows them.
+fn new_password_errors(
+    user: &User,
+    first: &str,
+    second: &str,
+    min_length: usize,
+) -> Vec<ValidationError> {
+    if first != second {
+        return vec![ValidationError::new(
+            "password_mismatch",
+            "The two password fields didn\u{2019}t match.",
+        )];
+    }
+    crate::validate_password(
+        second,
+        min_length,
+        &[
+            ("username", &user.username),
+            ("first name", &user.first_name),
+            ("last name", &user.last_name),
+            ("email address", &user.email),
+        ],
+    )
+}
+
+/// POST: checks the old password and the new one; saves it and keeps this session logged in
+/// (the user's other sessions end).
+pub(crate) async fn password_change(
+    user: LoginRequired,
+    t: Templates,
+    auth: Auth,
+    db: Db,
+    sent: FormData,
+) -> Result<Response> {
+    let runtime = auth.runtime().clone();
+    let refused = |form: BoundForm| -> Result<Response> {
+        Ok(page(&t, "auth/password_change.html", form, "")?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
+    };
+    let change = match PasswordChangeForm::validate(&sent) {
+        Ok(change) => change,
+        Err(form) => return refused(form),
+    };
+    let mut form = BoundForm::bound(PasswordChangeForm::FIELDS, sent.clone(), Default::default());
+    let mut problems = false;
+    if !user.check_password(&change.old_password) {
+        form.add_error(
+            Some("old_password"),
+            ValidationError::new(
+                "password_incorrect",
+                "Your old password was entered incorrectly. Please enter it again.",
+            ),
+        );
+        problems = true;
+    }
+    for error in new_password_errors(
+        &user,
+        &change.new_password1,
+        &change.new_password2,
+        runtime.config.password_min_length,
+    ) {
+        form.add_error(Some("new_password2"), error);
+        problems = true;
+    }
+    if problems {
+        return refused(form);
+    }
+    let mut changed = (*user.0).clone();
+    changed.set_password(&change.new_password1);
+    User::objects()
+        .filter(User::id().eq(changed.id))
+        .update(&db, [User::password().set(changed.password.clone())])
+        .await?;
+    auth.keep_session(&changed)
+        .map_err(crate::AuthError::into_web)?;
+    Ok(alder_web::redirect("auth:password_change_done", ())
+        .see_other()
+        .into_response())
+}
+
+/// GET: "Your password was changed."
+pub(crate) async fn password_change_done(
+    _user: LoginRequired,
+    t: Templates,
+) -> Result<TemplateResponse> {
+    t.render("auth/password_change_done.html", context! {})
+}
+
+/// GET: the sign-up form (404 unless `[auth] signup = true`).
+pub(crate) async fn signup_page(t: Templates, auth: Auth) -> Result<TemplateResponse> {
+    if !auth.runtime().config.signup {
+        return Err(alder_web::Error::NotFound);
+    }
+    page(&t, "auth/signup.html", SignupForm::unbound(), "")
+}
+
+/// POST: a new user with the password checked by the validators, logged in at once.
+pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> Result<Response> {
+    let runtime = auth.runtime().clone();
+    if !runtime.config.signup {
+        return Err(alder_web::Error::NotFound);
+    }
+    let refused = |form: BoundForm| -> Result<Response> {
+        Ok(page(&t, "auth/signup.html", form, "")?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
+    };
+    let wanted = match SignupForm::validate(&sent) {
+        Ok(wanted) => wanted,
+        Err(form) => return refused(form),
+    };
+    let mut user = User::new(wanted.username.clone(), wanted.email.clone());
+    let mut form = BoundForm::bound(SignupForm::FIELDS, sent.clone(), Default::default());
+    let mut problems = false;
+    if let Err(alder_db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &user).await {
+        for (field, field_errors) in errors.fields() {
+            let name = match field {
+                "username" => "username",
+                "email" => "email",
+                _ => continue,
+            };
+            for error in field_errors {
+                form.add_error(Some(name), error.clone());
+                problems = true;
+            }
+        }
+    }
+    for error in new_password_errors(
+        &user,
+        &wanted.password1,
+        &wanted.password2,
+        runtime.config.password_min_length,
+    ) {
+        form.add_error(Some("password2"), error);
+        problems = true;
+    }
+    if problems {
+        return refused(form);
+    }
+    user.set_password(&wanted.password1);
+    match crud::insert(&db, &mut user).await {
+        Ok(()) => {}
+        // Taken between the check and the insert.
+        Err(alder_db::DbError::UniqueViolation { .. }) => {
+            form.add_error(
+                Some("username"),
+                ValidationError::new("unique", "A user with that username already exists."),
+            );
+            return refused(form);
+        }
+        Err(err) => return Err(err.into()),
+    }
+    auth.login(&mut user)
+        .await
+        .map_err(crate::AuthError::into_web)?;
+    let to = next_url(&sent, &HeaderMap::new(), &runtime.config.login_redirect_url);
+    Ok(Redirect::to(&to).into_response())
+}
