@@ -1,0 +1,592 @@
+//! The auth app through the test client, on SQLite and on PostgreSQL when the test script
+//! starts it: Django's behaviours — the session key changes on login, logout flushes it, a
+//! password change ends other sessions, inactive users cannot log in, a user without the
+//! permission gets 403 — and the bad inputs: wrong passwords, forged fingerprints, `next=`
+//! to another site, a brute force against one account.
+
+use alder_auth::models::{Group, Permission, User};
+use alder_auth::{AuthConfig, CurrentUser, LoginRequired};
+use alder_db::{crud, testing, Database};
+use alder_sessions::models::StoredSession;
+use alder_web::routing::get;
+use alder_web::test::TestClient;
+use alder_web::{context, App, Project, Result, Settings, TemplateResponse, Templates};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn home(t: Templates, user: CurrentUser) -> Result<TemplateResponse> {
+    let name = user.get().map(|u| u.username.clone()).unwrap_or_default();
+    t.render("home.html", context! { name })
+}
+
+async fn members(user: LoginRequired) -> String {
+    format!("members: {}", user.username)
+}
+
+fn site() -> App {
+    App::new("site")
+        .route("/", get(home), "home")
+        .route("/members/", get(members), "members")
+}
+
+fn editing() -> App {
+    App::new("editing")
+        .prefix("/edit")
+        .route("/", get(|| async { "editing" }), "edit")
+        .layer_with_state(|state| alder_auth::permission_required(state, "auth.change_group"))
+}
+
+struct Harness {
+    client: TestClient,
+    db: Database,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn settings(url: &str, dir: &std::path::Path) -> Settings {
+    std::fs::write(
+        dir.join("home.html"),
+        "handler={{ name }} template={{ user.username }} auth={% if user.is_authenticated %}true{% else %}false{% endif %}",
+    )
+    .unwrap();
+    let mut settings = Settings::debug();
+    settings.database_url = Some(url.into());
+    settings.templates_dir = dir.into();
+    settings
+}
+
+fn project(url: &str, dir: &std::path::Path, config: AuthConfig) -> Project {
+    Project::new(settings(url, dir))
+        .app(alder_sessions::app())
+        .app(alder_auth::app_with(config))
+        .app(site())
+        .app(editing())
+}
+
+/// One harness per backend, migrated, with the user `ada` (password [`PASSWORD`]).
+async fn harnesses(config: AuthConfig) -> Vec<Harness> {
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![(
+        format!(
+            "sqlite://{}",
+            sqlite_dir.path().join("db.sqlite3").display()
+        ),
+        sqlite_dir,
+    )];
+    if let Some(pg) = testing::postgres().await.unwrap() {
+        urls.push((pg.url().to_string(), tempfile::tempdir().unwrap()));
+    }
+    let mut out = Vec::new();
+    for (url, dir) in urls {
+        let client = TestClient::new(project(&url, dir.path(), config.clone()));
+        client.site().migrate().await.unwrap();
+        let db = client.site().state().database().await.unwrap();
+        let mut ada = User::new("ada", "ada@example.com");
+        ada.set_password(PASSWORD);
+        crud::insert(&db, &mut ada).await.unwrap();
+        out.push(Harness {
+            client,
+            db,
+            url,
+            _dir: dir,
+        });
+    }
+    out
+}
+
+async fn log_in(
+    client: &TestClient,
+    username: &str,
+    password: &str,
+) -> alder_web::test::TestResponse {
+    client
+        .post("/accounts/login/")
+        .form(&[("username", username), ("password", password)])
+        .await
+}
+
+async fn ada(db: &Database) -> User {
+    User::objects()
+        .filter(User::username().eq("ada"))
+        .get(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logging_in_cycles_the_session_key_and_shows_the_user_everywhere() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        client
+            .get("/")
+            .await
+            .assert_contains("handler= template= auth=false");
+        client
+            .get("/accounts/login/")
+            .await
+            .assert_ok()
+            .assert_contains(r#"type="password" name="password""#);
+
+        // Wrong password, unknown user: the same refusal, nothing logged in.
+        for (name, password) in [("ada", "wrong"), ("nobody", PASSWORD), ("ADA", PASSWORD)] {
+            log_in(client, name, password)
+                .await
+                .assert_status(422)
+                .assert_contains("Please enter a correct username and password.")
+                .assert_not_contains(password);
+        }
+
+        // A session from before the login (a planted or an old one) gets a new key.
+        client.set_cookie("sessionid", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        let before = client.cookie("sessionid").unwrap();
+        log_in(client, "ada", PASSWORD)
+            .await
+            .assert_redirects_to("/");
+        let after = client.cookie("sessionid").unwrap();
+        assert_ne!(after, before);
+        client
+            .get("/")
+            .await
+            .assert_contains("handler=ada template=ada auth=true");
+        client
+            .get("/members/")
+            .await
+            .assert_contains("members: ada");
+        assert!(ada(&h.db).await.last_login.is_some());
+
+        // Logging in again (as someone else, or the same) never keeps the key either.
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        assert_ne!(client.cookie("sessionid").unwrap(), after);
+    }
+}
+
+#[tokio::test]
+async fn next_is_followed_only_within_the_site() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        let sent = |next: &'static str| {
+            client.post("/accounts/login/").form(&[
+                ("username", "ada"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+        };
+        sent("/members/").await.assert_redirects_to("/members/");
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "javascript:alert(1)",
+        ] {
+            sent(evil).await.assert_redirects_to("/");
+        }
+    }
+}
+
+#[tokio::test]
+async fn login_required_sends_browsers_to_the_login_page_and_scripts_get_401() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        client
+            .get("/members/?tab=1")
+            .await
+            .assert_redirects_to("/accounts/login/?next=/members/%3Ftab%3D1");
+        client
+            .get("/members/")
+            .header("accept", "application/json")
+            .await
+            .assert_status(401)
+            .assert_contains("Authentication credentials were not provided.");
+        // The login page keeps `next` for the form.
+        client
+            .get("/accounts/login/?next=/members/")
+            .await
+            .assert_contains(r#"name="next" value="/members/""#);
+    }
+}
+
+#[tokio::test]
+async fn logout_flushes_the_session_and_a_replayed_cookie_is_anonymous() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        let cookie = client.cookie("sessionid").unwrap();
+        client.get("/accounts/logout/").await.assert_status(405);
+        client
+            .post("/accounts/logout/")
+            .await
+            .assert_redirects_to("/");
+        assert_eq!(client.cookie("sessionid"), None);
+        let rows = StoredSession::objects().count(&h.db).await.unwrap();
+        assert_eq!(rows, 0);
+        client.set_cookie("sessionid", &cookie);
+        client.get("/").await.assert_contains("auth=false");
+        client.get("/members/").await.assert_status(303);
+    }
+}
+
+#[tokio::test]
+async fn inactive_users_cannot_log_in_and_are_logged_out() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        User::objects()
+            .filter(User::username().eq("ada"))
+            .update(&h.db, [User::is_active().set(false)])
+            .await
+            .unwrap();
+        client.get("/").await.assert_contains("auth=false");
+        log_in(client, "ada", PASSWORD)
+            .await
+            .assert_status(422)
+            .assert_contains("Please enter a correct username and password.");
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions_only() {
+    for h in harnesses(AuthConfig::default()).await {
+        let dir = tempfile::tempdir().unwrap();
+        let laptop = &h.client;
+        let phone = TestClient::new(project(&h.url, dir.path(), AuthConfig::default()));
+        log_in(laptop, "ada", PASSWORD).await.assert_status(303);
+        log_in(&phone, "ada", PASSWORD).await.assert_status(303);
+        phone.get("/members/").await.assert_ok();
+
+        // Refused: wrong old password, confirmation that differs, a weak password.
+        let change = |old: &'static str, new1: &'static str, new2: &'static str| {
+            laptop.post("/accounts/password_change/").form(&[
+                ("old_password", old),
+                ("new_password1", new1),
+                ("new_password2", new2),
+            ])
+        };
+        change("wrong", "a brand new passphrase", "a brand new passphrase")
+            .await
+            .assert_status(422)
+            .assert_contains("Your old password was entered incorrectly.");
+        change(PASSWORD, "a brand new passphrase", "another one")
+            .await
+            .assert_status(422)
+            .assert_contains("The two password fields didn\u{2019}t match.");
+        change(PASSWORD, "password", "password")
+            .await
+            .assert_status(422)
+            .assert_contains("This password is too common.");
+        change(PASSWORD, "ada", "ada")
+            .await
+            .assert_contains("This password is too short.")
+            .assert_contains("The password is too similar to the username.");
+
+        change(PASSWORD, "a brand new passphrase", "a brand new passphrase")
+            .await
+            .assert_redirects_to("/accounts/password_change/done/");
+        // This session stays in; the phone's is over.
+        laptop.get("/members/").await.assert_ok();
+        phone.get("/members/").await.assert_status(303);
+        phone.get("/").await.assert_contains("auth=false");
+        log_in(&phone, "ada", "a brand new passphrase")
+            .await
+            .assert_status(303);
+        // Anonymous visitors are sent to log in first.
+        let stranger = TestClient::new(project(&h.url, dir.path(), AuthConfig::default()));
+        stranger
+            .get("/accounts/password_change/")
+            .await
+            .assert_redirects_to("/accounts/login/?next=/accounts/password_change/");
+    }
+}
+
+#[tokio::test]
+async fn a_forged_fingerprint_or_user_key_is_logged_out() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        let key = client.cookie("sessionid").unwrap();
+        // Edit the stored session as an attacker with database access to the session table
+        // (but not the secret key) might: point it at another user, keep the fingerprint.
+        let mut bob = User::new("bob", "");
+        bob.set_password("bob's own passphrase");
+        crud::insert(&h.db, &mut bob).await.unwrap();
+        let forged = format!(
+            r#"{{"_auth_user_id":{},"_auth_user_hash":"00ff"}}"#,
+            bob.id.get().unwrap()
+        );
+        StoredSession::objects()
+            .filter(StoredSession::session_key().eq(key.as_str()))
+            .update(&h.db, [StoredSession::session_data().set(forged)])
+            .await
+            .unwrap();
+        client.get("/").await.assert_contains("auth=false");
+        assert_eq!(
+            StoredSession::objects().count(&h.db).await.unwrap(),
+            0,
+            "the forged session is ended"
+        );
+    }
+}
+
+#[tokio::test]
+async fn permissions_come_from_the_user_their_groups_or_superuser_status() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        // Four permissions per model of every app, made after migrate, made once.
+        let codenames: Vec<String> = Permission::objects()
+            .filter(Permission::app_label().eq("auth"))
+            .all(&h.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.codename)
+            .collect();
+        for expected in [
+            "add_user",
+            "change_user",
+            "delete_user",
+            "view_user",
+            "change_group",
+        ] {
+            assert!(codenames.iter().any(|c| c == expected), "{codenames:?}");
+        }
+        let sessions = Permission::objects()
+            .filter(Permission::app_label().eq("sessions"))
+            .count(&h.db)
+            .await
+            .unwrap();
+        assert_eq!(sessions, 4);
+        h.client.site().migrate().await.unwrap();
+        let total = Permission::objects().count(&h.db).await.unwrap();
+        assert_eq!(
+            total, 16,
+            "auth's three models and sessions' one, four each, once"
+        );
+
+        client.get("/edit/").await.assert_status(303);
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        client.get("/edit/").await.assert_status(403);
+
+        // Given to her directly.
+        let change_group = alder_auth::permission(&h.db, "auth.change_group")
+            .await
+            .unwrap();
+        let ada = ada(&h.db).await;
+        User::user_permissions()
+            .add(&h.db, &ada, &change_group)
+            .await
+            .unwrap();
+        client
+            .get("/edit/")
+            .await
+            .assert_ok()
+            .assert_contains("editing");
+        assert!(ada.has_perm(&h.db, "auth.change_group").await.unwrap());
+        assert!(!ada.has_perm(&h.db, "auth.delete_group").await.unwrap());
+        User::user_permissions().clear(&h.db, &ada).await.unwrap();
+        client.get("/edit/").await.assert_status(403);
+
+        // Through a group.
+        let mut editors = Group {
+            id: alder_db::Auto::new(),
+            name: "Editors".into(),
+            permissions: alder_db::ManyToMany::new(),
+        };
+        crud::insert(&h.db, &mut editors).await.unwrap();
+        Group::permissions()
+            .add(&h.db, &editors, &change_group)
+            .await
+            .unwrap();
+        User::groups().add(&h.db, &ada, &editors).await.unwrap();
+        client.get("/edit/").await.assert_ok();
+        let all = ada.all_permissions(&h.db).await.unwrap();
+        assert_eq!(all.into_iter().collect::<Vec<_>>(), ["auth.change_group"]);
+
+        // A superuser has them all; a bad permission name is an error, not a "no".
+        User::groups().clear(&h.db, &ada).await.unwrap();
+        User::objects()
+            .filter(User::username().eq("ada"))
+            .update(&h.db, [User::is_superuser().set(true)])
+            .await
+            .unwrap();
+        client.get("/edit/").await.assert_ok();
+        assert!(ada.has_perm(&h.db, "nonsense").await.is_err());
+        assert!(alder_auth::permission(&h.db, "blog.nothing").await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn a_brute_force_is_locked_out_and_the_real_user_gets_in_after_the_window() {
+    let config = AuthConfig {
+        login_attempts: 5,
+        login_window: 60,
+        ..Default::default()
+    };
+    for h in harnesses(config).await {
+        let client = &h.client;
+        let mut refused = 0;
+        let mut throttled = 0;
+        for i in 0..1_000 {
+            let response = client
+                .post("/accounts/login/")
+                .header("x-forwarded-for", &format!("10.0.{}.{}", i / 250, i % 250))
+                .form(&[("username", "ada"), ("password", "guess")])
+                .await;
+            match response.status().as_u16() {
+                422 => refused += 1,
+                429 => throttled += 1,
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!((refused, throttled), (5, 995));
+        // The right password is refused too while the lock lasts: a brute force learns
+        // nothing from it.
+        let locked = log_in(client, "ada", PASSWORD).await;
+        locked
+            .assert_status(429)
+            .assert_contains("Too many failed login attempts. Try again in");
+        assert!(locked.header("retry-after").is_some());
+        // Another account is not affected.
+        log_in(client, "nobody", "guess").await.assert_status(422);
+
+        // After the window (the throttle's clock is tokio's: moved on, not slept).
+        tokio::time::pause();
+        tokio::time::advance(std::time::Duration::from_secs(61)).await;
+        tokio::time::resume();
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+    }
+}
+
+#[tokio::test]
+async fn a_hash_made_with_weaker_parameters_is_upgraded_at_login() {
+    use argon2::password_hash::PasswordHasher;
+    for h in harnesses(AuthConfig::default()).await {
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(PASSWORD.as_bytes())
+        .unwrap()
+        .to_string();
+        User::objects()
+            .filter(User::username().eq("ada"))
+            .update(&h.db, [User::password().set(weak.clone())])
+            .await
+            .unwrap();
+        log_in(&h.client, "ada", PASSWORD).await.assert_status(303);
+        let stored = ada(&h.db).await.password;
+        assert_ne!(stored, weak);
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_up_checks_the_username_and_password_and_logs_in() {
+    let config = AuthConfig {
+        signup: true,
+        ..Default::default()
+    };
+    for h in harnesses(config).await {
+        let client = &h.client;
+        let sign_up = |name: &'static str, p1: &'static str, p2: &'static str| {
+            client.post("/accounts/signup/").form(&[
+                ("username", name),
+                ("email", ""),
+                ("password1", p1),
+                ("password2", p2),
+            ])
+        };
+        sign_up("ada", "a long new passphrase", "a long new passphrase")
+            .await
+            .assert_status(422)
+            .assert_contains("already exists");
+        sign_up(
+            "grace hopper",
+            "a long new passphrase",
+            "a long new passphrase",
+        )
+        .await
+        .assert_status(422);
+        sign_up("grace", "12345678", "12345678")
+            .await
+            .assert_status(422)
+            .assert_contains("This password is entirely numeric.");
+        sign_up("grace", "a long new passphrase", "a long new passphrase")
+            .await
+            .assert_redirects_to("/");
+        client
+            .get("/")
+            .await
+            .assert_contains("template=grace auth=true");
+    }
+    // Off by default: no page.
+    for h in harnesses(AuthConfig::default()).await {
+        h.client.get("/accounts/signup/").await.assert_status(404);
+    }
+}
+
+#[tokio::test]
+async fn createsuperuser_without_input_reads_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    let run = |args: &'static [&'static str]| {
+        let project = project(&url, dir.path(), AuthConfig::default());
+        async move {
+            let mut argv = vec!["manage"];
+            argv.extend_from_slice(args);
+            project.execute(argv, &mut Vec::new()).await
+        }
+    };
+    run(&["migrate"]).await.unwrap();
+    // One test sets these variables; no other test reads them.
+    std::env::set_var("ALDER_SUPERUSER_USERNAME", "root");
+    std::env::set_var("ALDER_SUPERUSER_EMAIL", "root@example.com");
+    std::env::set_var("ALDER_SUPERUSER_PASSWORD", "12345678");
+    let weak = run(&["createsuperuser", "--no-input"]).await.unwrap_err();
+    assert!(weak.to_string().contains("entirely numeric"), "{weak}");
+    std::env::set_var("ALDER_SUPERUSER_PASSWORD", "a root passphrase of length");
+    run(&["createsuperuser", "--no-input"]).await.unwrap();
+    let taken = run(&["createsuperuser", "--no-input"]).await.unwrap_err();
+    assert!(taken.to_string().contains("already exists"), "{taken}");
+
+    let client = TestClient::new(project(&url, dir.path(), AuthConfig::default()));
+    let db = client.site().state().database().await.unwrap();
+    let root = User::objects()
+        .filter(User::username().eq("root"))
+        .get(&db)
+        .await
+        .unwrap();
+    assert!(root.is_superuser && root.is_staff && root.is_active);
+    assert_eq!(root.email, "root@example.com");
+    log_in(&client, "root", "a root passphrase of length")
+        .await
+        .assert_status(303);
+}
+
+#[tokio::test]
+async fn the_app_needs_sessions_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite::memory:";
+    let alone = Project::new(settings(url, dir.path()))
+        .app(alder_auth::app())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        alone.contains("add `.app(alder_sessions::app())`"),
+        "{alone}"
+    );
+    let wrong_order = TestClient::new(
+        Project::new(settings(url, dir.path()))
+            .app(alder_auth::app())
+            .app(alder_sessions::app())
+            .app(site()),
+    );
+    wrong_order
+        .get("/")
+        .await
+        .assert_status(500)
+        .assert_contains("the auth app comes before the sessions app");
+}
