@@ -39,6 +39,7 @@ pub mod migrations;
 pub mod models;
 mod password;
 mod permissions;
+pub mod testing;
 mod throttle;
 mod validators;
 mod views;

@@ -590,3 +590,33 @@ async fn the_app_needs_sessions_before_it() {
         .assert_status(500)
         .assert_contains("the auth app comes before the sessions app");
 }
+
+#[tokio::test]
+async fn tests_can_log_a_client_in_without_the_login_page() {
+    for h in harnesses(AuthConfig::default()).await {
+        let ada = ada(&h.db).await;
+        alder_auth::testing::force_login(&h.client, &ada)
+            .await
+            .unwrap();
+        h.client
+            .get("/members/")
+            .await
+            .assert_contains("members: ada");
+        let dir = tempfile::tempdir().unwrap();
+        let other = TestClient::new(project(&h.url, dir.path(), AuthConfig::default()));
+        assert!(!alder_auth::testing::login(&other, "ada", "wrong")
+            .await
+            .unwrap());
+        other.get("/members/").await.assert_status(303);
+        assert!(alder_auth::testing::login(&other, "ada", PASSWORD)
+            .await
+            .unwrap());
+        other.get("/members/").await.assert_ok();
+        // The session is there to read, as Django's `client.session`.
+        let value = other.cookie("sessionid").unwrap();
+        let data = alder_sessions::testing::load(other.site(), &value)
+            .await
+            .unwrap();
+        assert_eq!(data[alder_auth::SESSION_USER_ID], ada.id.get().unwrap());
+    }
+}

@@ -38,6 +38,7 @@ mod middleware;
 pub mod migrations;
 pub mod models;
 mod session;
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -157,8 +158,11 @@ pub fn app_with(config: SessionConfig) -> App {
 fn build(given: Option<SessionConfig>) -> App {
     let checked = given.clone();
     let for_command = given.clone();
+    let slot = testing::RuntimeSlot::default();
+    let for_layer = slot.clone();
     App::new("sessions")
         .extension(Installed)
+        .extension(slot)
         .model::<models::StoredSession>()
         .migrations(
             migrations::all(),
@@ -193,6 +197,7 @@ fn build(given: Option<SessionConfig>) -> App {
                 backend,
                 state: state.clone(),
             });
+            let _ = for_layer.0.set(Arc::downgrade(&runtime));
             Ok(axum::middleware::from_fn_with_state(
                 runtime,
                 middleware::sessions,

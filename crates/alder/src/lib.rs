@@ -57,6 +57,10 @@ macro_rules! embed_dir {
 /// The contrib apps, each behind a cargo feature of the same name, each installed with one
 /// line: `.app(alder::contrib::sessions::app())`.
 pub mod contrib {
+    /// Users, groups, permissions, login pages and passwords (feature `auth`; Django's
+    /// `django.contrib.auth`).
+    #[cfg(feature = "auth")]
+    pub use alder_auth as auth;
     /// One-time notifications kept in the session (feature `messages`; Django's
     /// `django.contrib.messages`, Flask's `flash`).
     #[cfg(feature = "messages")]
