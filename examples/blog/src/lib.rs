@@ -4,9 +4,9 @@
 pub mod authors;
 pub mod blog;
 
-use alder::contrib::{messages, sessions};
+use alder::contrib::{auth, messages, sessions};
 
-/// The project: settings from `alder.toml` and the environment, sessions and messages
+/// The project: settings from `alder.toml` and the environment, sessions, messages and auth
 /// (Django's contrib apps), its two apps and the blog's JSON API.
 pub fn project() -> alder::Project {
     with_apps(alder::Project::from_env())
@@ -25,4 +25,10 @@ fn with_apps(project: alder::Project) -> alder::Project {
         .app(authors::app())
         .app(blog::app())
         .app(blog::api::app())
+        // After the blog, so the blog's `auth/base.html` (the login pages in the blog's
+        // layout) is found before the auth app's own, as with Django's INSTALLED_APPS.
+        .app(auth::app_with(auth::AuthConfig {
+            signup: true,
+            ..Default::default()
+        }))
 }

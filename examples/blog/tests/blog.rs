@@ -20,7 +20,7 @@ fn client_with(settings: Settings) -> TestClient {
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 9);
+    assert_eq!(steps.len(), 10);
     client
 }
 
@@ -59,7 +59,8 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
             "authors.0003_author_photo",
             "blog.0003_alter_post_table",
             "blog.0004_alter_post_author",
-            "blog.0005_comment"
+            "blog.0005_comment",
+            "auth.0001_initial"
         ]
     );
     // The foreign key is indexed (Django's default), under the renamed table's name.
@@ -527,4 +528,72 @@ async fn the_profile_page_is_not_served_outside_debug() {
     let client = client_with(settings);
     client.site().migrate().await.unwrap();
     client.get("/authors/1/edit/").await.assert_status(404);
+}
+
+#[tokio::test]
+async fn a_member_signs_up_comments_under_their_name_and_logs_out() {
+    let client = client().await;
+    // Members only: a visitor is sent to log in, and comes back afterwards.
+    client
+        .get("/members/")
+        .await
+        .assert_redirects_to("/accounts/login/?next=/members/");
+    // The auth pages wear the blog's layout (its auth/base.html overrides the app's).
+    client
+        .get("/accounts/signup/")
+        .await
+        .assert_ok()
+        .assert_contains("Alder blog")
+        .assert_contains("/static/blog/site.css")
+        .assert_contains(r#"name="password2""#);
+    client
+        .post("/accounts/signup/")
+        .form(&[
+            ("username", "grace"),
+            ("email", "grace@example.com"),
+            ("password1", "a long enough passphrase"),
+            ("password2", "a long enough passphrase"),
+        ])
+        .await
+        .assert_redirects_to("/");
+    client
+        .get("/members/")
+        .await
+        .assert_ok()
+        .assert_contains("Welcome, grace. You have written 0 comments.");
+
+    // Logged in: the form asks no name, and a name sent anyway is not used.
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_contains("Commenting as <strong>grace</strong>.")
+        .assert_not_contains(r#"id="id_name""#);
+    client
+        .post("/posts/welcome/")
+        .form(&[("name", "Somebody Else"), ("body", "Signed by the site.")])
+        .await
+        .assert_status(303);
+    client
+        .get("/posts/welcome/")
+        .await
+        .assert_contains("grace, ")
+        .assert_not_contains("Somebody Else");
+    client
+        .get("/members/")
+        .await
+        .assert_contains("You have written 1 comment.");
+
+    client
+        .post("/accounts/logout/")
+        .await
+        .assert_redirects_to("/");
+    client
+        .get("/members/")
+        .await
+        .assert_redirects_to("/accounts/login/?next=/members/");
+    client
+        .get("/")
+        .await
+        .assert_contains("Log in")
+        .assert_contains("Sign up");
 }

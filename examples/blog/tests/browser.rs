@@ -358,3 +358,113 @@ async fn an_author_uploads_a_portrait_and_sees_it_on_their_page() {
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// Waits (up to 10 s) until the browser is at `path`.
+async fn wait_for_path(browser: &Client, path: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = browser.current_url().await.unwrap().path().to_string();
+        if last == path {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never reached {path}; still at {last}");
+}
+
+async fn fill(browser: &Client, css: &str, text: &str) {
+    let field = browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The browser test for accounts: sign up, log out, log in, comment as a member and
+/// see the thank-you once, log out, and be sent to the login page from the members' page.
+#[tokio::test]
+async fn a_reader_signs_up_logs_in_comments_and_logs_out() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let server = live_blog().await;
+
+    // Members only: sent to the login page.
+    browser.goto(&server.url("/members/")).await.unwrap();
+    wait_for_path(&browser, "/accounts/login/").await;
+    shoot(&browser, "auth-login").await;
+
+    // Sign up (the link in the header), and be logged in at once.
+    click(&browser, "header a[href='/accounts/signup/']").await;
+    wait_for_path(&browser, "/accounts/signup/").await;
+    fill(&browser, "#id_username", "grace").await;
+    fill(&browser, "#id_email", "grace@example.com").await;
+    fill(&browser, "#id_password1", "a long enough passphrase").await;
+    fill(&browser, "#id_password2", "a long enough passphrase").await;
+    shoot(&browser, "auth-signup").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/").await;
+    assert_eq!(text_of(&browser, "header nav a").await, "grace");
+    shoot(&browser, "auth-signed-up").await;
+
+    // Log out, then in again through the members' page.
+    click(&browser, "header form.logout button").await;
+    wait_for_text(&browser, "header nav a", "Log in").await;
+    browser.goto(&server.url("/members/")).await.unwrap();
+    wait_for_path(&browser, "/accounts/login/").await;
+    fill(&browser, "#id_username", "grace").await;
+    fill(&browser, "#id_password", "a long enough passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/members/").await;
+    assert!(text_of(&browser, "main p")
+        .await
+        .starts_with("Welcome, grace."));
+    shoot(&browser, "auth-members").await;
+
+    // A comment as a member: no name to give, the thank-you shown once.
+    browser.goto(&server.url("/posts/welcome/")).await.unwrap();
+    assert_eq!(text_of(&browser, ".signed").await, "Commenting as grace.");
+    fill(&browser, "#id_body", "Written while logged in.").await;
+    click(&browser, ".comment-form button[type=submit]").await;
+    wait_for_text(&browser, "h2", "1 comment").await;
+    assert!(text_of(&browser, ".comment .meta")
+        .await
+        .starts_with("grace, "));
+    assert_eq!(
+        text_of(&browser, ".messages .success").await,
+        "Thank you: your comment is posted."
+    );
+    browser
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
+    shoot(&browser, "auth-commented").await;
+    browser.refresh().await.unwrap();
+    wait_for_text(&browser, "h2", "1 comment").await;
+    assert!(browser
+        .find_all(Locator::Css(".messages li"))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Log out: the members' page sends to the login page again.
+    click(&browser, "header form.logout button").await;
+    wait_for_text(&browser, "header nav a", "Log in").await;
+    browser.goto(&server.url("/members/")).await.unwrap();
+    wait_for_path(&browser, "/accounts/login/").await;
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}

@@ -19,6 +19,7 @@ pub fn app() -> App {
             get(views::detail).post(views::comment),
             "detail",
         )
+        .route("/members/", get(views::members), "members")
         .model::<Post>()
         .model::<Comment>()
         .migrations(migrations::all(), alder::migrations_dir!())

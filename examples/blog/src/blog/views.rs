@@ -1,5 +1,6 @@
 //! The blog's pages.
 
+use alder::contrib::auth::{CurrentUser, LoginRequired};
 use alder::contrib::messages::Messages;
 use alder::contrib::sessions::Session;
 use alder::db::chrono::Utc;
@@ -70,10 +71,15 @@ pub(crate) async fn detail(
     db: Db,
     t: Templates,
     session: Session,
+    user: CurrentUser,
     Path(slug): Path<String>,
 ) -> Result<TemplateResponse> {
     let post = published(&db, &slug).await?;
-    let form = match session.get::<String>(COMMENTER)? {
+    let remembered = match user.get() {
+        Some(user) => Some(user.username.clone()),
+        None => session.get::<String>(COMMENTER)?,
+    };
+    let form = match remembered {
         Some(name) => new_comment(&post, name)?.initial(),
         None => Comment::unbound(),
     };
@@ -87,11 +93,22 @@ pub(crate) async fn comment(
     t: Templates,
     session: Session,
     messages: Messages,
+    user: CurrentUser,
     Path(slug): Path<String>,
     sent: FormData,
 ) -> Result<Response> {
     let post = published(&db, &slug).await?;
     let mut comment = new_comment(&post, String::new())?;
+    // A member's comment is signed with their username, whatever the form sent.
+    let sent = match user.get() {
+        Some(user) => FormData::from_pairs(
+            sent.pairs()
+                .filter(|(name, _)| *name != "name")
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .chain([("name".to_owned(), user.username.clone())]),
+        ),
+        None => sent,
+    };
     // Checked (the form's rules, then the model's) and saved in one step: Django's
     // `form.is_valid()` and `form.save()`.
     if let Err(form) = comment.save_form(&db, &sent).await? {
@@ -108,4 +125,13 @@ pub(crate) async fn comment(
         comment.pk().unwrap_or_default()
     );
     Ok(Redirect::to(&url).into_response())
+}
+
+/// A page for members only (Django's `@login_required`): visitors are sent to log in.
+pub(crate) async fn members(user: LoginRequired, db: Db, t: Templates) -> Result<TemplateResponse> {
+    let comments = Comment::objects()
+        .filter(Comment::name().eq(user.username.as_str()))
+        .count(&db)
+        .await?;
+    t.render("blog/members.html", context! { comments })
 }
