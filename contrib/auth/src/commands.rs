@@ -91,22 +91,23 @@ fn check_password(user: &User, password: &str, min_length: usize) -> Result<()> 
     Err(Error::Usage(text.join(" ")))
 }
 
-fn min_length(site: &Site) -> Result<usize> {
-    Ok(site
-        .settings()
-        .custom::<crate::AuthConfig>("auth")?
-        .unwrap_or_default()
-        .password_min_length)
+fn min_length(site: &Site, given: &Option<crate::AuthConfig>) -> Result<usize> {
+    Ok(crate::config_of(given, site.settings())?.password_min_length)
 }
 
-pub(crate) async fn run_createsuperuser(site: Site, args: clap::ArgMatches) -> Result<()> {
+pub(crate) async fn run_createsuperuser(
+    site: Site,
+    args: clap::ArgMatches,
+    given: Option<crate::AuthConfig>,
+) -> Result<()> {
     let no_input = args.get_flag("no-input");
-    let given = |arg: &str, var: &str| args.get_one::<String>(arg).cloned().or_else(|| env(var));
+    let from_args =
+        |arg: &str, var: &str| args.get_one::<String>(arg).cloned().or_else(|| env(var));
     let (username, email, password) = if no_input {
-        let username = given("username", "ALDER_SUPERUSER_USERNAME").ok_or_else(|| {
+        let username = from_args("username", "ALDER_SUPERUSER_USERNAME").ok_or_else(|| {
             Error::Usage("--no-input needs --username or ALDER_SUPERUSER_USERNAME".into())
         })?;
-        let email = given("email", "ALDER_SUPERUSER_EMAIL").unwrap_or_default();
+        let email = from_args("email", "ALDER_SUPERUSER_EMAIL").unwrap_or_default();
         let password = env("ALDER_SUPERUSER_PASSWORD")
             .ok_or_else(|| Error::Usage("--no-input needs ALDER_SUPERUSER_PASSWORD".into()))?;
         (username, email, password)
@@ -129,7 +130,17 @@ pub(crate) async fn run_createsuperuser(site: Site, args: clap::ArgMatches) -> R
     user.is_staff = true;
     user.is_superuser = true;
     let db = site.state().database().await?;
-    if let Err(alder_db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &user).await {
+    if crate::username_taken(&db, &user.username).await? {
+        return Err(Error::Usage(
+            "Error: That username is already taken.".into(),
+        ));
+    }
+    let checked = match crud::full_clean(&db, &user).await {
+        Ok(()) => None,
+        Err(alder_db::DbError::Invalid { errors, .. }) => Some(errors),
+        Err(other) => return Err(other.into()),
+    };
+    if let Some(errors) = checked {
         let text: Vec<String> = errors
             .fields()
             .flat_map(|(field, errors)| {
@@ -140,14 +151,18 @@ pub(crate) async fn run_createsuperuser(site: Site, args: clap::ArgMatches) -> R
             .collect();
         return Err(Error::Usage(format!("Error: {}", text.join(" "))));
     }
-    check_password(&user, &password, min_length(&site)?)?;
-    user.set_password(&password);
+    check_password(&user, &password, min_length(&site, &given)?)?;
+    user.set_password_async(&password).await;
     crud::insert(&db, &mut user).await?;
     println!("Superuser created successfully.");
     Ok(())
 }
 
-pub(crate) async fn run_changepassword(site: Site, args: clap::ArgMatches) -> Result<()> {
+pub(crate) async fn run_changepassword(
+    site: Site,
+    args: clap::ArgMatches,
+    given: Option<crate::AuthConfig>,
+) -> Result<()> {
     let username = args
         .get_one::<String>("username")
         .cloned()
@@ -165,8 +180,8 @@ pub(crate) async fn run_changepassword(site: Site, args: clap::ArgMatches) -> Re
     if ask_secret("Password (again): ")? != password {
         return Err(Error::Usage("Passwords do not match.".into()));
     }
-    check_password(&user, &password, min_length(&site)?)?;
-    user.set_password(&password);
+    check_password(&user, &password, min_length(&site, &given)?)?;
+    user.set_password_async(&password).await;
     User::objects()
         .filter(User::id().eq(user.id))
         .update(&db, [User::password().set(user.password.clone())])

@@ -167,7 +167,8 @@ pub(crate) fn not_logged_in(parts: &Parts, state: &ProjectState) -> Response {
         .map_or("/", |p| p.as_str())
         .to_owned();
     let next: String = url_encode(&here);
-    let location = format!("{login_url}?next={next}");
+    let separator = if login_url.contains('?') { '&' } else { '?' };
+    let location = format!("{login_url}{separator}next={next}");
     alder_web::Redirect::to(&location).into_response()
 }
 
@@ -214,6 +215,7 @@ pub struct Auth {
     auth: Arc<RequestAuth>,
     session: Session,
     db: Database,
+    csrf: Option<alder_web::csrf::CsrfToken>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -233,7 +235,16 @@ where
         let auth = request_auth(parts)?;
         let session = Session::from_request_parts(parts, state).await?;
         let db = database(parts, state).await?;
-        Ok(Auth { auth, session, db })
+        let csrf = parts
+            .extensions
+            .get::<alder_web::csrf::CsrfToken>()
+            .cloned();
+        Ok(Auth {
+            auth,
+            session,
+            db,
+            csrf,
+        })
     }
 }
 
@@ -251,9 +262,14 @@ impl Auth {
     }
 
     /// Logs `user` in on this request's session (Django's `login`): the session gets a new
-    /// key, and `last_login` is saved.
+    /// key, the CSRF secret a new value (a token planted before login is worthless after),
+    /// and `last_login` is saved.
     pub async fn login(&self, user: &mut User) -> Result<(), AuthError> {
-        login::login(&self.auth.runtime.keys, &self.db, &self.session, user).await
+        login::login(&self.auth.runtime.keys, &self.db, &self.session, user).await?;
+        if let Some(csrf) = &self.csrf {
+            csrf.rotate();
+        }
+        Ok(())
     }
 
     /// Logs out: the session is deleted with everything in it (Django's `logout`).

@@ -137,6 +137,9 @@ impl Default for AuthConfig {
     }
 }
 
+/// The longest throttling window, in seconds: a year.
+const MAX_WINDOW: u64 = 365 * 24 * 60 * 60;
+
 /// What the app made at start-up.
 pub(crate) struct Runtime {
     pub(crate) config: AuthConfig,
@@ -217,6 +220,12 @@ fn build(given: Option<AuthConfig>) -> App {
             ));
         }
         let config = config_of(&for_layer, state.settings())?;
+        if config.login_window > MAX_WINDOW {
+            return Err(alder_web::Error::Config(format!(
+                "auth.login_window is {}: expected seconds up to {MAX_WINDOW} (a year)",
+                config.login_window
+            )));
+        }
         let login_url = if config.login_url.is_empty() {
             state.urls().reverse("auth:login", ())?
         } else {
@@ -242,8 +251,25 @@ fn build(given: Option<AuthConfig>) -> App {
             .map_err(AuthError::into_web)?;
         Ok(())
     })
-    .command(commands::createsuperuser(), commands::run_createsuperuser)
-    .command(commands::changepassword(), commands::run_changepassword)
+    .command(commands::createsuperuser(), {
+        let given = given.clone();
+        move |site, args| commands::run_createsuperuser(site, args, given.clone())
+    })
+    .command(commands::changepassword(), {
+        let given = given.clone();
+        move |site, args| commands::run_changepassword(site, args, given.clone())
+    })
+}
+
+/// Whether a user has this username, in any case ("Ada" takes "ada").
+pub(crate) async fn username_taken(
+    db: &Database,
+    username: &str,
+) -> Result<bool, alder_web::Error> {
+    Ok(User::objects()
+        .filter(User::username().iexact(username))
+        .exists(db)
+        .await?)
 }
 
 /// The user these credentials belong to, if they may log in (see [`Auth::authenticate`]).
@@ -259,23 +285,18 @@ pub(crate) async fn authenticate(
     else {
         // The same work as a real check, so the answer's timing does not say whether the
         // username exists (Django runs the hasher once for the same reason).
-        password::verify(password, dummy_hash());
+        password::verify_async(password, password::dummy_hash()).await;
         return Ok(None);
     };
-    if !user.check_password(password) || !user.is_active {
+    if !password::verify_async(password, &user.password).await || !user.is_active {
         return Ok(None);
     }
     if password::needs_upgrade(&user.password) {
-        user.set_password(password);
+        user.password = password::make_async(password).await;
         User::objects()
             .filter(User::id().eq(user.id))
             .update(db, [User::password().set(user.password.clone())])
             .await?;
     }
     Ok(Some(user))
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| password::make("alder-dummy-password"))
 }

@@ -161,9 +161,17 @@ impl User {
         }
     }
 
-    /// Hashes `raw` (argon2id) and keeps the hash; save the user afterwards.
+    /// Hashes `raw` (argon2id) and keeps the hash; save the user afterwards. Hashing takes
+    /// tens of milliseconds of one core: in a handler, use
+    /// [`set_password_async`](Self::set_password_async).
     pub fn set_password(&mut self, raw: &str) {
         self.password = crate::password::make(raw);
+    }
+
+    /// [`set_password`](Self::set_password) on tokio's blocking threads (at most one hash per
+    /// core at a time), so requests keep being served meanwhile.
+    pub async fn set_password_async(&mut self, raw: &str) {
+        self.password = crate::password::make_async(raw).await;
     }
 
     /// Makes the user unable to log in with a password (Django's `set_unusable_password`).
@@ -176,9 +184,15 @@ impl User {
         crate::password::is_usable(&self.password)
     }
 
-    /// Whether `raw` is the user's password (compared in constant time by the hasher).
+    /// Whether `raw` is the user's password (compared in constant time by the hasher). In a
+    /// handler, use [`check_password_async`](Self::check_password_async).
     pub fn check_password(&self, raw: &str) -> bool {
         crate::password::verify(raw, &self.password)
+    }
+
+    /// [`check_password`](Self::check_password) on tokio's blocking threads.
+    pub async fn check_password_async(&self, raw: &str) -> bool {
+        crate::password::verify_async(raw, &self.password).await
     }
 
     /// "First Last", or the username when both are empty (Django's `get_full_name`, with a

@@ -46,12 +46,56 @@ pub(crate) fn is_usable(stored: &str) -> bool {
     !stored.starts_with(UNUSABLE_PREFIX) && PasswordHash::new(stored).is_ok()
 }
 
-/// Whether `raw` matches `stored`. An unusable or malformed hash matches nothing.
+/// Whether `raw` matches `stored`. An unusable or malformed hash matches nothing, after the
+/// same hashing work as a real check (so the answer's timing does not tell such users apart;
+/// Django's CVE-2024-39329).
 pub(crate) fn verify(raw: &str, stored: &str) -> bool {
-    let Ok(hash) = PasswordHash::new(stored) else {
-        return false;
-    };
-    hasher().verify_password(raw.as_bytes(), &hash).is_ok()
+    match PasswordHash::new(stored) {
+        Ok(hash) if is_usable(stored) => hasher().verify_password(raw.as_bytes(), &hash).is_ok(),
+        _ => {
+            let _ = verify(raw, dummy_hash());
+            false
+        }
+    }
+}
+
+/// A real hash of nothing anyone knows, to spend the same time on as a real check.
+pub(crate) fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| make("alder-dummy-password"))
+}
+
+/// At most this many hashes at once (one per core): each takes ~19 MiB and tens of
+/// milliseconds, so a burst of logins queues here instead of exhausting memory.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs `work` on tokio's blocking threads, one slot per core, so hashing never stalls the
+/// threads that serve requests.
+async fn off_the_reactor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    // The semaphore is never closed, so acquiring cannot fail; fall back to running inline.
+    let _slot = hashing_slots().acquire().await.ok();
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+    }
+}
+
+/// [`make`] off the request threads.
+pub(crate) async fn make_async(raw: &str) -> String {
+    let raw = raw.to_owned();
+    off_the_reactor(move || make(&raw)).await
+}
+
+/// [`verify`] off the request threads.
+pub(crate) async fn verify_async(raw: &str, stored: &str) -> bool {
+    let (raw, stored) = (raw.to_owned(), stored.to_owned());
+    off_the_reactor(move || verify(&raw, &stored)).await
 }
 
 /// Whether a (matching) hash was made with other parameters than today's, and should be

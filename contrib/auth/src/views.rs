@@ -125,12 +125,21 @@ pub(crate) async fn login(
         Err(form) => return refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let user_key = credentials.username.to_lowercase();
-    let addr_key = addr.map(|a| a.to_string());
-    let wait = runtime.by_username.check(&user_key).err().or_else(|| {
-        addr_key
+    let addr_key = addr.map(crate::throttle::address_key);
+    // Counted before the password is checked, so parallel guesses cannot all slip through.
+    let wait = match runtime.by_username.attempt(&user_key) {
+        Err(wait) => Some(wait),
+        Ok(()) => match addr_key
             .as_deref()
-            .and_then(|key| runtime.by_address.check(key).err())
-    });
+            .map(|key| runtime.by_address.attempt(key))
+        {
+            Some(Err(wait)) => {
+                runtime.by_username.forgive(&user_key);
+                Some(wait)
+            }
+            _ => None,
+        },
+    };
     if let Some(wait) = wait {
         tracing::warn!(target: "alder::security", username = %credentials.username, ?addr, "login throttled");
         let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
@@ -156,6 +165,9 @@ pub(crate) async fn login(
     {
         Some(mut user) => {
             runtime.by_username.clear(&user_key);
+            if let Some(key) = &addr_key {
+                runtime.by_address.forgive(key);
+            }
             auth.login(&mut user)
                 .await
                 .map_err(crate::AuthError::into_web)?;
@@ -163,10 +175,6 @@ pub(crate) async fn login(
             Ok(Redirect::to(&to).into_response())
         }
         None => {
-            runtime.by_username.fail(&user_key);
-            if let Some(key) = &addr_key {
-                runtime.by_address.fail(key);
-            }
             let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
             refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY)
         }
@@ -240,7 +248,7 @@ pub(crate) async fn password_change(
     };
     let mut form = BoundForm::bound(PasswordChangeForm::FIELDS, sent.clone(), Default::default());
     let mut problems = false;
-    if !user.check_password(&change.old_password) {
+    if !user.check_password_async(&change.old_password).await {
         form.add_error(
             Some("old_password"),
             ValidationError::new(
@@ -263,7 +271,7 @@ pub(crate) async fn password_change(
         return refused(form);
     }
     let mut changed = (*user.0).clone();
-    changed.set_password(&change.new_password1);
+    changed.set_password_async(&change.new_password1).await;
     User::objects()
         .filter(User::id().eq(changed.id))
         .update(&db, [User::password().set(changed.password.clone())])
@@ -283,22 +291,34 @@ pub(crate) async fn password_change_done(
     t.render("auth/password_change_done.html", context! {})
 }
 
-/// GET: the sign-up form (404 unless `[auth] signup = true`).
-pub(crate) async fn signup_page(t: Templates, auth: Auth) -> Result<TemplateResponse> {
+/// GET: the sign-up form (404 unless `[auth] signup = true`), keeping `?next=`.
+pub(crate) async fn signup_page(
+    t: Templates,
+    auth: Auth,
+    query: FormData,
+) -> Result<TemplateResponse> {
     if !auth.runtime().config.signup {
         return Err(alder_web::Error::NotFound);
     }
-    page(&t, "auth/signup.html", SignupForm::unbound(), "")
+    let next = query.get("next").unwrap_or("").to_owned();
+    page(&t, "auth/signup.html", SignupForm::unbound(), &next)
 }
 
 /// POST: a new user with the password checked by the validators, logged in at once.
-pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> Result<Response> {
+pub(crate) async fn signup(
+    t: Templates,
+    auth: Auth,
+    db: Db,
+    headers: HeaderMap,
+    sent: FormData,
+) -> Result<Response> {
     let runtime = auth.runtime().clone();
     if !runtime.config.signup {
         return Err(alder_web::Error::NotFound);
     }
+    let next = sent.get("next").unwrap_or("").to_owned();
     let refused = |form: BoundForm| -> Result<Response> {
-        Ok(page(&t, "auth/signup.html", form, "")?
+        Ok(page(&t, "auth/signup.html", form, &next)?
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response())
     };
@@ -309,7 +329,21 @@ pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> 
     let mut user = User::new(wanted.username.clone(), wanted.email.clone());
     let mut form = BoundForm::bound(SignupForm::FIELDS, sent.clone(), Default::default());
     let mut problems = false;
-    if let Err(alder_db::DbError::Invalid { errors, .. }) = crud::full_clean(&db, &user).await {
+    // "Ada" beside "ada" would be two accounts one person cannot tell apart (Django 4.2
+    // refuses such a username too).
+    if crate::username_taken(&db, &user.username).await? {
+        form.add_error(
+            Some("username"),
+            ValidationError::new("unique", "A user with that username already exists."),
+        );
+        problems = true;
+    }
+    let checked = match crud::full_clean(&db, &user).await {
+        Ok(()) => None,
+        Err(alder_db::DbError::Invalid { errors, .. }) => Some(errors),
+        Err(other) => return Err(other.into()),
+    };
+    if let Some(errors) = checked {
         for (field, field_errors) in errors.fields() {
             let name = match field {
                 "username" => "username",
@@ -317,6 +351,9 @@ pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> 
                 _ => continue,
             };
             for error in field_errors {
+                if error.code() == "unique" && problems {
+                    continue; // already said, case-insensitively
+                }
                 form.add_error(Some(name), error.clone());
                 problems = true;
             }
@@ -334,7 +371,7 @@ pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> 
     if problems {
         return refused(form);
     }
-    user.set_password(&wanted.password1);
+    user.set_password_async(&wanted.password1).await;
     match crud::insert(&db, &mut user).await {
         Ok(()) => {}
         // Taken between the check and the insert.
@@ -350,6 +387,6 @@ pub(crate) async fn signup(t: Templates, auth: Auth, db: Db, sent: FormData) -> 
     auth.login(&mut user)
         .await
         .map_err(crate::AuthError::into_web)?;
-    let to = next_url(&sent, &HeaderMap::new(), &runtime.config.login_redirect_url);
+    let to = next_url(&sent, &headers, &runtime.config.login_redirect_url);
     Ok(Redirect::to(&to).into_response())
 }

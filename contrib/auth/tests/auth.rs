@@ -136,14 +136,32 @@ async fn logging_in_cycles_the_session_key_and_shows_the_user_everywhere() {
                 .assert_not_contains(password);
         }
 
-        // A session from before the login (a planted or an old one) gets a new key.
-        client.set_cookie("sessionid", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-        let before = client.cookie("sessionid").unwrap();
+        // A real session from before the login (one an attacker planted) is not kept: the
+        // login gets a new key and the old row is gone.
+        let mut planted = serde_json::Map::new();
+        planted.insert("cart".into(), serde_json::json!([1]));
+        let before = alder_sessions::testing::create(client.site(), planted)
+            .await
+            .unwrap();
+        client.set_cookie("sessionid", &before);
         log_in(client, "ada", PASSWORD)
             .await
             .assert_redirects_to("/");
         let after = client.cookie("sessionid").unwrap();
         assert_ne!(after, before);
+        let keys: Vec<String> = StoredSession::objects()
+            .all(&h.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.session_key)
+            .collect();
+        assert_eq!(keys, vec![after.clone()], "the planted session is deleted");
+        // Its values came along (Django's cycle_key keeps them).
+        let data = alder_sessions::testing::load(client.site(), &after)
+            .await
+            .unwrap();
+        assert_eq!(data["cart"], serde_json::json!([1]));
         client
             .get("/")
             .await
@@ -154,9 +172,60 @@ async fn logging_in_cycles_the_session_key_and_shows_the_user_everywhere() {
             .assert_contains("members: ada");
         assert!(ada(&h.db).await.last_login.is_some());
 
-        // Logging in again (as someone else, or the same) never keeps the key either.
+        // Logging in again never keeps the key either; as someone else, nothing of the
+        // first user's session is kept.
         log_in(client, "ada", PASSWORD).await.assert_status(303);
         assert_ne!(client.cookie("sessionid").unwrap(), after);
+        let mut bob = User::new("bob", "");
+        bob.set_password("bob's own passphrase");
+        crud::insert(&h.db, &mut bob).await.unwrap();
+        log_in(client, "bob", "bob's own passphrase")
+            .await
+            .assert_status(303);
+        let data =
+            alder_sessions::testing::load(client.site(), &client.cookie("sessionid").unwrap())
+                .await
+                .unwrap();
+        assert!(!data.contains_key("cart"), "{data:?}");
+        assert_eq!(data[alder_auth::SESSION_USER_ID], bob.id.get().unwrap());
+        client.get("/").await.assert_contains("handler=bob");
+    }
+}
+
+#[tokio::test]
+async fn the_account_pages_are_csrf_protected_and_login_rotates_the_token() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = h.client.clone().enforce_csrf_checks();
+        let page = client.get("/accounts/login/").await;
+        let body = page.text();
+        let token = body
+            .split(r#"name="csrfmiddlewaretoken" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        let secret = client.cookie("csrftoken").unwrap();
+        log_in(&client, "ada", PASSWORD).await.assert_status(403);
+        client
+            .post("/accounts/login/")
+            .form(&[
+                ("csrfmiddlewaretoken", token.as_str()),
+                ("username", "ada"),
+                ("password", PASSWORD),
+            ])
+            .await
+            .assert_status(303);
+        assert_ne!(
+            client.cookie("csrftoken").unwrap(),
+            secret,
+            "rotated at login"
+        );
+        client.post("/accounts/logout/").await.assert_status(403);
+        client
+            .post("/accounts/password_change/")
+            .form(&[("old_password", PASSWORD)])
+            .await
+            .assert_status(403);
     }
 }
 
@@ -285,6 +354,7 @@ async fn a_password_change_ends_the_other_sessions_only() {
         laptop.get("/members/").await.assert_ok();
         phone.get("/members/").await.assert_status(303);
         phone.get("/").await.assert_contains("auth=false");
+        log_in(&phone, "ada", PASSWORD).await.assert_status(422);
         log_in(&phone, "ada", "a brand new passphrase")
             .await
             .assert_status(303);
@@ -502,13 +572,18 @@ async fn sign_up_checks_the_username_and_password_and_logs_in() {
             .await
             .assert_status(422)
             .assert_contains("already exists");
+        sign_up("ADA", "a long new passphrase", "a long new passphrase")
+            .await
+            .assert_status(422)
+            .assert_contains("A user with that username already exists.");
         sign_up(
             "grace hopper",
             "a long new passphrase",
             "a long new passphrase",
         )
         .await
-        .assert_status(422);
+        .assert_status(422)
+        .assert_contains("Enter a valid value");
         sign_up("grace", "12345678", "12345678")
             .await
             .assert_status(422)
@@ -549,7 +624,7 @@ async fn createsuperuser_without_input_reads_the_environment() {
     std::env::set_var("ALDER_SUPERUSER_PASSWORD", "a root passphrase of length");
     run(&["createsuperuser", "--no-input"]).await.unwrap();
     let taken = run(&["createsuperuser", "--no-input"]).await.unwrap_err();
-    assert!(taken.to_string().contains("already exists"), "{taken}");
+    assert!(taken.to_string().contains("already taken"), "{taken}");
 
     let client = TestClient::new(project(&url, dir.path(), AuthConfig::default()));
     let db = client.site().state().database().await.unwrap();
@@ -618,5 +693,42 @@ async fn tests_can_log_a_client_in_without_the_login_page() {
             .await
             .unwrap();
         assert_eq!(data[alder_auth::SESSION_USER_ID], ada.id.get().unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_cannot_slip_past_the_throttle() {
+    let config = AuthConfig {
+        login_attempts: 3,
+        ..Default::default()
+    };
+    for h in harnesses(config).await {
+        let guesses: Vec<_> = (0..12)
+            .map(|_| {
+                let client = h.client.clone();
+                tokio::spawn(async move {
+                    client
+                        .post("/accounts/login/")
+                        .form(&[("username", "ada"), ("password", "guess")])
+                        .await
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for guess in guesses {
+            statuses.push(guess.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 422).count(),
+            3,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 429).count(),
+            9,
+            "{statuses:?}"
+        );
     }
 }
