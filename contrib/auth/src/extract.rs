@@ -326,20 +326,14 @@ pub(crate) async fn middleware(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    if !Session::available(&parts) {
-        return alder_web::Error::Config(
-            "the auth app comes before the sessions app: add `.app(alder_sessions::app())` before `.app(alder_auth::app())`".into(),
-        )
-        .into_response();
+    if let Err(err) = Session::require(&parts, "alder_auth") {
+        return err.into_response();
     }
     parts.extensions.insert(Arc::new(RequestAuth {
         runtime,
         user: OnceCell::new(),
     }));
-    let settings = state.settings();
-    let path = parts.uri.path();
-    let asset = path.starts_with(&settings.static_url) || path.starts_with(&settings.media_url);
-    let user = if asset {
+    let user = if state.is_file_path(parts.uri.path()) {
         None
     } else {
         match resolve(&mut parts, &state).await {

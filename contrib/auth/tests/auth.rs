@@ -663,7 +663,7 @@ async fn the_app_needs_sessions_before_it() {
         .get("/")
         .await
         .assert_status(500)
-        .assert_contains("the auth app comes before the sessions app");
+        .assert_contains("alder_auth comes before the sessions app");
 }
 
 #[tokio::test]

@@ -359,21 +359,15 @@ pub(crate) async fn middleware(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    if !Session::available(&parts) {
-        // Messages added here would be written to the session after it was saved.
-        return alder_web::Error::Config(
-            "the messages app comes before the sessions app: add `.app(alder_sessions::app())` before `.app(alder_messages::app())`".into(),
-        )
-        .into_response();
+    // Messages added outside the sessions middleware would be written after it saved.
+    if let Err(err) = Session::require(&parts, "alder_messages") {
+        return err.into_response();
     }
     let session = OnceLock::new();
     let mut stored = Vec::new();
     // Only a request with a session cookie can have messages waiting; static files and
     // uploads never show them. Other requests read no session (no query, no `Vary`).
-    let settings = state.settings();
-    let path = parts.uri.path();
-    let asset = path.starts_with(&settings.static_url) || path.starts_with(&settings.media_url);
-    if Session::cookie_sent(&parts) && !asset {
+    if Session::cookie_sent(&parts) && !state.is_file_path(parts.uri.path()) {
         match Session::from_request_parts(&mut parts, &state).await {
             Ok(read) => {
                 // A value that does not read as messages (written by something else) is

@@ -151,7 +151,7 @@ async fn the_level_setting_and_the_app_order_are_checked() {
         .get("/plain/")
         .await
         .assert_status(500)
-        .assert_contains("the messages app comes before the sessions app");
+        .assert_contains("alder_messages comes before the sessions app");
     let missing = Project::new(settings(dir.path()))
         .app(alder_messages::app())
         .app(site())

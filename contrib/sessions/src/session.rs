@@ -325,6 +325,23 @@ impl Session {
         parts.extensions.get::<Slot>().is_some()
     }
 
+    /// An error for the middleware of app `app` when [`available`](Self::available) is
+    /// false: it says which `.app(…)` line to move.
+    ///
+    /// ```
+    /// let (parts, _) = http::Request::new(()).into_parts();
+    /// let err = alder_sessions::Session::require(&parts, "alder_auth").unwrap_err();
+    /// assert!(err.to_string().contains("before `.app(alder_auth::app())`"));
+    /// ```
+    pub fn require(parts: &Parts, app: &str) -> alder_web::Result<()> {
+        if Self::available(parts) {
+            return Ok(());
+        }
+        Err(alder_web::Error::Config(format!(
+            "{app} comes before the sessions app: add `.app(alder_sessions::app())` before `.app({app}::app())`"
+        )))
+    }
+
     /// Whether the request came with a session cookie, found without reading the session:
     /// a request without one has an empty session, so middleware that only reads (the
     /// messages app, the current user) can skip the read. `false` without the sessions app.

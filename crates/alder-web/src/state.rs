@@ -55,6 +55,19 @@ impl ProjectState {
         &self.inner.static_files
     }
 
+    /// Whether `path` is under `static_url` or `media_url`: a file, never a page, so
+    /// middleware that prepares pages (the current user, messages) can skip it.
+    ///
+    /// ```
+    /// let site = alder_web::Project::new(alder_web::Settings::debug()).build().unwrap();
+    /// assert!(site.state().is_file_path("/static/site.css"));
+    /// assert!(!site.state().is_file_path("/posts/"));
+    /// ```
+    pub fn is_file_path(&self, path: &str) -> bool {
+        let settings = &self.inner.settings;
+        path.starts_with(&settings.static_url) || path.starts_with(&settings.media_url)
+    }
+
     /// Where uploaded files are kept ([`Project::storage`](crate::Project::storage), by
     /// default the disk under `media_root`).
     pub fn storage(&self) -> &Arc<dyn crate::storage::Storage> {

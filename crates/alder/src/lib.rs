@@ -61,6 +61,10 @@ pub mod contrib {
     /// `django.contrib.auth`).
     #[cfg(feature = "auth")]
     pub use alder_auth as auth;
+    /// E-mail: SMTP, console, file and in-memory backends (feature `mail`, `mail-tls` for
+    /// TLS; Django's `django.core.mail`).
+    #[cfg(feature = "mail")]
+    pub use alder_mail as mail;
     /// One-time notifications kept in the session (feature `messages`; Django's
     /// `django.contrib.messages`, Flask's `flash`).
     #[cfg(feature = "messages")]
