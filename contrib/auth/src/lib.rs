@@ -39,6 +39,7 @@ pub mod migrations;
 pub mod models;
 mod password;
 mod permissions;
+mod reset;
 pub mod testing;
 mod throttle;
 mod validators;
@@ -57,6 +58,7 @@ pub use login::{SESSION_HASH, SESSION_USER_ID};
 pub use permissions::{
     create_permissions, login_required, permission, permission_required, require_perm,
 };
+pub use reset::{PasswordResetForm, SetPasswordForm};
 pub use validators::validate_password;
 pub use views::{LoginForm, PasswordChangeForm, SignupForm};
 
@@ -120,6 +122,8 @@ pub struct AuthConfig {
     pub login_attempts_per_address: u32,
     /// The throttling window, in seconds.
     pub login_window: u64,
+    /// Seconds a password reset link works (Django's `PASSWORD_RESET_TIMEOUT`, three days).
+    pub password_reset_timeout: u64,
 }
 
 impl Default for AuthConfig {
@@ -133,6 +137,7 @@ impl Default for AuthConfig {
             login_attempts: 5,
             login_attempts_per_address: 50,
             login_window: 300,
+            password_reset_timeout: 3 * 24 * 60 * 60,
         }
     }
 }
@@ -147,6 +152,7 @@ pub(crate) struct Runtime {
     pub(crate) login_url: String,
     pub(crate) by_username: throttle::Throttle,
     pub(crate) by_address: throttle::Throttle,
+    pub(crate) tokens: reset::Tokens,
 }
 
 /// The auth app, configured by `[auth]`: its models and migration, the middleware (`user`
@@ -202,6 +208,26 @@ fn build(given: Option<AuthConfig>) -> App {
             "/password_change/done/",
             get(views::password_change_done),
             "password_change_done",
+        )
+        .route(
+            "/password_reset/",
+            get(reset::request_page).post(reset::request),
+            "password_reset",
+        )
+        .route(
+            "/password_reset/done/",
+            get(reset::done),
+            "password_reset_done",
+        )
+        .route(
+            "/reset/{uid}/{token}/",
+            get(reset::confirm_page).post(reset::confirm),
+            "password_reset_confirm",
+        )
+        .route(
+            "/reset/done/",
+            get(reset::complete),
+            "password_reset_complete",
         );
     // Sign-up is a route only when asked for in code; from settings, the page answers 404
     // unless `[auth] signup = true`.
@@ -237,6 +263,10 @@ fn build(given: Option<AuthConfig>) -> App {
             login_url,
             by_username: throttle::Throttle::new(config.login_attempts, window),
             by_address: throttle::Throttle::new(config.login_attempts_per_address, window),
+            tokens: reset::Tokens::new(
+                state.settings().effective_secret_key(),
+                config.password_reset_timeout,
+            ),
             config,
         });
         Ok(axum::middleware::from_fn_with_state(

@@ -203,7 +203,7 @@ pub(crate) async fn password_change_page(
 
 /// The problems with a new password and its confirmation, on the confirmation field as
 /// Django shows them.
-fn new_password_errors(
+pub(crate) fn new_password_errors(
     user: &User,
     first: &str,
     second: &str,

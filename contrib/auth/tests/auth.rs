@@ -59,6 +59,7 @@ fn project(url: &str, dir: &std::path::Path, config: AuthConfig) -> Project {
     Project::new(settings(url, dir))
         .app(alder_sessions::app())
         .app(alder_auth::app_with(config))
+        .app(alder_mail::app_with(alder_mail::MailConfig::memory()))
         .app(site())
         .app(editing())
 }
@@ -730,5 +731,114 @@ async fn parallel_guesses_cannot_slip_past_the_throttle() {
             9,
             "{statuses:?}"
         );
+    }
+}
+
+/// The reset link in the last e-mail of the outbox, as a path.
+fn reset_link(client: &TestClient) -> String {
+    let outbox = alder_mail::outbox(client.site());
+    let sent = outbox.last().expect("an e-mail");
+    let start = sent
+        .text
+        .find("http://testserver/accounts/reset/")
+        .expect("a link");
+    let rest = &sent.text[start + "http://testserver".len()..];
+    rest.split_whitespace().next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_password_reset_link_works_once_and_dies_with_the_password() {
+    for h in harnesses(AuthConfig::default()).await {
+        let client = &h.client;
+        let ask = |email: &'static str| {
+            client
+                .post("/accounts/password_reset/")
+                .form(&[("email", email)])
+        };
+        // Unknown addresses get the same answer and no e-mail: no account is revealed.
+        ask("nobody@example.com")
+            .await
+            .assert_redirects_to("/accounts/password_reset/done/");
+        assert!(alder_mail::outbox(client.site()).is_empty());
+        ask("ADA@example.com")
+            .await
+            .assert_redirects_to("/accounts/password_reset/done/");
+        let outbox = alder_mail::outbox(client.site());
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].to, ["ada@example.com"]);
+        assert!(
+            outbox[0].subject.starts_with("Password reset on"),
+            "{}",
+            outbox[0].subject
+        );
+        assert!(
+            outbox[0].contains("Your username, in case you've forgotten: ada"),
+            "{}",
+            outbox[0].text
+        );
+        let link = reset_link(client);
+
+        // The token leaves the URL for the session; a stranger's browser cannot use the
+        // set-password step without it.
+        let set_password = client.get(&link).await;
+        set_password.assert_status(302);
+        let form_url = set_password.header("location").unwrap().to_string();
+        assert!(form_url.ends_with("/set-password/"), "{form_url}");
+        let dir = tempfile::tempdir().unwrap();
+        let stranger = TestClient::new(project(&h.url, dir.path(), AuthConfig::default()));
+        stranger
+            .get(&form_url)
+            .await
+            .assert_status(400)
+            .assert_contains("The password reset link was invalid");
+
+        client
+            .get(&form_url)
+            .await
+            .assert_ok()
+            .assert_contains("Enter new password");
+        let set = |p1: &'static str, p2: &'static str| {
+            client
+                .post(&form_url)
+                .form(&[("new_password1", p1), ("new_password2", p2)])
+        };
+        set("password", "password")
+            .await
+            .assert_status(422)
+            .assert_contains("This password is too common.");
+        set("a fresh passphrase", "a fresh passphrase")
+            .await
+            .assert_redirects_to("/accounts/reset/done/");
+        log_in(client, "ada", PASSWORD).await.assert_status(422);
+        log_in(client, "ada", "a fresh passphrase")
+            .await
+            .assert_status(303);
+
+        // Used once: dead, for the form and for the link.
+        client.post("/accounts/logout/").await.assert_status(303);
+        client.get(&link).await.assert_status(400);
+
+        // A link dies when the password changes another way.
+        ask("ada@example.com").await.assert_status(303);
+        let second = reset_link(client);
+        let mut ada = ada(&h.db).await;
+        ada.set_password("changed elsewhere entirely");
+        User::objects()
+            .filter(User::id().eq(ada.id))
+            .update(&h.db, [User::password().set(ada.password.clone())])
+            .await
+            .unwrap();
+        client.get(&second).await.assert_status(400);
+
+        // Forged tokens and keys.
+        let uid = second.split('/').nth(3).unwrap().to_string();
+        for bad in [
+            format!("/accounts/reset/{uid}/0-0000000000000000000000000000000000000000/"),
+            format!("/accounts/reset/{uid}/garbage/"),
+            "/accounts/reset/zz/garbage/".to_string(),
+            "/accounts/reset/ffffff/set-password/".to_string(),
+        ] {
+            client.get(&bad).await.assert_status(400);
+        }
     }
 }

@@ -17,14 +17,21 @@ pub struct Sent {
     pub to: Vec<String>,
     /// The subject.
     pub subject: String,
+    /// The text body, as written (not transfer-encoded).
+    pub text: String,
+    /// The HTML alternative, as written.
+    pub html: Option<String>,
     /// The whole message as it would go over the wire (headers, MIME parts).
     pub raw: String,
 }
 
 impl Sent {
-    /// Whether the raw message contains `text` (a link, a name), for assertions.
-    pub fn contains(&self, text: &str) -> bool {
-        self.raw.contains(text)
+    /// Whether the headers, the text or the HTML contain `needle` (a link, a name), for
+    /// assertions. (The raw message may be transfer-encoded.)
+    pub fn contains(&self, needle: &str) -> bool {
+        self.raw.contains(needle)
+            || self.text.contains(needle)
+            || self.html.as_deref().is_some_and(|h| h.contains(needle))
     }
 }
 
@@ -96,6 +103,8 @@ impl Inner {
                         .to_owned(),
                     to: email.recipients().map(str::to_owned).collect(),
                     subject: email.subject().to_owned(),
+                    text: email.text_body().to_owned(),
+                    html: email.html_body().map(str::to_owned),
                     raw: String::from_utf8_lossy(&message.formatted()).into_owned(),
                 };
                 outbox

@@ -44,6 +44,16 @@ impl Email {
         &self.subject
     }
 
+    /// Its text body.
+    pub fn text_body(&self) -> &str {
+        &self.text
+    }
+
+    /// Its HTML alternative.
+    pub fn html_body(&self) -> Option<&str> {
+        self.html.as_deref()
+    }
+
     /// The plain-text body.
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.text = text.into();

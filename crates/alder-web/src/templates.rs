@@ -465,12 +465,14 @@ impl Templates {
             .csrf
             .as_ref()
             .map(|token| Value::from_iter(token.template_values()));
+        // minijinja's merge lets the *last* map win a key: the handler's own context goes
+        // last, so it wins over the CSRF values, which win over what middleware added.
         match (&self.extra, csrf) {
             (None, None) => value,
-            (Some(extra), None) => minijinja::value::merge_maps([value, extra.to_value()]),
-            (None, Some(csrf)) => minijinja::value::merge_maps([value, csrf]),
+            (Some(extra), None) => minijinja::value::merge_maps([extra.to_value(), value]),
+            (None, Some(csrf)) => minijinja::value::merge_maps([csrf, value]),
             (Some(extra), Some(csrf)) => {
-                minijinja::value::merge_maps([value, extra.to_value(), csrf])
+                minijinja::value::merge_maps([extra.to_value(), csrf, value])
             }
         }
     }

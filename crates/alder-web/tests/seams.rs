@@ -106,6 +106,13 @@ async fn profile(t: Templates) -> Result<TemplateResponse> {
     t.render("profile.html", context! {})
 }
 
+async fn own_user(t: Templates) -> Result<TemplateResponse> {
+    t.render(
+        "profile.html",
+        context! { user => context! { name => "bob" } },
+    )
+}
+
 #[tokio::test]
 async fn template_values_from_middleware_reach_pages_and_error_pages() {
     let dir = tempfile::tempdir().unwrap();
@@ -119,6 +126,7 @@ async fn template_values_from_middleware_reach_pages_and_error_pages() {
     );
     let app = App::new("site")
         .route("/me/", get(profile), "me")
+        .route("/own/", get(own_user), "own")
         .route(
             "/broken/",
             get(|| async { Err::<&str, _>(Error::other("x", std::io::Error::other("y"))) }),
@@ -128,6 +136,12 @@ async fn template_values_from_middleware_reach_pages_and_error_pages() {
         .templates(Files::dir(dir.path().join("none")));
     let client = TestClient::new(Project::new(settings_in(dir.path(), false)).app(app));
     client.get("/me/").await.assert_contains("profile of ann");
+    // The handler's own value wins over the middleware's, also when it is a map.
+    client
+        .get("/own/")
+        .await
+        .assert_contains("bob")
+        .assert_not_contains("ann");
     client
         .get("/missing/")
         .await

@@ -4,7 +4,7 @@
 pub mod authors;
 pub mod blog;
 
-use alder::contrib::{auth, messages, sessions};
+use alder::contrib::{auth, mail, messages, sessions};
 
 /// The project: settings from `alder.toml` and the environment, sessions, messages and auth
 /// (Django's contrib apps), its two apps and the blog's JSON API.
@@ -31,4 +31,7 @@ fn with_apps(project: alder::Project) -> alder::Project {
             signup: true,
             ..Default::default()
         }))
+        // Mail goes to the console unless `[mail]` says otherwise: a password reset link
+        // shows in the terminal running the demo.
+        .app(mail::app())
 }

@@ -115,7 +115,8 @@ fn production_page(
     };
     let own = context! { status => status.as_u16(), reason => status.canonical_reason(), message };
     let ctx = match extra {
-        Some(extra) => minijinja::value::merge_maps([own, extra.to_value()]),
+        // The last map wins: the page's own status and message over middleware values.
+        Some(extra) => minijinja::value::merge_maps([extra.to_value(), own]),
         None => own,
     };
     let own = if state.templates().engine().may_exist(&template) {
