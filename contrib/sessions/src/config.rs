@@ -25,6 +25,10 @@ pub enum Engine {
     /// [`SessionConfig::encrypt_cookie`] is on; at most about 4 KB; and a copied cookie stays
     /// valid until it expires, even after logout.
     Cookie,
+    /// A key per session in Redis (`redis_url`), with Redis's own expiry: what several
+    /// instances of a site share without a shared database (Django's `cache` engine on a
+    /// Redis cache).
+    Redis,
 }
 
 /// The settings of the sessions app: the `[sessions]` table of `alder.toml` or
@@ -76,6 +80,12 @@ pub struct SessionConfig {
     /// expires `cookie_age` after the last visit rather than the last change
     /// (`SESSION_SAVE_EVERY_REQUEST`).
     pub save_every_request: bool,
+    /// The Redis engine's server: `redis://host:port/db`.
+    pub redis_url: String,
+    /// What the Redis engine's keys start with.
+    pub redis_prefix: String,
+    /// Seconds the Redis engine waits for the server before the request fails with 503.
+    pub redis_timeout: u64,
 }
 
 impl Default for SessionConfig {
@@ -92,6 +102,9 @@ impl Default for SessionConfig {
             cookie_samesite: "Lax".into(),
             expire_at_browser_close: false,
             save_every_request: false,
+            redis_url: "redis://127.0.0.1:6379/0".into(),
+            redis_prefix: "alder:session:".into(),
+            redis_timeout: 2,
         }
     }
 }

@@ -103,6 +103,9 @@ pub enum SessionError {
     /// generator is broken.
     #[error("no unused session key was found in 10 attempts")]
     NoFreshKey,
+    /// Redis failed or could not be reached (a 503; the connection comes back by itself).
+    #[error("the session store (Redis) failed: {0}")]
+    Redis(String),
     /// The database failed; a database that cannot be reached is a 503.
     #[error("the session store failed")]
     Database(#[from] alder_db::DbError),
@@ -126,6 +129,13 @@ impl SessionError {
                 alder_web::Error::other("reading or saving the session", alder_web::Error::from(db))
             }
             SessionError::Project(err) => err,
+            SessionError::Redis(_) => alder_web::Error::other(
+                err.to_string(),
+                alder_web::Error::http(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The session store is unavailable; try again shortly.",
+                ),
+            ),
             other => alder_web::Error::other("session", other),
         }
     }
@@ -185,6 +195,14 @@ fn build(given: Option<SessionConfig>) -> App {
                     )))
                 }
                 Engine::Database => backend::Backend::Database,
+                Engine::Redis => backend::Backend::Redis(
+                    backend::redis_store::RedisStore::new(
+                        &config.redis_url,
+                        &config.redis_prefix,
+                        std::time::Duration::from_secs(config.redis_timeout.clamp(1, 60)),
+                    )
+                    .map_err(alder_web::Error::Config)?,
+                ),
                 Engine::Cookie => {
                     backend::Backend::Cookie(backend::cookie_store::CookieCodec::new(
                         settings.effective_secret_key(),
@@ -213,9 +231,16 @@ fn build(given: Option<SessionConfig>) -> App {
                         Some(config) => config,
                         None => SessionConfig::from_settings(site.settings())?,
                     };
-                    if config.engine != Engine::Database {
-                        println!("Sessions are kept in cookies: there is nothing stored to clear.");
-                        return Ok(());
+                    match config.engine {
+                        Engine::Cookie => {
+                            println!("Sessions are kept in cookies: there is nothing stored to clear.");
+                            return Ok(());
+                        }
+                        Engine::Redis => {
+                            println!("Sessions in Redis expire by themselves: there is nothing to clear.");
+                            return Ok(());
+                        }
+                        _ => {}
                     }
                     let db = site.state().database().await?;
                     let deleted = backend::database::clear_expired(&db).await?;

@@ -127,9 +127,11 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
     match plan {
         Plan::Keep => Ok(()),
         Plan::Remove { stale, had_cookie } => {
-            if let Some(db) = &db {
-                for key in &stale {
-                    database::delete(db, key).await?;
+            for key in &stale {
+                match (&shared.runtime.backend, &db) {
+                    (Backend::Database, Some(db)) => database::delete(db, key).await?,
+                    (Backend::Redis(redis), _) => redis.delete(key).await?,
+                    _ => {}
                 }
             }
             if had_cookie {
@@ -163,6 +165,20 @@ async fn finish(shared: &Shared, response: &mut Response) -> Result<(), SessionE
                     key
                 }
                 (Backend::Database, None) => return Err(SessionError::NoDatabase),
+                (Backend::Redis(redis), _) => {
+                    let key = match key {
+                        Some(key) => {
+                            redis.update(&key, &data, age).await?;
+                            key
+                        }
+                        None => redis.create(&data, age).await?,
+                    };
+                    for old in &stale {
+                        redis.delete(old).await?;
+                    }
+                    shared.lock().key = Some(key.clone());
+                    key
+                }
                 (Backend::Cookie(codec), _) => {
                     codec.encode(&config.cookie_name, &data, expires.timestamp())
                 }

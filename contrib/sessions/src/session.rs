@@ -135,6 +135,19 @@ impl Shared {
                 }
             }
             (Backend::Database, None) => return Err(SessionError::NoDatabase),
+            (Backend::Redis(redis), _) => {
+                match self
+                    .incoming
+                    .as_deref()
+                    .filter(|k| backend::is_valid_key(k))
+                {
+                    Some(key) => match redis.load(key).await? {
+                        Some(data) => (Some(key.to_owned()), data),
+                        None => (None, Data::new()),
+                    },
+                    None => (None, Data::new()),
+                }
+            }
             (Backend::Cookie(codec), _) => {
                 let now = alder_db::chrono::Utc::now().timestamp();
                 let data = self
@@ -379,7 +392,7 @@ where
             // a connection of its own, so `drop(db)` in a handler still gives one back early.
             let db = match shared.runtime.backend {
                 Backend::Database => Some(alder_web::Db::from_request_parts(parts, state).await?.0),
-                Backend::Cookie(_) => None,
+                Backend::Cookie(_) | Backend::Redis(_) => None,
             };
             shared.load(db).await.map_err(SessionError::into_web)?;
         }

@@ -58,6 +58,7 @@ pub async fn create(site: &Site, data: Map<String, Value>) -> Result<String, Ses
                 .map_err(SessionError::Project)?;
             database::create(&db, &data, expires).await
         }
+        Backend::Redis(redis) => redis.create(&data, age).await,
         Backend::Cookie(codec) => {
             Ok(codec.encode(&runtime.config.cookie_name, &data, expires.timestamp()))
         }
@@ -79,6 +80,12 @@ pub async fn load(site: &Site, value: &str) -> Result<Map<String, Value>, Sessio
                 .await
                 .map_err(SessionError::Project)?;
             Ok(database::load(&db, value).await?.unwrap_or_default())
+        }
+        Backend::Redis(redis) => {
+            if !crate::backend::is_valid_key(value) {
+                return Ok(Map::new());
+            }
+            Ok(redis.load(value).await?.unwrap_or_default())
         }
         Backend::Cookie(codec) => Ok(codec
             .decode(&runtime.config.cookie_name, value, Utc::now().timestamp())

@@ -2,6 +2,7 @@
 
 pub(crate) mod cookie_store;
 pub(crate) mod database;
+pub(crate) mod redis_store;
 
 use serde_json::{Map, Value};
 
@@ -14,6 +15,8 @@ pub(crate) enum Backend {
     Database,
     /// The data in the cookie, signed (or sealed) with a key derived from the secret key.
     Cookie(cookie_store::CookieCodec),
+    /// A key per session in Redis, shared by every instance.
+    Redis(redis_store::RedisStore),
 }
 
 /// Letters and digits of a session key, as Django's `VALID_KEY_CHARS`.
