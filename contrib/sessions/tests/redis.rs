@@ -95,7 +95,7 @@ async fn two_instances_share_sessions_and_logout_deletes_them() {
 
 /// A Redis of the test's own on a free port, to stop and start.
 fn own_redis(port: u16) -> Child {
-    let child = Command::new("redis-server")
+    let mut child = Command::new("redis-server")
         .args([
             "--port",
             &port.to_string(),
@@ -116,6 +116,8 @@ fn own_redis(port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("redis-server did not start on {port}");
 }
 
