@@ -346,5 +346,20 @@ pub(crate) async fn middleware(
         "user",
         template_user(user.as_deref()),
     );
+    // `perms` for a logged-in user: one query, only for requests that have a user.
+    let perms = match &user {
+        Some(user) => {
+            let found = match database(&mut parts, &state).await {
+                Ok(db) => user.all_permissions(&db).await.map_err(AuthError::into_web),
+                Err(err) => Err(err),
+            };
+            match found {
+                Ok(found) => crate::template_perms::Perms(found),
+                Err(err) => return err.into_response(),
+            }
+        }
+        None => crate::template_perms::Perms::default(),
+    };
+    TemplateContext::add(&mut parts.extensions, "perms", Value::from_object(perms));
     next.run(Request::from_parts(parts, body)).await
 }

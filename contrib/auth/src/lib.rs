@@ -40,6 +40,7 @@ pub mod models;
 mod password;
 mod permissions;
 mod reset;
+mod template_perms;
 pub mod testing;
 mod throttle;
 mod validators;

@@ -46,7 +46,7 @@ struct Harness {
 fn settings(url: &str, dir: &std::path::Path) -> Settings {
     std::fs::write(
         dir.join("home.html"),
-        "handler={{ name }} template={{ user.username }} auth={% if user.is_authenticated %}true{% else %}false{% endif %}",
+        "handler={{ name }} template={{ user.username }} auth={% if user.is_authenticated %}true{% else %}false{% endif %} perms={% if perms.auth.change_group %}group{% endif %}{% if perms['auth.delete_group'] %}+delete{% endif %}{% if perms.auth %} some{% endif %};",
     )
     .unwrap();
     let mut settings = Settings::debug();
@@ -450,10 +450,13 @@ async fn permissions_come_from_the_user_their_groups_or_superuser_status() {
             .await
             .assert_ok()
             .assert_contains("editing");
+        // `perms` in templates, as Django's.
+        client.get("/").await.assert_contains("perms=group some;");
         assert!(ada.has_perm(&h.db, "auth.change_group").await.unwrap());
         assert!(!ada.has_perm(&h.db, "auth.delete_group").await.unwrap());
         User::user_permissions().clear(&h.db, &ada).await.unwrap();
         client.get("/edit/").await.assert_status(403);
+        client.get("/").await.assert_contains("perms=;");
 
         // Through a group.
         let mut editors = Group {
@@ -479,6 +482,10 @@ async fn permissions_come_from_the_user_their_groups_or_superuser_status() {
             .await
             .unwrap();
         client.get("/edit/").await.assert_ok();
+        client
+            .get("/")
+            .await
+            .assert_contains("perms=group+delete some;");
         assert!(ada.has_perm(&h.db, "nonsense").await.is_err());
         assert!(alder_auth::permission(&h.db, "blog.nothing").await.is_err());
     }
@@ -495,10 +502,13 @@ async fn a_brute_force_is_locked_out_and_the_real_user_gets_in_after_the_window(
         let client = &h.client;
         let mut refused = 0;
         let mut throttled = 0;
-        for i in 0..1_000 {
+        for i in 0..10_000 {
             let response = client
                 .post("/accounts/login/")
-                .header("x-forwarded-for", &format!("10.0.{}.{}", i / 250, i % 250))
+                .header(
+                    "x-forwarded-for",
+                    &format!("10.{}.{}.{}", i / 62_500, i / 250 % 250, i % 250),
+                )
                 .form(&[("username", "ada"), ("password", "guess")])
                 .await;
             match response.status().as_u16() {
@@ -507,7 +517,7 @@ async fn a_brute_force_is_locked_out_and_the_real_user_gets_in_after_the_window(
                 other => panic!("unexpected {other}"),
             }
         }
-        assert_eq!((refused, throttled), (5, 995));
+        assert_eq!((refused, throttled), (5, 9_995));
         // The right password is refused too while the lock lasts: a brute force learns
         // nothing from it.
         let locked = log_in(client, "ada", PASSWORD).await;

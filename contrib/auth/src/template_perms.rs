@@ -1,0 +1,84 @@
+//! `perms` in templates (Django's `PermWrapper`): `{% if perms.blog.change_post %}`, or
+//! `perms["blog.change_post"]`, for the logged-in user; empty for a visitor.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
+
+/// Every permission of the request's user, as `"app_label.codename"`.
+#[derive(Debug, Default)]
+pub(crate) struct Perms(pub(crate) BTreeSet<String>);
+
+/// One app's permissions: `perms.blog`, true when the user has any (Django's
+/// `has_module_perms`), and `perms.blog.change_post`.
+#[derive(Debug)]
+struct AppPerms {
+    all: Arc<Perms>,
+    app: String,
+}
+
+impl Perms {
+    fn apps(&self) -> BTreeSet<&str> {
+        self.0
+            .iter()
+            .filter_map(|p| p.split_once('.').map(|(app, _)| app))
+            .collect()
+    }
+}
+
+impl Object for Perms {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        if key.contains('.') {
+            return Some(Value::from(self.0.contains(key)));
+        }
+        Some(Value::from_object(AppPerms {
+            all: self.clone(),
+            app: key.to_owned(),
+        }))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let apps: Vec<Value> = self.apps().into_iter().map(Value::from).collect();
+        Enumerator::Values(apps)
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl Object for AppPerms {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let codename = key.as_str()?;
+        Some(Value::from(
+            self.all.0.contains(&format!("{}.{codename}", self.app)),
+        ))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let prefix = format!("{}.", self.app);
+        let codenames: Vec<Value> = self
+            .all
+            .0
+            .iter()
+            .filter_map(|p| p.strip_prefix(&prefix))
+            .map(Value::from)
+            .collect();
+        Enumerator::Values(codenames)
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        let prefix = format!("{}.", self.app);
+        self.all.0.iter().any(|p| p.starts_with(&prefix))
+    }
+}
