@@ -318,6 +318,10 @@ fn template_user(user: Option<&User>) -> Value {
     }
 }
 
+fn runtime_of(parts: &Parts) -> Option<Arc<Runtime>> {
+    request_auth(parts).ok().map(|auth| auth.runtime.clone())
+}
+
 /// The auth middleware: puts the request's auth state where the extractors find it, and
 /// `user` in every template (looked up only for requests with a session cookie).
 pub(crate) async fn middleware(
@@ -347,18 +351,26 @@ pub(crate) async fn middleware(
         template_user(user.as_deref()),
     );
     // `perms` for a logged-in user: one query, only for requests that have a user.
+    let wanted = runtime_of(&parts).is_some_and(|r| r.config.perms_in_templates);
     let perms = match &user {
-        Some(user) => {
+        Some(user) if user.is_active && user.is_superuser => crate::template_perms::Perms {
+            granted: Default::default(),
+            superuser: true,
+        },
+        Some(user) if wanted => {
             let found = match database(&mut parts, &state).await {
                 Ok(db) => user.all_permissions(&db).await.map_err(AuthError::into_web),
                 Err(err) => Err(err),
             };
             match found {
-                Ok(found) => crate::template_perms::Perms(found),
+                Ok(granted) => crate::template_perms::Perms {
+                    granted,
+                    superuser: false,
+                },
                 Err(err) => return err.into_response(),
             }
         }
-        None => crate::template_perms::Perms::default(),
+        _ => crate::template_perms::Perms::default(),
     };
     TemplateContext::add(&mut parts.extensions, "perms", Value::from_object(perms));
     next.run(Request::from_parts(parts, body)).await

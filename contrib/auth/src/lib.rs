@@ -125,6 +125,9 @@ pub struct AuthConfig {
     pub login_window: u64,
     /// Seconds a password reset link works (Django's `PASSWORD_RESET_TIMEOUT`, three days).
     pub password_reset_timeout: u64,
+    /// Offer `perms` to templates. It costs a logged-in request one query (none for a
+    /// superuser or a visitor); turn it off if no template asks.
+    pub perms_in_templates: bool,
 }
 
 impl Default for AuthConfig {
@@ -139,6 +142,7 @@ impl Default for AuthConfig {
             login_attempts_per_address: 50,
             login_window: 300,
             password_reset_timeout: 3 * 24 * 60 * 60,
+            perms_in_templates: true,
         }
     }
 }

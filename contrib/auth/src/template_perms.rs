@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
-/// Every permission of the request's user, as `"app_label.codename"`.
+/// Every permission of the request's user, as `"app_label.codename"`; a superuser's are all
+/// of them without a list.
 #[derive(Debug, Default)]
-pub(crate) struct Perms(pub(crate) BTreeSet<String>);
+pub(crate) struct Perms {
+    pub(crate) granted: BTreeSet<String>,
+    pub(crate) superuser: bool,
+}
 
 /// One app's permissions: `perms.blog`, true when the user has any (Django's
 /// `has_module_perms`), and `perms.blog.change_post`.
@@ -19,8 +23,17 @@ struct AppPerms {
 }
 
 impl Perms {
+    fn has(&self, perm: &str) -> bool {
+        self.superuser || self.granted.contains(perm)
+    }
+
+    fn has_app(&self, app: &str) -> bool {
+        let prefix = format!("{app}.");
+        self.superuser || self.granted.iter().any(|p| p.starts_with(&prefix))
+    }
+
     fn apps(&self) -> BTreeSet<&str> {
-        self.0
+        self.granted
             .iter()
             .filter_map(|p| p.split_once('.').map(|(app, _)| app))
             .collect()
@@ -35,7 +48,7 @@ impl Object for Perms {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
         if key.contains('.') {
-            return Some(Value::from(self.0.contains(key)));
+            return Some(Value::from(self.has(key)));
         }
         Some(Value::from_object(AppPerms {
             all: self.clone(),
@@ -49,7 +62,7 @@ impl Object for Perms {
     }
 
     fn is_true(self: &Arc<Self>) -> bool {
-        !self.0.is_empty()
+        self.superuser || !self.granted.is_empty()
     }
 }
 
@@ -61,7 +74,7 @@ impl Object for AppPerms {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let codename = key.as_str()?;
         Some(Value::from(
-            self.all.0.contains(&format!("{}.{codename}", self.app)),
+            self.all.has(&format!("{}.{codename}", self.app)),
         ))
     }
 
@@ -69,7 +82,7 @@ impl Object for AppPerms {
         let prefix = format!("{}.", self.app);
         let codenames: Vec<Value> = self
             .all
-            .0
+            .granted
             .iter()
             .filter_map(|p| p.strip_prefix(&prefix))
             .map(Value::from)
@@ -78,7 +91,6 @@ impl Object for AppPerms {
     }
 
     fn is_true(self: &Arc<Self>) -> bool {
-        let prefix = format!("{}.", self.app);
-        self.all.0.iter().any(|p| p.starts_with(&prefix))
+        self.all.has_app(&self.app)
     }
 }
