@@ -58,6 +58,7 @@ pub use extract::{Auth, CurrentUser, LoginRequired};
 pub use login::{SESSION_HASH, SESSION_USER_ID};
 pub use permissions::{
     create_permissions, login_required, permission, permission_required, require_perm,
+    ObjectPermission,
 };
 pub use reset::{PasswordResetForm, SetPasswordForm};
 pub use validators::validate_password;

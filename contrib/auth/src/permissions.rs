@@ -119,6 +119,48 @@ impl User {
     }
 }
 
+/// A rule about one object (Django's object-level permissions, which a backend gives): the
+/// model says, for a user and a permission, yes, no, or "ask the model-level permissions".
+///
+/// ```
+/// use alder_auth::{models::User, ObjectPermission};
+/// struct Post { author_id: i64 }
+/// impl ObjectPermission for Post {
+///     fn object_permission(&self, user: &User, perm: &str) -> Option<bool> {
+///         // Authors may change their own posts, whatever their permissions say.
+///         (perm == "blog.change_post" && user.id.get() == Some(self.author_id)).then_some(true)
+///     }
+/// }
+/// ```
+pub trait ObjectPermission {
+    /// `Some(allowed)` to decide, `None` to leave it to the user's permissions.
+    fn object_permission(&self, user: &User, perm: &str) -> Option<bool>;
+}
+
+impl User {
+    /// Whether the user may do `perm` to `object` (Django's `has_perm(perm, obj)`): never
+    /// for an inactive user, always for an active superuser, else what the object's rule
+    /// decides, else the model-level permission.
+    pub async fn has_perm_for<T: ObjectPermission + ?Sized>(
+        &self,
+        db: &Database,
+        perm: &str,
+        object: &T,
+    ) -> Result<bool, AuthError> {
+        split(perm)?;
+        if !self.is_active {
+            return Ok(false);
+        }
+        if self.is_superuser {
+            return Ok(true);
+        }
+        match object.object_permission(self, perm) {
+            Some(decided) => Ok(decided),
+            None => self.has_perm(db, perm).await,
+        }
+    }
+}
+
 /// Refuses with **403** unless `user` has `perm` (Django's `PermissionDenied`).
 ///
 /// ```no_run

@@ -852,3 +852,56 @@ async fn a_password_reset_link_works_once_and_dies_with_the_password() {
         }
     }
 }
+
+/// A group whose members may rename it, whatever their permissions say.
+struct Owned {
+    owner: i64,
+}
+
+impl alder_auth::ObjectPermission for Owned {
+    fn object_permission(&self, user: &User, perm: &str) -> Option<bool> {
+        (perm == "auth.change_group" && user.id.get() == Some(self.owner)).then_some(true)
+    }
+}
+
+#[tokio::test]
+async fn object_rules_decide_before_the_model_permissions() {
+    for h in harnesses(AuthConfig::default()).await {
+        let ada = ada(&h.db).await;
+        let id = ada.id.get().unwrap();
+        let hers = Owned { owner: id };
+        let theirs = Owned { owner: id + 1 };
+        assert!(ada
+            .has_perm_for(&h.db, "auth.change_group", &hers)
+            .await
+            .unwrap());
+        assert!(!ada
+            .has_perm_for(&h.db, "auth.change_group", &theirs)
+            .await
+            .unwrap());
+        assert!(!ada
+            .has_perm_for(&h.db, "auth.delete_group", &hers)
+            .await
+            .unwrap());
+        // Undecided: the model-level permission answers.
+        let delete = alder_auth::permission(&h.db, "auth.delete_group")
+            .await
+            .unwrap();
+        User::user_permissions()
+            .add(&h.db, &ada, &delete)
+            .await
+            .unwrap();
+        assert!(ada
+            .has_perm_for(&h.db, "auth.delete_group", &theirs)
+            .await
+            .unwrap());
+        // Inactive: never, whatever the rule says.
+        let mut gone = ada.clone();
+        gone.is_active = false;
+        assert!(!gone
+            .has_perm_for(&h.db, "auth.change_group", &hers)
+            .await
+            .unwrap());
+        assert!(ada.has_perm_for(&h.db, "bad name", &hers).await.is_err());
+    }
+}
