@@ -166,7 +166,7 @@ pub(crate) fn not_logged_in(parts: &Parts, state: &ProjectState) -> Response {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let next: String = url_encode(&here);
+    let next = percent_encoding::utf8_percent_encode(&here, NEXT);
     let separator = if login_url.contains('?') { '&' } else { '?' };
     let location = format!("{login_url}{separator}next={next}");
     alder_web::Redirect::to(&location).into_response()
@@ -186,17 +186,14 @@ fn wants_json(parts: &Parts, state: &ProjectState) -> bool {
         .is_some_and(|first| first.trim().starts_with("application/json"))
 }
 
-fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+/// What `next=` may carry unescaped: a path's characters (Django's `redirect_to_login`
+/// leaves `/` readable too).
+const NEXT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 /// Logging in and out (Django's `authenticate`, `login`, `logout`,
 /// `update_session_auth_hash`), as an extractor.

@@ -34,6 +34,7 @@
 
 mod commands;
 mod extract;
+mod hex;
 mod login;
 pub mod migrations;
 pub mod models;

@@ -38,11 +38,7 @@ impl Keys {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.fingerprint)
             .expect("HMAC takes keys of any length");
         mac.update(user.password.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex::encode(&mac.finalize().into_bytes())
     }
 
     /// Whether `sent` is the fingerprint of `user`'s password, compared in constant time.
@@ -50,21 +46,11 @@ impl Keys {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.fingerprint)
             .expect("HMAC takes keys of any length");
         mac.update(user.password.as_bytes());
-        let Some(bytes) = decode_hex(sent) else {
+        let Some(bytes) = crate::hex::decode(sent) else {
             return false;
         };
         mac.verify_slice(&bytes).is_ok()
     }
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Logs `user` in on `session`: a session of another user is ended first, any other gets a

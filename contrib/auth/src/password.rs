@@ -34,11 +34,7 @@ pub(crate) fn unusable() -> String {
     let mut bytes = [0u8; 20];
     // Without randomness the marker alone still matches nothing.
     let _ = getrandom::fill(&mut bytes);
-    let mut out = String::from(UNUSABLE_PREFIX);
-    for byte in bytes {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    format!("{UNUSABLE_PREFIX}{}", crate::hex::encode(&bytes))
 }
 
 /// Whether `stored` is a hash some password can match.

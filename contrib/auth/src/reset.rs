@@ -93,8 +93,7 @@ impl Tokens {
 
     fn make_at(&self, user: &User, made: u64) -> String {
         let tag = self.mac(user, made).finalize().into_bytes();
-        let hex: String = tag.iter().take(20).map(|b| format!("{b:02x}")).collect();
-        format!("{made:x}-{hex}")
+        format!("{made:x}-{}", crate::hex::encode(&tag[..20]))
     }
 
     /// Whether `token` was made for `user` as it is now, and is not too old.
@@ -112,14 +111,7 @@ impl Tokens {
         if made > now || now - made > self.timeout || hex.len() != 40 {
             return false;
         }
-        let Some(bytes) = (0..40)
-            .step_by(2)
-            .map(|i| {
-                hex.get(i..i + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            })
-            .collect::<Option<Vec<u8>>>()
-        else {
+        let Some(bytes) = crate::hex::decode(hex) else {
             return false;
         };
         self.mac(user, made).verify_truncated_left(&bytes).is_ok()

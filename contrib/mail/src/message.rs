@@ -149,19 +149,23 @@ impl Email {
             builder = builder.reply_to(mailbox("reply_to", reply_to)?);
         }
         let text = SinglePart::plain(self.text.clone());
+        // Text alone or with its HTML alternative; inside `mixed` with the attachments.
         let body = match &self.html {
-            Some(html) => MultiPart::alternative()
+            Some(html) => Ok(MultiPart::alternative()
                 .singlepart(text)
-                .singlepart(SinglePart::html(html.clone())),
-            None => MultiPart::mixed().singlepart(text),
+                .singlepart(SinglePart::html(html.clone()))),
+            None => Err(text),
         };
         let message = if self.attachments.is_empty() {
-            match &self.html {
-                Some(_) => builder.multipart(body),
-                None => builder.singlepart(SinglePart::plain(self.text.clone())),
+            match body {
+                Ok(alternative) => builder.multipart(alternative),
+                Err(text) => builder.singlepart(text),
             }
         } else {
-            let mut mixed = MultiPart::mixed().multipart(body);
+            let mut mixed = match body {
+                Ok(alternative) => MultiPart::mixed().multipart(alternative),
+                Err(text) => MultiPart::mixed().singlepart(text),
+            };
             for (filename, content_type, bytes) in &self.attachments {
                 let content_type = ContentType::parse(content_type).map_err(|_| {
                     MailError::Attachment(format!(
