@@ -14,7 +14,8 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 
 /// The bytes `text` spells in hexadecimal; `None` for an odd length or another character.
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    // `from_str_radix` alone would take a sign ("+1").
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
