@@ -468,3 +468,111 @@ async fn a_reader_signs_up_logs_in_comments_and_logs_out() {
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// The account pages a member uses besides logging in: changing the password from the
+/// members' page, then forgetting it and resetting it through the e-mailed link (the mail
+/// app keeps mail in memory here, so the test reads the link a reader would click).
+#[tokio::test]
+async fn a_member_changes_and_then_resets_the_password() {
+    use figment::providers::{Format, Serialized, Toml};
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let mut base = Settings::debug();
+    base.database_url = Some("sqlite::memory:".into());
+    let figment = figment::Figment::from(Serialized::defaults(base))
+        .merge(Toml::string("[mail]\nbackend = \"memory\"\n"));
+    let site = blog::project_with(Settings::from_figment(figment).unwrap())
+        .build()
+        .expect("the demo builds");
+    site.migrate().await.expect("migrations apply");
+    let server = LiveServer::start(site.clone())
+        .await
+        .expect("the demo serves");
+
+    // A member, signed up and logged in.
+    browser
+        .goto(&server.url("/accounts/signup/"))
+        .await
+        .unwrap();
+    fill(&browser, "#id_username", "grace").await;
+    fill(&browser, "#id_email", "grace@example.com").await;
+    fill(&browser, "#id_password1", "a long enough passphrase").await;
+    fill(&browser, "#id_password2", "a long enough passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/").await;
+
+    // Password change, from the members' page: a wrong old password first.
+    browser.goto(&server.url("/members/")).await.unwrap();
+    click(&browser, "main a[href='/accounts/password_change/']").await;
+    wait_for_path(&browser, "/accounts/password_change/").await;
+    fill(&browser, "#id_old_password", "not my password").await;
+    fill(&browser, "#id_new_password1", "a second passphrase").await;
+    fill(&browser, "#id_new_password2", "a second passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_text(
+        &browser,
+        ".errorlist",
+        "Your old password was entered incorrectly",
+    )
+    .await;
+    shoot(&browser, "auth-password-change-refused").await;
+    fill(&browser, "#id_old_password", "a long enough passphrase").await;
+    fill(&browser, "#id_new_password1", "a second passphrase").await;
+    fill(&browser, "#id_new_password2", "a second passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/accounts/password_change/done/").await;
+    assert_eq!(text_of(&browser, "main h1").await, "Password changed");
+    shoot(&browser, "auth-password-changed").await;
+
+    // Forgotten: out, then the link on the login page.
+    click(&browser, "header form.logout button").await;
+    wait_for_text(&browser, "header nav a", "Log in").await;
+    browser.goto(&server.url("/accounts/login/")).await.unwrap();
+    click(&browser, "main a[href='/accounts/password_reset/']").await;
+    wait_for_path(&browser, "/accounts/password_reset/").await;
+    fill(&browser, "#id_email", "grace@example.com").await;
+    shoot(&browser, "auth-password-reset-form").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/accounts/password_reset/done/").await;
+    shoot(&browser, "auth-password-reset-sent").await;
+
+    let outbox = alder::contrib::mail::outbox(&site);
+    assert_eq!(outbox.len(), 1, "one e-mail");
+    let link = outbox[0]
+        .text
+        .split_whitespace()
+        .find(|word| word.contains("/accounts/reset/"))
+        .expect("a link in the e-mail")
+        .to_string();
+    let path = link.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap();
+    browser.goto(&server.url(&path)).await.unwrap();
+    wait_for_text(&browser, "main h1", "Enter new password").await;
+    assert!(browser
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/set-password/"));
+    fill(&browser, "#id_new_password1", "a third passphrase").await;
+    fill(&browser, "#id_new_password2", "a third passphrase").await;
+    shoot(&browser, "auth-password-reset-confirm").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/accounts/reset/done/").await;
+    shoot(&browser, "auth-password-reset-complete").await;
+
+    // The link is spent; the new password logs in.
+    browser.goto(&server.url(&path)).await.unwrap();
+    wait_for_text(&browser, "main h1", "Password reset unsuccessful").await;
+    shoot(&browser, "auth-password-reset-spent").await;
+    browser.goto(&server.url("/accounts/login/")).await.unwrap();
+    fill(&browser, "#id_username", "grace").await;
+    fill(&browser, "#id_password", "a third passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/").await;
+    assert_eq!(text_of(&browser, "header nav a").await, "grace");
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
