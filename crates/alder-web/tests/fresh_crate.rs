@@ -26,6 +26,17 @@ fn target_dir() -> PathBuf {
     }
 }
 
+/// The workspace's `[profile.*]` sections, so the new crate builds its dependencies with the
+/// same settings and reuses them from the shared target folder instead of building (and storing)
+/// a second copy with full debug info.
+fn profiles() -> String {
+    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
+    let start = manifest
+        .find("\n[profile.")
+        .expect("the workspace sets profiles");
+    manifest[start..].to_string()
+}
+
 fn cargo(krate: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
         .args(args)
@@ -58,8 +69,9 @@ fn the_guides_migrations_snippet_works_in_a_fresh_crate() {
             "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
              [dependencies]\nalder = {{ path = \"{}\" }}\n\
              tokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n\n\
-             [workspace]\n",
-            workspace().join("crates/alder").display()
+             [workspace]\n\n{}",
+            workspace().join("crates/alder").display(),
+            profiles()
         ),
     )
     .unwrap();
