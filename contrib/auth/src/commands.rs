@@ -55,26 +55,42 @@ fn ask(prompt: &str) -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// A password from the terminal, not shown as it is typed (echo off with `stty`, as Python's
-/// `getpass`; where that fails the typing shows, and a warning says so).
+/// A password from the terminal, not shown as it is typed, as Python's `getpass`. The line
+/// is read by a small `sh` that turns echo off with `stty` and traps Ctrl-C: the shell lives
+/// through the interrupt long enough to turn echo back on, which this process, killed by the
+/// signal, could not. Without a terminal (a pipe) the line is read as it comes; where `sh`
+/// or `stty` is missing the typing shows, and a warning says so.
 fn ask_secret(prompt: &str) -> Result<String> {
-    let hidden = std::process::Command::new("stty")
-        .arg("-echo")
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return ask(prompt);
+    }
+    print!("{prompt}");
+    std::io::stdout().flush().ok();
+    const READ_HIDDEN: &str = "trap 'stty echo; exit 130' INT TERM; stty -echo || exit 3; \
+        IFS= read -r line; status=$?; stty echo; printf '%s' \"$line\"; exit $status";
+    let output = std::process::Command::new("sh")
+        .args(["-c", READ_HIDDEN])
         .stdin(std::process::Stdio::inherit())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !hidden {
-        eprintln!("Warning: the password will be shown as you type it.");
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    println!();
+    match output {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout)
+            .trim_end_matches('\r')
+            .to_owned()),
+        Ok(out) if out.status.code() == Some(130) => {
+            Err(Error::Usage("interrupted; nothing was changed".into()))
+        }
+        Ok(out) if out.status.code() == Some(1) => Err(Error::Usage(
+            "the input ended before a password was typed; nothing was changed".into(),
+        )),
+        // 3: `stty` could not turn echo off; or no `sh` at all.
+        _ => {
+            eprintln!("Warning: the password will be shown as you type it.");
+            ask(prompt)
+        }
     }
-    let answer = ask(prompt);
-    if hidden {
-        let _ = std::process::Command::new("stty")
-            .arg("echo")
-            .stdin(std::process::Stdio::inherit())
-            .status();
-        println!();
-    }
-    answer
 }
 
 /// The validators' refusals as one sentence, or nothing.

@@ -112,8 +112,12 @@ pub struct AuthConfig {
     pub login_url: String,
     /// Where a login without `next` goes (Django's `LOGIN_REDIRECT_URL`).
     pub login_redirect_url: String,
-    /// Where logging out goes (Django's `LOGOUT_REDIRECT_URL`).
+    /// Where logging out goes when the form sends no safe `next` (Django's
+    /// `LOGOUT_REDIRECT_URL`).
     pub logout_redirect_url: String,
+    /// Send a logged-in user who opens the login page on to `next` or `login_redirect_url`
+    /// instead of showing the form (Django's `LoginView.redirect_authenticated_user`).
+    pub redirect_authenticated_user: bool,
     /// The shortest password the validators accept (Django's `MinimumLengthValidator`).
     pub password_min_length: usize,
     /// Offer `/accounts/signup/` (Django leaves sign-up to you).
@@ -138,6 +142,7 @@ impl Default for AuthConfig {
             login_url: String::new(),
             login_redirect_url: "/".into(),
             logout_redirect_url: "/".into(),
+            redirect_authenticated_user: false,
             password_min_length: 8,
             signup: false,
             login_attempts: 5,

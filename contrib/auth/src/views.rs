@@ -13,7 +13,7 @@ use http::request::Parts;
 use http::HeaderMap;
 
 use crate::models::User;
-use crate::{Auth, LoginRequired};
+use crate::{Auth, CurrentUser, LoginRequired};
 
 /// The login form (Django's `AuthenticationForm`).
 #[derive(Form, Debug)]
@@ -98,10 +98,22 @@ fn page(t: &Templates, name: &str, form: BoundForm, next: &str) -> Result<Templa
     t.render(name, context! { form, next })
 }
 
-/// GET: the login form, keeping `?next=`.
-pub(crate) async fn login_page(t: Templates, query: FormData) -> Result<TemplateResponse> {
+/// GET: the login form, keeping `?next=`; with `redirect_authenticated_user`, a user already
+/// logged in goes on to `next` instead.
+pub(crate) async fn login_page(
+    t: Templates,
+    auth: Auth,
+    user: CurrentUser,
+    headers: HeaderMap,
+    query: FormData,
+) -> Result<Response> {
+    let config = &auth.runtime().config;
+    if config.redirect_authenticated_user && user.is_authenticated() {
+        let to = next_url(&query, &headers, &config.login_redirect_url);
+        return Ok(Redirect::to(&to).into_response());
+    }
     let next = query.get("next").unwrap_or("").to_owned();
-    page(&t, "auth/login.html", LoginForm::unbound(), &next)
+    Ok(page(&t, "auth/login.html", LoginForm::unbound(), &next)?.into_response())
 }
 
 /// POST: checks the throttles, then the username and password; logs in and goes to `next`.
@@ -181,11 +193,21 @@ pub(crate) async fn login(
     }
 }
 
-/// POST only (a link or an image cannot log anyone out): ends the session.
-pub(crate) async fn logout(auth: Auth) -> Result<Response> {
+/// POST only (a link or an image cannot log anyone out): ends the session, then goes to the
+/// form's `next` when it stays on the site. A POST without a form body (a script's) logs out
+/// too.
+pub(crate) async fn logout(
+    auth: Auth,
+    headers: HeaderMap,
+    sent: std::result::Result<FormData, alder_web::Error>,
+) -> Result<Response> {
     auth.logout();
-    let runtime = auth.runtime().clone();
-    Ok(Redirect::to(&runtime.config.logout_redirect_url).into_response())
+    let fallback = &auth.runtime().config.logout_redirect_url;
+    let to = match &sent {
+        Ok(sent) => next_url(sent, &headers, fallback),
+        Err(_) => fallback.clone(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 /// GET: the password change form.

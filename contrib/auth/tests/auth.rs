@@ -249,7 +249,42 @@ async fn next_is_followed_only_within_the_site() {
             "javascript:alert(1)",
         ] {
             sent(evil).await.assert_redirects_to("/");
+            // Logging out follows the same rule (Django's LogoutView `next`).
+            client
+                .post("/accounts/logout/")
+                .form(&[("next", evil)])
+                .await
+                .assert_redirects_to("/");
+            log_in(client, "ada", PASSWORD).await.assert_status(303);
         }
+        client
+            .post("/accounts/logout/")
+            .form(&[("next", "/members/")])
+            .await
+            .assert_redirects_to("/members/");
+        // By default a logged-in user still sees the login form (to switch accounts).
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        client
+            .get("/accounts/login/?next=/members/")
+            .await
+            .assert_ok();
+    }
+    let config = AuthConfig {
+        redirect_authenticated_user: true,
+        ..AuthConfig::default()
+    };
+    for h in harnesses(config).await {
+        let client = &h.client;
+        client.get("/accounts/login/").await.assert_ok();
+        log_in(client, "ada", PASSWORD).await.assert_status(303);
+        client
+            .get("/accounts/login/?next=/members/")
+            .await
+            .assert_redirects_to("/members/");
+        client
+            .get("/accounts/login/?next=https://evil.example/")
+            .await
+            .assert_redirects_to("/");
     }
 }
 
@@ -904,4 +939,102 @@ async fn object_rules_decide_before_the_model_permissions() {
             .unwrap());
         assert!(ada.has_perm_for(&h.db, "bad name", &hers).await.is_err());
     }
+}
+
+/// A profile model in an app of the project's own: how Django users keep more about each
+/// user than `User` holds.
+#[derive(alder_db::Model)]
+#[model(app = "accounts")]
+struct Profile {
+    id: alder_db::Auto<i64>,
+    user: alder_db::OneToOne<User>,
+    #[model(max_length = 200, blank)]
+    bio: String,
+}
+
+/// The accounts app's first migration, as `makemigrations` writes it: after auth's, whose
+/// table its key points to.
+fn profile_migration() -> alder_db::migrations::Migration {
+    use alder_db::migrations::{Field, FieldKind, Migration, OnDelete, Operation};
+    Migration::new("accounts", "0001_initial")
+        .depends_on("auth", "0001_initial")
+        .operation(Operation::create_model(
+            "Profile",
+            "accounts_profile",
+            vec![
+                Field::new("id", FieldKind::BigInteger).primary_key().auto(),
+                Field::new("user", FieldKind::BigInteger)
+                    .column("user_id")
+                    .unique()
+                    .references("auth", "User", OnDelete::Cascade),
+                Field::new("bio", FieldKind::Text).max_length(200),
+            ],
+        ))
+}
+
+async fn bio(db: alder_web::Db, user: LoginRequired) -> Result<String> {
+    let profile = Profile::objects()
+        .filter(Profile::user().eq(user.id.get().unwrap_or_default()))
+        .first(&db)
+        .await?;
+    Ok(profile.map_or_else(|| "no profile".into(), |p| p.bio))
+}
+
+#[tokio::test]
+async fn a_profile_model_extends_users_one_to_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    let accounts = App::new("accounts")
+        .route("/bio/", get(bio), "bio")
+        .model::<Profile>()
+        .migrations(vec![profile_migration()], dir.path());
+    let client = TestClient::new(project(&url, dir.path(), AuthConfig::default()).app(accounts));
+    client.site().migrate().await.unwrap();
+    // The migration says what the model says.
+    let mut out = Vec::new();
+    project(&url, dir.path(), AuthConfig::default())
+        .app(
+            App::new("accounts")
+                .model::<Profile>()
+                .migrations(vec![profile_migration()], dir.path()),
+        )
+        .execute(["manage", "makemigrations", "--check"], &mut out)
+        .await
+        .unwrap_or_else(|err| panic!("{err:?}: {}", String::from_utf8_lossy(&out)));
+
+    let db = client.site().state().database().await.unwrap();
+    let mut ada = User::new("ada", "ada@example.com");
+    ada.set_password(PASSWORD);
+    crud::insert(&db, &mut ada).await.unwrap();
+    let mut profile = Profile {
+        id: alder_db::Auto::new(),
+        user: alder_db::ForeignKey::new(ada.id.get().unwrap()),
+        bio: "Wrote the first program.".into(),
+    };
+    crud::insert(&db, &mut profile).await.unwrap();
+    assert_eq!(profile.user.get(&db).await.unwrap().username, "ada");
+
+    alder_auth::testing::force_login(&client, &ada)
+        .await
+        .unwrap();
+    client
+        .get("/bio/")
+        .await
+        .assert_ok()
+        .assert_contains("Wrote the first program.");
+
+    // One profile per user: a second is refused by the database's unique key.
+    let mut second = Profile {
+        id: alder_db::Auto::new(),
+        user: alder_db::ForeignKey::new(ada.id.get().unwrap()),
+        bio: String::new(),
+    };
+    let err = crud::insert(&db, &mut second).await.unwrap_err();
+    assert!(
+        matches!(err, alder_db::DbError::UniqueViolation { .. }),
+        "{err:?}"
+    );
+    // Deleting the user deletes the profile with it.
+    crud::delete(&db, &ada).await.unwrap();
+    assert_eq!(Profile::objects().count(&db).await.unwrap(), 0);
 }

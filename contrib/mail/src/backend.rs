@@ -49,6 +49,9 @@ pub(crate) struct Inner {
     transport: Transport,
     default_from: String,
     pub(crate) admins: Vec<String>,
+    pub(crate) subject_prefix: String,
+    pub(crate) server_errors: bool,
+    pub(crate) throttle: crate::server_errors::Throttle,
 }
 
 impl Inner {
@@ -62,6 +65,9 @@ impl Inner {
                     config.default_from
                 )
             })?;
+        if config.subject_prefix.contains(['\r', '\n']) {
+            return Err("mail.subject_prefix holds a line break; a subject is one line".into());
+        }
         for admin in &config.admins {
             admin.parse::<lettre::message::Mailbox>().map_err(|_| {
                 format!("mail.admins holds `{admin}`, which is not an e-mail address")
@@ -80,6 +86,9 @@ impl Inner {
             transport,
             default_from: config.default_from,
             admins: config.admins,
+            subject_prefix: config.subject_prefix,
+            server_errors: config.server_errors,
+            throttle: Default::default(),
         })
     }
 

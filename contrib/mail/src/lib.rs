@@ -25,6 +25,7 @@
 
 mod backend;
 mod message;
+mod server_errors;
 
 use std::sync::{Arc, OnceLock};
 
@@ -124,7 +125,9 @@ pub enum Backend {
 /// password = "…"               # EMAIL_HOST_PASSWORD (better: ALDER_MAIL__PASSWORD)
 /// tls = "starttls"             # EMAIL_USE_TLS / EMAIL_USE_SSL: none, starttls, tls
 /// default_from = "Blog <noreply@example.com>"   # DEFAULT_FROM_EMAIL
-/// admins = ["ops@example.com"] # ADMINS
+/// admins = ["ops@example.com"] # ADMINS: mail_admins, and every server error in production
+/// subject_prefix = "[Blog] "   # EMAIL_SUBJECT_PREFIX, before mail_admins' subjects
+/// server_errors = true         # mail the admins of each 5xx (when debug is off)
 /// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -145,8 +148,14 @@ pub struct MailConfig {
     pub timeout: u64,
     /// The sender of e-mails that name none.
     pub default_from: String,
-    /// Who [`Mailer::mail_admins`] writes to.
+    /// Who [`Mailer::mail_admins`] writes to, and who hears of server errors.
     pub admins: Vec<String>,
+    /// Put before the subject of [`Mailer::mail_admins`]' mails (Django's
+    /// `EMAIL_SUBJECT_PREFIX`).
+    pub subject_prefix: String,
+    /// Mail the admins of every server error (5xx) while `debug` is off, the same error at
+    /// most once every ten minutes (Django's `AdminEmailHandler`).
+    pub server_errors: bool,
     /// Where the file backend writes.
     pub file_path: std::path::PathBuf,
 }
@@ -163,6 +172,8 @@ impl Default for MailConfig {
             timeout: 10,
             default_from: "webmaster@localhost".into(),
             admins: Vec::new(),
+            subject_prefix: "[Alder] ".into(),
+            server_errors: true,
             file_path: "sent-mail".into(),
         }
     }
@@ -195,13 +206,13 @@ impl Mailer {
         self.0.send(&email).await
     }
 
-    /// Sends `email` to every address of `[mail] admins` (Django's `mail_admins`); nothing
-    /// when there are none.
+    /// Sends an e-mail to every address of `[mail] admins` (Django's `mail_admins`), its
+    /// subject after `subject_prefix`; nothing when there are none.
     pub async fn mail_admins(&self, subject: &str, text: &str) -> Result<(), MailError> {
         if self.0.admins.is_empty() {
             return Ok(());
         }
-        let mut email = Email::new(subject).text(text);
+        let mut email = Email::new(format!("{}{subject}", self.0.subject_prefix)).text(text);
         for admin in &self.0.admins {
             email = email.to(admin.clone());
         }
@@ -296,9 +307,18 @@ pub fn app_with(config: MailConfig) -> alder_web::App {
 
 fn build(given: Option<MailConfig>) -> alder_web::App {
     let slot = Slot::default();
-    let for_layer = slot.clone();
+    let (for_layer, for_errors) = (slot.clone(), slot.clone());
     alder_web::App::new("mail")
         .extension(slot)
+        // Asked after the layer below has made the mailer from the settings.
+        .on_server_error_when(
+            |state| mailer(state).is_ok_and(|m| server_errors::wanted(&m, state)),
+            move |_state, error| {
+                if let Some(mailer) = for_errors.0.get() {
+                    server_errors::mail_admins(mailer, error);
+                }
+            },
+        )
         .try_project_layer_with_state(move |state| {
             let config = match given {
                 Some(config) => config,

@@ -175,6 +175,13 @@ async fn settings_the_app_cannot_use_fail_the_build() {
             },
             "mail.admins holds `ops at example`",
         ),
+        (
+            MailConfig {
+                subject_prefix: "[Blog]\nBcc: all@example.com ".into(),
+                ..MailConfig::memory()
+            },
+            "mail.subject_prefix holds a line break",
+        ),
         #[cfg(not(feature = "tls"))]
         (
             MailConfig {
@@ -189,6 +196,135 @@ async fn settings_the_app_cannot_use_fail_the_build() {
         assert!(err.contains(expected), "{err}");
     }
     let _ = Tls::None;
+}
+
+/// A production project (debug off) whose admins hear of server errors, with a route that
+/// fails with a database error and one that fails with another.
+fn failing_project(debug: bool, config: MailConfig) -> Project {
+    let mut settings = Settings::default();
+    settings.debug = debug;
+    settings.secret_key = "k".repeat(50);
+    settings.allowed_hosts = vec!["localhost".into()];
+    settings.database_url = None;
+    let down = || async {
+        Err::<&str, _>(alder_web::Error::other(
+            "database",
+            std::io::Error::other("connection refused"),
+        ))
+    };
+    let site = App::new("site")
+        .route("/", get(|| async { "home" }), "home")
+        .route("/posts/{id}/", get(down), "post")
+        .route(
+            "/upload/",
+            get(|| async {
+                Err::<&str, _>(alder_web::Error::other(
+                    "storage",
+                    std::io::Error::other("disk full"),
+                ))
+            }),
+            "upload",
+        );
+    Project::new(settings)
+        .app(alder_mail::app_with(config))
+        .app(site)
+}
+
+fn admins() -> MailConfig {
+    MailConfig {
+        admins: vec!["ops@example.com".into(), "Grace <grace@example.com>".into()],
+        subject_prefix: "[Blog] ".into(),
+        ..MailConfig::memory()
+    }
+}
+
+/// The outbox once the mailing tasks have run: they are spawned so the response does not
+/// wait for the SMTP server.
+async fn settled_outbox(client: &TestClient) -> Vec<alder_mail::Sent> {
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    alder_mail::outbox(client.site())
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_errors_in_production_are_mailed_to_the_admins_once_per_error_each_ten_minutes() {
+    let client = TestClient::new(failing_project(false, admins()));
+    client.get("/").await.assert_ok();
+    client.get("/nothing/").await.assert_status(404);
+    assert!(
+        settled_outbox(&client).await.is_empty(),
+        "no mail for 2xx and 4xx"
+    );
+
+    client
+        .get("/posts/1/?token=s3cret")
+        .header("cookie", "sessionid=abc123")
+        .await
+        .assert_status(500)
+        .assert_not_contains("connection refused");
+    let outbox = settled_outbox(&client).await;
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let mail = &outbox[0];
+    assert_eq!(
+        mail.subject,
+        "[Blog] ERROR: Internal Server Error: /posts/1/"
+    );
+    assert_eq!(mail.to, ["ops@example.com", "Grace <grace@example.com>"]);
+    for part in [
+        "GET /posts/1/?token=******** was answered 500 Internal Server Error.",
+        "database",
+        "connection refused",
+        "cookie: sessionid=********",
+    ] {
+        assert!(mail.text.contains(part), "{part} missing:\n{}", mail.text);
+    }
+    for secret in ["s3cret", "abc123"] {
+        assert!(!mail.raw.contains(secret), "{secret} leaked:\n{}", mail.raw);
+    }
+
+    // The same error again, on other pages: held back, not a mail per request. Another
+    // error is mailed at once.
+    for id in 2..7 {
+        client
+            .get(&format!("/posts/{id}/"))
+            .await
+            .assert_status(500);
+    }
+    client.get("/upload/").await.assert_status(500);
+    let outbox = settled_outbox(&client).await;
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    assert!(outbox[1].text.contains("disk full"), "{}", outbox[1].text);
+
+    // Ten minutes on, the database error is mailed again, with the count held back.
+    tokio::time::advance(Duration::from_secs(10 * 60 + 1)).await;
+    client.get("/posts/8/").await.assert_status(500);
+    let outbox = settled_outbox(&client).await;
+    assert_eq!(outbox.len(), 3, "{outbox:?}");
+    assert!(
+        outbox[2]
+            .text
+            .contains("5 more like it since the last mail were not mailed"),
+        "{}",
+        outbox[2].text
+    );
+}
+
+#[tokio::test]
+async fn no_error_mail_in_debug_without_admins_or_when_turned_off() {
+    let turned_off = MailConfig {
+        server_errors: false,
+        ..admins()
+    };
+    for (debug, config) in [
+        (true, admins()),
+        (false, MailConfig::memory()),
+        (false, turned_off),
+    ] {
+        let client = TestClient::new(failing_project(debug, config));
+        client.get("/posts/1/").await.assert_status(500);
+        assert!(settled_outbox(&client).await.is_empty(), "debug={debug}");
+    }
 }
 
 /// The sink's address and Maildir, or `None` outside the test script (an error under CI).

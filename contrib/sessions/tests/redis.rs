@@ -33,13 +33,33 @@ fn client(url: &str, prefix: &str) -> TestClient {
         redis_timeout: 1,
         ..Default::default()
     };
+    let (url, prefix) = (url.to_owned(), prefix.to_owned());
+    // Deletes its own session's key, as a logout on another instance would, then changes it.
+    let lost = move |session: Session| {
+        let (url, prefix) = (url.clone(), prefix.clone());
+        async move {
+            let _: Option<u32> = session.get("n")?;
+            let key = format!("{prefix}{}", session.key().unwrap_or_default());
+            let client = redis::Client::open(url.as_str()).unwrap();
+            let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+            let deleted: u32 = redis::cmd("DEL")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            assert_eq!(deleted, 1, "{key} was there");
+            session.insert("n", 7)?;
+            Ok::<_, alder_web::Error>("changed")
+        }
+    };
     TestClient::new(
         Project::new(settings)
             .app(alder_sessions::app_with(config))
             .app(
                 App::new("site")
                     .route("/count/", get(count), "count")
-                    .route("/flush/", post(flush), "flush"),
+                    .route("/flush/", post(flush), "flush")
+                    .route("/lost/", get(lost), "lost"),
             ),
     )
 }
@@ -91,6 +111,22 @@ async fn two_instances_share_sessions_and_logout_deletes_them() {
         cookie,
         "never the old key"
     );
+}
+
+#[tokio::test]
+async fn a_session_deleted_in_redis_during_the_request_is_not_brought_back() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("test:{}:lost:", std::process::id());
+    let client = client(&url, &prefix);
+    client.get("/count/").await.assert_contains("1");
+    client
+        .get("/lost/")
+        .await
+        .assert_status(400)
+        .assert_contains("session was deleted before the request completed");
+    // `SET … XX` wrote nothing back; the next request starts afresh under a new key.
+    assert!(keys(&url, &prefix).await.is_empty());
+    client.get("/count/").await.assert_contains("1");
 }
 
 /// A Redis of the test's own on a free port, to stop and start.

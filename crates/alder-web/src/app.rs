@@ -79,6 +79,7 @@ pub struct App {
     pub(crate) migrations: Vec<alder_db::migrations::Migration>,
     pub(crate) migrations_dir: Option<std::path::PathBuf>,
     pub(crate) post_migrate: Vec<PostMigrateFn>,
+    pub(crate) server_error_hooks: Vec<crate::server_errors::ServerErrorFn>,
 }
 
 impl std::fmt::Debug for App {
@@ -111,6 +112,7 @@ impl App {
             migrations: Vec::new(),
             migrations_dir: None,
             post_migrate: Vec::new(),
+            server_error_hooks: Vec::new(),
         }
     }
 
@@ -398,6 +400,54 @@ impl App {
     {
         self.post_migrate
             .push(PostMigrateFn(Arc::new(move |site| Box::pin(hook(site)))));
+        self
+    }
+
+    /// Calls `hook` for every request the project answers with a server error (5xx), in
+    /// production and in debug alike, with the request and the error's chain, secrets masked
+    /// (the seam of Django's `AdminEmailHandler`: the mail app mails the admins with one).
+    /// The hook runs on the request's task before the response goes out, so it must be quick:
+    /// spawn anything that does I/O. A hook that panics is logged and changes nothing.
+    ///
+    /// ```
+    /// let app = alder_web::App::new("alerts").on_server_error(|_state, error| {
+    ///     eprintln!("{} {} answered {}: {}", error.method, error.uri,
+    ///         error.status.as_u16(), error.chain.join(": "));
+    /// });
+    /// ```
+    pub fn on_server_error<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&crate::ProjectState, &crate::ServerError) + Send + Sync + 'static,
+    {
+        self.server_error_hooks
+            .push(crate::server_errors::ServerErrorFn {
+                wanted: None,
+                hook: Arc::new(hook),
+            });
+        self
+    }
+
+    /// [`on_server_error`](Self::on_server_error), for a hook the settings may turn off:
+    /// `wanted` is asked once at start-up, after the project's layers are built; when it says
+    /// no, the hook costs requests nothing (without hooks, the request's method, URI and
+    /// headers are not kept for the error's sake).
+    ///
+    /// ```
+    /// let app = alder_web::App::new("alerts").on_server_error_when(
+    ///     |state| !state.settings().debug,
+    ///     |_state, error| eprintln!("{} answered {}", error.uri, error.status.as_u16()),
+    /// );
+    /// ```
+    pub fn on_server_error_when<W, F>(mut self, wanted: W, hook: F) -> Self
+    where
+        W: Fn(&crate::ProjectState) -> bool + Send + Sync + 'static,
+        F: Fn(&crate::ProjectState, &crate::ServerError) + Send + Sync + 'static,
+    {
+        self.server_error_hooks
+            .push(crate::server_errors::ServerErrorFn {
+                wanted: Some(Arc::new(wanted)),
+                hook: Arc::new(hook),
+            });
         self
     }
 

@@ -209,6 +209,7 @@ impl Project {
         let mut seen_apps = std::collections::HashSet::new();
         let mut app_migrations = Vec::new();
         let mut post_migrate = Vec::new();
+        let mut server_error_hooks = Vec::new();
 
         for app in self.apps {
             if !seen_apps.insert(app.name.clone()) {
@@ -258,6 +259,7 @@ impl Project {
             env_hooks.extend(app.env_hooks);
             commands.extend(app.commands);
             post_migrate.extend(app.post_migrate);
+            server_error_hooks.extend(app.server_error_hooks);
             checks.extend(app.checks);
             app_migrations.push(alder_db::migrations::AppMigrations {
                 app: app.name.clone(),
@@ -323,6 +325,7 @@ impl Project {
                 .map(|url| Arc::new(crate::database::LazyDatabase::new(url, &settings))),
             registry: Arc::new(alder_db::Registry::from_apps(&app_migrations)),
             apps: Arc::new(app_migrations),
+            server_error_hooks,
         });
 
         let layered = !self.layers.is_empty()

@@ -26,6 +26,7 @@ pub(crate) struct StateInner {
     pub(crate) database: Option<crate::database::SharedDatabase>,
     pub(crate) apps: Arc<Vec<alder_db::migrations::AppMigrations>>,
     pub(crate) registry: Arc<alder_db::Registry>,
+    pub(crate) server_error_hooks: Vec<crate::server_errors::ServerErrorFn>,
 }
 
 impl ProjectState {
@@ -51,6 +52,11 @@ impl ProjectState {
     }
 
     /// The static files of the project and its apps.
+    /// The apps' [`on_server_error`](crate::App::on_server_error) hooks, in app order.
+    pub(crate) fn server_error_hooks(&self) -> &[crate::server_errors::ServerErrorFn] {
+        &self.inner.server_error_hooks
+    }
+
     pub(crate) fn static_files(&self) -> &StaticFiles {
         &self.inner.static_files
     }

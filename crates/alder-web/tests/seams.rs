@@ -375,3 +375,122 @@ async fn post_migrate_hooks_run_after_every_migrate_and_their_errors_fail_it() {
     let err = failing.build().unwrap().migrate().await.unwrap_err();
     assert!(err.to_string().contains("no perms"), "{err}");
 }
+
+/// What the hooks of [`server_error_project`] were told, in order.
+type Told = std::sync::Arc<std::sync::Mutex<Vec<alder_web::ServerError>>>;
+
+fn server_error_project(debug: bool, told: &Told) -> Project {
+    let mut settings = common::production();
+    settings.debug = debug;
+    let (record, in_debug) = (told.clone(), told.clone());
+    let alerts = App::new("alerts")
+        .on_server_error(move |_state, error| record.lock().unwrap().push(error.clone()))
+        // Wanted only in debug: in production it is dropped at start-up.
+        .on_server_error_when(
+            |state| state.settings().debug,
+            move |_state, error| in_debug.lock().unwrap().push(error.clone()),
+        )
+        // A broken hook after it: logged, and neither the response nor the first hook suffers.
+        .on_server_error(|_state, _error| panic!("the tracker is down"));
+    let site = App::new("site")
+        .route("/", get(|| async { "home" }), "home")
+        .route(
+            "/broken/",
+            get(|| async { Err::<&str, _>(Error::other("db", std::io::Error::other("down"))) }),
+            "broken",
+        )
+        .route(
+            "/panics/",
+            get(|| async {
+                if true {
+                    panic!("the handler fell over");
+                }
+                "never"
+            }),
+            "panics",
+        )
+        .route(
+            "/own/",
+            get(|| async { (StatusCode::BAD_GATEWAY, "upstream said no") }),
+            "own",
+        );
+    Project::new(settings).app(alerts).app(site)
+}
+
+#[tokio::test]
+async fn server_error_hooks_hear_of_every_5xx_with_secrets_masked() {
+    let told = Told::default();
+    let client = TestClient::new(server_error_project(false, &told));
+    client.get("/").await.assert_ok();
+    client.get("/missing/").await.assert_status(404);
+    assert!(told.lock().unwrap().is_empty(), "no hook for 2xx or 4xx");
+
+    let response = client
+        .get("/broken/?page=2&token=s3cret")
+        .header("cookie", "sessionid=abc123; theme=dark")
+        .header("authorization", "Bearer xyz789")
+        .header("user-agent", "probe/1.0")
+        .await;
+    // The production page still: the chain goes to the hook, never to the client.
+    response.assert_status(500).assert_not_contains("down");
+    client.get("/panics/").await.assert_status(500);
+    client.get("/own/").await.assert_status(502);
+
+    let told = told.lock().unwrap();
+    assert_eq!(told.len(), 3, "{told:?}");
+    let broken = &told[0];
+    assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(broken.method, http::Method::GET);
+    assert_eq!(broken.uri, "/broken/?page=2&token=********");
+    assert_eq!(broken.chain, ["db", "down"]);
+    let header = |name: &str| {
+        broken
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("cookie"), Some("sessionid=********; theme=********"));
+    assert_eq!(header("authorization"), Some("********"));
+    assert_eq!(header("user-agent"), Some("probe/1.0"));
+    let text = format!("{broken:?}");
+    for secret in ["s3cret", "abc123", "xyz789"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert_eq!(told[1].uri, "/panics/");
+    assert!(
+        told[1]
+            .chain
+            .iter()
+            .any(|c| c.contains("the handler fell over")),
+        "{:?}",
+        told[1].chain
+    );
+    // A handler's own 5xx has no Alder error behind it.
+    assert_eq!(told[2].status, StatusCode::BAD_GATEWAY);
+    assert!(told[2].chain.is_empty());
+}
+
+#[tokio::test]
+async fn server_error_hooks_run_in_debug_too_and_the_debug_page_stays() {
+    let told = Told::default();
+    let client = TestClient::new(server_error_project(true, &told));
+    client
+        .get("/broken/")
+        .await
+        .assert_status(500)
+        .assert_contains("down");
+    assert_eq!(
+        told.lock().unwrap().len(),
+        2,
+        "both hooks, the debug-only one too"
+    );
+    // Without hooks, production pays nothing: no summary, and the page is the plain one.
+    let plain = TestClient::new(api_project(false));
+    plain
+        .get("/api/broken/")
+        .header("accept", "text/html")
+        .await
+        .assert_status(500)
+        .assert_not_contains("down");
+}

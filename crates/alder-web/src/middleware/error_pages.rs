@@ -15,12 +15,47 @@ use crate::sensitive;
 use crate::templates::{ContextSlot, TemplateContext};
 use crate::ProjectState;
 
-/// The parts of the request the debug page shows, captured only in DEBUG.
+/// The parts of the request the debug page and the server-error hooks show, captured only
+/// when one of them may need it.
 #[derive(Clone)]
 pub(crate) struct RequestSummary {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
     pub(crate) headers: HeaderMap,
+}
+
+impl RequestSummary {
+    /// The path and query, sensitive parameters masked.
+    pub(crate) fn masked_uri(&self) -> String {
+        match self.uri.query() {
+            Some(query) => format!("{}?{}", self.uri.path(), sensitive::mask_query(query)),
+            None => self.uri.path().to_string(),
+        }
+    }
+
+    /// The headers with cookie values, sensitive headers and the referrer's secrets masked.
+    pub(crate) fn masked_headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| {
+                let text = String::from_utf8_lossy(v.as_bytes());
+                let value = if k == header::COOKIE {
+                    sensitive::mask_cookies(&text)
+                } else if k == header::REFERER {
+                    // The previous page's query can carry a token as well as this one's.
+                    match text.split_once('?') {
+                        Some((page, query)) => format!("{page}?{}", sensitive::mask_query(query)),
+                        None => text.into_owned(),
+                    }
+                } else if sensitive::is_sensitive(k.as_str()) {
+                    sensitive::MASK.to_string()
+                } else {
+                    text.into_owned()
+                };
+                (k.to_string(), value)
+            })
+            .collect()
+    }
 }
 
 /// Whether a response gets an error page: Alder's own errors, and the bodiless 404/405 that
@@ -36,9 +71,12 @@ pub(crate) fn needs_page(response: &Response) -> bool {
 
 /// What the page of one request's error depends on, gathered before the request went in.
 pub(crate) struct PageFor {
-    /// The request as the debug page shows it; only in debug. Boxed: it is 200 bytes that
-    /// every request's future would otherwise carry (and move) in production too.
+    /// The request as the debug page and the server-error hooks show it; only in debug or
+    /// when there are hooks. Boxed: it is 200 bytes that every request's future would
+    /// otherwise carry (and move) in production too.
     pub(crate) summary: Option<Box<RequestSummary>>,
+    /// `settings.debug`: the debug page instead of the production one.
+    pub(crate) debug: bool,
     /// Template values middleware added for the request (the user on a 404 page).
     pub(crate) context: Option<ContextSlot>,
     /// Answer with `{"detail": …}` instead of a page: the client asked for JSON, or the
@@ -54,10 +92,10 @@ pub(crate) fn render(state: &ProjectState, page: &mut PageFor, response: Respons
     let (content_type, body) = if page.json {
         (
             "application/json",
-            json_body(status, report.as_ref(), page.summary.is_some()),
+            json_body(status, report.as_ref(), page.debug),
         )
     } else {
-        let html = match page.summary.take() {
+        let html = match page.summary.take().filter(|_| page.debug) {
             Some(request) => debug_page(state, status, report.as_ref(), &request),
             None => {
                 let extra = page.context.as_ref().map(|slot| slot.lock().clone());
@@ -146,31 +184,8 @@ fn debug_page(
     report: Option<&ErrorReport>,
     request: &RequestSummary,
 ) -> String {
-    let headers: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let value = if k == header::COOKIE {
-                sensitive::mask_cookies(&text)
-            } else if k == header::REFERER {
-                // The previous page's query can carry a token as well as this one's.
-                match text.split_once('?') {
-                    Some((page, query)) => format!("{page}?{}", sensitive::mask_query(query)),
-                    None => text.into_owned(),
-                }
-            } else if sensitive::is_sensitive(k.as_str()) {
-                sensitive::MASK.to_string()
-            } else {
-                text.into_owned()
-            };
-            (k.to_string(), value)
-        })
-        .collect();
-    let uri = match request.uri.query() {
-        Some(query) => format!("{}?{}", request.uri.path(), sensitive::mask_query(query)),
-        None => request.uri.path().to_string(),
-    };
+    let headers = request.masked_headers();
+    let uri = request.masked_uri();
     let settings: Vec<(String, String)> = state
         .settings()
         .masked()

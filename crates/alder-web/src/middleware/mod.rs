@@ -15,6 +15,7 @@ use axum::Router;
 use crate::{ProjectState, Result};
 
 pub(crate) use body::passed_the_limit;
+pub(crate) use error_pages::RequestSummary;
 pub(crate) use hosts::DEBUG_HOSTS;
 pub(crate) use outcome::{Outcome, OutcomeFuture};
 

@@ -36,17 +36,21 @@ pub(crate) struct Shared {
     policy: Policy,
     /// `settings.debug`, read on every request.
     debug: bool,
+    /// The server-error hooks the project wants; any at all needs the request's summary.
+    hooks: Vec<crate::server_errors::HookFn>,
 }
 
 impl<S> Outcome<S> {
     pub(crate) fn new(inner: S, state: ProjectState, policy: Policy) -> Self {
         let debug = state.settings().debug;
+        let hooks = crate::server_errors::wanted(&state);
         Outcome {
             inner,
             shared: Arc::new(Shared {
                 state,
                 policy,
                 debug,
+                hooks,
             }),
         }
     }
@@ -145,7 +149,7 @@ fn start<S, ResBody>(
 where
     S: Service<http::Request<Body>, Response = http::Response<ResBody>>,
 {
-    let summary = shared.debug.then(|| {
+    let summary = (shared.debug || !shared.hooks.is_empty()).then(|| {
         Box::new(RequestSummary {
             method: request.method().clone(),
             uri: request.uri().clone(),
@@ -188,6 +192,7 @@ where
         stage,
         page: PageFor {
             summary,
+            debug: shared.debug,
             context,
             json: prefers_json,
         },
@@ -311,6 +316,17 @@ where
         let shared = this.slot.shared();
         if let Some(to) = response.extensions_mut().remove::<crate::RedirectTo>() {
             to.resolve(shared.state.urls(), &mut response);
+        }
+        if !shared.hooks.is_empty() && response.status().is_server_error() {
+            if let Some(request) = this.page.summary.as_deref() {
+                crate::server_errors::tell(
+                    &shared.state,
+                    &shared.hooks,
+                    response.status(),
+                    request,
+                    response.extensions().get::<crate::error::ErrorReport>(),
+                );
+            }
         }
         if error_pages::needs_page(&response) {
             // Only an error needs to know whether it is on an API route.
