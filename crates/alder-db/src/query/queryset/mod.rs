@@ -172,6 +172,45 @@ impl<M: Model> QuerySet<M> {
         )))
     }
 
+    /// Keeps the rows matching a search box's text, as Django's admin `search_fields` do:
+    /// the text is split into words (a `"quoted phrase"` is one), and every word must be in
+    /// at least one of `fields` (case-insensitive `contains`). A field may start with `^`
+    /// (starts with) or `=` (equals, case-insensitive), and may be a path through relations
+    /// that `allowed` lists. Empty text keeps every row.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, FieldPaths, ForeignKey, Model};
+    /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, author: ForeignKey<Author> }
+    /// let allowed = FieldPaths::new(["author__name"]);
+    /// let found = Post::objects().search(&allowed, &["title", "author__name"], "rust \"ada l\"");
+    /// assert!(found.is_ok());
+    /// assert!(Post::objects().search(&allowed, &["author__password"], "x").is_err());
+    /// ```
+    pub fn search(self, allowed: &FieldPaths, fields: &[&str], text: &str) -> Result<Self> {
+        let mut query = self;
+        for word in search_words(text) {
+            let mut any: Option<Q<M>> = None;
+            for field in fields {
+                let key = match (field.strip_prefix('^'), field.strip_prefix('=')) {
+                    (Some(name), _) => format!("{name}__istartswith"),
+                    (_, Some(name)) => format!("{name}__iexact"),
+                    _ => format!("{field}__icontains"),
+                };
+                allowed.check_filter(M::META, &key)?;
+                let one = Q::from_node(super::dynamic::condition(M::META, &key, &word)?.node);
+                any = Some(match any {
+                    Some(q) => q | one,
+                    None => one,
+                });
+            }
+            if let Some(any) = any {
+                query = query.filter(any);
+            }
+        }
+        Ok(query)
+    }
+
     /// Like [`filter_path`](Self::filter_path), excluding the matching rows.
     pub fn exclude_path(self, allowed: &FieldPaths, key: &str, value: &str) -> Result<Self> {
         allowed.check_filter(M::META, key)?;
@@ -331,5 +370,38 @@ impl<M: Model> QuerySet<M> {
             shape.value(offset.into());
         }
         Some(shape)
+    }
+}
+
+/// The words of a search text: split on white space, a `"quoted phrase"` kept whole.
+fn search_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let (phrase, after) = quoted.split_once('"').unwrap_or((quoted, ""));
+            if !phrase.trim().is_empty() {
+                words.push(phrase.trim().to_owned());
+            }
+            rest = after.trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            words.push(rest[..end].to_owned());
+            rest = rest[end..].trim_start();
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod search_tests {
+    #[test]
+    fn words_and_quoted_phrases() {
+        assert_eq!(
+            super::search_words("  rust \"ada l\"  web \"unclosed"),
+            ["rust", "ada l", "web", "unclosed"]
+        );
+        assert!(super::search_words("   ").is_empty());
+        assert!(super::search_words("\"\"").is_empty());
     }
 }

@@ -1,0 +1,494 @@
+//! One registered model behind a trait object: the admin's pages work on any model through
+//! it, while each method runs the model's own typed queries and forms (monomorphised once
+//! per `register::<M>()`).
+
+use std::collections::HashMap;
+
+use alder_db::{crud, display_value, Collected, Database, FieldKind, FieldMeta, Model, ModelMeta};
+use alder_web::forms::{BoundForm, FormData, ModelForm};
+use alder_web::storage::Storage;
+use alder_web::Result;
+use futures_util::future::BoxFuture;
+
+use crate::options::ModelAdmin;
+
+/// What a change list asks for, read from its URL.
+#[derive(Debug, Default)]
+pub(crate) struct ListQuery {
+    pub(crate) search: String,
+    /// A column's field name, `-` first for descending; already checked against the columns.
+    pub(crate) order: Option<String>,
+    /// 1-based.
+    pub(crate) page: u64,
+    /// `(field__exact, value)` pairs for fields of `list_filter`.
+    pub(crate) filters: Vec<(String, String)>,
+}
+
+/// One cell of the change list (or one value of a read-only page).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Cell {
+    pub(crate) text: String,
+    /// `"bool"` (text is "yes"/"no"), `"empty"` or `"text"`.
+    pub(crate) kind: &'static str,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Row {
+    pub(crate) pk: String,
+    /// The key as a URL path segment.
+    pub(crate) path: String,
+    pub(crate) cells: Vec<Cell>,
+}
+
+/// One page of a change list.
+#[derive(Debug)]
+pub(crate) struct ListPage {
+    /// Rows matching the search and filters.
+    pub(crate) matching: i64,
+    /// Rows of the model in all.
+    pub(crate) total: i64,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// An object and its form, for the change page.
+pub(crate) struct Loaded {
+    pub(crate) display: String,
+    pub(crate) form: BoundForm,
+    /// `(label, value)` of each editable field: the read-only page of a view-only user.
+    pub(crate) values: Vec<(String, Cell)>,
+}
+
+/// What a delete did.
+pub(crate) enum Deleted {
+    /// Deleted; its display string.
+    Done(String),
+    /// It was not there (deleted meanwhile).
+    Missing,
+    /// Rows that protect it are still there.
+    Protected,
+}
+
+/// A saved object: its key and display string.
+pub(crate) struct Saved {
+    pub(crate) pk: String,
+    pub(crate) display: String,
+}
+
+/// Display strings of other models' rows by key text, for foreign-key cells.
+pub(crate) type Labels = HashMap<String, String>;
+
+/// How an entry reaches the other registered models (foreign-key cells and filters).
+pub(crate) trait Entries: Sync {
+    fn by_table(&self, table: &str) -> Option<&dyn Entry>;
+}
+
+pub(crate) trait Entry: Send + Sync {
+    fn meta(&self) -> &'static ModelMeta;
+    fn columns(&self) -> &[&'static str];
+    fn search_fields(&self) -> &[&'static str];
+    fn list_filter(&self) -> &[&'static str];
+    fn can_add(&self) -> bool;
+    fn per_page(&self) -> u64;
+
+    fn list<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListPage>>;
+
+    /// The page's form: a blank one for `None`, the object's otherwise (`None` if not found).
+    fn form<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        pk: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>>;
+
+    /// Saves the form onto a new object (`pk` `None`) or the stored one; `None` if not found.
+    fn save<'a>(
+        &'a self,
+        db: &'a Database,
+        storage: &'a dyn Storage,
+        pk: Option<&'a str>,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, BoundForm>>>>;
+
+    /// What deleting the object would do, and its display string; `None` if not found.
+    fn plan_delete<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Collected)>>>;
+
+    /// Deletes the object.
+    fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>>;
+
+    /// Display strings of the rows with these keys.
+    fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>>;
+
+    /// Up to `limit` rows as `(key, display)`, for a filter's choices.
+    fn choices<'a>(
+        &'a self,
+        db: &'a Database,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>>>;
+}
+
+pub(crate) struct Typed<M> {
+    pub(crate) admin: ModelAdmin<M>,
+}
+
+/// The object whose key is `pk` (text from the URL); `None` when there is none or the text
+/// is not a key of this model's type (an id of the wrong type is a 404, not a 500).
+async fn find<M: Model>(db: &Database, pk: &str) -> Result<Option<M>> {
+    let Ok(query) = alder_db::QuerySet::<M>::new().filter_str(M::META.pk().name, pk) else {
+        return Ok(None);
+    };
+    Ok(query.first(db).await?)
+}
+
+fn key_text<M: Model>(object: &M) -> String {
+    object.pk().map(|k| k.to_string()).unwrap_or_default()
+}
+
+/// A value as a person reads it: a choice's label, yes/no, `-` for nothing, the display
+/// string of a foreign key's row when its model is registered.
+fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&Labels>) -> Cell {
+    let text = display_value(value);
+    if text.is_empty() && field.kind != FieldKind::Text {
+        return Cell {
+            text: "-".into(),
+            kind: "empty",
+        };
+    }
+    if field.kind == FieldKind::Boolean {
+        let yes = matches!(value, alder_db::Value::Bool(Some(true)));
+        return Cell {
+            text: if yes { "yes" } else { "no" }.into(),
+            kind: "bool",
+        };
+    }
+    if let Some((_, label)) = field.choices.iter().find(|(stored, _)| *stored == text) {
+        return Cell {
+            text: (*label).to_owned(),
+            kind: "text",
+        };
+    }
+    if let Some(label) = labels.and_then(|l| l.get(&text)) {
+        return Cell {
+            text: label.clone(),
+            kind: "text",
+        };
+    }
+    Cell { text, kind: "text" }
+}
+
+/// The display strings of what the foreign-key fields among `names` point to, one query per
+/// field whatever the number of objects.
+async fn foreign_labels<M: Model>(
+    db: &Database,
+    entries: &dyn Entries,
+    objects: &[M],
+    names: &[&'static str],
+) -> Result<HashMap<&'static str, Labels>> {
+    let mut out = HashMap::new();
+    for name in names {
+        let Some((index, field)) = M::META
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == *name)
+        else {
+            continue;
+        };
+        let Some(relation) = field.relation else {
+            continue;
+        };
+        let Some(target) = entries.by_table((relation.target)().table) else {
+            continue;
+        };
+        let mut keys: Vec<String> = objects
+            .iter()
+            .map(|o| display_value(&o.values()[index]))
+            .filter(|k| !k.is_empty())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if !keys.is_empty() {
+            out.insert(field.name, target.labels(db, keys).await?);
+        }
+    }
+    Ok(out)
+}
+
+impl<M> Typed<M>
+where
+    M: ModelForm + Send + Sync + 'static,
+{
+    /// The values of `object`'s fields named in `names` (`__str__` for its display string).
+    fn cells(
+        object: &M,
+        names: &[&'static str],
+        labels: &HashMap<&'static str, Labels>,
+    ) -> Vec<Cell> {
+        let values = object.values();
+        names
+            .iter()
+            .map(|name| {
+                if *name == "__str__" {
+                    return Cell {
+                        text: object.display(),
+                        kind: "text",
+                    };
+                }
+                match M::META.fields.iter().position(|f| f.name == *name) {
+                    Some(i) => cell(&M::META.fields[i], &values[i], labels.get(name)),
+                    None => Cell {
+                        text: String::new(),
+                        kind: "empty",
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn queryset(&self, query: &ListQuery) -> Result<alder_db::QuerySet<M>> {
+        let mut set = alder_db::QuerySet::<M>::new();
+        for (key, value) in &query.filters {
+            set = set
+                .filter_str(key, value)
+                .map_err(|err| alder_web::Error::bad_request(err.to_string()))?;
+        }
+        if !query.search.trim().is_empty() {
+            set = set.search(
+                &self.admin.search_paths(),
+                &self.admin.search_fields,
+                &query.search,
+            )?;
+        }
+        let mut ordering: Vec<String> = match &query.order {
+            Some(order) => vec![order.clone()],
+            None => self.admin.ordering.iter().map(|o| o.to_string()).collect(),
+        };
+        if ordering.is_empty() {
+            ordering = M::META.ordering.iter().map(|o| o.to_string()).collect();
+        }
+        // The key last, so that pages do not share or skip rows whose sort values tie.
+        ordering.push(format!("-{}", M::META.pk().name));
+        for term in ordering {
+            set = set.order_by_name(&term)?;
+        }
+        Ok(set)
+    }
+}
+
+impl<M> Entry for Typed<M>
+where
+    M: ModelForm + Send + Sync + 'static,
+{
+    fn meta(&self) -> &'static ModelMeta {
+        M::META
+    }
+
+    fn columns(&self) -> &[&'static str] {
+        &self.admin.list_display
+    }
+
+    fn search_fields(&self) -> &[&'static str] {
+        &self.admin.search_fields
+    }
+
+    fn list_filter(&self) -> &[&'static str] {
+        &self.admin.list_filter
+    }
+
+    fn can_add(&self) -> bool {
+        self.admin.blank.is_some()
+    }
+
+    fn per_page(&self) -> u64 {
+        self.admin.list_per_page
+    }
+
+    fn list<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListPage>> {
+        Box::pin(async move {
+            let set = self.queryset(query)?;
+            let per_page = self.admin.list_per_page;
+            let matching = set.count(db).await?;
+            let filtered = !query.filters.is_empty() || !query.search.trim().is_empty();
+            let total = if filtered {
+                alder_db::QuerySet::<M>::new().count(db).await?
+            } else {
+                matching
+            };
+            let start = (query.page.max(1) - 1) * per_page;
+            let objects = set.slice(start..start + per_page).all(db).await?;
+            let labels = foreign_labels(db, entries, &objects, &self.admin.list_display).await?;
+            let rows = objects
+                .iter()
+                .map(|o| Row {
+                    path: percent_encoding::utf8_percent_encode(
+                        &key_text(o),
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string(),
+                    pk: key_text(o),
+                    cells: Self::cells(o, &self.admin.list_display, &labels),
+                })
+                .collect();
+            Ok(ListPage {
+                matching,
+                total,
+                rows,
+            })
+        })
+    }
+
+    fn form<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        pk: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>> {
+        Box::pin(async move {
+            let Some(pk) = pk else {
+                return Ok(Some(Loaded {
+                    display: String::new(),
+                    form: M::empty_form(db).await?,
+                    values: Vec::new(),
+                }));
+            };
+            let Some(object) = find::<M>(db, pk).await? else {
+                return Ok(None);
+            };
+            let editable: Vec<&'static str> = M::META
+                .fields
+                .iter()
+                .filter(|f| f.editable)
+                .map(|f| f.name)
+                .collect();
+            let labels =
+                foreign_labels(db, entries, std::slice::from_ref(&object), &editable).await?;
+            let cells = Self::cells(&object, &editable, &labels);
+            let values = editable
+                .iter()
+                .zip(cells)
+                .map(|(name, cell)| {
+                    let label = M::META.field(name).map_or(*name, |f| f.verbose_name);
+                    (capitalise(label), cell)
+                })
+                .collect();
+            Ok(Some(Loaded {
+                display: object.display(),
+                form: object.edit_form(db).await?,
+                values,
+            }))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        db: &'a Database,
+        storage: &'a dyn Storage,
+        pk: Option<&'a str>,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, BoundForm>>>> {
+        Box::pin(async move {
+            let mut object = match (pk, self.admin.blank) {
+                (Some(pk), _) => match find::<M>(db, pk).await? {
+                    Some(object) => object,
+                    None => return Ok(None),
+                },
+                (None, Some(blank)) => blank(),
+                (None, None) => return Ok(None),
+            };
+            Ok(Some(
+                match object.save_form_with(db, storage, data).await? {
+                    Ok(()) => Ok(Saved {
+                        pk: key_text(&object),
+                        display: object.display(),
+                    }),
+                    Err(form) => Err(form),
+                },
+            ))
+        })
+    }
+
+    fn plan_delete<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Collected)>>> {
+        Box::pin(async move {
+            let Some(object) = find::<M>(db, pk).await? else {
+                return Ok(None);
+            };
+            let collected =
+                alder_db::collector::collect(db, registry, std::slice::from_ref(&object)).await?;
+            Ok(Some((object.display(), collected)))
+        })
+    }
+
+    fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>> {
+        Box::pin(async move {
+            let Some(object) = find::<M>(db, pk).await? else {
+                return Ok(Deleted::Missing);
+            };
+            match crud::delete(db, &object).await {
+                Ok(true) => Ok(Deleted::Done(object.display())),
+                Ok(false) => Ok(Deleted::Missing),
+                // A PROTECT or RESTRICT key points to it: the database refused.
+                Err(alder_db::DbError::ForeignKeyViolation { .. }) => Ok(Deleted::Protected),
+                Err(err) => Err(err.into()),
+            }
+        })
+    }
+
+    fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>> {
+        Box::pin(async move {
+            let key = format!("{}__in", M::META.pk().name);
+            let Ok(set) = alder_db::QuerySet::<M>::new().filter_str(&key, &keys.join(",")) else {
+                return Ok(Labels::new());
+            };
+            Ok(set
+                .all(db)
+                .await?
+                .iter()
+                .map(|o| (key_text(o), o.display()))
+                .collect())
+        })
+    }
+
+    fn choices<'a>(
+        &'a self,
+        db: &'a Database,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>>> {
+        Box::pin(async move {
+            Ok(alder_db::QuerySet::<M>::new()
+                .limit(limit)
+                .all(db)
+                .await?
+                .iter()
+                .map(|o| (key_text(o), o.display()))
+                .collect())
+        })
+    }
+}
+
+/// "published at" → "Published at", as Django's `capfirst`.
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,182 @@
+//! # The admin site for Alder
+//!
+//! Django's `django.contrib.admin`: register a model and staff get pages to list, search,
+//! filter, sort, add, change and delete its rows, with forms, labels, help text, choices and
+//! validation taken from the model's metadata — nothing written twice. Every page checks that
+//! the user is active staff and holds the model's `view`, `add`, `change` or `delete`
+//! permission (a superuser holds them all).
+//!
+//! ```
+//! use alder_db::{Auto, Model};
+//! use alder_admin::ModelAdmin;
+//!
+//! #[derive(Model, alder_web::forms::Form, Default)]
+//! #[model(app = "blog", display = "{title}")]
+//! pub struct Post { pub id: Auto<i64>, pub title: String, pub published: bool }
+//!
+//! let admin = alder_admin::site()
+//!     .register(ModelAdmin::<Post>::new()
+//!         .list_display(["title", "published"])
+//!         .search_fields(["title"])
+//!         .list_filter(["published"])
+//!         .blank(Post::default));
+//! // In the project, after the sessions, messages and auth apps:
+//! let project = alder_web::Project::new(alder_web::Settings::debug())
+//!     .app(admin.app()); // /admin/
+//! ```
+//!
+//! The guide's chapter is `docs/admin.md`.
+
+mod entry;
+mod options;
+mod views;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alder_web::forms::ModelForm;
+use alder_web::routing::get;
+use alder_web::App;
+
+pub use options::ModelAdmin;
+
+use entry::{Entries, Entry, Typed};
+
+/// The models an admin shows, and its title; [`site`] starts one, [`AdminSite::app`] turns it
+/// into the app a project installs.
+pub struct AdminSite {
+    title: String,
+    entries: Vec<Arc<dyn Entry>>,
+    problems: Vec<String>,
+}
+
+/// An admin site with no models yet, titled "Site administration".
+pub fn site() -> AdminSite {
+    AdminSite {
+        title: "Site administration".into(),
+        entries: Vec::new(),
+        problems: Vec::new(),
+    }
+}
+
+impl AdminSite {
+    /// The title on every page (Django's `site_header`).
+    ///
+    /// ```
+    /// let admin = alder_admin::site().title("Blog administration");
+    /// ```
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Shows model `M` with these options (Django's `admin.site.register(Post, PostAdmin)`).
+    /// `M` derives `Model` and `Form`; options that name no field of it stop the project at
+    /// start-up, saying which. Registering a model twice keeps the last options.
+    pub fn register<M>(mut self, admin: ModelAdmin<M>) -> Self
+    where
+        M: ModelForm + Send + Sync + 'static,
+    {
+        if let Err(problem) = admin.check() {
+            self.problems.push(problem);
+        }
+        self.entries
+            .retain(|e| !std::ptr::eq(e.meta(), M::META) && e.meta().table != M::META.table);
+        self.entries.push(Arc::new(Typed { admin }));
+        self
+    }
+
+    /// The app serving the admin under `/admin/` (mount it elsewhere with
+    /// `Project::mount`). It needs the sessions, messages and auth apps before it.
+    pub fn app(self) -> App {
+        let problems = self.problems.clone();
+        let site = Site::new(self);
+        App::new("admin")
+            .prefix("/admin")
+            .templates(alder_web::embed_dir!("templates"))
+            .static_files(alder_web::embed_dir!("static"))
+            .extension(site)
+            .try_project_layer_with_state(move |_state| {
+                if let Some(problem) = problems.first() {
+                    return Err(alder_web::Error::Config(problem.clone()));
+                }
+                // Nothing to wrap: the layer is how bad options stop the build.
+                Ok(tower::layer::util::Identity::new())
+            })
+            .route("/", get(views::index), "index")
+            .route("/{app}/{model}/", get(views::changelist), "changelist")
+            .route(
+                "/{app}/{model}/add/",
+                get(views::add_page).post(views::add),
+                "add",
+            )
+            .route(
+                "/{app}/{model}/{pk}/change/",
+                get(views::change_page).post(views::change),
+                "change",
+            )
+            .route(
+                "/{app}/{model}/{pk}/delete/",
+                get(views::delete_page).post(views::delete),
+                "delete",
+            )
+    }
+}
+
+/// The registered models, found by URL (`blog/post`) or by table.
+#[derive(Clone)]
+pub(crate) struct Site(Arc<SiteInner>);
+
+pub(crate) struct SiteInner {
+    pub(crate) title: String,
+    pub(crate) entries: Vec<Arc<dyn Entry>>,
+    by_url: HashMap<(String, String), usize>,
+    by_table: HashMap<&'static str, usize>,
+}
+
+impl Site {
+    fn new(admin: AdminSite) -> Self {
+        let mut entries = admin.entries;
+        // The index lists apps and their models alphabetically, as Django's.
+        entries.sort_by(|a, b| {
+            (a.meta().app_label, a.meta().verbose_name_plural)
+                .cmp(&(b.meta().app_label, b.meta().verbose_name_plural))
+        });
+        let by_url = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let meta = e.meta();
+                ((meta.app_label.to_owned(), meta.name.to_lowercase()), i)
+            })
+            .collect();
+        let by_table = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.meta().table, i))
+            .collect();
+        Site(Arc::new(SiteInner {
+            title: admin.title,
+            entries,
+            by_url,
+            by_table,
+        }))
+    }
+
+    pub(crate) fn inner(&self) -> &SiteInner {
+        &self.0
+    }
+
+    pub(crate) fn entry(&self, app: &str, model: &str) -> Option<&dyn Entry> {
+        self.0
+            .by_url
+            .get(&(app.to_owned(), model.to_owned()))
+            .map(|&i| &*self.0.entries[i])
+    }
+}
+
+impl Entries for Site {
+    fn by_table(&self, table: &str) -> Option<&dyn Entry> {
+        self.0.by_table.get(table).map(|&i| &*self.0.entries[i])
+    }
+}

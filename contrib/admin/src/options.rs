@@ -1,0 +1,141 @@
+//! What a project says about one model's admin pages (Django's `ModelAdmin` options).
+
+use alder_db::{FieldKind, Model};
+
+/// How the admin shows one model: its change list's columns, search, filters and order, and
+/// how a new object starts. Every option has a default from the model's metadata, so
+/// `ModelAdmin::new()` alone gives a usable list and form.
+///
+/// ```
+/// # use alder_db::{Auto, Model};
+/// # #[derive(Model, alder_web::forms::Form, Default)]
+/// # struct Post { id: Auto<i64>, title: String, published: bool }
+/// let admin = alder_admin::ModelAdmin::<Post>::new()
+///     .list_display(["title", "published"])
+///     .search_fields(["title"])
+///     .list_filter(["published"])
+///     .list_per_page(50)
+///     .blank(Post::default);
+/// ```
+pub struct ModelAdmin<M> {
+    pub(crate) list_display: Vec<&'static str>,
+    pub(crate) search_fields: Vec<&'static str>,
+    pub(crate) list_filter: Vec<&'static str>,
+    pub(crate) ordering: Vec<&'static str>,
+    pub(crate) list_per_page: u64,
+    pub(crate) blank: Option<fn() -> M>,
+}
+
+impl<M: Model> Default for ModelAdmin<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Model> ModelAdmin<M> {
+    /// The defaults: one column with each object's display string (Django's `__str__`), no
+    /// search or filters, the model's own ordering, 100 rows a page, and no "add" page until
+    /// [`blank`](Self::blank) says how a new object starts.
+    pub fn new() -> Self {
+        ModelAdmin {
+            list_display: vec!["__str__"],
+            search_fields: Vec::new(),
+            list_filter: Vec::new(),
+            ordering: Vec::new(),
+            list_per_page: 100,
+            blank: None,
+        }
+    }
+
+    /// The change list's columns: field names, or `"__str__"` for the display string. The
+    /// first links to the object's page; a column of a field can be sorted by.
+    pub fn list_display<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.list_display = fields.into_iter().collect();
+        self
+    }
+
+    /// The fields the search box looks in (case-insensitive `contains`; `^name` for starts
+    /// with, `=name` for equals; `author__name` through a relation). Without any, no box.
+    pub fn search_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.search_fields = fields.into_iter().collect();
+        self
+    }
+
+    /// Fields offered in the filter sidebar: booleans, fields with choices, and foreign keys
+    /// (to a model registered in the same admin).
+    pub fn list_filter<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.list_filter = fields.into_iter().collect();
+        self
+    }
+
+    /// The change list's order when the visitor picks none (`"-published_at"`); the model's
+    /// `ordering` by default.
+    pub fn ordering<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.ordering = fields.into_iter().collect();
+        self
+    }
+
+    /// Rows per page of the change list.
+    pub fn list_per_page(mut self, rows: u64) -> Self {
+        self.list_per_page = rows.max(1);
+        self
+    }
+
+    /// How a new object starts before its form is filled in: enables the "add" page.
+    /// `Model::default` for a model that derives `Default`; a function otherwise (a foreign
+    /// key's placeholder is replaced by the form's required choice).
+    pub fn blank(mut self, make: fn() -> M) -> Self {
+        self.blank = Some(make);
+        self
+    }
+
+    /// The paths the search fields may follow (their names without `^` or `=`).
+    pub(crate) fn search_paths(&self) -> alder_db::FieldPaths {
+        alder_db::FieldPaths::new(
+            self.search_fields
+                .iter()
+                .map(|f| f.trim_start_matches(['^', '='])),
+        )
+    }
+
+    /// The options checked against the model, at start-up: a name that is not a field is a
+    /// configuration error naming it.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let meta = M::META;
+        let named = |option: &str, name: &str| -> Result<&'static alder_db::FieldMeta, String> {
+            meta.field(name).map_err(|_| {
+                let known: Vec<_> = meta.fields.iter().map(|f| f.name).collect();
+                format!(
+                    "admin of {}: {option} names `{name}`, which is not a field; it has: {}",
+                    meta.name,
+                    known.join(", ")
+                )
+            })
+        };
+        for name in &self.list_display {
+            if *name != "__str__" {
+                named("list_display", name)?;
+            }
+        }
+        alder_db::QuerySet::<M>::new()
+            .search(&self.search_paths(), &self.search_fields, "probe")
+            .map_err(|err| format!("admin of {}: search_fields: {err}", meta.name))?;
+        for name in &self.ordering {
+            named("ordering", name.trim_start_matches('-'))?;
+        }
+        for name in &self.list_filter {
+            let field = named("list_filter", name)?;
+            let filterable = field.kind == FieldKind::Boolean
+                || !field.choices.is_empty()
+                || field.relation.is_some();
+            if !filterable {
+                return Err(format!(
+                    "admin of {}: list_filter names `{name}`; only booleans, fields with choices \
+                     and foreign keys can be filtered by",
+                    meta.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,685 @@
+//! The admin's pages: the index, a model's change list, its add and change forms, and the
+//! delete confirmation. Each checks staff status and the model's permission first.
+
+use std::collections::BTreeSet;
+
+use alder_auth::LoginRequired;
+use alder_db::{FieldKind, ModelMeta};
+use alder_messages::Messages;
+use alder_web::extract::{Path, State};
+use alder_web::forms::FormData;
+use alder_web::{
+    context, Db, Error, IntoResponse, ProjectState, Redirect, Response, Result, StatusCode,
+    Templates,
+};
+use serde::Serialize;
+
+use crate::entry::{capitalise, Deleted, Entries, Entry, ListQuery};
+use crate::Site;
+
+/// What the user may do, read once per page: one query, none for a superuser.
+struct Perms {
+    superuser: bool,
+    held: BTreeSet<String>,
+}
+
+impl Perms {
+    fn has(&self, meta: &ModelMeta, action: &str) -> bool {
+        self.superuser
+            || self.held.contains(&format!(
+                "{}.{action}_{}",
+                meta.app_label,
+                meta.name.to_lowercase()
+            ))
+    }
+
+    /// `view` or `change`: either lets the change list and the object's page open.
+    fn can_view(&self, meta: &ModelMeta) -> bool {
+        self.has(meta, "view") || self.has(meta, "change")
+    }
+}
+
+/// The staff member asking, and what they may do; anyone else is refused: visitors are
+/// sent to log in by [`LoginRequired`], others get 403.
+async fn staff(db: &Db, user: &LoginRequired) -> Result<Perms> {
+    if !user.is_active || !user.is_staff {
+        return Err(Error::http(
+            StatusCode::FORBIDDEN,
+            "your account cannot use the admin: it is not a staff account",
+        ));
+    }
+    if user.is_superuser {
+        return Ok(Perms {
+            superuser: true,
+            held: BTreeSet::new(),
+        });
+    }
+    let held = user
+        .all_permissions(db)
+        .await
+        .map_err(|err| Error::other("admin permissions", err))?;
+    Ok(Perms {
+        superuser: false,
+        held,
+    })
+}
+
+fn site(state: &ProjectState) -> Result<Site> {
+    state
+        .extension::<Site>()
+        .cloned()
+        .ok_or_else(|| Error::Config("the admin app is not installed".into()))
+}
+
+fn forbidden() -> Error {
+    Error::http(
+        StatusCode::FORBIDDEN,
+        "you do not have permission to do this",
+    )
+}
+
+/// The admin's root URL (`/admin/`).
+fn root(state: &ProjectState) -> Result<String> {
+    state
+        .urls()
+        .reverse("admin:index", ())
+        .map_err(|err| Error::other("admin urls", err))
+}
+
+fn model_url(root: &str, meta: &ModelMeta) -> String {
+    format!("{root}{}/{}/", meta.app_label, meta.name.to_lowercase())
+}
+
+/// The page's view of one model, for templates.
+#[derive(Serialize)]
+struct ModelView {
+    name: &'static str,
+    verbose_name: String,
+    verbose_name_plural: String,
+    app_label: &'static str,
+    url: String,
+    add_url: Option<String>,
+}
+
+fn model_view(root: &str, entry: &dyn Entry, perms: &Perms) -> ModelView {
+    let meta = entry.meta();
+    let url = model_url(root, meta);
+    ModelView {
+        name: meta.name,
+        verbose_name: meta.verbose_name.to_owned(),
+        verbose_name_plural: capitalise(meta.verbose_name_plural),
+        app_label: meta.app_label,
+        add_url: (entry.can_add() && perms.has(meta, "add")).then(|| format!("{url}add/")),
+        url,
+    }
+}
+
+#[derive(Serialize)]
+struct AppView {
+    label: &'static str,
+    name: String,
+    models: Vec<ModelView>,
+}
+
+/// GET: the apps and their models that the user may see.
+pub(crate) async fn index(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let root = root(&state)?;
+    let mut apps: Vec<AppView> = Vec::new();
+    for entry in &site.inner().entries {
+        let meta = entry.meta();
+        if !perms.can_view(meta) && !perms.has(meta, "add") {
+            continue;
+        }
+        let view = model_view(&root, &**entry, &perms);
+        match apps.last_mut() {
+            Some(app) if app.label == meta.app_label => app.models.push(view),
+            _ => apps.push(AppView {
+                label: meta.app_label,
+                name: capitalise(meta.app_label),
+                models: vec![view],
+            }),
+        }
+    }
+    Ok(t.render(
+        "admin/index.html",
+        context! { site_title => site.inner().title.clone(), root, apps },
+    )?
+    .into_response())
+}
+
+/// The entry for the URL's `app`/`model`, or 404.
+fn entry_of<'s>(site: &'s Site, app: &str, model: &str) -> Result<&'s dyn Entry> {
+    site.entry(app, model).ok_or(Error::NotFound)
+}
+
+#[derive(Serialize)]
+struct Column {
+    label: String,
+    /// The URL sorting by this column (or reversing it), when it is a field.
+    sort_url: Option<String>,
+    /// `"asc"`, `"desc"` or empty.
+    sorted: &'static str,
+}
+
+#[derive(Serialize)]
+struct FilterChoice {
+    label: String,
+    url: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct FilterView {
+    title: String,
+    choices: Vec<FilterChoice>,
+}
+
+/// The change list's URL with `key` set to `value` (removed when `None`), the rest kept;
+/// a new search, filter or order starts again at page 1.
+fn with_param(params: &[(String, String)], key: &str, value: Option<&str>) -> String {
+    let mut out: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != key && (key == "p" || k != "p"))
+        .cloned()
+        .collect();
+    if let Some(value) = value {
+        out.push((key.to_owned(), value.to_owned()));
+    }
+    if out.is_empty() {
+        return "?".into();
+    }
+    let encode = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let query: Vec<String> = out
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("?{}", query.join("&"))
+}
+
+/// GET: one page of the model's rows, searched, filtered and sorted as the URL says. Only
+/// the parameters the admin offers are read: a filter on another field, an order by a
+/// column not shown, are ignored; a bad value for an offered filter is a 400.
+pub(crate) async fn changelist(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    Path((app, model)): Path<(String, String)>,
+    sent: FormData,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.can_view(meta) {
+        return Err(forbidden());
+    }
+    let root = root(&state)?;
+    let params: Vec<(String, String)> = sent
+        .pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let sortable = |name: &str| name != "__str__" && entry.columns().contains(&name);
+    let order = sent
+        .get("o")
+        .filter(|o| sortable(o.trim_start_matches('-')))
+        .map(str::to_owned);
+    let page = match sent.get("p") {
+        None => 1,
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or(Error::NotFound)?,
+    };
+    let filters: Vec<(String, String)> = entry
+        .list_filter()
+        .iter()
+        .filter_map(|name| {
+            let key = format!("{name}__exact");
+            sent.get(&key).map(|v| (key, v.to_owned()))
+        })
+        .collect();
+    let query = ListQuery {
+        search: sent.get("q").unwrap_or("").to_owned(),
+        order,
+        page,
+        filters,
+    };
+    let list = entry.list(&db, &site, &query).await?;
+    let pages = page_count(list.matching, entry.per_page());
+    if page > 1 && page > pages {
+        return Err(Error::NotFound);
+    }
+    let columns: Vec<Column> = entry
+        .columns()
+        .iter()
+        .map(|name| {
+            let label = match *name {
+                "__str__" => capitalise(meta.verbose_name),
+                name => capitalise(meta.field(name).map_or(name, |f| f.verbose_name)),
+            };
+            let sorted = match query.order.as_deref() {
+                Some(o) if o == *name => "asc",
+                Some(o) if o.strip_prefix('-') == Some(name) => "desc",
+                _ => "",
+            };
+            let next = if sorted == "asc" {
+                format!("-{name}")
+            } else {
+                (*name).to_owned()
+            };
+            Column {
+                label,
+                sort_url: sortable(name).then(|| with_param(&params, "o", Some(&next))),
+                sorted,
+            }
+        })
+        .collect();
+    let filters = filter_views(&db, &site, entry, &params, &query).await?;
+    let paging: Vec<_> = (1..=pages)
+        .map(|p| context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page })
+        .collect();
+    let url = model_url(&root, meta);
+    Ok(t.render(
+        "admin/change_list.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            root,
+            model => model_view(&root, entry, &perms),
+            columns,
+            rows => list.rows,
+            url,
+            search => query.search,
+            searchable => !entry.search_fields().is_empty(),
+            matching => list.matching,
+            total => list.total,
+            filters,
+            paging => if pages > 1 { paging } else { Vec::new() },
+        },
+    )?
+    .into_response())
+}
+
+/// Pages of `per_page` rows holding `matching` rows (at least one page).
+fn page_count(matching: i64, per_page: u64) -> u64 {
+    let matching = u64::try_from(matching).unwrap_or(0);
+    matching.div_ceil(per_page.max(1)).max(1)
+}
+
+async fn filter_views(
+    db: &Db,
+    site: &Site,
+    entry: &dyn Entry,
+    params: &[(String, String)],
+    query: &ListQuery,
+) -> Result<Vec<FilterView>> {
+    let meta = entry.meta();
+    let mut out = Vec::new();
+    for name in entry.list_filter() {
+        let Ok(field) = meta.field(name) else {
+            continue;
+        };
+        let key = format!("{name}__exact");
+        let current = query
+            .filters
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str());
+        let options: Vec<(String, String)> = if field.kind == FieldKind::Boolean {
+            vec![("1".into(), "Yes".into()), ("0".into(), "No".into())]
+        } else if !field.choices.is_empty() {
+            field
+                .choices
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect()
+        } else if let Some(target) = field
+            .relation
+            .and_then(|r| site.by_table((r.target)().table))
+        {
+            target.choices(db, 200).await?
+        } else {
+            continue;
+        };
+        let mut choices = vec![FilterChoice {
+            label: "All".into(),
+            url: with_param(params, &key, None),
+            selected: current.is_none(),
+        }];
+        choices.extend(options.into_iter().map(|(value, label)| FilterChoice {
+            url: with_param(params, &key, Some(&value)),
+            selected: current == Some(value.as_str()),
+            label,
+        }));
+        out.push(FilterView {
+            title: format!("By {}", field.verbose_name),
+            choices,
+        });
+    }
+    Ok(out)
+}
+
+/// GET: an empty form for a new object.
+pub(crate) async fn add_page(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    Path((app, model)): Path<(String, String)>,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    if !perms.has(entry.meta(), "add") || !entry.can_add() {
+        return Err(forbidden());
+    }
+    let loaded = entry.form(&db, &site, None).await?.ok_or(Error::NotFound)?;
+    form_page(
+        &state,
+        &t,
+        &site,
+        entry,
+        &perms,
+        None,
+        loaded.form,
+        StatusCode::OK,
+    )
+}
+
+/// The add or change page around `form`.
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &ProjectState,
+    t: &Templates,
+    site: &Site,
+    entry: &dyn Entry,
+    perms: &Perms,
+    object: Option<(&str, &str)>,
+    form: alder_web::forms::BoundForm,
+    status: StatusCode,
+) -> Result<Response> {
+    let root = root(state)?;
+    let meta = entry.meta();
+    let url = model_url(&root, meta);
+    let (pk, display) = object.unzip();
+    Ok(t.render(
+        "admin/change_form.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            root,
+            model => model_view(&root, entry, perms),
+            url,
+            form,
+            adding => pk.is_none(),
+            display,
+            delete_url => pk.filter(|_| perms.has(meta, "delete")).map(|pk| format!("{}{}/delete/", model_url(&root, meta), encode_pk(pk))),
+            can_add_another => entry.can_add() && perms.has(meta, "add"),
+        },
+    )?
+    .with_status(status)
+    .into_response())
+}
+
+fn encode_pk(pk: &str) -> String {
+    percent_encoding::utf8_percent_encode(pk, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Where a saved form goes: "Save and continue editing", "Save and add another", or the
+/// change list.
+fn after_save(sent: &FormData, url: &str, pk: &str) -> String {
+    if sent.get("_continue").is_some() {
+        format!("{url}{}/change/", encode_pk(pk))
+    } else if sent.get("_addanother").is_some() {
+        format!("{url}add/")
+    } else {
+        url.to_owned()
+    }
+}
+
+/// POST: creates the object from the form, or shows the form again with its errors (422).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn add(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    messages: Messages,
+    Path((app, model)): Path<(String, String)>,
+    sent: FormData,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.has(meta, "add") || !entry.can_add() {
+        return Err(forbidden());
+    }
+    match entry
+        .save(&db, &**state.storage(), None, &sent)
+        .await?
+        .ok_or(Error::NotFound)?
+    {
+        Ok(saved) => {
+            messages.success(format!(
+                "The {} \u{201c}{}\u{201d} was added successfully.",
+                meta.verbose_name, saved.display
+            ));
+            let url = model_url(&root(&state)?, meta);
+            Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
+        }
+        Err(form) => form_page(
+            &state,
+            &t,
+            &site,
+            entry,
+            &perms,
+            None,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+/// GET: the object's form, or its values only for a user who may view but not change it.
+pub(crate) async fn change_page(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    Path((app, model, pk)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.can_view(meta) {
+        return Err(forbidden());
+    }
+    let loaded = entry
+        .form(&db, &site, Some(&pk))
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !perms.has(meta, "change") {
+        let root = root(&state)?;
+        let values: Vec<_> = loaded
+            .values
+            .iter()
+            .map(|(label, cell)| context! { label, text => cell.text, kind => cell.kind })
+            .collect();
+        return Ok(t
+            .render(
+                "admin/view_object.html",
+                context! {
+                    site_title => site.inner().title.clone(),
+                    url => model_url(&root, meta),
+                    model => model_view(&root, entry, &perms),
+                    root,
+                    display => loaded.display,
+                    values,
+                },
+            )?
+            .into_response());
+    }
+    form_page(
+        &state,
+        &t,
+        &site,
+        entry,
+        &perms,
+        Some((&pk, &loaded.display)),
+        loaded.form,
+        StatusCode::OK,
+    )
+}
+
+/// POST: saves the changed object, or shows the form again with its errors (422).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn change(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    messages: Messages,
+    Path((app, model, pk)): Path<(String, String, String)>,
+    sent: FormData,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.has(meta, "change") {
+        return Err(forbidden());
+    }
+    let Some(result) = entry
+        .save(&db, &**state.storage(), Some(&pk), &sent)
+        .await?
+    else {
+        // Deleted meanwhile (another tab, another admin): say so instead of failing.
+        messages.warning(format!(
+            "The {} with key \u{201c}{pk}\u{201d} does not exist; perhaps it was deleted.",
+            meta.verbose_name
+        ));
+        return Ok(Redirect::to(&model_url(&root(&state)?, meta)).into_response());
+    };
+    match result {
+        Ok(saved) => {
+            messages.success(format!(
+                "The {} \u{201c}{}\u{201d} was changed successfully.",
+                meta.verbose_name, saved.display
+            ));
+            let url = model_url(&root(&state)?, meta);
+            Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
+        }
+        Err(form) => {
+            let display = entry
+                .form(&db, &site, Some(&pk))
+                .await?
+                .map(|l| l.display)
+                .unwrap_or_default();
+            form_page(
+                &state,
+                &t,
+                &site,
+                entry,
+                &perms,
+                Some((&pk, &display)),
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+/// GET: what deleting the object would delete with it, or what protects it.
+pub(crate) async fn delete_page(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    Path((app, model, pk)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.has(meta, "delete") {
+        return Err(forbidden());
+    }
+    let (display, collected) = entry
+        .plan_delete(&db, state.registry(), &pk)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let summary: Vec<_> = collected
+        .summary()
+        .into_iter()
+        .map(|(name, count)| context! { name => capitalise(name), count })
+        .collect();
+    let blockers: Vec<_> = collected
+        .blockers
+        .iter()
+        .map(|b| context! { name => capitalise(b.model.verbose_name_plural), count => b.keys.len(), field => b.field.verbose_name })
+        .collect();
+    let root = root(&state)?;
+    Ok(t.render(
+        "admin/delete_confirmation.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            url => model_url(&root, meta),
+            change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
+            model => model_view(&root, entry, &perms),
+            root,
+            display,
+            summary,
+            blockers,
+        },
+    )?
+    .into_response())
+}
+
+/// POST: deletes the object (and what cascades from it) and goes back to the list. A row
+/// that protects it refuses the delete with a message, never a 500.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn delete(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    messages: Messages,
+    Path((app, model, pk)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.has(meta, "delete") {
+        return Err(forbidden());
+    }
+    let url = model_url(&root(&state)?, meta);
+    match entry.delete(&db, &pk).await? {
+        Deleted::Done(display) => messages.success(format!(
+            "The {} \u{201c}{display}\u{201d} was deleted successfully.",
+            meta.verbose_name
+        )),
+        Deleted::Missing => messages.warning(format!(
+            "The {} with key \u{201c}{pk}\u{201d} does not exist; perhaps it was already deleted.",
+            meta.verbose_name
+        )),
+        Deleted::Protected => {
+            messages.error(format!(
+                "The {} could not be deleted: other rows still point to it and protect it.",
+                meta.verbose_name
+            ));
+            return Ok(Redirect::to(&format!("{url}{}/delete/", encode_pk(&pk))).into_response());
+        }
+    }
+    Ok(Redirect::to(&url).into_response())
+}

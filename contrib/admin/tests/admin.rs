@@ -1,0 +1,510 @@
+//! The admin through the test client on SQLite: who may open it, the change list's search,
+//! filters, order and pages, adding and changing with validation errors, deleting with the
+//! cascade shown first and PROTECT refusing, view-only users, and the bad inputs (unknown
+//! parameters, ids of the wrong type, scripts stored in a field).
+
+use alder_admin::ModelAdmin;
+use alder_auth::models::{Permission, User};
+use alder_db::{crud, Auto, Database, ForeignKey, Model};
+use alder_web::forms::Form;
+use alder_web::test::TestClient;
+use alder_web::{App, Project, Settings};
+
+#[derive(Model, Form, Clone, Debug, Default)]
+#[model(app = "library", display = "{name}")]
+struct Author {
+    id: Auto<i64>,
+    #[model(max_length = 100)]
+    name: String,
+}
+
+#[derive(Model, Form, Clone, Debug)]
+#[model(app = "library", display = "{title}", ordering = "title")]
+struct Book {
+    id: Auto<i64>,
+    #[model(max_length = 200, help_text = "As printed on the cover.")]
+    title: String,
+    #[model(on_delete = "protect")]
+    author: ForeignKey<Author>,
+    #[model(min = 0)]
+    pages: i32,
+    in_print: bool,
+}
+
+#[derive(Model, Form, Clone, Debug)]
+#[model(app = "library", display = "review of {book}")]
+struct Review {
+    id: Auto<i64>,
+    book: ForeignKey<Book>,
+    #[model(max_length = 500)]
+    text: String,
+}
+
+fn blank_book() -> Book {
+    Book {
+        id: Auto::new(),
+        title: String::new(),
+        author: ForeignKey::new(0),
+        pages: 0,
+        in_print: true,
+    }
+}
+
+fn admin() -> App {
+    alder_admin::site()
+        .title("Library administration")
+        .register(ModelAdmin::<Author>::new().blank(Author::default))
+        .register(
+            ModelAdmin::<Book>::new()
+                .list_display(["title", "author", "pages", "in_print"])
+                .search_fields(["title", "author__name"])
+                .list_filter(["in_print", "author"])
+                .list_per_page(2)
+                .blank(blank_book),
+        )
+        .register(ModelAdmin::<Review>::new())
+        .app()
+}
+
+struct Library {
+    client: TestClient,
+    db: Database,
+    _dir: tempfile::TempDir,
+}
+
+async fn library() -> Library {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::debug();
+    settings.database_url = Some(format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite3").display()
+    ));
+    let models = App::new("library")
+        .model::<Author>()
+        .model::<Book>()
+        .model::<Review>();
+    let project = Project::new(settings)
+        .app(alder_sessions::app())
+        .app(alder_messages::app())
+        .app(alder_auth::app())
+        .app(alder_mail::app_with(alder_mail::MailConfig::memory()))
+        .app(models)
+        .app(admin());
+    let client = TestClient::new(project);
+    let db = client.site().state().database().await.unwrap();
+    alder_db::schema::create_models(&db, &[Author::META, Book::META, Review::META])
+        .await
+        .unwrap();
+    client.site().migrate().await.unwrap();
+    for (name, books) in [("Ursula Le Guin", 2), ("Terry Pratchett", 1)] {
+        let mut author = Author {
+            id: Auto::new(),
+            name: name.into(),
+        };
+        crud::insert(&db, &mut author).await.unwrap();
+        for n in 0..books {
+            let mut book = Book {
+                id: Auto::new(),
+                title: format!("{name} book {n}"),
+                author: ForeignKey::to(&author).unwrap(),
+                pages: 100 + n,
+                in_print: n == 0,
+            };
+            crud::insert(&db, &mut book).await.unwrap();
+        }
+    }
+    Library {
+        client,
+        db,
+        _dir: dir,
+    }
+}
+
+async fn user(db: &Database, name: &str, staff: bool, superuser: bool) -> User {
+    let mut user = User::new(name, format!("{name}@example.com"));
+    user.is_staff = staff;
+    user.is_superuser = superuser;
+    crud::insert(db, &mut user).await.unwrap();
+    user
+}
+
+async fn grant(db: &Database, user: &User, codenames: &[&str]) {
+    let keys: Vec<i64> = {
+        let mut keys = Vec::new();
+        for codename in codenames {
+            let p = Permission::objects()
+                .filter(Permission::codename().eq(*codename))
+                .get(db)
+                .await
+                .unwrap();
+            keys.push(p.id.get().unwrap());
+        }
+        keys
+    };
+    User::user_permissions().set(db, user, keys).await.unwrap();
+}
+
+#[tokio::test]
+async fn only_active_staff_get_in_and_visitors_are_sent_to_log_in() {
+    let lib = library().await;
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_status(303)
+        .assert_header("location", "/accounts/login/?next=/admin/");
+    let reader = user(&lib.db, "reader", false, false).await;
+    alder_auth::testing::force_login(&lib.client, &reader)
+        .await
+        .unwrap();
+    lib.client.get("/admin/").await.assert_status(403);
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_status(403);
+
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_ok()
+        .assert_contains("Library administration")
+        .assert_contains("href=\"/admin/library/book/\"")
+        .assert_contains("href=\"/admin/library/book/add/\"")
+        // No blank for reviews: no "add" page offered.
+        .assert_not_contains("/admin/library/review/add/");
+    lib.client
+        .get("/admin/library/review/add/")
+        .await
+        .assert_status(403);
+}
+
+#[tokio::test]
+async fn the_change_list_searches_filters_sorts_and_pages() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    let list = lib.client.get("/admin/library/book/").await;
+    list.assert_ok()
+        // Two a page, by title: the third book is on page 2.
+        .assert_contains("Terry Pratchett book 0")
+        .assert_contains("Ursula Le Guin book 0")
+        .assert_not_contains("Ursula Le Guin book 1")
+        // The author column shows the author's display string, not a key.
+        .assert_contains("<td class=\"text\">Terry Pratchett</td>")
+        .assert_contains("aria-label=\"yes\"")
+        .assert_contains("3 books");
+    lib.client
+        .get("/admin/library/book/?p=2")
+        .await
+        .assert_ok()
+        .assert_contains("Ursula Le Guin book 1");
+    for bad in ["?p=3", "?p=0", "?p=two"] {
+        lib.client
+            .get(&format!("/admin/library/book/{bad}"))
+            .await
+            .assert_status(404);
+    }
+    // Search across the book and its author.
+    lib.client
+        .get("/admin/library/book/?q=pratchett")
+        .await
+        .assert_ok()
+        .assert_contains("Terry Pratchett book 0")
+        .assert_not_contains("Ursula Le Guin book")
+        .assert_contains("1 result");
+    lib.client
+        .get("/admin/library/book/?q=%22le+guin%22+1")
+        .await
+        .assert_contains("Ursula Le Guin book 1")
+        .assert_not_contains("Ursula Le Guin book 0");
+    // Filters offered in the sidebar, and applied.
+    let filtered = lib
+        .client
+        .get("/admin/library/book/?in_print__exact=0")
+        .await;
+    filtered
+        .assert_ok()
+        .assert_contains("Ursula Le Guin book 1")
+        .assert_not_contains("Terry Pratchett book 0")
+        .assert_contains("By author");
+    lib.client
+        .get("/admin/library/book/?in_print__exact=maybe")
+        .await
+        .assert_status(400);
+    // Sorting by a column, descending.
+    let sorted = lib.client.get("/admin/library/book/?o=-pages").await.text();
+    // 101 pages first; of the two with 100, the newer first (the key breaks the tie).
+    let first = sorted.find("Ursula Le Guin book 1").unwrap();
+    let second = sorted.find("Terry Pratchett book 0").unwrap();
+    assert!(first < second, "sorted by pages, descending");
+    assert!(!sorted.contains("Ursula Le Guin book 0"), "on page 2");
+    assert!(sorted.contains("class=\"sorted desc\""));
+    // Parameters the admin does not offer are ignored, never reach SQL.
+    for ignored in [
+        "?o=secret",
+        "?o=id%3BDROP%20TABLE%20library_book",
+        "?author__name__exact=x",
+        "?pages__gt=1",
+    ] {
+        lib.client
+            .get(&format!("/admin/library/book/{ignored}"))
+            .await
+            .assert_ok()
+            .assert_contains("3 books");
+    }
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    let form = lib.client.get("/admin/library/book/add/").await;
+    form.assert_ok()
+        .assert_contains("As printed on the cover.")
+        .assert_contains("<option value=\"1\">Ursula Le Guin</option>");
+    // Bad values come back with their errors and nothing is stored.
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[("title", ""), ("author", "99"), ("pages", "-3")])
+        .await
+        .assert_status(422)
+        .assert_contains("Please correct the errors below.");
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 3);
+    let script = "<script>alert(1)</script>";
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[
+            ("title", script),
+            ("author", "2"),
+            ("pages", "320"),
+            ("in_print", "on"),
+            ("_continue", ""),
+        ])
+        .await
+        .assert_redirects_to("/admin/library/book/4/change/");
+    let page = lib.client.get("/admin/library/book/4/change/").await;
+    page.assert_ok()
+        .assert_contains("was added successfully")
+        .assert_contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        .assert_not_contains(script);
+    lib.client
+        .get("/admin/library/book/?q=alert")
+        .await
+        .assert_contains("&lt;script&gt;")
+        .assert_not_contains(script);
+    lib.client
+        .post("/admin/library/book/4/change/")
+        .form(&[("title", "Good Omens"), ("author", "2"), ("pages", "400")])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    let book = crud::get_by_pk::<Book>(&lib.db, 4i64.into()).await.unwrap();
+    assert_eq!(
+        (book.title.as_str(), book.pages, book.in_print),
+        ("Good Omens", 400, false)
+    );
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("The book \u{201c}Good Omens\u{201d} was changed successfully.");
+    // Missing objects and ids of the wrong type are 404s.
+    for path in [
+        "/admin/library/book/999/change/",
+        "/admin/library/book/abc/change/",
+        "/admin/library/nope/",
+        "/admin/nope/book/",
+    ] {
+        lib.client.get(path).await.assert_status(404);
+    }
+    // Changed in another tab after it was deleted: a message, not a crash.
+    lib.client
+        .post("/admin/library/book/999/change/")
+        .form(&[("title", "x"), ("author", "2"), ("pages", "1")])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+}
+
+#[tokio::test]
+async fn deleting_shows_the_cascade_first_and_protected_rows_refuse() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    for n in 0..2 {
+        let mut review = Review {
+            id: Auto::new(),
+            book: ForeignKey::new(1),
+            text: format!("review {n}"),
+        };
+        crud::insert(&lib.db, &mut review).await.unwrap();
+    }
+    let book = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    lib.client
+        .get("/admin/library/book/1/delete/")
+        .await
+        .assert_ok()
+        .assert_contains(&format!("delete the book \u{201c}{}\u{201d}", book.title))
+        .assert_contains("Books: 1")
+        .assert_contains("Reviews: 2");
+    lib.client
+        .post("/admin/library/book/1/delete/")
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    assert_eq!(Review::objects().count(&lib.db).await.unwrap(), 0);
+    assert!(Book::objects()
+        .filter(Book::id().eq(1))
+        .first(&lib.db)
+        .await
+        .unwrap()
+        .is_none());
+    // Again: already gone.
+    lib.client
+        .post("/admin/library/book/1/delete/")
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    // An author with books is protected by them.
+    lib.client
+        .get("/admin/library/author/1/delete/")
+        .await
+        .assert_ok()
+        .assert_contains("Cannot delete author")
+        .assert_contains("Books: 1");
+    lib.client
+        .post("/admin/library/author/1/delete/")
+        .await
+        .assert_redirects_to("/admin/library/author/1/delete/");
+    assert_eq!(Author::objects().count(&lib.db).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_view_only_user_sees_values_and_can_change_nothing() {
+    let lib = library().await;
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    grant(&lib.db, &clerk, &["view_book"]).await;
+    alder_auth::testing::force_login(&lib.client, &clerk)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_ok()
+        .assert_contains("/admin/library/book/")
+        .assert_not_contains("/admin/library/author/")
+        .assert_not_contains("/admin/library/book/add/");
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_not_contains("Add book");
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_ok()
+        .assert_contains("View book")
+        .assert_contains("Ursula Le Guin")
+        .assert_not_contains("<form method=\"post\" class=\"object-form\"");
+    let refused = [
+        (
+            "/admin/library/book/1/change/",
+            vec![("title", "x"), ("author", "1"), ("pages", "1")],
+        ),
+        (
+            "/admin/library/book/add/",
+            vec![("title", "x"), ("author", "1"), ("pages", "1")],
+        ),
+        ("/admin/library/book/1/delete/", vec![]),
+    ];
+    for (path, form) in refused {
+        lib.client.post(path).form(&form).await.assert_status(403);
+    }
+    lib.client
+        .get("/admin/library/author/")
+        .await
+        .assert_status(403);
+    lib.client
+        .get("/admin/library/book/1/delete/")
+        .await
+        .assert_status(403);
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn every_form_and_delete_needs_the_csrf_token() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    let strict = TestClient::new(
+        Project::new({
+            let mut s = Settings::debug();
+            s.database_url = lib.client.site().settings().database_url.clone();
+            s
+        })
+        .app(alder_sessions::app())
+        .app(alder_messages::app())
+        .app(alder_auth::app())
+        .app(alder_mail::app_with(alder_mail::MailConfig::memory()))
+        .app(
+            App::new("library")
+                .model::<Author>()
+                .model::<Book>()
+                .model::<Review>(),
+        )
+        .app(admin()),
+    )
+    .enforce_csrf_checks();
+    alder_auth::testing::force_login(&strict, &boss)
+        .await
+        .unwrap();
+    strict
+        .post("/admin/library/book/1/delete/")
+        .await
+        .assert_status(403);
+    strict
+        .post("/admin/library/book/add/")
+        .form(&[("title", "x"), ("author", "1"), ("pages", "1")])
+        .await
+        .assert_status(403);
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 3);
+}
+
+#[test]
+fn options_that_name_no_field_stop_the_project() {
+    let cases: [(App, &str); 3] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_display(["titel"]))
+                .app(),
+            "list_display names `titel`",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_filter(["title"]))
+                .app(),
+            "only booleans, fields with choices and foreign keys",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().search_fields(["author__password"]))
+                .app(),
+            "search_fields",
+        ),
+    ];
+    for (app, expected) in cases {
+        let mut settings = Settings::debug();
+        settings.database_url = None;
+        let err = Project::new(settings)
+            .app(app)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+}
