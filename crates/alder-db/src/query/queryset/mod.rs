@@ -176,13 +176,14 @@ impl<M: Model> QuerySet<M> {
     /// the text is split into words (a `"quoted phrase"` is one), and every word must be in
     /// at least one of `fields` (case-insensitive `contains`). A field may start with `^`
     /// (starts with) or `=` (equals, case-insensitive), and may be a path through relations
-    /// that `allowed` lists. Empty text keeps every row.
+    /// that `allowed` lists (`allowed` names every field searched, as `filter_path` wants).
+    /// Empty text keeps every row.
     ///
     /// ```
     /// # use alder_db::{Auto, FieldPaths, ForeignKey, Model};
     /// # #[derive(Model)] struct Author { id: Auto<i64>, name: String }
     /// # #[derive(Model)] struct Post { id: Auto<i64>, title: String, author: ForeignKey<Author> }
-    /// let allowed = FieldPaths::new(["author__name"]);
+    /// let allowed = FieldPaths::new(["title", "author__name"]);
     /// let found = Post::objects().search(&allowed, &["title", "author__name"], "rust \"ada l\"");
     /// assert!(found.is_ok());
     /// assert!(Post::objects().search(&allowed, &["author__password"], "x").is_err());
