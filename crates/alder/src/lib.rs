@@ -57,6 +57,10 @@ macro_rules! embed_dir {
 /// The contrib apps, each behind a cargo feature of the same name, each installed with one
 /// line: `.app(alder::contrib::sessions::app())`.
 pub mod contrib {
+    /// The admin site: lists, forms and deletes of registered models, for staff (feature
+    /// `admin`; Django's `django.contrib.admin`).
+    #[cfg(feature = "admin")]
+    pub use alder_admin as admin;
     /// Users, groups, permissions, login pages and passwords (feature `auth`; Django's
     /// `django.contrib.auth`).
     #[cfg(feature = "auth")]

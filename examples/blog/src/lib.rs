@@ -1,6 +1,7 @@
 //! A small blog as a Django-style project: an `authors` app and a `blog` app whose posts
 //! point to their authors.
 
+pub mod admin;
 pub mod authors;
 pub mod blog;
 
@@ -34,4 +35,6 @@ fn with_apps(project: alder::Project) -> alder::Project {
         // Mail goes to the console unless `[mail]` says otherwise: a password reset link
         // shows in the terminal running the demo.
         .app(mail::app())
+        // /admin/ for staff: `cargo run -p blog -- createsuperuser` makes the first.
+        .app(admin::app())
 }

@@ -576,3 +576,92 @@ async fn a_member_changes_and_then_resets_the_password() {
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// The admin, as staff use it: log in through the admin's link, the index, the posts'
+/// change list searched and filtered, a new post refused then saved, and a post deleted
+/// after the page listing what goes with it.
+#[tokio::test]
+async fn staff_manage_posts_in_the_admin() {
+    use alder::contrib::auth::models::User;
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let mut settings = Settings::debug();
+    settings.database_url = Some("sqlite::memory:".into());
+    let site = blog::project_with(settings)
+        .build()
+        .expect("the demo builds");
+    site.migrate().await.expect("migrations apply");
+    let db = site.state().database().await.unwrap();
+    let mut boss = User::new("boss", "boss@example.com");
+    boss.is_staff = true;
+    boss.is_superuser = true;
+    boss.set_password("a long admin passphrase");
+    alder::db::crud::insert(&db, &mut boss).await.unwrap();
+    let server = LiveServer::start(site.clone())
+        .await
+        .expect("the demo serves");
+
+    browser.goto(&server.url("/admin/")).await.unwrap();
+    wait_for_path(&browser, "/accounts/login/").await;
+    fill(&browser, "#id_username", "boss").await;
+    fill(&browser, "#id_password", "a long admin passphrase").await;
+    click(&browser, ".auth-form button[type=submit]").await;
+    wait_for_path(&browser, "/admin/").await;
+    assert_eq!(text_of(&browser, "h1").await, "Blog administration");
+    shoot(&browser, "admin-index").await;
+
+    click(&browser, "a[href='/admin/blog/post/']").await;
+    wait_for_path(&browser, "/admin/blog/post/").await;
+    assert_eq!(text_of(&browser, "h1").await, "Select post to change");
+    shoot(&browser, "admin-posts").await;
+    fill(&browser, "#searchbar", "welcome").await;
+    click(&browser, "form.search button").await;
+    wait_for_text(&browser, ".count", "1 result").await;
+    shoot(&browser, "admin-posts-searched").await;
+
+    // A new post: refused without its fields, then saved.
+    browser
+        .goto(&server.url("/admin/blog/post/add/"))
+        .await
+        .unwrap();
+    click(&browser, "button[name=_save]").await;
+    wait_for_text(&browser, ".errornote", "Please correct the errors below.").await;
+    shoot(&browser, "admin-post-refused").await;
+    fill(&browser, "#id_title", "Written in the admin").await;
+    fill(&browser, "#id_slug", "written-in-the-admin").await;
+    fill(&browser, "#id_body", "A post added by staff.").await;
+    let author = browser.find(Locator::Css("#id_author")).await.unwrap();
+    author.select_by_index(1).await.unwrap();
+    click(&browser, "button[name=_save]").await;
+    wait_for_path(&browser, "/admin/blog/post/").await;
+    assert_eq!(
+        text_of(&browser, ".messages .success").await,
+        "The post \u{201c}Written in the admin\u{201d} was added successfully."
+    );
+    shoot(&browser, "admin-post-added").await;
+
+    // Its page, then deleted after the confirmation.
+    browser
+        .find(Locator::LinkText("Written in the admin"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "h1", "Change post").await;
+    shoot(&browser, "admin-post-change").await;
+    click(&browser, "a.deletelink").await;
+    wait_for_text(&browser, "h1", "Are you sure?").await;
+    assert!(text_of(&browser, "ul.summary").await.contains("Posts: 1"));
+    shoot(&browser, "admin-post-delete").await;
+    click(&browser, "button.danger").await;
+    wait_for_path(&browser, "/admin/blog/post/").await;
+    assert!(text_of(&browser, ".messages .success")
+        .await
+        .ends_with("was deleted successfully."));
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::authors::Author;
 
-/// A blog post. Drafts have no publication date.
-#[derive(Model, Serialize, Debug, Clone)]
+/// A blog post. Drafts have no publication date. Also its form, for the admin.
+#[derive(Model, Form, Serialize, Debug, Clone)]
 #[model(ordering = "-published_at", display = "{title}")]
 pub struct Post {
     /// The key.
@@ -25,6 +25,7 @@ pub struct Post {
     )]
     pub slug: String,
     /// The text.
+    #[form(widget = "textarea")]
     pub body: String,
     /// Who wrote it; an author with posts cannot be deleted.
     #[model(on_delete = "protect")]

@@ -1,0 +1,57 @@
+//! The blog's admin site (Django's `admin.py`): posts with an author filter and search,
+//! authors, and readers' comments.
+
+use alder::contrib::admin::{self, ModelAdmin};
+use alder::db::{Auto, ForeignKey};
+
+use crate::authors::Author;
+use crate::blog::{Comment, Post};
+
+/// A post before its form is filled in (the form requires an author).
+fn blank_post() -> Post {
+    Post {
+        id: Auto::new(),
+        title: String::new(),
+        slug: String::new(),
+        body: String::new(),
+        author: ForeignKey::new(0),
+        published_at: None,
+    }
+}
+
+fn blank_author() -> Author {
+    Author {
+        id: Auto::new(),
+        name: String::new(),
+        bio: None,
+        photo: Default::default(),
+    }
+}
+
+/// The admin app, at `/admin/`.
+pub fn app() -> alder::App {
+    admin::site()
+        .title("Blog administration")
+        .register(
+            ModelAdmin::<Post>::new()
+                .list_display(["title", "author", "published_at"])
+                .search_fields(["title", "body", "author__name"])
+                .list_filter(["author"])
+                .list_per_page(20)
+                .blank(blank_post),
+        )
+        .register(
+            ModelAdmin::<Author>::new()
+                .list_display(["name", "bio"])
+                .search_fields(["name"])
+                .blank(blank_author),
+        )
+        // Comments come from readers: listed, searched, changed or deleted, never added here.
+        .register(
+            ModelAdmin::<Comment>::new()
+                .list_display(["name", "post", "created_at"])
+                .search_fields(["name", "body"])
+                .list_filter(["post"]),
+        )
+        .app()
+}
