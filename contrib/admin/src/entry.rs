@@ -68,6 +68,14 @@ pub(crate) enum Deleted {
     Protected,
 }
 
+/// What deleting several objects did.
+pub(crate) enum DeletedMany {
+    /// This many rows of the model were deleted.
+    Done(u64),
+    /// Rows that protect some of them are still there; nothing was deleted.
+    Protected,
+}
+
 /// A saved object: its key and display string.
 pub(crate) struct Saved {
     pub(crate) pk: String,
@@ -125,6 +133,33 @@ pub(crate) trait Entry: Send + Sync {
     /// Deletes the object.
     fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>>;
 
+    /// The custom actions, `(name, label)`.
+    fn actions(&self) -> Vec<(&'static str, &'static str)>;
+
+    /// Runs the custom action `name` on the objects with these keys: its message, or `None`
+    /// when there is no such action.
+    fn run_action<'a>(
+        &'a self,
+        db: &'a Database,
+        name: &'a str,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<Option<String>>>;
+
+    /// What deleting the objects with these keys would do, and their display strings.
+    fn plan_delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<(Vec<String>, Collected)>>;
+
+    /// Deletes the objects with these keys in one statement.
+    fn delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<DeletedMany>>;
+
     /// Display strings of the rows with these keys.
     fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>>;
 
@@ -149,6 +184,23 @@ async fn find<M: Model>(db: &Database, pk: &str) -> Result<Option<M>> {
     Ok(query.first(db).await?)
 }
 
+/// The objects whose keys are among `pks`; keys that are not of the model's type are left
+/// out.
+fn selected<M: Model>(pks: &[String]) -> Option<alder_db::QuerySet<M>> {
+    let pks: Vec<&String> = pks
+        .iter()
+        .filter(|pk| !pk.is_empty() && !pk.contains(','))
+        .collect();
+    if pks.is_empty() {
+        return None;
+    }
+    let key = format!("{}__in", M::META.pk().name);
+    let joined: Vec<&str> = pks.iter().map(|s| s.as_str()).collect();
+    alder_db::QuerySet::<M>::new()
+        .filter_str(&key, &joined.join(","))
+        .ok()
+}
+
 fn key_text<M: Model>(object: &M) -> String {
     object.pk().map(|k| k.to_string()).unwrap_or_default()
 }
@@ -168,6 +220,12 @@ fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&Labels>) -> 
         return Cell {
             text: if yes { "yes" } else { "no" }.into(),
             kind: "bool",
+        };
+    }
+    if let Some(readable) = readable_time(field.kind, &text) {
+        return Cell {
+            text: readable,
+            kind: "text",
         };
     }
     if let Some((_, label)) = field.choices.iter().find(|(stored, _)| *stored == text) {
@@ -452,10 +510,68 @@ where
         })
     }
 
+    fn actions(&self) -> Vec<(&'static str, &'static str)> {
+        self.admin
+            .actions
+            .iter()
+            .map(|a| (a.name, a.label))
+            .collect()
+    }
+
+    fn run_action<'a>(
+        &'a self,
+        db: &'a Database,
+        name: &'a str,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            let Some(action) = self.admin.actions.iter().find(|a| a.name == name) else {
+                return Ok(None);
+            };
+            let objects = match selected::<M>(pks) {
+                Some(set) => set.all(db).await?,
+                None => Vec::new(),
+            };
+            Ok(Some((action.run)(db.clone(), objects).await?))
+        })
+    }
+
+    fn plan_delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<(Vec<String>, Collected)>> {
+        Box::pin(async move {
+            let objects = match selected::<M>(pks) {
+                Some(set) => set.all(db).await?,
+                None => Vec::new(),
+            };
+            let collected = alder_db::collector::collect(db, registry, &objects).await?;
+            Ok((objects.iter().map(|o| o.display()).collect(), collected))
+        })
+    }
+
+    fn delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<DeletedMany>> {
+        Box::pin(async move {
+            let Some(set) = selected::<M>(pks) else {
+                return Ok(DeletedMany::Done(0));
+            };
+            match set.delete(db).await {
+                Ok(count) => Ok(DeletedMany::Done(count)),
+                Err(alder_db::DbError::ForeignKeyViolation { .. }) => Ok(DeletedMany::Protected),
+                Err(err) => Err(err.into()),
+            }
+        })
+    }
+
     fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>> {
         Box::pin(async move {
-            let key = format!("{}__in", M::META.pk().name);
-            let Ok(set) = alder_db::QuerySet::<M>::new().filter_str(&key, &keys.join(",")) else {
+            let Some(set) = selected::<M>(&keys) else {
                 return Ok(Labels::new());
             };
             Ok(set
@@ -484,11 +600,56 @@ where
     }
 }
 
+/// A date and time to the minute (`2026-12-07 12:35 UTC`) instead of RFC 3339 with
+/// nanoseconds.
+fn readable_time(kind: FieldKind, text: &str) -> Option<String> {
+    use alder_db::chrono::{DateTime, NaiveDateTime};
+    match kind {
+        FieldKind::DateTime => DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string()),
+        FieldKind::NaiveDateTime => NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+            .ok()
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        _ => None,
+    }
+}
+
 /// "published at" → "Published at", as Django's `capfirst`.
 pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_to_the_minute() {
+        assert_eq!(
+            readable_time(FieldKind::DateTime, "2026-12-07T12:35:24.159740198+00:00").as_deref(),
+            Some("2026-12-07 12:35 UTC")
+        );
+        assert_eq!(
+            readable_time(FieldKind::DateTime, "2026-12-07T14:35:24+02:00").as_deref(),
+            Some("2026-12-07 12:35 UTC")
+        );
+        assert_eq!(
+            readable_time(FieldKind::NaiveDateTime, "2026-12-07 12:35:24.5").as_deref(),
+            Some("2026-12-07 12:35")
+        );
+        assert_eq!(readable_time(FieldKind::Text, "2026-12-07T12:35:24Z"), None);
+        assert_eq!(readable_time(FieldKind::DateTime, "not a time"), None);
+    }
+
+    #[test]
+    fn capitalised_like_capfirst() {
+        assert_eq!(capitalise("published at"), "Published at");
+        assert_eq!(capitalise("élan"), "Élan");
+        assert_eq!(capitalise(""), "");
     }
 }

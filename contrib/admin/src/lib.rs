@@ -40,6 +40,9 @@ use alder_web::App;
 
 pub use options::ModelAdmin;
 
+/// The built-in action that deletes the selected objects after a confirmation.
+pub(crate) const DELETE_SELECTED: &str = "delete_selected";
+
 use entry::{Entries, Entry, Typed};
 
 /// The models an admin shows, and its title; [`site`] starts one, [`AdminSite::app`] turns it
@@ -104,7 +107,11 @@ impl AdminSite {
                 Ok(tower::layer::util::Identity::new())
             })
             .route("/", get(views::index), "index")
-            .route("/{app}/{model}/", get(views::changelist), "changelist")
+            .route(
+                "/{app}/{model}/",
+                get(views::changelist).post(views::action),
+                "changelist",
+            )
             .route(
                 "/{app}/{model}/add/",
                 get(views::add_page).post(views::add),

@@ -1,6 +1,21 @@
 //! What a project says about one model's admin pages (Django's `ModelAdmin` options).
 
-use alder_db::{FieldKind, Model};
+use std::future::Future;
+use std::sync::Arc;
+
+use alder_db::{Database, FieldKind, Model};
+use futures_util::future::BoxFuture;
+
+/// A custom action's body: the selected objects in, a message for the user out.
+pub(crate) type ActionFn<M> =
+    Arc<dyn Fn(Database, Vec<M>) -> BoxFuture<'static, alder_web::Result<String>> + Send + Sync>;
+
+/// One action of the change list's action bar.
+pub(crate) struct Action<M> {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) run: ActionFn<M>,
+}
 
 /// How the admin shows one model: its change list's columns, search, filters and order, and
 /// how a new object starts. Every option has a default from the model's metadata, so
@@ -24,6 +39,7 @@ pub struct ModelAdmin<M> {
     pub(crate) ordering: Vec<&'static str>,
     pub(crate) list_per_page: u64,
     pub(crate) blank: Option<fn() -> M>,
+    pub(crate) actions: Vec<Action<M>>,
 }
 
 impl<M: Model> Default for ModelAdmin<M> {
@@ -44,7 +60,43 @@ impl<M: Model> ModelAdmin<M> {
             ordering: Vec::new(),
             list_per_page: 100,
             blank: None,
+            actions: Vec::new(),
         }
+    }
+
+    /// Adds an action to the change list's action bar (Django's `actions`, with
+    /// `@admin.action(description=…)`): `run` gets the selected objects and returns the
+    /// message shown afterwards. Running it needs the model's `change` permission. "Delete
+    /// selected" is always there for users who may delete.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model, Database};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, published: bool }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().action(
+    ///     "publish",
+    ///     "Publish selected posts",
+    ///     |db: Database, posts: Vec<Post>| async move {
+    ///         for mut post in posts {
+    ///             post.published = true;
+    ///             post.save(&db).await?;
+    ///         }
+    ///         Ok("Published.".to_string())
+    ///     },
+    /// );
+    /// ```
+    pub fn action<F, Fut>(mut self, name: &'static str, label: &'static str, run: F) -> Self
+    where
+        F: Fn(Database, Vec<M>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = alder_web::Result<String>> + Send + 'static,
+    {
+        self.actions.retain(|a| a.name != name);
+        self.actions.push(Action {
+            name,
+            label,
+            run: Arc::new(move |db, objects| Box::pin(run(db, objects))),
+        });
+        self
     }
 
     /// The change list's columns: field names, or `"__str__"` for the display string. The
@@ -112,6 +164,14 @@ impl<M: Model> ModelAdmin<M> {
                 )
             })
         };
+        for action in &self.actions {
+            if action.name == crate::DELETE_SELECTED {
+                return Err(format!(
+                    "admin of {}: the action name `{}` is the admin's own",
+                    meta.name, action.name
+                ));
+            }
+        }
         for name in &self.list_display {
             if *name != "__str__" {
                 named("list_display", name)?;

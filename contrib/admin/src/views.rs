@@ -14,7 +14,7 @@ use alder_web::{
 };
 use serde::Serialize;
 
-use crate::entry::{capitalise, Deleted, Entries, Entry, ListQuery};
+use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, ListQuery};
 use crate::Site;
 
 /// What the user may do, read once per page: one query, none for a superuser.
@@ -290,9 +290,20 @@ pub(crate) async fn changelist(
         .map(|p| context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page })
         .collect();
     let url = model_url(&root, meta);
+    let mut actions: Vec<_> = Vec::new();
+    if perms.has(meta, "delete") {
+        let label = format!("Delete selected {}", meta.verbose_name_plural);
+        actions.push(context! { name => crate::DELETE_SELECTED, label });
+    }
+    if perms.has(meta, "change") {
+        for (name, label) in entry.actions() {
+            actions.push(context! { name, label });
+        }
+    }
     Ok(t.render(
         "admin/change_list.html",
         context! {
+            actions,
             site_title => site.inner().title.clone(),
             root,
             model => model_view(&root, entry, &perms),
@@ -682,4 +693,116 @@ pub(crate) async fn delete(
         }
     }
     Ok(Redirect::to(&url).into_response())
+}
+
+/// POST to the change list: runs the chosen action on the selected rows. "Delete selected"
+/// shows its confirmation first (what the delete takes with it), and deletes when that page
+/// is sent back; a custom action needs the `change` permission. Afterwards the list comes
+/// back as it was (search, filters, page).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn action(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    messages: Messages,
+    uri: http::Uri,
+    Path((app, model)): Path<(String, String)>,
+    sent: FormData,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.can_view(meta) {
+        return Err(forbidden());
+    }
+    let back = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    let name = sent.get("action").unwrap_or("");
+    let pks: Vec<String> = sent
+        .get_all("_selected_action")
+        .map(str::to_owned)
+        .collect();
+    if name.is_empty() {
+        messages.warning("No action selected.");
+        return Ok(Redirect::to(&back).into_response());
+    }
+    if pks.is_empty() {
+        messages.warning(
+            "Items must be selected in order to perform actions on them. No items have been changed.",
+        );
+        return Ok(Redirect::to(&back).into_response());
+    }
+    if name == crate::DELETE_SELECTED {
+        if !perms.has(meta, "delete") {
+            return Err(forbidden());
+        }
+        if sent.get("post") != Some("yes") {
+            return delete_selected_page(&state, &db, &t, &site, entry, &perms, &pks, &back).await;
+        }
+        match entry.delete_many(&db, &pks).await? {
+            DeletedMany::Done(count) => messages.success(format!(
+                "Successfully deleted {count} {}.",
+                if count == 1 { meta.verbose_name } else { meta.verbose_name_plural }
+            )),
+            DeletedMany::Protected => messages.error(format!(
+                "The selected {} could not be deleted: other rows still point to them and protect them.",
+                meta.verbose_name_plural
+            )),
+        }
+        return Ok(Redirect::to(&back).into_response());
+    }
+    if !perms.has(meta, "change") {
+        return Err(forbidden());
+    }
+    match entry.run_action(&db, name, &pks).await? {
+        Some(message) => messages.success(message),
+        None => messages.warning("No action selected."),
+    }
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// "Are you sure?" for several objects: their names, what goes with them, what protects
+/// them; the form sends the same selection back with `post=yes`.
+#[allow(clippy::too_many_arguments)]
+async fn delete_selected_page(
+    state: &ProjectState,
+    db: &Db,
+    t: &Templates,
+    site: &Site,
+    entry: &dyn Entry,
+    perms: &Perms,
+    pks: &[String],
+    back: &str,
+) -> Result<Response> {
+    let meta = entry.meta();
+    let (names, collected) = entry.plan_delete_many(db, state.registry(), pks).await?;
+    let summary: Vec<_> = collected
+        .summary()
+        .into_iter()
+        .map(|(name, count)| context! { name => capitalise(name), count })
+        .collect();
+    let blockers: Vec<_> = collected
+        .blockers
+        .iter()
+        .map(|b| context! { name => capitalise(b.model.verbose_name_plural), count => b.keys.len(), field => b.field.verbose_name })
+        .collect();
+    let root = root(state)?;
+    Ok(t.render(
+        "admin/delete_selected_confirmation.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            url => model_url(&root, meta),
+            model => model_view(&root, entry, perms),
+            root,
+            names,
+            pks,
+            back,
+            summary,
+            blockers,
+        },
+    )?
+    .into_response())
 }

@@ -60,7 +60,19 @@ fn admin() -> App {
                 .search_fields(["title", "author__name"])
                 .list_filter(["in_print", "author"])
                 .list_per_page(2)
-                .blank(blank_book),
+                .blank(blank_book)
+                .action(
+                    "out_of_print",
+                    "Mark as out of print",
+                    |db: Database, books: Vec<Book>| async move {
+                        let count = books.len();
+                        for mut book in books {
+                            book.in_print = false;
+                            crud::save(&db, &mut book).await?;
+                        }
+                        Ok(format!("{count} marked out of print."))
+                    },
+                ),
         )
         .register(ModelAdmin::<Review>::new())
         .app()
@@ -404,7 +416,19 @@ async fn a_view_only_user_sees_values_and_can_change_nothing() {
         .get("/admin/library/book/")
         .await
         .assert_ok()
-        .assert_not_contains("Add book");
+        .assert_not_contains("Add book")
+        .assert_not_contains("name=\"action\"");
+    for action in ["out_of_print", "delete_selected"] {
+        lib.client
+            .post("/admin/library/book/")
+            .form(&[
+                ("action", action),
+                ("_selected_action", "1"),
+                ("post", "yes"),
+            ])
+            .await
+            .assert_status(403);
+    }
     lib.client
         .get("/admin/library/book/1/change/")
         .await
@@ -507,4 +531,129 @@ fn options_that_name_no_field_stop_the_project() {
             .to_string();
         assert!(err.contains(expected), "{err}");
     }
+}
+
+#[tokio::test]
+async fn actions_run_on_the_selected_rows_and_delete_selected_asks_first() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    let list = lib.client.get("/admin/library/book/").await;
+    list.assert_contains("<option value=\"delete_selected\">Delete selected books</option>")
+        .assert_contains("<option value=\"out_of_print\">Mark as out of print</option>")
+        .assert_contains("name=\"_selected_action\" value=\"1\"");
+
+    // A custom action, and back to the list as it was (its search).
+    lib.client
+        .post("/admin/library/book/?q=le+guin")
+        .form(&[("action", "out_of_print"), ("_selected_action", "1")])
+        .await
+        .assert_redirects_to("/admin/library/book/?q=le+guin");
+    assert!(
+        !crud::get_by_pk::<Book>(&lib.db, 1i64.into())
+            .await
+            .unwrap()
+            .in_print
+    );
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("1 marked out of print.");
+    // Nothing selected, no action, an unknown action, keys of the wrong type: a message, no change.
+    for (form, message) in [
+        (vec![("action", "out_of_print")], "Items must be selected"),
+        (
+            vec![("action", ""), ("_selected_action", "2")],
+            "No action selected.",
+        ),
+        (
+            vec![("action", "burn"), ("_selected_action", "2")],
+            "No action selected.",
+        ),
+    ] {
+        lib.client
+            .post("/admin/library/book/")
+            .form(&form)
+            .await
+            .assert_redirects_to("/admin/library/book/");
+        lib.client
+            .get("/admin/library/book/")
+            .await
+            .assert_contains(message);
+    }
+    lib.client
+        .post("/admin/library/book/")
+        .form(&[("action", "out_of_print"), ("_selected_action", "x'; DROP")])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("0 marked out of print.");
+
+    // Delete selected: the confirmation first, listing them and what goes with them.
+    let mut review = Review {
+        id: Auto::new(),
+        book: ForeignKey::new(2),
+        text: "fine".into(),
+    };
+    crud::insert(&lib.db, &mut review).await.unwrap();
+    let asked = lib
+        .client
+        .post("/admin/library/book/")
+        .form(&[
+            ("action", "delete_selected"),
+            ("_selected_action", "2"),
+            ("_selected_action", "3"),
+        ])
+        .await;
+    asked
+        .assert_ok()
+        .assert_contains("Are you sure you want to delete the selected books?")
+        .assert_contains("<li>Ursula Le Guin book 1</li>")
+        .assert_contains("<li>Terry Pratchett book 0</li>")
+        .assert_contains("Books: 2")
+        .assert_contains("Reviews: 1")
+        .assert_contains("name=\"post\" value=\"yes\"");
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 3);
+    lib.client
+        .post("/admin/library/book/")
+        .form(&[
+            ("action", "delete_selected"),
+            ("_selected_action", "2"),
+            ("_selected_action", "3"),
+            ("post", "yes"),
+        ])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    assert_eq!(Book::objects().count(&lib.db).await.unwrap(), 1);
+    assert_eq!(Review::objects().count(&lib.db).await.unwrap(), 0);
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("Successfully deleted 2 books.");
+    // Authors with books are protected: refused, nothing deleted.
+    lib.client
+        .post("/admin/library/author/")
+        .form(&[("action", "delete_selected"), ("_selected_action", "1")])
+        .await
+        .assert_ok()
+        .assert_contains("Cannot delete authors");
+    lib.client
+        .post("/admin/library/author/")
+        .form(&[
+            ("action", "delete_selected"),
+            ("_selected_action", "1"),
+            ("_selected_action", "2"),
+            ("post", "yes"),
+        ])
+        .await
+        .assert_redirects_to("/admin/library/author/");
+    assert_eq!(Author::objects().count(&lib.db).await.unwrap(), 2);
+    lib.client
+        .get("/admin/library/author/")
+        .await
+        .assert_contains("could not be deleted");
 }

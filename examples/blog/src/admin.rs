@@ -2,7 +2,8 @@
 //! authors, and readers' comments.
 
 use alder::contrib::admin::{self, ModelAdmin};
-use alder::db::{Auto, ForeignKey};
+use alder::db::chrono::Utc;
+use alder::db::{Auto, Database, ForeignKey};
 
 use crate::authors::Author;
 use crate::blog::{Comment, Post};
@@ -28,6 +29,20 @@ fn blank_author() -> Author {
     }
 }
 
+/// The "Publish" action: drafts among the selected posts go public now.
+async fn publish(db: Database, posts: Vec<Post>) -> alder::Result<String> {
+    let mut published = 0;
+    for mut post in posts.into_iter().filter(|p| p.published_at.is_none()) {
+        post.published_at = Some(Utc::now());
+        post.save(&db).await?;
+        published += 1;
+    }
+    Ok(match published {
+        1 => "1 post was published.".to_string(),
+        n => format!("{n} posts were published."),
+    })
+}
+
 /// The admin app, at `/admin/`.
 pub fn app() -> alder::App {
     admin::site()
@@ -38,7 +53,8 @@ pub fn app() -> alder::App {
                 .search_fields(["title", "body", "author__name"])
                 .list_filter(["author"])
                 .list_per_page(20)
-                .blank(blank_post),
+                .blank(blank_post)
+                .action("publish", "Publish selected posts", publish),
         )
         .register(
             ModelAdmin::<Author>::new()

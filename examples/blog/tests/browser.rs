@@ -642,6 +642,31 @@ async fn staff_manage_posts_in_the_admin() {
     );
     shoot(&browser, "admin-post-added").await;
 
+    // Not published yet: the "publish" action on it, chosen in the action bar.
+    let row = "//tr[th/a[text()='Written in the admin']]";
+    browser
+        .find(Locator::XPath(&format!("{row}//input[@type='checkbox']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, ".action-counter").await,
+        "1 of 2 selected"
+    );
+    browser
+        .find(Locator::Css("select[name=action]"))
+        .await
+        .unwrap()
+        .select_by_value("publish")
+        .await
+        .unwrap();
+    shoot(&browser, "admin-posts-action").await;
+    click(&browser, "button.go").await;
+    wait_for_text(&browser, ".messages .success", "1 post was published.").await;
+    shoot(&browser, "admin-posts-published").await;
+
     // Its page, then deleted after the confirmation.
     browser
         .find(Locator::LinkText("Written in the admin"))
