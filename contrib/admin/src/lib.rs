@@ -27,6 +27,7 @@
 //!
 //! The guide's chapter is `docs/admin.md`.
 
+mod auth_admin;
 mod entry;
 mod options;
 mod views;
@@ -53,13 +54,17 @@ pub struct AdminSite {
     problems: Vec<String>,
 }
 
-/// An admin site with no models yet, titled "Site administration".
+/// An admin site titled "Site administration" showing the auth app's users and groups, as
+/// Django's does once `django.contrib.auth` is installed ([`AdminSite::unregister`] takes
+/// them out).
 pub fn site() -> AdminSite {
     AdminSite {
         title: "Site administration".into(),
         entries: Vec::new(),
         problems: Vec::new(),
     }
+    .register(auth_admin::users())
+    .register(auth_admin::groups())
 }
 
 impl AdminSite {
@@ -83,9 +88,19 @@ impl AdminSite {
         if let Err(problem) = admin.check() {
             self.problems.push(problem);
         }
-        self.entries
-            .retain(|e| !std::ptr::eq(e.meta(), M::META) && e.meta().table != M::META.table);
+        self.entries.retain(|e| e.meta().table != M::META.table);
         self.entries.push(Arc::new(Typed { admin }));
+        self
+    }
+
+    /// Takes model `M` out of the admin (Django's `admin.site.unregister`), e.g. the users
+    /// and groups [`site`] shows by default.
+    ///
+    /// ```
+    /// let admin = alder_admin::site().unregister::<alder_auth::models::Group>();
+    /// ```
+    pub fn unregister<M: alder_db::Model>(mut self) -> Self {
+        self.entries.retain(|e| e.meta().table != M::META.table);
         self
     }
 

@@ -657,3 +657,77 @@ async fn actions_run_on_the_selected_rows_and_delete_selected_asks_first() {
         .await
         .assert_contains("could not be deleted");
 }
+
+#[tokio::test]
+async fn users_and_groups_are_managed_in_the_admin_and_their_permissions_count() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_contains("href=\"/admin/auth/user/\"")
+        .assert_contains("href=\"/admin/auth/group/\"");
+    let view_book = Permission::objects()
+        .filter(Permission::codename().eq("view_book"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    let pk = view_book.id.get().unwrap().to_string();
+    // The group form offers every permission by its display string.
+    lib.client
+        .get("/admin/auth/group/add/")
+        .await
+        .assert_ok()
+        .assert_contains(&format!(
+            "<option value=\"{pk}\">library | Can view book</option>"
+        ));
+    lib.client
+        .post("/admin/auth/group/add/")
+        .form(&[("name", "Readers"), ("permissions", pk.as_str())])
+        .await
+        .assert_redirects_to("/admin/auth/group/");
+    // The clerk, put in the group from the user's page (no password in the form).
+    let clerk_url = format!("/admin/auth/user/{}/change/", clerk.id.get().unwrap());
+    lib.client
+        .get(&clerk_url)
+        .await
+        .assert_ok()
+        .assert_contains("Designates whether the user can log into this admin site.")
+        .assert_not_contains("name=\"password\"");
+    lib.client
+        .post(&clerk_url)
+        .form(&[
+            ("username", "clerk"),
+            ("email", "clerk@example.com"),
+            ("is_active", "on"),
+            ("is_staff", "on"),
+            ("groups", "1"),
+        ])
+        .await
+        .assert_redirects_to("/admin/auth/user/");
+    let stored = User::objects()
+        .filter(User::username().eq("clerk"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert!(stored.has_perm(&lib.db, "library.view_book").await.unwrap());
+    assert_eq!(
+        stored.password, clerk.password,
+        "the password is left alone"
+    );
+    lib.client
+        .get("/admin/auth/user/?is_staff__exact=1&q=cle")
+        .await
+        .assert_contains("clerk@example.com")
+        .assert_not_contains("boss@example.com");
+
+    alder_auth::testing::force_login(&lib.client, &stored)
+        .await
+        .unwrap();
+    lib.client.get("/admin/library/book/").await.assert_ok();
+    lib.client.get("/admin/auth/user/").await.assert_status(403);
+}

@@ -45,7 +45,7 @@ pub struct Permission {
 /// use alder_db::Model;
 /// assert_eq!(alder_auth::models::Group::META.table, "auth_group");
 /// ```
-#[derive(Model, Debug, Clone, Serialize)]
+#[derive(Model, alder_web::forms::Form, Debug, Clone, Serialize)]
 #[model(
     app = "auth",
     table = "auth_group",
@@ -76,7 +76,10 @@ pub struct Group {
 /// assert!(!ada.check_password("wrong"));
 /// assert!(ada.is_active && !ada.is_staff);
 /// ```
-#[derive(Model, Debug, Clone, Serialize)]
+///
+/// It is its own model form too (the admin's user page): the password and the date joined
+/// are not in it.
+#[derive(Model, alder_web::forms::Form, Debug, Clone, Serialize)]
 #[model(
     app = "auth",
     table = "auth_user",

@@ -1,0 +1,39 @@
+//! The auth app's users and groups in the admin (Django's `django/contrib/auth/admin.py`).
+
+use alder_auth::models::{Group, User};
+use alder_db::Auto;
+
+use crate::ModelAdmin;
+
+/// A user added in the admin starts without a usable password: set one with
+/// `changepassword`, or let them reset it by e-mail.
+fn blank_user() -> User {
+    let mut user = User::new("", "");
+    user.set_unusable_password();
+    user
+}
+
+fn blank_group() -> Group {
+    Group {
+        id: Auto::new(),
+        name: String::new(),
+        permissions: Default::default(),
+    }
+}
+
+/// Django's `UserAdmin` lists, search and filters.
+pub(crate) fn users() -> ModelAdmin<User> {
+    ModelAdmin::new()
+        .list_display(["username", "email", "first_name", "last_name", "is_staff"])
+        .search_fields(["username", "first_name", "last_name", "email"])
+        .list_filter(["is_staff", "is_superuser", "is_active"])
+        .blank(blank_user)
+}
+
+/// Django's `GroupAdmin`: by name, permissions chosen in the form.
+pub(crate) fn groups() -> ModelAdmin<Group> {
+    ModelAdmin::new()
+        .list_display(["name"])
+        .search_fields(["name"])
+        .blank(blank_group)
+}
