@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use alder_db::{crud, display_value, Collected, Database, FieldKind, FieldMeta, Model, ModelMeta};
-use alder_web::forms::{BoundForm, FormData, ModelForm};
+use alder_web::forms::{BoundForm, BoundFormSet, FormData, ModelForm};
 use alder_web::storage::Storage;
 use alder_web::Result;
 use futures_util::future::BoxFuture;
@@ -56,6 +56,14 @@ pub(crate) struct Loaded {
     pub(crate) form: BoundForm,
     /// `(label, value)` of each editable field: the read-only page of a view-only user.
     pub(crate) values: Vec<(String, Cell)>,
+    /// Each inline's heading and set (change pages only).
+    pub(crate) inlines: Vec<(String, BoundFormSet)>,
+}
+
+/// A form refused: the object's form and its inlines, with their errors.
+pub(crate) struct Refused {
+    pub(crate) form: BoundForm,
+    pub(crate) inlines: Vec<(String, BoundFormSet)>,
 }
 
 /// What a delete did.
@@ -120,7 +128,7 @@ pub(crate) trait Entry: Send + Sync {
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
-    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, BoundForm>>>>;
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>>;
 
     /// What deleting the object would do, and its display string; `None` if not found.
     fn plan_delete<'a>(
@@ -421,6 +429,7 @@ where
                     display: String::new(),
                     form: M::empty_form(db).await?,
                     values: Vec::new(),
+                    inlines: Vec::new(),
                 }));
             };
             let Some(object) = find::<M>(db, pk).await? else {
@@ -443,10 +452,18 @@ where
                     (capitalise(label), cell)
                 })
                 .collect();
+            let mut inlines = Vec::with_capacity(self.admin.inlines.len());
+            for inline in &self.admin.inlines {
+                inlines.push((
+                    capitalise(inline.title()),
+                    inline.unbound(db, &object).await?,
+                ));
+            }
             Ok(Some(Loaded {
                 display: object.display(),
                 form: object.edit_form(db).await?,
                 values,
+                inlines,
             }))
         })
     }
@@ -457,7 +474,7 @@ where
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
-    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, BoundForm>>>> {
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>> {
         Box::pin(async move {
             let mut object = match (pk, self.admin.blank) {
                 (Some(pk), _) => match find::<M>(db, pk).await? {
@@ -467,15 +484,44 @@ where
                 (None, Some(blank)) => blank(),
                 (None, None) => return Ok(None),
             };
-            Ok(Some(
-                match object.save_form_with(db, storage, data).await? {
-                    Ok(()) => Ok(Saved {
-                        pk: key_text(&object),
-                        display: object.display(),
-                    }),
-                    Err(form) => Err(form),
-                },
-            ))
+            // The object and its inlines in one transaction: all saved, or none.
+            let tx = db.begin().await?;
+            let main = object.save_form_with(tx.db(), storage, data).await?;
+            let mut refused = main.is_err();
+            let mut sets: Vec<(String, Option<BoundFormSet>)> = Vec::new();
+            if pk.is_some() {
+                for inline in &self.admin.inlines {
+                    let title = capitalise(inline.title());
+                    match inline.save(tx.db(), &object, data).await? {
+                        Ok(()) => sets.push((title, None)),
+                        Err(set) => {
+                            refused = true;
+                            sets.push((title, Some(set)));
+                        }
+                    }
+                }
+            }
+            if !refused {
+                tx.commit().await?;
+                return Ok(Some(Ok(Saved {
+                    pk: key_text(&object),
+                    display: object.display(),
+                })));
+            }
+            tx.rollback().await?;
+            let form = match main {
+                Err(form) => form,
+                Ok(()) => object.edit_form(db).await?,
+            };
+            let mut inlines = Vec::with_capacity(sets.len());
+            for ((title, set), inline) in sets.into_iter().zip(&self.admin.inlines) {
+                let set = match set {
+                    Some(set) => set,
+                    None => inline.unbound(db, &object).await?,
+                };
+                inlines.push((title, set));
+            }
+            Ok(Some(Err(Refused { form, inlines })))
         })
     }
 

@@ -29,6 +29,7 @@
 
 mod auth_admin;
 mod entry;
+mod inlines;
 mod options;
 mod views;
 

@@ -40,6 +40,7 @@ pub struct ModelAdmin<M> {
     pub(crate) list_per_page: u64,
     pub(crate) blank: Option<fn() -> M>,
     pub(crate) actions: Vec<Action<M>>,
+    pub(crate) inlines: Vec<Box<dyn crate::inlines::Inline<M>>>,
 }
 
 impl<M: Model> Default for ModelAdmin<M> {
@@ -61,7 +62,33 @@ impl<M: Model> ModelAdmin<M> {
             list_per_page: 100,
             blank: None,
             actions: Vec::new(),
+            inlines: Vec::new(),
         }
+    }
+
+    /// Edits the objects pointing at this one on its change page (Django's `inlines` with a
+    /// `StackedInline`): each child is a form, with blank ones to add and a box to delete,
+    /// saved with the object in one transaction. The formset says which key points here and
+    /// how a new child starts; leave that key out of the child's form.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # use alder_web::forms::{Form, InlineFormSet};
+    /// # #[derive(Model, Form, Default)] struct Post { id: Auto<i64>, title: String }
+    /// # #[derive(Model, Form)] #[form(fields = "text")]
+    /// # struct Comment { id: Auto<i64>, post: ForeignKey<Post>, text: String }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().inline(
+    ///     InlineFormSet::new(Comment::post(), |post| Comment { id: Auto::new(), post, text: String::new() })
+    ///         .with(|set| set.extra(1)),
+    /// );
+    /// ```
+    pub fn inline<C>(mut self, set: alder_web::forms::InlineFormSet<M, C>) -> Self
+    where
+        C: alder_web::forms::ModelForm + Send + Sync + 'static,
+        alder_web::forms::InlineFormSet<M, C>: Send + Sync,
+    {
+        self.inlines.push(Box::new(set));
+        self
     }
 
     /// Adds an action to the change list's action bar (Django's `actions`, with

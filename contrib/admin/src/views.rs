@@ -403,6 +403,7 @@ pub(crate) async fn add_page(
         &perms,
         None,
         loaded.form,
+        Vec::new(),
         StatusCode::OK,
     )
 }
@@ -417,8 +418,13 @@ fn form_page(
     perms: &Perms,
     object: Option<(&str, &str)>,
     form: alder_web::forms::BoundForm,
+    inlines: Vec<(String, alder_web::forms::BoundFormSet)>,
     status: StatusCode,
 ) -> Result<Response> {
+    let inlines: Vec<_> = inlines
+        .into_iter()
+        .map(|(title, set)| context! { title, set })
+        .collect();
     let root = root(state)?;
     let meta = entry.meta();
     let url = model_url(&root, meta);
@@ -431,6 +437,7 @@ fn form_page(
             model => model_view(&root, entry, perms),
             url,
             form,
+            inlines,
             adding => pk.is_none(),
             display,
             delete_url => pk.filter(|_| perms.has(meta, "delete")).map(|pk| format!("{}{}/delete/", model_url(&root, meta), encode_pk(pk))),
@@ -488,14 +495,15 @@ pub(crate) async fn add(
             let url = model_url(&root(&state)?, meta);
             Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
         }
-        Err(form) => form_page(
+        Err(refused) => form_page(
             &state,
             &t,
             &site,
             entry,
             &perms,
             None,
-            form,
+            refused.form,
+            refused.inlines,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }
@@ -549,6 +557,7 @@ pub(crate) async fn change_page(
         &perms,
         Some((&pk, &loaded.display)),
         loaded.form,
+        loaded.inlines,
         StatusCode::OK,
     )
 }
@@ -591,7 +600,7 @@ pub(crate) async fn change(
             let url = model_url(&root(&state)?, meta);
             Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
         }
-        Err(form) => {
+        Err(refused) => {
             let display = entry
                 .form(&db, &site, Some(&pk))
                 .await?
@@ -604,7 +613,8 @@ pub(crate) async fn change(
                 entry,
                 &perms,
                 Some((&pk, &display)),
-                form,
+                refused.form,
+                refused.inlines,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

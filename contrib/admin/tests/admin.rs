@@ -6,7 +6,7 @@
 use alder_admin::ModelAdmin;
 use alder_auth::models::{Permission, User};
 use alder_db::{crud, Auto, Database, ForeignKey, Model};
-use alder_web::forms::Form;
+use alder_web::forms::{Form, InlineFormSet};
 use alder_web::test::TestClient;
 use alder_web::{App, Project, Settings};
 
@@ -33,6 +33,7 @@ struct Book {
 
 #[derive(Model, Form, Clone, Debug)]
 #[model(app = "library", display = "review of {book}")]
+#[form(fields = "text")]
 struct Review {
     id: Auto<i64>,
     book: ForeignKey<Book>,
@@ -61,6 +62,14 @@ fn admin() -> App {
                 .list_filter(["in_print", "author"])
                 .list_per_page(2)
                 .blank(blank_book)
+                .inline(
+                    InlineFormSet::new(Review::book(), |book| Review {
+                        id: Auto::new(),
+                        book,
+                        text: String::new(),
+                    })
+                    .with(|set| set.extra(2)),
+                )
                 .action(
                     "out_of_print",
                     "Mark as out of print",
@@ -315,7 +324,14 @@ async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
         .assert_not_contains(script);
     lib.client
         .post("/admin/library/book/4/change/")
-        .form(&[("title", "Good Omens"), ("author", "2"), ("pages", "400")])
+        .form(&[
+            ("title", "Good Omens"),
+            ("author", "2"),
+            ("pages", "400"),
+            // The reviews inline's management form, as the page sends it.
+            ("review_set-TOTAL_FORMS", "0"),
+            ("review_set-INITIAL_FORMS", "0"),
+        ])
         .await
         .assert_redirects_to("/admin/library/book/");
     let book = crud::get_by_pk::<Book>(&lib.db, 4i64.into()).await.unwrap();
@@ -730,4 +746,67 @@ async fn users_and_groups_are_managed_in_the_admin_and_their_permissions_count()
         .unwrap();
     lib.client.get("/admin/library/book/").await.assert_ok();
     lib.client.get("/admin/auth/user/").await.assert_status(403);
+}
+
+#[tokio::test]
+async fn inlines_are_saved_with_their_object_or_not_at_all() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_ok()
+        .assert_contains("<legend>Reviews</legend>")
+        .assert_contains(
+            "name=\"review_set-TOTAL_FORMS\" id=\"id_review_set-TOTAL_FORMS\" value=\"2\"",
+        );
+    let book = |title: &'static str, pages: &'static str, review: String| {
+        vec![
+            ("title", title.to_string()),
+            ("author", "1".to_string()),
+            ("pages", pages.to_string()),
+            ("review_set-TOTAL_FORMS", "2".to_string()),
+            ("review_set-INITIAL_FORMS", "0".to_string()),
+            ("review_set-0-text", review),
+            ("review_set-1-text", String::new()),
+        ]
+    };
+    // The book refused: the review is not saved either.
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&book("A", "-1", "Lovely".into()))
+        .await
+        .assert_status(422);
+    assert_eq!(Review::objects().count(&lib.db).await.unwrap(), 0);
+    // The review refused (too long): the book keeps its title.
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&book("Renamed", "10", "x".repeat(501)))
+        .await
+        .assert_status(422)
+        .assert_contains("Ensure this value has at most 500 characters");
+    let stored = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    assert_ne!(stored.title, "Renamed");
+    // Both fine: both saved; the untouched blank form is skipped.
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&book("Renamed", "10", "Lovely".into()))
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    let reviews = Review::objects().all(&lib.db).await.unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(
+        (reviews[0].book.id(), reviews[0].text.as_str()),
+        (1, "Lovely")
+    );
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_contains("Lovely")
+        .assert_contains(
+            "name=\"review_set-INITIAL_FORMS\" id=\"id_review_set-INITIAL_FORMS\" value=\"1\"",
+        );
 }

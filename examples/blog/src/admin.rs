@@ -4,6 +4,7 @@
 use alder::contrib::admin::{self, ModelAdmin};
 use alder::db::chrono::Utc;
 use alder::db::{Auto, Database, ForeignKey};
+use alder::forms::InlineFormSet;
 
 use crate::authors::Author;
 use crate::blog::{Comment, Post};
@@ -26,6 +27,18 @@ fn blank_author() -> Author {
         name: String::new(),
         bio: None,
         photo: Default::default(),
+    }
+}
+
+/// A comment added from its post's page in the admin.
+fn new_comment(post: ForeignKey<Post>) -> Comment {
+    Comment {
+        id: Auto::new(),
+        post,
+        name: String::new(),
+        email: None,
+        body: String::new(),
+        created_at: Utc::now(),
     }
 }
 
@@ -54,7 +67,9 @@ pub fn app() -> alder::App {
                 .list_filter(["author"])
                 .list_per_page(20)
                 .blank(blank_post)
-                .action("publish", "Publish selected posts", publish),
+                .action("publish", "Publish selected posts", publish)
+                // A post's comments on its page, one blank form to add one.
+                .inline(InlineFormSet::new(Comment::post(), new_comment).with(|set| set.extra(1))),
         )
         .register(
             ModelAdmin::<Author>::new()

@@ -676,7 +676,20 @@ async fn staff_manage_posts_in_the_admin() {
         .await
         .unwrap();
     wait_for_text(&browser, "h1", "Change post").await;
+    // A comment added through the inline, saved with the post.
+    fill(&browser, "#id_comment_set-0-name", "Staff").await;
+    fill(&browser, "#id_comment_set-0-body", "Added in the admin.").await;
     shoot(&browser, "admin-post-change").await;
+    click(&browser, "button[name=_continue]").await;
+    wait_for_text(&browser, ".messages .success", "The post").await;
+    let saved = browser
+        .find(Locator::Css("#id_comment_set-0-body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(saved.as_deref(), Some("Added in the admin."));
     click(&browser, "a.deletelink").await;
     wait_for_text(&browser, "h1", "Are you sure?").await;
     assert!(text_of(&browser, "ul.summary").await.contains("Posts: 1"));

@@ -1,0 +1,60 @@
+//! Inlines (Django's `StackedInline`): the children of an object, edited on its change page
+//! through an [`InlineFormSet`], behind a trait object per child model.
+
+use alder_db::{Database, Model};
+use alder_web::forms::{BoundFormSet, FormData, InlineFormSet, ModelForm};
+use alder_web::Result;
+use futures_util::future::BoxFuture;
+
+/// One inline of parent model `P`, whatever its child model.
+pub(crate) trait Inline<P>: Send + Sync {
+    /// The heading: the children's plural name ("Comments").
+    fn title(&self) -> &'static str;
+
+    /// The set to show: the parent's children, then blank forms.
+    fn unbound<'a>(
+        &'a self,
+        db: &'a Database,
+        parent: &'a P,
+    ) -> BoxFuture<'a, Result<BoundFormSet>>;
+
+    /// Checks and saves the submitted set; the set with its errors when refused.
+    fn save<'a>(
+        &'a self,
+        db: &'a Database,
+        parent: &'a P,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<std::result::Result<(), BoundFormSet>>>;
+}
+
+impl<P, C> Inline<P> for InlineFormSet<P, C>
+where
+    P: Model,
+    C: ModelForm + Send + Sync + 'static,
+    InlineFormSet<P, C>: Send + Sync,
+{
+    fn title(&self) -> &'static str {
+        C::META.verbose_name_plural
+    }
+
+    fn unbound<'a>(
+        &'a self,
+        db: &'a Database,
+        parent: &'a P,
+    ) -> BoxFuture<'a, Result<BoundFormSet>> {
+        Box::pin(async move { Ok(InlineFormSet::unbound(self, db, parent).await?) })
+    }
+
+    fn save<'a>(
+        &'a self,
+        db: &'a Database,
+        parent: &'a P,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<std::result::Result<(), BoundFormSet>>> {
+        Box::pin(async move {
+            Ok(InlineFormSet::save(self, db, parent, data)
+                .await?
+                .map(|_| ()))
+        })
+    }
+}
