@@ -78,8 +78,8 @@ pub(crate) enum Deleted {
 
 /// What deleting several objects did.
 pub(crate) enum DeletedMany {
-    /// This many rows of the model were deleted.
-    Done(u64),
+    /// These were deleted: `(key, display string)`.
+    Done(Vec<(String, String)>),
     /// Rows that protect some of them are still there; nothing was deleted.
     Protected,
 }
@@ -88,6 +88,8 @@ pub(crate) enum DeletedMany {
 pub(crate) struct Saved {
     pub(crate) pk: String,
     pub(crate) display: String,
+    /// The names of the fields whose values changed (a change; empty for an addition).
+    pub(crate) changed: Vec<String>,
 }
 
 /// Display strings of other models' rows by key text, for foreign-key cells.
@@ -484,6 +486,7 @@ where
                 (None, Some(blank)) => blank(),
                 (None, None) => return Ok(None),
             };
+            let before = object.values();
             // The object and its inlines in one transaction: all saved, or none.
             let tx = db.begin().await?;
             let main = object.save_form_with(tx.db(), storage, data).await?;
@@ -503,9 +506,22 @@ where
             }
             if !refused {
                 tx.commit().await?;
+                let after = object.values();
+                let changed = if pk.is_some() {
+                    M::META
+                        .fields
+                        .iter()
+                        .zip(before.iter().zip(&after))
+                        .filter(|(f, (b, a))| f.editable && b != a)
+                        .map(|(f, _)| f.verbose_name.to_owned())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 return Ok(Some(Ok(Saved {
                     pk: key_text(&object),
                     display: object.display(),
+                    changed,
                 })));
             }
             tx.rollback().await?;
@@ -605,10 +621,16 @@ where
     ) -> BoxFuture<'a, Result<DeletedMany>> {
         Box::pin(async move {
             let Some(set) = selected::<M>(pks) else {
-                return Ok(DeletedMany::Done(0));
+                return Ok(DeletedMany::Done(Vec::new()));
             };
+            let gone: Vec<(String, String)> = set
+                .all(db)
+                .await?
+                .iter()
+                .map(|o| (key_text(o), o.display()))
+                .collect();
             match set.delete(db).await {
-                Ok(count) => Ok(DeletedMany::Done(count)),
+                Ok(_) => Ok(DeletedMany::Done(gone)),
                 Err(alder_db::DbError::ForeignKeyViolation { .. }) => Ok(DeletedMany::Protected),
                 Err(err) => Err(err.into()),
             }

@@ -29,7 +29,9 @@
 
 mod auth_admin;
 mod entry;
+mod history;
 mod inlines;
+pub mod migrations;
 mod options;
 mod views;
 
@@ -40,6 +42,7 @@ use alder_web::forms::ModelForm;
 use alder_web::routing::get;
 use alder_web::App;
 
+pub use history::{LogEntry, ADDITION, CHANGE, DELETION};
 pub use options::ModelAdmin;
 
 /// The built-in action that deletes the selected objects after a confirmation.
@@ -112,6 +115,11 @@ impl AdminSite {
         let site = Site::new(self);
         App::new("admin")
             .prefix("/admin")
+            .model::<LogEntry>()
+            .migrations(
+                migrations::all(),
+                concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"),
+            )
             .templates(alder_web::embed_dir!("templates"))
             .static_files(alder_web::embed_dir!("static"))
             .extension(site)
@@ -137,6 +145,11 @@ impl AdminSite {
                 "/{app}/{model}/{pk}/change/",
                 get(views::change_page).post(views::change),
                 "change",
+            )
+            .route(
+                "/{app}/{model}/{pk}/history/",
+                get(views::history),
+                "history",
             )
             .route(
                 "/{app}/{model}/{pk}/delete/",

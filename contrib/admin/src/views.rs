@@ -15,7 +15,7 @@ use alder_web::{
 use serde::Serialize;
 
 use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, ListQuery};
-use crate::Site;
+use crate::{history, Site};
 
 /// What the user may do, read once per page: one query, none for a superuser.
 struct Perms {
@@ -147,9 +147,35 @@ pub(crate) async fn index(
             }),
         }
     }
+    let mine = history::LogEntry::objects()
+        .filter(history::LogEntry::user().eq(user.id.get().unwrap_or_default()))
+        .limit(10)
+        .all(&db)
+        .await?;
+    let recent: Vec<_> = mine
+        .iter()
+        .map(|e| {
+            let model = site.entry(&e.app_label, &e.model);
+            let url = model
+                .filter(|_| e.action_flag != history::DELETION)
+                .map(|m| {
+                    format!(
+                        "{}{}/change/",
+                        model_url(&root, m.meta()),
+                        encode_pk(&e.object_id)
+                    )
+                });
+            context! {
+                repr => e.object_repr,
+                action => e.action(),
+                model => model.map_or(e.model.clone(), |m| m.meta().verbose_name.to_owned()),
+                url,
+            }
+        })
+        .collect();
     Ok(t.render(
         "admin/index.html",
-        context! { site_title => site.inner().title.clone(), root, apps },
+        context! { site_title => site.inner().title.clone(), root, apps, recent },
     )?
     .into_response())
 }
@@ -441,6 +467,7 @@ fn form_page(
             adding => pk.is_none(),
             display,
             delete_url => pk.filter(|_| perms.has(meta, "delete")).map(|pk| format!("{}{}/delete/", model_url(&root, meta), encode_pk(pk))),
+            history_url => pk.map(|pk| format!("{}{}/history/", model_url(&root, meta), encode_pk(pk))),
             can_add_another => entry.can_add() && perms.has(meta, "add"),
         },
     )?
@@ -488,6 +515,16 @@ pub(crate) async fn add(
         .ok_or(Error::NotFound)?
     {
         Ok(saved) => {
+            history::log(
+                &db,
+                &user,
+                meta,
+                &saved.pk,
+                &saved.display,
+                history::ADDITION,
+                "Added.".into(),
+            )
+            .await?;
             messages.success(format!(
                 "The {} \u{201c}{}\u{201d} was added successfully.",
                 meta.verbose_name, saved.display
@@ -593,6 +630,17 @@ pub(crate) async fn change(
     };
     match result {
         Ok(saved) => {
+            let message = history::change_message(&saved.changed);
+            history::log(
+                &db,
+                &user,
+                meta,
+                &saved.pk,
+                &saved.display,
+                history::CHANGE,
+                message,
+            )
+            .await?;
             messages.success(format!(
                 "The {} \u{201c}{}\u{201d} was changed successfully.",
                 meta.verbose_name, saved.display
@@ -686,10 +734,22 @@ pub(crate) async fn delete(
     }
     let url = model_url(&root(&state)?, meta);
     match entry.delete(&db, &pk).await? {
-        Deleted::Done(display) => messages.success(format!(
-            "The {} \u{201c}{display}\u{201d} was deleted successfully.",
-            meta.verbose_name
-        )),
+        Deleted::Done(display) => {
+            history::log(
+                &db,
+                &user,
+                meta,
+                &pk,
+                &display,
+                history::DELETION,
+                String::new(),
+            )
+            .await?;
+            messages.success(format!(
+                "The {} \u{201c}{display}\u{201d} was deleted successfully.",
+                meta.verbose_name
+            ));
+        }
         Deleted::Missing => messages.warning(format!(
             "The {} with key \u{201c}{pk}\u{201d} does not exist; perhaps it was already deleted.",
             meta.verbose_name
@@ -753,10 +813,16 @@ pub(crate) async fn action(
             return delete_selected_page(&state, &db, &t, &site, entry, &perms, &pks, &back).await;
         }
         match entry.delete_many(&db, &pks).await? {
-            DeletedMany::Done(count) => messages.success(format!(
-                "Successfully deleted {count} {}.",
-                if count == 1 { meta.verbose_name } else { meta.verbose_name_plural }
-            )),
+            DeletedMany::Done(gone) => {
+                for (pk, display) in &gone {
+                    history::log(&db, &user, meta, pk, display, history::DELETION, String::new()).await?;
+                }
+                let count = gone.len();
+                messages.success(format!(
+                    "Successfully deleted {count} {}.",
+                    if count == 1 { meta.verbose_name } else { meta.verbose_name_plural }
+                ));
+            }
             DeletedMany::Protected => messages.error(format!(
                 "The selected {} could not be deleted: other rows still point to them and protect them.",
                 meta.verbose_name_plural
@@ -812,6 +878,66 @@ async fn delete_selected_page(
             back,
             summary,
             blockers,
+        },
+    )?
+    .into_response())
+}
+
+/// GET: what was done to the object in the admin, oldest first (Django's history page).
+pub(crate) async fn history(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: LoginRequired,
+    t: Templates,
+    Path((app, model, pk)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let perms = staff(&db, &user).await?;
+    let site = site(&state)?;
+    let entry = entry_of(&site, &app, &model)?;
+    let meta = entry.meta();
+    if !perms.can_view(meta) {
+        return Err(forbidden());
+    }
+    let entries = history::LogEntry::objects()
+        .filter(history::LogEntry::app_label().eq(meta.app_label))
+        .filter(history::LogEntry::model().eq(meta.name.to_lowercase()))
+        .filter(history::LogEntry::object_id().eq(pk.clone()))
+        .order_by(history::LogEntry::action_time().asc())
+        .all(&db)
+        .await?;
+    let names = history::user_names(&db, &entries).await?;
+    let display = match entries.last() {
+        Some(last) => last.object_repr.clone(),
+        None => {
+            entry
+                .form(&db, &site, Some(&pk))
+                .await?
+                .ok_or(Error::NotFound)?
+                .display
+        }
+    };
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            context! {
+                when => e.action_time.format("%Y-%m-%d %H:%M UTC").to_string(),
+                user => names.get(&e.user.id()).cloned().unwrap_or_default(),
+                action => e.action(),
+                message => e.change_message,
+            }
+        })
+        .collect();
+    let root = root(&state)?;
+    Ok(t.render(
+        "admin/object_history.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            url => model_url(&root, meta),
+            change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
+            model => model_view(&root, entry, &perms),
+            root,
+            display,
+            rows,
         },
     )?
     .into_response())

@@ -810,3 +810,115 @@ async fn inlines_are_saved_with_their_object_or_not_at_all() {
             "name=\"review_set-INITIAL_FORMS\" id=\"id_review_set-INITIAL_FORMS\" value=\"1\"",
         );
 }
+
+#[tokio::test]
+async fn every_add_change_and_delete_is_in_the_history() {
+    use alder_admin::LogEntry;
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_contains("None available");
+    lib.client
+        .post("/admin/library/author/add/")
+        .form(&[("name", "Iain Banks")])
+        .await
+        .assert_redirects_to("/admin/library/author/");
+    let management = [
+        ("review_set-TOTAL_FORMS", "0"),
+        ("review_set-INITIAL_FORMS", "0"),
+    ];
+    let mut change = vec![("title", "Renamed"), ("author", "1"), ("pages", "999")];
+    change.extend(management);
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&change)
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    lib.client
+        .post("/admin/library/book/3/delete/")
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    let entries = LogEntry::objects().all(&lib.db).await.unwrap();
+    let seen: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.action_flag,
+                e.model.as_str(),
+                e.object_id.as_str(),
+                e.change_message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (alder_admin::DELETION, "book", "3", ""),
+            // The unticked box counts: the book was in print.
+            (
+                alder_admin::CHANGE,
+                "book",
+                "1",
+                "Changed title, pages and in print."
+            ),
+            (alder_admin::ADDITION, "author", "3", "Added."),
+        ],
+        "newest first"
+    );
+    lib.client
+        .get("/admin/library/book/1/history/")
+        .await
+        .assert_ok()
+        .assert_contains("Change history: Renamed")
+        .assert_contains("<td>boss</td>")
+        .assert_contains("Changed: Changed title, pages and in print.");
+    // The deleted book's history outlives it; the index lists what the user did.
+    lib.client
+        .get("/admin/library/book/3/history/")
+        .await
+        .assert_ok()
+        .assert_contains("Deleted");
+    lib.client
+        .get("/admin/")
+        .await
+        .assert_contains("href=\"/admin/library/book/1/change/\">Renamed</a>")
+        .assert_contains("Deleted book")
+        .assert_contains("Added author");
+    lib.client
+        .get("/admin/library/book/999/history/")
+        .await
+        .assert_status(404);
+}
+
+#[tokio::test]
+async fn the_admin_s_migration_matches_its_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::debug();
+    settings.database_url = Some(format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite3").display()
+    ));
+    let project = || {
+        Project::new(settings.clone())
+            .app(alder_sessions::app())
+            .app(alder_messages::app())
+            .app(alder_auth::app())
+            .app(alder_mail::app_with(alder_mail::MailConfig::memory()))
+            .app(admin())
+    };
+    let mut out = Vec::new();
+    project()
+        .execute(["manage", "migrate"], &mut out)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    project()
+        .execute(["manage", "makemigrations", "--check"], &mut out)
+        .await
+        .unwrap_or_else(|err| panic!("{err:?}: {}", String::from_utf8_lossy(&out)));
+}

@@ -20,7 +20,11 @@ fn client_with(settings: Settings) -> TestClient {
 async fn client() -> TestClient {
     let client = unmigrated_client();
     let steps = client.site().migrate().await.expect("migrations apply");
-    assert_eq!(steps.len(), 10);
+    assert_eq!(
+        steps.len(),
+        11,
+        "the blog, authors, sessions, auth and admin migrations"
+    );
     client
 }
 
@@ -60,7 +64,8 @@ async fn a_database_made_before_the_app_label_tables_migrates_forward_with_its_r
             "blog.0003_alter_post_table",
             "blog.0004_alter_post_author",
             "blog.0005_comment",
-            "auth.0001_initial"
+            "auth.0001_initial",
+            "admin.0001_initial"
         ]
     );
     // The foreign key is indexed (Django's default), under the renamed table's name.
