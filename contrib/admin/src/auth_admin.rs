@@ -5,8 +5,8 @@ use alder_db::Auto;
 
 use crate::ModelAdmin;
 
-/// A user added in the admin starts without a usable password: set one with
-/// `changepassword`, or let them reset it by e-mail.
+/// A user added in the admin starts without a usable password, so they cannot log in until
+/// one is set with `changepassword`.
 fn blank_user() -> User {
     let mut user = User::new("", "");
     user.set_unusable_password();
@@ -27,6 +27,8 @@ pub(crate) fn users() -> ModelAdmin<User> {
         .list_display(["username", "email", "first_name", "last_name", "is_staff"])
         .search_fields(["username", "first_name", "last_name", "email"])
         .list_filter(["is_staff", "is_superuser", "is_active"])
+        // As Django's add form: who they are, not what they may do (that needs `change_user`).
+        .add_fields(["username", "email"])
         .blank(blank_user)
 }
 

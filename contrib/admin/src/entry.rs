@@ -115,21 +115,28 @@ pub(crate) trait Entry: Send + Sync {
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListPage>>;
 
-    /// The page's form: a blank one for `None`, the object's otherwise (`None` if not found).
+    /// The children models of the inlines, in order.
+    fn inline_models(&self) -> Vec<&'static ModelMeta>;
+
+    /// The page's form: a blank one for `None`, the object's otherwise (`None` if not found),
+    /// with the inlines `inlines` allows (by position; none when empty).
     fn form<'a>(
         &'a self,
         db: &'a Database,
         entries: &'a dyn Entries,
         pk: Option<&'a str>,
+        inlines: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<Loaded>>>;
 
-    /// Saves the form onto a new object (`pk` `None`) or the stored one; `None` if not found.
+    /// Saves the form onto a new object (`pk` `None`) or the stored one, with the inlines
+    /// `inlines` allows; `None` if not found.
     fn save<'a>(
         &'a self,
         db: &'a Database,
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
+        inlines: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>>;
 
     /// What deleting the object would do, and its display string; `None` if not found.
@@ -183,6 +190,52 @@ pub(crate) trait Entry: Send + Sync {
 
 pub(crate) struct Typed<M> {
     pub(crate) admin: ModelAdmin<M>,
+    /// The add page's fields when `add_fields` names some: made once, at registration.
+    add_form: Option<&'static [alder_web::forms::FormField]>,
+}
+
+impl<M: ModelForm> Typed<M> {
+    /// The entry for `admin`, or what is wrong with its `add_fields`.
+    pub(crate) fn new(admin: ModelAdmin<M>) -> std::result::Result<Self, String> {
+        let mut add_form = None;
+        if !admin.add_fields.is_empty() {
+            let mut fields = Vec::new();
+            for name in &admin.add_fields {
+                let field = M::FIELDS.iter().find(|f| f.name() == *name).ok_or_else(|| {
+                    let known: Vec<_> = M::FIELDS.iter().map(|f| f.name()).collect();
+                    format!(
+                        "admin of {}: add_fields names `{name}`, which is not in its form; it has: {}",
+                        M::META.name,
+                        known.join(", ")
+                    )
+                })?;
+                fields.push(*field);
+            }
+            // Once per registration, for the life of the process.
+            add_form = Some(&*Vec::leak(fields));
+        }
+        Ok(Typed { admin, add_form })
+    }
+
+    /// `data` with only the add page's fields, when it has a list of them; the form's other
+    /// fields keep the values `blank` gave them (a box left out must not read as unticked).
+    fn add_data(&self, blank: &M, data: &FormData) -> Option<FormData> {
+        let fields = self.add_form?;
+        let wanted = |name: &str| fields.iter().any(|f| f.name() == name);
+        let mut kept = FormData::from_pairs(data.pairs().filter(|(k, _)| wanted(k)));
+        let initial = blank.initial();
+        for field in initial.fields().filter(|f| !wanted(&f.html_name())) {
+            for value in field.values() {
+                kept.push(field.html_name(), value);
+            }
+        }
+        for field in fields {
+            for file in data.files(field.name()) {
+                kept.push_file(field.name(), file.clone());
+            }
+        }
+        Some(kept)
+    }
 }
 
 /// The object whose key is `pk` (text from the URL); `None` when there is none or the text
@@ -197,19 +250,20 @@ async fn find<M: Model>(db: &Database, pk: &str) -> Result<Option<M>> {
 /// The objects whose keys are among `pks`; keys that are not of the model's type are left
 /// out.
 fn selected<M: Model>(pks: &[String]) -> Option<alder_db::QuerySet<M>> {
-    let pks: Vec<&String> = pks
+    let name = M::META.pk().name;
+    // Each key on its own: one that does not parse is left out, not the whole selection.
+    // Bounded like Django's data limits, so a flood of keys cannot pass the database's
+    // limit on parameters.
+    let matching = pks
         .iter()
-        .filter(|pk| !pk.is_empty() && !pk.contains(','))
-        .collect();
-    if pks.is_empty() {
-        return None;
-    }
-    let key = format!("{}__in", M::META.pk().name);
-    let joined: Vec<&str> = pks.iter().map(|s| s.as_str()).collect();
-    alder_db::QuerySet::<M>::new()
-        .filter_str(&key, &joined.join(","))
-        .ok()
+        .take(MAX_SELECTED)
+        .filter_map(|pk| alder_db::Q::<M>::parse(name, pk).ok())
+        .reduce(|a, b| a | b)?;
+    Some(alder_db::QuerySet::<M>::new().filter(matching))
 }
+
+/// The most objects one action or one list of labels works on.
+const MAX_SELECTED: usize = 1000;
 
 fn key_text<M: Model>(object: &M) -> String {
     object.pk().map(|k| k.to_string()).unwrap_or_default()
@@ -396,8 +450,15 @@ where
             } else {
                 matching
             };
-            let start = (query.page.max(1) - 1) * per_page;
-            let objects = set.slice(start..start + per_page).all(db).await?;
+            // A page past the end reads nothing (and cannot overflow): the view answers 404.
+            let start = (query.page.max(1) - 1).saturating_mul(per_page);
+            let objects = if start >= u64::try_from(matching).unwrap_or(0) {
+                Vec::new()
+            } else {
+                set.slice(start..start.saturating_add(per_page))
+                    .all(db)
+                    .await?
+            };
             let labels = foreign_labels(db, entries, &objects, &self.admin.list_display).await?;
             let rows = objects
                 .iter()
@@ -419,17 +480,30 @@ where
         })
     }
 
+    fn inline_models(&self) -> Vec<&'static ModelMeta> {
+        self.admin.inlines.iter().map(|i| i.child()).collect()
+    }
+
     fn form<'a>(
         &'a self,
         db: &'a Database,
         entries: &'a dyn Entries,
         pk: Option<&'a str>,
+        allowed: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         Box::pin(async move {
             let Some(pk) = pk else {
+                let form = match self.add_form {
+                    Some(fields) => {
+                        BoundForm::unbound(fields, FormData::default())
+                            .load_choices(db)
+                            .await?
+                    }
+                    None => M::empty_form(db).await?,
+                };
                 return Ok(Some(Loaded {
                     display: String::new(),
-                    form: M::empty_form(db).await?,
+                    form,
                     values: Vec::new(),
                     inlines: Vec::new(),
                 }));
@@ -455,7 +529,13 @@ where
                 })
                 .collect();
             let mut inlines = Vec::with_capacity(self.admin.inlines.len());
-            for inline in &self.admin.inlines {
+            for (inline, _) in self
+                .admin
+                .inlines
+                .iter()
+                .zip(allowed)
+                .filter(|(_, ok)| **ok)
+            {
                 inlines.push((
                     capitalise(inline.title()),
                     inline.unbound(db, &object).await?,
@@ -476,6 +556,7 @@ where
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
+        allowed: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>> {
         Box::pin(async move {
             let mut object = match (pk, self.admin.blank) {
@@ -486,14 +567,26 @@ where
                 (None, Some(blank)) => blank(),
                 (None, None) => return Ok(None),
             };
+            // The add page's own fields only, when it has a list of them.
+            let narrowed = pk.is_none().then(|| self.add_data(&object, data)).flatten();
+            let data = narrowed.as_ref().unwrap_or(data);
             let before = object.values();
             // The object and its inlines in one transaction: all saved, or none.
             let tx = db.begin().await?;
             let main = object.save_form_with(tx.db(), storage, data).await?;
             let mut refused = main.is_err();
             let mut sets: Vec<(String, Option<BoundFormSet>)> = Vec::new();
+            // Only the inlines the user may add, change and delete children through.
+            let shown: Vec<&dyn crate::inlines::Inline<M>> = self
+                .admin
+                .inlines
+                .iter()
+                .zip(allowed)
+                .filter(|(_, ok)| **ok)
+                .map(|(inline, _)| &**inline)
+                .collect();
             if pk.is_some() {
-                for inline in &self.admin.inlines {
+                for inline in &shown {
                     let title = capitalise(inline.title());
                     match inline.save(tx.db(), &object, data).await? {
                         Ok(()) => sets.push((title, None)),
@@ -525,12 +618,18 @@ where
                 })));
             }
             tx.rollback().await?;
-            let form = match main {
-                Err(form) => form,
-                Ok(()) => object.edit_form(db).await?,
+            let form = match (main, narrowed.as_ref().zip(self.add_form)) {
+                // The add page's fields, with the errors found on them and the rest.
+                (Err(form), Some((sent, fields))) => {
+                    BoundForm::bound(fields, sent.clone(), form.errors().clone())
+                        .load_choices(db)
+                        .await?
+                }
+                (Err(form), None) => form,
+                (Ok(()), _) => object.edit_form(db).await?,
             };
             let mut inlines = Vec::with_capacity(sets.len());
-            for ((title, set), inline) in sets.into_iter().zip(&self.admin.inlines) {
+            for ((title, set), inline) in sets.into_iter().zip(&shown) {
                 let set = match set {
                     Some(set) => set,
                     None => inline.unbound(db, &object).await?,
@@ -594,6 +693,9 @@ where
                 Some(set) => set.all(db).await?,
                 None => Vec::new(),
             };
+            if objects.is_empty() {
+                return Ok(Some(String::new()));
+            }
             Ok(Some((action.run)(db.clone(), objects).await?))
         })
     }

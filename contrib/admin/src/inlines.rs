@@ -11,6 +11,9 @@ pub(crate) trait Inline<P>: Send + Sync {
     /// The heading: the children's plural name ("Comments").
     fn title(&self) -> &'static str;
 
+    /// The children's model, whose permissions the inline needs.
+    fn child(&self) -> &'static alder_db::ModelMeta;
+
     /// The set to show: the parent's children, then blank forms.
     fn unbound<'a>(
         &'a self,
@@ -35,6 +38,10 @@ where
 {
     fn title(&self) -> &'static str {
         C::META.verbose_name_plural
+    }
+
+    fn child(&self) -> &'static alder_db::ModelMeta {
+        C::META
     }
 
     fn unbound<'a>(

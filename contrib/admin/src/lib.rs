@@ -92,8 +92,13 @@ impl AdminSite {
         if let Err(problem) = admin.check() {
             self.problems.push(problem);
         }
-        self.entries.retain(|e| e.meta().table != M::META.table);
-        self.entries.push(Arc::new(Typed { admin }));
+        match Typed::new(admin) {
+            Ok(typed) => {
+                self.entries.retain(|e| e.meta().table != M::META.table);
+                self.entries.push(Arc::new(typed));
+            }
+            Err(problem) => self.problems.push(problem),
+        }
         self
     }
 

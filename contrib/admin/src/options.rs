@@ -41,6 +41,7 @@ pub struct ModelAdmin<M> {
     pub(crate) blank: Option<fn() -> M>,
     pub(crate) actions: Vec<Action<M>>,
     pub(crate) inlines: Vec<Box<dyn crate::inlines::Inline<M>>>,
+    pub(crate) add_fields: Vec<&'static str>,
 }
 
 impl<M: Model> Default for ModelAdmin<M> {
@@ -63,7 +64,16 @@ impl<M: Model> ModelAdmin<M> {
             blank: None,
             actions: Vec::new(),
             inlines: Vec::new(),
+            add_fields: Vec::new(),
         }
+    }
+
+    /// The only fields of the "add" page (Django's `add_fieldsets`), the rest left as
+    /// [`blank`](Self::blank) makes them; anything else posted is ignored. The users' admin
+    /// asks for the username and address only, so adding a user cannot make a superuser.
+    pub fn add_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.add_fields = fields.into_iter().collect();
+        self
     }
 
     /// Edits the objects pointing at this one on its change page (Django's `inlines` with a
@@ -198,6 +208,12 @@ impl<M: Model> ModelAdmin<M> {
                     meta.name, action.name
                 ));
             }
+        }
+        if self.list_display.is_empty() {
+            return Err(format!(
+                "admin of {}: list_display is empty; give at least one column (\"__str__\" for the display string)",
+                meta.name
+            ));
         }
         for name in &self.list_display {
             if *name != "__str__" {

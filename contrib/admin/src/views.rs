@@ -64,6 +64,20 @@ async fn staff(db: &Db, user: &LoginRequired) -> Result<Perms> {
     })
 }
 
+/// Which of the model's inlines the user works with: those whose children they may add,
+/// change and delete (Django shows an inline read-only otherwise; here it is left out).
+fn inlines_allowed(entry: &dyn Entry, perms: &Perms) -> Vec<bool> {
+    entry
+        .inline_models()
+        .into_iter()
+        .map(|child| {
+            ["add", "change", "delete"]
+                .iter()
+                .all(|a| perms.has(child, a))
+        })
+        .collect()
+}
+
 fn site(state: &ProjectState) -> Result<Site> {
     state
         .extension::<Site>()
@@ -420,7 +434,10 @@ pub(crate) async fn add_page(
     if !perms.has(entry.meta(), "add") || !entry.can_add() {
         return Err(forbidden());
     }
-    let loaded = entry.form(&db, &site, None).await?.ok_or(Error::NotFound)?;
+    let loaded = entry
+        .form(&db, &site, None, &[])
+        .await?
+        .ok_or(Error::NotFound)?;
     form_page(
         &state,
         &t,
@@ -510,7 +527,7 @@ pub(crate) async fn add(
         return Err(forbidden());
     }
     match entry
-        .save(&db, &**state.storage(), None, &sent)
+        .save(&db, &**state.storage(), None, &sent, &[])
         .await?
         .ok_or(Error::NotFound)?
     {
@@ -561,8 +578,9 @@ pub(crate) async fn change_page(
     if !perms.can_view(meta) {
         return Err(forbidden());
     }
+    let allowed = inlines_allowed(entry, &perms);
     let loaded = entry
-        .form(&db, &site, Some(&pk))
+        .form(&db, &site, Some(&pk), &allowed)
         .await?
         .ok_or(Error::NotFound)?;
     if !perms.has(meta, "change") {
@@ -617,8 +635,9 @@ pub(crate) async fn change(
     if !perms.has(meta, "change") {
         return Err(forbidden());
     }
+    let allowed = inlines_allowed(entry, &perms);
     let Some(result) = entry
-        .save(&db, &**state.storage(), Some(&pk), &sent)
+        .save(&db, &**state.storage(), Some(&pk), &sent, &allowed)
         .await?
     else {
         // Deleted meanwhile (another tab, another admin): say so instead of failing.
@@ -650,7 +669,7 @@ pub(crate) async fn change(
         }
         Err(refused) => {
             let display = entry
-                .form(&db, &site, Some(&pk))
+                .form(&db, &site, Some(&pk), &[])
                 .await?
                 .map(|l| l.display)
                 .unwrap_or_default();
@@ -787,9 +806,18 @@ pub(crate) async fn action(
     if !perms.can_view(meta) {
         return Err(forbidden());
     }
-    let back = uri
-        .path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    // Back to the list as it was, from the admin's own URL (not the request's, which is
+    // relative when the site is nested in another router), on its first page: the rows
+    // an action deletes may take the last page away.
+    let kept: Vec<(String, String)> = FormData::parse(uri.query().unwrap_or(""))
+        .pairs()
+        .filter(|(k, _)| *k != "p")
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let back = match with_param(&kept, "p", None).as_str() {
+        "?" => model_url(&root(&state)?, meta),
+        query => format!("{}{query}", model_url(&root(&state)?, meta)),
+    };
     let name = sent.get("action").unwrap_or("");
     let pks: Vec<String> = sent
         .get_all("_selected_action")
@@ -800,9 +828,7 @@ pub(crate) async fn action(
         return Ok(Redirect::to(&back).into_response());
     }
     if pks.is_empty() {
-        messages.warning(
-            "Items must be selected in order to perform actions on them. No items have been changed.",
-        );
+        messages.warning(NOTHING_SELECTED);
         return Ok(Redirect::to(&back).into_response());
     }
     if name == crate::DELETE_SELECTED {
@@ -813,6 +839,7 @@ pub(crate) async fn action(
             return delete_selected_page(&state, &db, &t, &site, entry, &perms, &pks, &back).await;
         }
         match entry.delete_many(&db, &pks).await? {
+            DeletedMany::Done(gone) if gone.is_empty() => messages.warning(NOTHING_SELECTED),
             DeletedMany::Done(gone) => {
                 for (pk, display) in &gone {
                     history::log(&db, &user, meta, pk, display, history::DELETION, String::new()).await?;
@@ -834,11 +861,17 @@ pub(crate) async fn action(
         return Err(forbidden());
     }
     match entry.run_action(&db, name, &pks).await? {
+        // None of the keys named a row (deleted meanwhile, or made up).
+        Some(message) if message.is_empty() => messages.warning(NOTHING_SELECTED),
         Some(message) => messages.success(message),
         None => messages.warning("No action selected."),
     }
     Ok(Redirect::to(&back).into_response())
 }
+
+/// Django's words for an action without a selection.
+const NOTHING_SELECTED: &str =
+    "Items must be selected in order to perform actions on them. No items have been changed.";
 
 /// "Are you sure?" for several objects: their names, what goes with them, what protects
 /// them; the form sends the same selection back with `post=yes`.
@@ -910,7 +943,7 @@ pub(crate) async fn history(
         Some(last) => last.object_repr.clone(),
         None => {
             entry
-                .form(&db, &site, Some(&pk))
+                .form(&db, &site, Some(&pk), &[])
                 .await?
                 .ok_or(Error::NotFound)?
                 .display

@@ -224,7 +224,7 @@ async fn the_change_list_searches_filters_sorts_and_pages() {
         .await
         .assert_ok()
         .assert_contains("Ursula Le Guin book 1");
-    for bad in ["?p=3", "?p=0", "?p=two"] {
+    for bad in ["?p=3", "?p=0", "?p=two", "?p=18446744073709551615"] {
         lib.client
             .get(&format!("/admin/library/book/{bad}"))
             .await
@@ -517,7 +517,7 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 3] = [
+    let cases: [(App, &str); 5] = [
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().list_display(["titel"]))
@@ -529,6 +529,18 @@ fn options_that_name_no_field_stop_the_project() {
                 .register(ModelAdmin::<Book>::new().list_filter(["title"]))
                 .app(),
             "only booleans, fields with choices and foreign keys",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_display([]))
+                .app(),
+            "list_display is empty",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().add_fields(["titel"]))
+                .app(),
+            "add_fields names `titel`",
         ),
         (
             alder_admin::site()
@@ -566,7 +578,7 @@ async fn actions_run_on_the_selected_rows_and_delete_selected_asks_first() {
         .post("/admin/library/book/?q=le+guin")
         .form(&[("action", "out_of_print"), ("_selected_action", "1")])
         .await
-        .assert_redirects_to("/admin/library/book/?q=le+guin");
+        .assert_redirects_to("/admin/library/book/?q=le%20guin");
     assert!(
         !crud::get_by_pk::<Book>(&lib.db, 1i64.into())
             .await
@@ -607,7 +619,21 @@ async fn actions_run_on_the_selected_rows_and_delete_selected_asks_first() {
     lib.client
         .get("/admin/library/book/")
         .await
-        .assert_contains("0 marked out of print.");
+        .assert_contains("Items must be selected");
+    // A bad key among good ones is left out; the good ones are acted on.
+    lib.client
+        .post("/admin/library/book/?p=2")
+        .form(&[
+            ("action", "out_of_print"),
+            ("_selected_action", "nope"),
+            ("_selected_action", "3"),
+        ])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("1 marked out of print.");
 
     // Delete selected: the confirmation first, listing them and what goes with them.
     let mut review = Review {
@@ -921,4 +947,72 @@ async fn the_admin_s_migration_matches_its_model() {
         .execute(["manage", "makemigrations", "--check"], &mut out)
         .await
         .unwrap_or_else(|err| panic!("{err:?}: {}", String::from_utf8_lossy(&out)));
+}
+
+#[tokio::test]
+async fn inlines_need_the_child_s_permissions_and_user_adds_cannot_grant_powers() {
+    let lib = library().await;
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    grant(&lib.db, &clerk, &["view_book", "change_book", "add_user"]).await;
+    alder_auth::testing::force_login(&lib.client, &clerk)
+        .await
+        .unwrap();
+    // No review permissions: no reviews inline, and reviews posted anyway are not written.
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_ok()
+        .assert_not_contains("<legend>Reviews</legend>");
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&[
+            ("title", "Kept"),
+            ("author", "1"),
+            ("pages", "5"),
+            ("review_set-TOTAL_FORMS", "1"),
+            ("review_set-INITIAL_FORMS", "0"),
+            ("review_set-0-text", "sneaked in"),
+        ])
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    assert_eq!(Review::objects().count(&lib.db).await.unwrap(), 0);
+
+    // Adding a user asks who they are only; powers posted anyway are ignored.
+    lib.client
+        .get("/admin/auth/user/add/")
+        .await
+        .assert_ok()
+        .assert_contains("name=\"username\"")
+        .assert_not_contains("name=\"is_superuser\"");
+    lib.client
+        .post("/admin/auth/user/add/")
+        .form(&[
+            ("username", "mallory"),
+            ("email", "m@example.com"),
+            ("is_superuser", "on"),
+            ("is_staff", "on"),
+            ("user_permissions", "1"),
+        ])
+        .await
+        .assert_status(303);
+    let mallory = User::objects()
+        .filter(User::username().eq("mallory"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert!(!mallory.is_superuser && !mallory.is_staff, "{mallory:?}");
+    assert!(mallory.is_active, "what blank gave it stays");
+    assert!(!mallory.has_usable_password());
+    assert!(User::user_permissions()
+        .keys(&lib.db, &mallory)
+        .await
+        .unwrap()
+        .is_empty());
+    // A refused add comes back with the add page's fields only.
+    lib.client
+        .post("/admin/auth/user/add/")
+        .form(&[("username", "mallory"), ("email", "x")])
+        .await
+        .assert_status(422)
+        .assert_not_contains("name=\"is_superuser\"");
 }

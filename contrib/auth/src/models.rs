@@ -77,9 +77,10 @@ pub struct Group {
 /// assert!(ada.is_active && !ada.is_staff);
 /// ```
 ///
-/// It is its own model form too (the admin's user page): the password and the date joined
-/// are not in it.
+/// It is its own model form too (the admin's user page): the password, the last login and
+/// the date joined are not in it.
 #[derive(Model, alder_web::forms::Form, Debug, Clone, Serialize)]
+#[form(exclude = "last_login")]
 #[model(
     app = "auth",
     table = "auth_user",

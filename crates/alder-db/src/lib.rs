@@ -67,7 +67,7 @@ pub use meta::{
 pub use model::Model;
 pub use query::{
     Aggregate, Aggregates, Assignment, Column, Columns, DateField, FieldPaths, IntoFieldValue,
-    OrderBy, QuerySet, Relation, Summable, TextField, LOOKUPS, Q,
+    OrderBy, QuerySet, Relation, Summable, TextField, LOOKUPS, MAX_SEARCH_WORDS, Q,
 };
 pub use registry::{Registry, RelatedMany, RelatedObject};
 pub use relation::{ForeignKey, OneToOne};

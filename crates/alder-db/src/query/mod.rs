@@ -18,7 +18,7 @@ pub use column::{Assignment, Column, DateField, IntoFieldValue, TextField};
 pub use order::OrderBy;
 pub use paths::FieldPaths;
 pub use q::Q;
-pub use queryset::QuerySet;
+pub use queryset::{QuerySet, MAX_SEARCH_WORDS};
 pub(crate) use related::through_has;
 pub use related::Relation;
 pub use selection::{Aggregates, Columns};

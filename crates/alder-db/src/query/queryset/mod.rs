@@ -177,7 +177,7 @@ impl<M: Model> QuerySet<M> {
     /// at least one of `fields` (case-insensitive `contains`). A field may start with `^`
     /// (starts with) or `=` (equals, case-insensitive), and may be a path through relations
     /// that `allowed` lists (`allowed` names every field searched, as `filter_path` wants).
-    /// Empty text keeps every row.
+    /// Empty text keeps every row; words past the first [`MAX_SEARCH_WORDS`] are ignored.
     ///
     /// ```
     /// # use alder_db::{Auto, FieldPaths, ForeignKey, Model};
@@ -190,7 +190,8 @@ impl<M: Model> QuerySet<M> {
     /// ```
     pub fn search(self, allowed: &FieldPaths, fields: &[&str], text: &str) -> Result<Self> {
         let mut query = self;
-        for word in search_words(text) {
+        // Bounded, so a long search text cannot pass the database's limit on parameters.
+        for word in search_words(text).into_iter().take(MAX_SEARCH_WORDS) {
             let mut any: Option<Q<M>> = None;
             for field in fields {
                 let key = match (field.strip_prefix('^'), field.strip_prefix('=')) {
@@ -373,6 +374,30 @@ impl<M: Model> QuerySet<M> {
         Some(shape)
     }
 }
+
+impl<M: Model> Q<M> {
+    /// A condition on the model's own fields from a string key and value, as
+    /// [`QuerySet::filter_str`] reads them, to combine with `|` and `&`: selections from a
+    /// form (`id=3 | id=7`), filters from a URL.
+    ///
+    /// ```
+    /// use alder_db::{Auto, Model, Q};
+    /// #[derive(Model)]
+    /// struct Post { id: Auto<i64>, title: String }
+    /// let either = Q::<Post>::parse("id", "3").unwrap() | Q::parse("title__icontains", "rust").unwrap();
+    /// let posts = Post::objects().filter(either);
+    /// assert!(Q::<Post>::parse("id", "three").is_err());
+    /// ```
+    pub fn parse(key: &str, value: &str) -> Result<Q<M>> {
+        FieldPaths::own_fields().check_filter(M::META, key)?;
+        Ok(Q::from_node(
+            super::dynamic::condition(M::META, key, value)?.node,
+        ))
+    }
+}
+
+/// The most words [`QuerySet::search`] looks for; the rest of the text is ignored.
+pub const MAX_SEARCH_WORDS: usize = 20;
 
 /// The words of a search text: split on white space, a `"quoted phrase"` kept whole.
 fn search_words(text: &str) -> Vec<String> {
