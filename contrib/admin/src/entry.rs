@@ -273,7 +273,8 @@ fn key_text<M: Model>(object: &M) -> String {
 /// string of a foreign key's row when its model is registered.
 fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&Labels>) -> Cell {
     let text = display_value(value);
-    if text.is_empty() && field.kind != FieldKind::Text {
+    let null = matches!(value, alder_db::Value::String(None));
+    if text.is_empty() && (null || field.kind != FieldKind::Text) {
         return Cell {
             text: "-".into(),
             kind: "empty",
@@ -571,8 +572,10 @@ where
             let narrowed = pk.is_none().then(|| self.add_data(&object, data)).flatten();
             let data = narrowed.as_ref().unwrap_or(data);
             let before = object.values();
-            // The object and its inlines in one transaction: all saved, or none.
-            let tx = db.begin().await?;
+            // The object and its inlines in one transaction: all saved, or none. Immediate,
+            // so two admins saving at once on SQLite wait for each other instead of one
+            // failing with "database is locked".
+            let tx = db.begin_immediate().await?;
             let main = object.save_form_with(tx.db(), storage, data).await?;
             let mut refused = main.is_err();
             let mut sets: Vec<(String, Option<BoundFormSet>)> = Vec::new();

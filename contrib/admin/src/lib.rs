@@ -55,7 +55,9 @@ use entry::{Entries, Entry, Typed};
 pub struct AdminSite {
     title: String,
     entries: Vec<Arc<dyn Entry>>,
-    problems: Vec<String>,
+    /// What is wrong with a registration, by the model's table: registering the model
+    /// again, or taking it out, forgets it.
+    problems: Vec<(&'static str, String)>,
 }
 
 /// An admin site titled "Site administration" showing the auth app's users and groups, as
@@ -89,15 +91,15 @@ impl AdminSite {
     where
         M: ModelForm + Send + Sync + 'static,
     {
+        let table = M::META.table;
+        self.problems.retain(|(t, _)| *t != table);
+        self.entries.retain(|e| e.meta().table != table);
         if let Err(problem) = admin.check() {
-            self.problems.push(problem);
+            self.problems.push((table, problem));
         }
         match Typed::new(admin) {
-            Ok(typed) => {
-                self.entries.retain(|e| e.meta().table != M::META.table);
-                self.entries.push(Arc::new(typed));
-            }
-            Err(problem) => self.problems.push(problem),
+            Ok(typed) => self.entries.push(Arc::new(typed)),
+            Err(problem) => self.problems.push((table, problem)),
         }
         self
     }
@@ -110,13 +112,15 @@ impl AdminSite {
     /// ```
     pub fn unregister<M: alder_db::Model>(mut self) -> Self {
         self.entries.retain(|e| e.meta().table != M::META.table);
+        self.problems.retain(|(t, _)| *t != M::META.table);
         self
     }
 
     /// The app serving the admin under `/admin/` (mount it elsewhere with
     /// `Project::mount`). It needs the sessions, messages and auth apps before it.
     pub fn app(self) -> App {
-        let problems = self.problems.clone();
+        let mut problems: Vec<String> = self.problems.iter().map(|(_, p)| p.clone()).collect();
+        problems.extend(unregistered_filters(&self.entries));
         let site = Site::new(self);
         App::new("admin")
             .prefix("/admin")
@@ -162,6 +166,29 @@ impl AdminSite {
                 "delete",
             )
     }
+}
+
+/// Filters on foreign keys to models this admin does not show: their sidebar would have no
+/// choices to offer.
+fn unregistered_filters(entries: &[Arc<dyn Entry>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in entries {
+        let meta = entry.meta();
+        for name in entry.list_filter() {
+            let Some(relation) = meta.field(name).ok().and_then(|f| f.relation) else {
+                continue;
+            };
+            let target = (relation.target)();
+            if !entries.iter().any(|e| e.meta().table == target.table) {
+                out.push(format!(
+                    "admin of {}: list_filter names `{name}`, a key to {}, which this admin does \
+                     not show; register {} too",
+                    meta.name, target.name, target.name
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The registered models, found by URL (`blog/post`) or by table.

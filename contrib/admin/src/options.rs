@@ -202,6 +202,9 @@ impl<M: Model> ModelAdmin<M> {
             })
         };
         for action in &self.actions {
+            if action.name.is_empty() {
+                return Err(format!("admin of {}: an action has no name", meta.name));
+            }
             if action.name == crate::DELETE_SELECTED {
                 return Err(format!(
                     "admin of {}: the action name `{}` is the admin's own",

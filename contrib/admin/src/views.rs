@@ -151,7 +151,11 @@ pub(crate) async fn index(
         if !perms.can_view(meta) && !perms.has(meta, "add") {
             continue;
         }
-        let view = model_view(&root, &**entry, &perms);
+        let mut view = model_view(&root, &**entry, &perms);
+        if !perms.can_view(meta) {
+            // Add only: the list would answer 403, so it is not linked (as Django).
+            view.url = String::new();
+        }
         match apps.last_mut() {
             Some(app) if app.label == meta.app_label => app.models.push(view),
             _ => apps.push(AppView {
@@ -350,6 +354,8 @@ pub(crate) async fn changelist(
             columns,
             rows => list.rows,
             url,
+            // The search box keeps the filters and the order chosen.
+            kept => params.iter().filter(|(k, _)| k != "q" && k != "p").map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
             search => query.search,
             searchable => !entry.search_fields().is_empty(),
             matching => list.matching,

@@ -517,7 +517,7 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 5] = [
+    let cases: [(App, &str); 7] = [
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().list_display(["titel"]))
@@ -541,6 +541,22 @@ fn options_that_name_no_field_stop_the_project() {
                 .register(ModelAdmin::<Book>::new().add_fields(["titel"]))
                 .app(),
             "add_fields names `titel`",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_filter(["author"]))
+                .app(),
+            "a key to Author, which this admin does not show",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().action(
+                    "",
+                    "Nameless",
+                    |_db: Database, _b: Vec<Book>| async { Ok(String::new()) },
+                ))
+                .app(),
+            "an action has no name",
         ),
         (
             alder_admin::site()
@@ -1015,4 +1031,30 @@ async fn inlines_need_the_child_s_permissions_and_user_adds_cannot_grant_powers(
         .await
         .assert_status(422)
         .assert_not_contains("name=\"is_superuser\"");
+}
+
+#[test]
+fn registering_again_replaces_a_bad_registration() {
+    let app = alder_admin::site()
+        .register(ModelAdmin::<Book>::new().list_display(["titel"]))
+        .register(ModelAdmin::<Book>::new().list_display(["title"]))
+        .app();
+    let mut settings = Settings::debug();
+    settings.database_url = None;
+    Project::new(settings).app(app).build().unwrap();
+}
+
+#[tokio::test]
+async fn the_search_box_keeps_the_filters_and_order() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/library/book/?in_print__exact=1&o=-pages&p=1")
+        .await
+        .assert_contains("<input type=\"hidden\" name=\"in_print__exact\" value=\"1\">")
+        .assert_contains("<input type=\"hidden\" name=\"o\" value=\"-pages\">")
+        .assert_not_contains("name=\"p\"");
 }

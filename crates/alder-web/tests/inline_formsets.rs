@@ -38,6 +38,14 @@ struct Line {
     quantity: i32,
 }
 
+/// A refund protects the line it refunds from being deleted.
+#[derive(Model, Debug)]
+struct Refund {
+    id: Auto<i64>,
+    #[model(on_delete = "protect")]
+    line: ForeignKey<Line>,
+}
+
 /// The same table through a form that (wrongly) offers the order.
 #[derive(Model, Form, Debug)]
 #[model(table = "inline_line")]
@@ -66,7 +74,7 @@ async fn databases() -> Vec<(Database, Order)> {
         testing::migrate_models(
             &db,
             "inline_formsets",
-            vec![Order::META, Product::META, Line::META],
+            vec![Order::META, Product::META, Line::META, Refund::META],
         )
         .await
         .unwrap();
@@ -166,6 +174,36 @@ async fn the_parents_children_are_shown_with_their_keys_then_blank_forms() {
         assert!(
             !html.contains(r#"name="line_set-2-id""#),
             "a blank form has no key: {html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_protected_child_is_the_set_s_error_and_writes_nothing() {
+    for (db, ann) in databases().await {
+        Refund {
+            id: Auto::new(),
+            line: ForeignKey::new(2),
+        }
+        .save(&db)
+        .await
+        .unwrap();
+        let sent = data(
+            "line_set-TOTAL_FORMS=2&line_set-INITIAL_FORMS=2\
+             &line_set-0-id=1&line_set-0-product=1&line_set-0-quantity=9\
+             &line_set-1-id=2&line_set-1-product=2&line_set-1-quantity=1&line_set-1-DELETE=on",
+        );
+        let refused = lines().save(&db, &ann, &sent).await.unwrap().unwrap_err();
+        let errors: Vec<&str> = refused.non_form_errors().iter().map(|e| e.code()).collect();
+        assert_eq!(errors, ["protected"], "{:?}", db.backend());
+        assert!(refused.non_form_errors()[0]
+            .message()
+            .contains("would require deleting"));
+        assert_eq!(
+            stored(&db).await,
+            [(1, 1, 1, 2), (2, 1, 2, 1), (3, 2, 3, 5)],
+            "nothing written, the edit of line 1 neither ({:?})",
+            db.backend()
         );
     }
 }

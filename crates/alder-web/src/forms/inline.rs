@@ -241,7 +241,30 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
         }
         let tx = db.begin().await?;
         for child in &deleted {
-            crud::delete(tx.db(), child).await?;
+            match crud::delete(tx.db(), child).await {
+                Ok(_) => {}
+                // A `PROTECT` key points at it: the set's error, nothing written.
+                Err(DbError::ForeignKeyViolation { .. }) => {
+                    tx.rollback().await?;
+                    let error = ValidationError::new(
+                        "protected",
+                        format!(
+                            "Deleting {} \u{201c}{}\u{201d} would require deleting the protected \
+                             objects that point to it first.",
+                            C::META.verbose_name,
+                            child.display()
+                        ),
+                    );
+                    let set = self
+                        .set
+                        .bound_set(forms, initial, vec![error], Some(deleted_flags))
+                        .with_keys(key_name, keys)
+                        .load_choices(db)
+                        .await?;
+                    return Ok(Err(set));
+                }
+                Err(err) => return Err(err),
+            }
         }
         for (child, sent, changed) in &mut saved {
             // An unchanged child is not written again (its `auto_now` stays), as in Django;
