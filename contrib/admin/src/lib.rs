@@ -33,6 +33,7 @@ mod history;
 mod inlines;
 pub mod migrations;
 mod options;
+mod password;
 mod views;
 
 use std::collections::HashMap;
@@ -154,6 +155,11 @@ impl AdminSite {
                 "/{app}/{model}/{pk}/change/",
                 get(views::change_page).post(views::change),
                 "change",
+            )
+            .route(
+                "/auth/user/{pk}/password/",
+                get(password::password_page).post(password::password),
+                "user_password",
             )
             .route(
                 "/{app}/{model}/{pk}/history/",

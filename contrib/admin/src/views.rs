@@ -18,13 +18,13 @@ use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, ListQuery};
 use crate::{history, Site};
 
 /// What the user may do, read once per page: one query, none for a superuser.
-struct Perms {
+pub(crate) struct Perms {
     superuser: bool,
     held: BTreeSet<String>,
 }
 
 impl Perms {
-    fn has(&self, meta: &ModelMeta, action: &str) -> bool {
+    pub(crate) fn has(&self, meta: &ModelMeta, action: &str) -> bool {
         self.superuser
             || self.held.contains(&format!(
                 "{}.{action}_{}",
@@ -41,7 +41,7 @@ impl Perms {
 
 /// The staff member asking, and what they may do; anyone else is refused: visitors are
 /// sent to log in by [`LoginRequired`], others get 403.
-async fn staff(db: &Db, user: &LoginRequired) -> Result<Perms> {
+pub(crate) async fn staff(db: &Db, user: &LoginRequired) -> Result<Perms> {
     if !user.is_active || !user.is_staff {
         return Err(Error::http(
             StatusCode::FORBIDDEN,
@@ -78,14 +78,14 @@ fn inlines_allowed(entry: &dyn Entry, perms: &Perms) -> Vec<bool> {
         .collect()
 }
 
-fn site(state: &ProjectState) -> Result<Site> {
+pub(crate) fn site(state: &ProjectState) -> Result<Site> {
     state
         .extension::<Site>()
         .cloned()
         .ok_or_else(|| Error::Config("the admin app is not installed".into()))
 }
 
-fn forbidden() -> Error {
+pub(crate) fn forbidden() -> Error {
     Error::http(
         StatusCode::FORBIDDEN,
         "you do not have permission to do this",
@@ -93,7 +93,7 @@ fn forbidden() -> Error {
 }
 
 /// The admin's root URL (`/admin/`).
-fn root(state: &ProjectState) -> Result<String> {
+pub(crate) fn root(state: &ProjectState) -> Result<String> {
     state
         .urls()
         .reverse("admin:index", ())
@@ -491,6 +491,8 @@ fn form_page(
             display,
             delete_url => pk.filter(|_| perms.has(meta, "delete")).map(|pk| format!("{}{}/delete/", model_url(&root, meta), encode_pk(pk))),
             history_url => pk.map(|pk| format!("{}{}/history/", model_url(&root, meta), encode_pk(pk))),
+            // The user admin's page for the password, which is not in the user's form.
+            password_url => pk.filter(|_| meta.table == "auth_user").map(|pk| format!("{}{}/password/", model_url(&root, meta), encode_pk(pk))),
             can_add_another => entry.can_add() && perms.has(meta, "add"),
         },
     )?

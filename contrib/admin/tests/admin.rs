@@ -1058,3 +1058,95 @@ async fn the_search_box_keeps_the_filters_and_order() {
         .assert_contains("<input type=\"hidden\" name=\"o\" value=\"-pages\">")
         .assert_not_contains("name=\"p\"");
 }
+
+#[tokio::test]
+async fn staff_who_may_change_users_set_their_passwords() {
+    let lib = library().await;
+    let boss = user(&lib.db, "boss", true, true).await;
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    let page = format!("/admin/auth/user/{}/password/", clerk.id.get().unwrap());
+    lib.client
+        .get(&format!(
+            "/admin/auth/user/{}/change/",
+            clerk.id.get().unwrap()
+        ))
+        .await
+        .assert_ok()
+        .assert_contains(&format!("href=\"{page}\""));
+    lib.client
+        .get(&page)
+        .await
+        .assert_ok()
+        .assert_contains("Change password: clerk");
+    for (first, second, problem) in [
+        (
+            "one passphrase here",
+            "another passphrase",
+            "didn\u{2019}t match",
+        ),
+        ("short", "short", "too short"),
+        ("password123", "password123", "too common"),
+    ] {
+        lib.client
+            .post(&page)
+            .form(&[("new_password1", first), ("new_password2", second)])
+            .await
+            .assert_status(422)
+            .assert_contains(problem);
+    }
+    lib.client
+        .post(&page)
+        .form(&[
+            ("new_password1", "a fresh clerk passphrase"),
+            ("new_password2", "a fresh clerk passphrase"),
+        ])
+        .await
+        .assert_redirects_to(&format!(
+            "/admin/auth/user/{}/change/",
+            clerk.id.get().unwrap()
+        ));
+    let stored = User::objects()
+        .filter(User::username().eq("clerk"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert!(stored.check_password("a fresh clerk passphrase"));
+    let logged = alder_admin::LogEntry::objects()
+        .first(&lib.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(logged.change_message, "Changed password.");
+    // One's own: still logged in afterwards.
+    let own = format!("/admin/auth/user/{}/password/", boss.id.get().unwrap());
+    lib.client
+        .post(&own)
+        .form(&[
+            ("new_password1", "the boss's new passphrase"),
+            ("new_password2", "the boss's new passphrase"),
+        ])
+        .await
+        .assert_status(303);
+    lib.client.get("/admin/").await.assert_ok();
+    // Without change_user: refused; an unknown user: 404.
+    alder_auth::testing::force_login(&lib.client, &stored)
+        .await
+        .unwrap();
+    lib.client.get(&own).await.assert_status(403);
+    // The boss as stored now: the session remembers the new password's hash.
+    let boss = User::objects()
+        .filter(User::username().eq("boss"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/auth/user/999/password/")
+        .await
+        .assert_status(404);
+}

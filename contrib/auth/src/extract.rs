@@ -288,6 +288,12 @@ impl Auth {
     pub(crate) fn runtime(&self) -> &Arc<Runtime> {
         &self.auth.runtime
     }
+
+    /// The auth app's settings, as the project gave them (the shortest password allowed,
+    /// the redirect URLs…).
+    pub fn config(&self) -> &crate::AuthConfig {
+        &self.auth.runtime.config
+    }
 }
 
 /// `user` in templates: the user's public fields plus `is_authenticated`, or an anonymous

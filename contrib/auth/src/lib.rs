@@ -63,7 +63,7 @@ pub use permissions::{
 };
 pub use reset::{PasswordResetForm, SetPasswordForm};
 pub use validators::validate_password;
-pub use views::{LoginForm, PasswordChangeForm, SignupForm};
+pub use views::{new_password_errors, LoginForm, PasswordChangeForm, SignupForm};
 
 use models::User;
 

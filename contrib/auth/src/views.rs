@@ -223,9 +223,15 @@ pub(crate) async fn password_change_page(
     )
 }
 
-/// The problems with a new password and its confirmation, on the confirmation field as
-/// Django shows them.
-pub(crate) fn new_password_errors(
+/// The problems with a new password and its confirmation (Django's `SetPasswordForm`
+/// checks): they differ, or the validators refuse it for this user.
+///
+/// ```
+/// let ada = alder_auth::models::User::new("ada", "ada@example.com");
+/// assert_eq!(alder_auth::new_password_errors(&ada, "a", "b", 8)[0].code(), "password_mismatch");
+/// assert!(alder_auth::new_password_errors(&ada, "an ample passphrase", "an ample passphrase", 8).is_empty());
+/// ```
+pub fn new_password_errors(
     user: &User,
     first: &str,
     second: &str,
