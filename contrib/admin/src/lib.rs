@@ -241,6 +241,13 @@ impl Site {
         &self.0
     }
 
+    pub(crate) fn entry_arc(&self, app: &str, model: &str) -> Option<Arc<dyn Entry>> {
+        self.0
+            .by_url
+            .get(&(app.to_owned(), model.to_owned()))
+            .map(|&i| self.0.entries[i].clone())
+    }
+
     pub(crate) fn entry(&self, app: &str, model: &str) -> Option<&dyn Entry> {
         self.0
             .by_url

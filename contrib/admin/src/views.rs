@@ -198,9 +198,29 @@ pub(crate) async fn index(
     .into_response())
 }
 
-/// The entry for the URL's `app`/`model`, or 404.
-fn entry_of<'s>(site: &'s Site, app: &str, model: &str) -> Result<&'s dyn Entry> {
-    site.entry(app, model).ok_or(Error::NotFound)
+/// What every model page starts with: the staff member's permissions and the model's
+/// entry (404 for a model the admin does not show), refused with 403 unless `may` allows.
+struct ModelPage {
+    perms: Perms,
+    site: Site,
+    entry: std::sync::Arc<dyn Entry>,
+}
+
+async fn model_page(
+    state: &ProjectState,
+    db: &Db,
+    user: &LoginRequired,
+    app: &str,
+    model: &str,
+    may: impl Fn(&Perms, &dyn Entry, &ModelMeta) -> bool,
+) -> Result<ModelPage> {
+    let perms = staff(db, user).await?;
+    let site = site(state)?;
+    let entry = site.entry_arc(app, model).ok_or(Error::NotFound)?;
+    if !may(&perms, &*entry, entry.meta()) {
+        return Err(forbidden());
+    }
+    Ok(ModelPage { perms, site, entry })
 }
 
 #[derive(Serialize)]
@@ -260,13 +280,9 @@ pub(crate) async fn changelist(
     Path((app, model)): Path<(String, String)>,
     sent: FormData,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.can_view(meta) {
-        return Err(forbidden());
-    }
     let root = root(&state)?;
     let params: Vec<(String, String)> = sent
         .pairs()
@@ -299,7 +315,7 @@ pub(crate) async fn changelist(
         page,
         filters,
     };
-    let list = entry.list(&db, &site, &query).await?;
+    let list = entry.list(&db, site, &query).await?;
     let pages = page_count(list.matching, entry.per_page());
     if page > 1 && page > pages {
         return Err(Error::NotFound);
@@ -329,7 +345,7 @@ pub(crate) async fn changelist(
             }
         })
         .collect();
-    let filters = filter_views(&db, &site, entry, &params, &query).await?;
+    let filters = filter_views(&db, site, entry, &params, &query).await?;
     let paging: Vec<_> = (1..=pages)
         .map(|p| context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page })
         .collect();
@@ -350,7 +366,7 @@ pub(crate) async fn changelist(
             actions,
             site_title => site.inner().title.clone(),
             root,
-            model => model_view(&root, entry, &perms),
+            model => model_view(&root, entry, perms),
             columns,
             rows => list.rows,
             url,
@@ -434,22 +450,21 @@ pub(crate) async fn add_page(
     t: Templates,
     Path((app, model)): Path<(String, String)>,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
-    if !perms.has(entry.meta(), "add") || !entry.can_add() {
-        return Err(forbidden());
-    }
+    let page = model_page(&state, &db, &user, &app, &model, |p, e, m| {
+        p.has(m, "add") && e.can_add()
+    })
+    .await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let loaded = entry
-        .form(&db, &site, None, &[])
+        .form(&db, site, None, &[])
         .await?
         .ok_or(Error::NotFound)?;
     form_page(
         &state,
         &t,
-        &site,
+        site,
         entry,
-        &perms,
+        perms,
         None,
         loaded.form,
         Vec::new(),
@@ -527,13 +542,12 @@ pub(crate) async fn add(
     Path((app, model)): Path<(String, String)>,
     sent: FormData,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, e, m| {
+        p.has(m, "add") && e.can_add()
+    })
+    .await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.has(meta, "add") || !entry.can_add() {
-        return Err(forbidden());
-    }
     match entry
         .save(&db, &**state.storage(), None, &sent, &[])
         .await?
@@ -560,9 +574,9 @@ pub(crate) async fn add(
         Err(refused) => form_page(
             &state,
             &t,
-            &site,
+            site,
             entry,
-            &perms,
+            perms,
             None,
             refused.form,
             refused.inlines,
@@ -579,16 +593,12 @@ pub(crate) async fn change_page(
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.can_view(meta) {
-        return Err(forbidden());
-    }
-    let allowed = inlines_allowed(entry, &perms);
+    let allowed = inlines_allowed(entry, perms);
     let loaded = entry
-        .form(&db, &site, Some(&pk), &allowed)
+        .form(&db, site, Some(&pk), &allowed)
         .await?
         .ok_or(Error::NotFound)?;
     if !perms.has(meta, "change") {
@@ -604,7 +614,7 @@ pub(crate) async fn change_page(
                 context! {
                     site_title => site.inner().title.clone(),
                     url => model_url(&root, meta),
-                    model => model_view(&root, entry, &perms),
+                    model => model_view(&root, entry, perms),
                     root,
                     display => loaded.display,
                     values,
@@ -615,9 +625,9 @@ pub(crate) async fn change_page(
     form_page(
         &state,
         &t,
-        &site,
+        site,
         entry,
-        &perms,
+        perms,
         Some((&pk, &loaded.display)),
         loaded.form,
         loaded.inlines,
@@ -636,14 +646,13 @@ pub(crate) async fn change(
     Path((app, model, pk)): Path<(String, String, String)>,
     sent: FormData,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| {
+        p.has(m, "change")
+    })
+    .await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.has(meta, "change") {
-        return Err(forbidden());
-    }
-    let allowed = inlines_allowed(entry, &perms);
+    let allowed = inlines_allowed(entry, perms);
     let Some(result) = entry
         .save(&db, &**state.storage(), Some(&pk), &sent, &allowed)
         .await?
@@ -677,16 +686,16 @@ pub(crate) async fn change(
         }
         Err(refused) => {
             let display = entry
-                .form(&db, &site, Some(&pk), &[])
+                .form(&db, site, Some(&pk), &[])
                 .await?
                 .map(|l| l.display)
                 .unwrap_or_default();
             form_page(
                 &state,
                 &t,
-                &site,
+                site,
                 entry,
-                &perms,
+                perms,
                 Some((&pk, &display)),
                 refused.form,
                 refused.inlines,
@@ -694,6 +703,28 @@ pub(crate) async fn change(
             )
         }
     }
+}
+
+/// What a delete takes with it (`Comments: 12`) and what protects it, for the confirmation
+/// pages.
+fn cascade(collected: &alder_db::Collected) -> (Vec<minijinja::Value>, Vec<minijinja::Value>) {
+    let summary = collected
+        .summary()
+        .into_iter()
+        .map(|(name, count)| context! { name => capitalise(name), count })
+        .collect();
+    let blockers = collected
+        .blockers
+        .iter()
+        .map(|b| {
+            context! {
+                name => capitalise(b.model.verbose_name_plural),
+                count => b.keys.len(),
+                field => b.field.verbose_name,
+            }
+        })
+        .collect();
+    (summary, blockers)
 }
 
 /// GET: what deleting the object would delete with it, or what protects it.
@@ -704,27 +735,17 @@ pub(crate) async fn delete_page(
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| {
+        p.has(m, "delete")
+    })
+    .await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.has(meta, "delete") {
-        return Err(forbidden());
-    }
     let (display, collected) = entry
         .plan_delete(&db, state.registry(), &pk)
         .await?
         .ok_or(Error::NotFound)?;
-    let summary: Vec<_> = collected
-        .summary()
-        .into_iter()
-        .map(|(name, count)| context! { name => capitalise(name), count })
-        .collect();
-    let blockers: Vec<_> = collected
-        .blockers
-        .iter()
-        .map(|b| context! { name => capitalise(b.model.verbose_name_plural), count => b.keys.len(), field => b.field.verbose_name })
-        .collect();
+    let (summary, blockers) = cascade(&collected);
     let root = root(&state)?;
     Ok(t.render(
         "admin/delete_confirmation.html",
@@ -732,7 +753,7 @@ pub(crate) async fn delete_page(
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),
             change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
-            model => model_view(&root, entry, &perms),
+            model => model_view(&root, entry, perms),
             root,
             display,
             summary,
@@ -752,13 +773,12 @@ pub(crate) async fn delete(
     messages: Messages,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| {
+        p.has(m, "delete")
+    })
+    .await?;
+    let entry = &*page.entry;
     let meta = entry.meta();
-    if !perms.has(meta, "delete") {
-        return Err(forbidden());
-    }
     let url = model_url(&root(&state)?, meta);
     match entry.delete(&db, &pk).await? {
         Deleted::Done(display) => {
@@ -807,13 +827,9 @@ pub(crate) async fn action(
     Path((app, model)): Path<(String, String)>,
     sent: FormData,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.can_view(meta) {
-        return Err(forbidden());
-    }
     // Back to the list as it was, from the admin's own URL (not the request's, which is
     // relative when the site is nested in another router), on its first page: the rows
     // an action deletes may take the last page away.
@@ -844,7 +860,7 @@ pub(crate) async fn action(
             return Err(forbidden());
         }
         if sent.get("post") != Some("yes") {
-            return delete_selected_page(&state, &db, &t, &site, entry, &perms, &pks, &back).await;
+            return delete_selected_page(&state, &db, &t, site, entry, perms, &pks, &back).await;
         }
         match entry.delete_many(&db, &pks).await? {
             DeletedMany::Done(gone) if gone.is_empty() => messages.warning(NOTHING_SELECTED),
@@ -896,16 +912,7 @@ async fn delete_selected_page(
 ) -> Result<Response> {
     let meta = entry.meta();
     let (names, collected) = entry.plan_delete_many(db, state.registry(), pks).await?;
-    let summary: Vec<_> = collected
-        .summary()
-        .into_iter()
-        .map(|(name, count)| context! { name => capitalise(name), count })
-        .collect();
-    let blockers: Vec<_> = collected
-        .blockers
-        .iter()
-        .map(|b| context! { name => capitalise(b.model.verbose_name_plural), count => b.keys.len(), field => b.field.verbose_name })
-        .collect();
+    let (summary, blockers) = cascade(&collected);
     let root = root(state)?;
     Ok(t.render(
         "admin/delete_selected_confirmation.html",
@@ -932,13 +939,9 @@ pub(crate) async fn history(
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
-    let site = site(&state)?;
-    let entry = entry_of(&site, &app, &model)?;
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    if !perms.can_view(meta) {
-        return Err(forbidden());
-    }
     let entries = history::LogEntry::objects()
         .filter(history::LogEntry::app_label().eq(meta.app_label))
         .filter(history::LogEntry::model().eq(meta.name.to_lowercase()))
@@ -951,7 +954,7 @@ pub(crate) async fn history(
         Some(last) => last.object_repr.clone(),
         None => {
             entry
-                .form(&db, &site, Some(&pk), &[])
+                .form(&db, site, Some(&pk), &[])
                 .await?
                 .ok_or(Error::NotFound)?
                 .display
@@ -975,7 +978,7 @@ pub(crate) async fn history(
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),
             change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
-            model => model_view(&root, entry, &perms),
+            model => model_view(&root, entry, perms),
             root,
             display,
             rows,
