@@ -149,6 +149,15 @@ async fn user(db: &Database, name: &str, staff: bool, superuser: bool) -> User {
     user
 }
 
+/// A superuser "boss", logged in on the library's client.
+async fn superuser_logged_in(lib: &Library) -> User {
+    let boss = user(&lib.db, "boss", true, true).await;
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
+    boss
+}
+
 async fn grant(db: &Database, user: &User, codenames: &[&str]) {
     let keys: Vec<i64> = {
         let mut keys = Vec::new();
@@ -183,10 +192,7 @@ async fn only_active_staff_get_in_and_visitors_are_sent_to_log_in() {
         .await
         .assert_status(403);
 
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     lib.client
         .get("/admin/")
         .await
@@ -205,10 +211,7 @@ async fn only_active_staff_get_in_and_visitors_are_sent_to_log_in() {
 #[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     let list = lib.client.get("/admin/library/book/").await;
     list.assert_ok()
         // Two a page, by title: the third book is on page 2.
@@ -284,10 +287,7 @@ async fn the_change_list_searches_filters_sorts_and_pages() {
 #[tokio::test]
 async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     let form = lib.client.get("/admin/library/book/add/").await;
     form.assert_ok()
         .assert_contains("As printed on the cover.")
@@ -363,10 +363,7 @@ async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
 #[tokio::test]
 async fn deleting_shows_the_cascade_first_and_protected_rows_refuse() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     for n in 0..2 {
         let mut review = Review {
             id: Auto::new(),
@@ -580,10 +577,7 @@ fn options_that_name_no_field_stop_the_project() {
 #[tokio::test]
 async fn actions_run_on_the_selected_rows_and_delete_selected_asks_first() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     let list = lib.client.get("/admin/library/book/").await;
     list.assert_contains("<option value=\"delete_selected\">Delete selected books</option>")
         .assert_contains("<option value=\"out_of_print\">Mark as out of print</option>")
@@ -793,10 +787,7 @@ async fn users_and_groups_are_managed_in_the_admin_and_their_permissions_count()
 #[tokio::test]
 async fn inlines_are_saved_with_their_object_or_not_at_all() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     lib.client
         .get("/admin/library/book/1/change/")
         .await
@@ -857,10 +848,7 @@ async fn inlines_are_saved_with_their_object_or_not_at_all() {
 async fn every_add_change_and_delete_is_in_the_history() {
     use alder_admin::LogEntry;
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     lib.client
         .get("/admin/")
         .await
@@ -1047,10 +1035,7 @@ fn registering_again_replaces_a_bad_registration() {
 #[tokio::test]
 async fn the_search_box_keeps_the_filters_and_order() {
     let lib = library().await;
-    let boss = user(&lib.db, "boss", true, true).await;
-    alder_auth::testing::force_login(&lib.client, &boss)
-        .await
-        .unwrap();
+    superuser_logged_in(&lib).await;
     lib.client
         .get("/admin/library/book/?in_print__exact=1&o=-pages&p=1")
         .await
