@@ -346,8 +346,12 @@ pub(crate) async fn changelist(
         })
         .collect();
     let filters = filter_views(&db, site, entry, &params, &query).await?;
-    let paging: Vec<_> = (1..=pages)
-        .map(|p| context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page })
+    let paging: Vec<_> = page_range(page, pages)
+        .into_iter()
+        .map(|p| match p {
+            Some(p) => context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page },
+            None => context! { gap => true },
+        })
         .collect();
     let url = model_url(&root, meta);
     let mut actions: Vec<_> = Vec::new();
@@ -381,6 +385,26 @@ pub(crate) async fn changelist(
         },
     )?
     .into_response())
+}
+
+/// The page links to show (Django's `get_elided_page_range`): the first two, three either
+/// side of the current one, the last two; `None` for an elided stretch. A table of a million
+/// rows gets a dozen links, not ten thousand.
+fn page_range(current: u64, pages: u64) -> Vec<Option<u64>> {
+    let mut out: Vec<Option<u64>> = Vec::new();
+    let mut last = 0;
+    for p in 1..=pages {
+        let near = p <= 2 || p + 2 > pages || p.abs_diff(current) <= 3;
+        if !near {
+            continue;
+        }
+        if p > last + 1 {
+            out.push(None);
+        }
+        out.push(Some(p));
+        last = p;
+    }
+    out
 }
 
 /// Pages of `per_page` rows holding `matching` rows (at least one page).
@@ -985,4 +1009,27 @@ pub(crate) async fn history(
         },
     )?
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_range;
+
+    #[test]
+    fn long_page_ranges_are_elided_around_the_current_page() {
+        let shown = |current, pages| -> Vec<String> {
+            page_range(current, pages)
+                .into_iter()
+                .map(|p| p.map_or("…".into(), |p| p.to_string()))
+                .collect()
+        };
+        assert_eq!(shown(1, 3), ["1", "2", "3"]);
+        assert_eq!(shown(1, 20), ["1", "2", "3", "4", "…", "19", "20"]);
+        assert_eq!(
+            shown(10, 20),
+            ["1", "2", "…", "7", "8", "9", "10", "11", "12", "13", "…", "19", "20"]
+        );
+        assert_eq!(shown(20, 20), ["1", "2", "…", "17", "18", "19", "20"]);
+        assert_eq!(page_range(5_000, 10_000).len(), 13);
+    }
 }
