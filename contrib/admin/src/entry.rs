@@ -464,11 +464,8 @@ where
             let rows = objects
                 .iter()
                 .map(|o| Row {
-                    path: percent_encoding::utf8_percent_encode(
-                        &key_text(o),
-                        percent_encoding::NON_ALPHANUMERIC,
-                    )
-                    .to_string(),
+                    path: percent_encoding::utf8_percent_encode(&key_text(o), crate::URL_ENCODE)
+                        .to_string(),
                     pk: key_text(o),
                     cells: Self::cells(o, &self.admin.list_display, &labels),
                 })

@@ -46,6 +46,14 @@ use alder_web::App;
 pub use history::{LogEntry, ADDITION, CHANGE, DELETION};
 pub use options::ModelAdmin;
 
+/// What the admin percent-encodes in the URLs it writes: all but letters, digits and the
+/// unreserved `-._~` (RFC 3986), so `author__exact` stays readable.
+pub(crate) const URL_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// The built-in action that deletes the selected objects after a confirmation.
 pub(crate) const DELETE_SELECTED: &str = "delete_selected";
 

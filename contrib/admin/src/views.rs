@@ -259,9 +259,7 @@ fn with_param(params: &[(String, String)], key: &str, value: Option<&str>) -> St
     if out.is_empty() {
         return "?".into();
     }
-    let encode = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
+    let encode = |s: &str| percent_encoding::utf8_percent_encode(s, crate::URL_ENCODE).to_string();
     let query: Vec<String> = out
         .iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
@@ -540,7 +538,7 @@ fn form_page(
 }
 
 fn encode_pk(pk: &str) -> String {
-    percent_encoding::utf8_percent_encode(pk, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(pk, crate::URL_ENCODE).to_string()
 }
 
 /// Where a saved form goes: "Save and continue editing", "Save and add another", or the

@@ -620,6 +620,23 @@ async fn staff_manage_posts_in_the_admin() {
     click(&browser, "form.search button").await;
     wait_for_text(&browser, ".count", "1 result").await;
     shoot(&browser, "admin-posts-searched").await;
+    // The author filter in the sidebar, then a sort by title: the search is kept throughout.
+    browser
+        .find(Locator::LinkText("The Alder team"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, ".filters li.selected", "The Alder team").await;
+    click(&browser, "thead th a[href*='o=title']").await;
+    wait_for_text(&browser, "thead th.sorted", "Title").await;
+    let at = browser.current_url().await.unwrap();
+    let query = at.query().unwrap_or("");
+    for part in ["q=welcome", "author__exact=1", "o=title"] {
+        assert!(query.contains(part), "{part} in {query}");
+    }
+    shoot(&browser, "admin-posts-filtered-sorted").await;
 
     // A new post: refused without its fields, then saved.
     browser
