@@ -31,6 +31,7 @@ mod auth_admin;
 mod entry;
 mod history;
 mod inlines;
+mod login;
 pub mod migrations;
 mod options;
 mod password;
@@ -149,6 +150,16 @@ impl AdminSite {
                 Ok(tower::layer::util::Identity::new())
             })
             .route("/", get(views::index), "index")
+            .route(
+                "/login/",
+                get(login::login_page).post(login::login),
+                "login",
+            )
+            .route(
+                "/logout/",
+                alder_web::routing::post(login::logout),
+                "logout",
+            )
             .route(
                 "/{app}/{model}/",
                 get(views::changelist).post(views::action),

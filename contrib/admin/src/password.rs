@@ -2,7 +2,7 @@
 //! change users set a user's password, checked by the auth app's validators.
 
 use alder_auth::models::User;
-use alder_auth::{Auth, LoginRequired, SetPasswordForm};
+use alder_auth::{Auth, SetPasswordForm};
 use alder_db::{Model, ValidationErrors};
 use alder_messages::Messages;
 use alder_web::extract::{Path, State};
@@ -13,10 +13,11 @@ use alder_web::{
 };
 
 use crate::history;
+use crate::login::Staff;
 use crate::views::{self, Perms};
 
 /// The user whose key is `pk`, after checking that the staff member may change users.
-async fn target(db: &Db, user: &LoginRequired, pk: &str) -> Result<(Perms, User)> {
+async fn target(db: &Db, user: &User, pk: &str) -> Result<(Perms, User)> {
     let perms = views::staff(db, user).await?;
     if !perms.has(User::META, "change") {
         return Err(views::forbidden());
@@ -57,7 +58,7 @@ fn page(
 pub(crate) async fn password_page(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path(pk): Path<String>,
 ) -> Result<Response> {
@@ -77,7 +78,7 @@ pub(crate) async fn password_page(
 pub(crate) async fn password(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     auth: Auth,
     t: Templates,
     messages: Messages,

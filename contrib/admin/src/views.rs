@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use alder_auth::LoginRequired;
+use alder_auth::models::User;
 use alder_db::{FieldKind, ModelMeta};
 use alder_messages::Messages;
 use alder_web::extract::{Path, State};
@@ -15,6 +15,7 @@ use alder_web::{
 use serde::Serialize;
 
 use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, ListQuery};
+use crate::login::Staff;
 use crate::{history, Site};
 
 /// What the user may do, read once per page: one query, none for a superuser.
@@ -39,15 +40,8 @@ impl Perms {
     }
 }
 
-/// The staff member asking, and what they may do; anyone else is refused: visitors are
-/// sent to log in by [`LoginRequired`], others get 403.
-pub(crate) async fn staff(db: &Db, user: &LoginRequired) -> Result<Perms> {
-    if !user.is_active || !user.is_staff {
-        return Err(Error::http(
-            StatusCode::FORBIDDEN,
-            "your account cannot use the admin: it is not a staff account",
-        ));
-    }
+/// What the staff member asking may do (that they are active staff, [`Staff`] checked).
+pub(crate) async fn staff(db: &Db, user: &User) -> Result<Perms> {
     if user.is_superuser {
         return Ok(Perms {
             superuser: true,
@@ -139,7 +133,7 @@ struct AppView {
 pub(crate) async fn index(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
 ) -> Result<Response> {
     let perms = staff(&db, &user).await?;
@@ -209,7 +203,7 @@ struct ModelPage {
 async fn model_page(
     state: &ProjectState,
     db: &Db,
-    user: &LoginRequired,
+    user: &User,
     app: &str,
     model: &str,
     may: impl Fn(&Perms, &dyn Entry, &ModelMeta) -> bool,
@@ -273,7 +267,7 @@ fn with_param(params: &[(String, String)], key: &str, value: Option<&str>) -> St
 pub(crate) async fn changelist(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path((app, model)): Path<(String, String)>,
     sent: FormData,
@@ -468,7 +462,7 @@ async fn filter_views(
 pub(crate) async fn add_page(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path((app, model)): Path<(String, String)>,
 ) -> Result<Response> {
@@ -558,7 +552,7 @@ fn after_save(sent: &FormData, url: &str, pk: &str) -> String {
 pub(crate) async fn add(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     messages: Messages,
     Path((app, model)): Path<(String, String)>,
@@ -611,7 +605,7 @@ pub(crate) async fn add(
 pub(crate) async fn change_page(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
@@ -662,7 +656,7 @@ pub(crate) async fn change_page(
 pub(crate) async fn change(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     messages: Messages,
     Path((app, model, pk)): Path<(String, String, String)>,
@@ -753,7 +747,7 @@ fn cascade(collected: &alder_db::Collected) -> (Vec<minijinja::Value>, Vec<minij
 pub(crate) async fn delete_page(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
@@ -791,7 +785,7 @@ pub(crate) async fn delete_page(
 pub(crate) async fn delete(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     messages: Messages,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {
@@ -842,7 +836,7 @@ pub(crate) async fn delete(
 pub(crate) async fn action(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     messages: Messages,
     uri: http::Uri,
@@ -957,7 +951,7 @@ async fn delete_selected_page(
 pub(crate) async fn history(
     State(state): State<ProjectState>,
     db: Db,
-    user: LoginRequired,
+    user: Staff,
     t: Templates,
     Path((app, model, pk)): Path<(String, String, String)>,
 ) -> Result<Response> {

@@ -178,19 +178,44 @@ async fn grant(db: &Database, user: &User, codenames: &[&str]) {
 async fn only_active_staff_get_in_and_visitors_are_sent_to_log_in() {
     let lib = library().await;
     lib.client
-        .get("/admin/")
+        .get("/admin/library/book/?q=x")
         .await
         .assert_status(303)
-        .assert_header("location", "/accounts/login/?next=/admin/");
+        .assert_header(
+            "location",
+            "/admin/login/?next=/admin/library/book/%3Fq%3Dx",
+        );
     let reader = user(&lib.db, "reader", false, false).await;
     alder_auth::testing::force_login(&lib.client, &reader)
         .await
         .unwrap();
-    lib.client.get("/admin/").await.assert_status(403);
+    // Logged in but not staff: to the admin's login page, which says so.
+    for path in [
+        "/admin/",
+        "/admin/library/book/",
+        "/admin/library/book/1/change/",
+    ] {
+        let answer = lib.client.get(path).await;
+        answer.assert_status(303);
+        let location = answer.header("location").unwrap();
+        assert!(
+            location.starts_with("/admin/login/?next=/admin/"),
+            "{location}"
+        );
+    }
     lib.client
-        .get("/admin/library/book/")
+        .get("/admin/login/?next=/admin/")
         .await
-        .assert_status(403);
+        .assert_ok()
+        .assert_contains("You are logged in as reader, but that account cannot use the")
+        .assert_contains("name=\"next\" value=\"/admin/\"");
+    let mut inactive = user(&lib.db, "gone", true, true).await;
+    inactive.is_active = false;
+    crud::save(&lib.db, &mut inactive).await.unwrap();
+    alder_auth::testing::force_login(&lib.client, &inactive)
+        .await
+        .ok();
+    lib.client.get("/admin/").await.assert_status(303);
 
     superuser_logged_in(&lib).await;
     lib.client
@@ -206,6 +231,66 @@ async fn only_active_staff_get_in_and_visitors_are_sent_to_log_in() {
         .get("/admin/library/review/add/")
         .await
         .assert_status(403);
+}
+
+#[tokio::test]
+async fn the_admin_login_page_lets_staff_only_in_and_logout_ends_the_session() {
+    let lib = library().await;
+    for (name, staff) in [("boss", true), ("reader", false)] {
+        let mut someone = User::new(name, format!("{name}@example.com"));
+        someone.is_staff = staff;
+        someone.set_password("a long enough passphrase");
+        crud::insert(&lib.db, &mut someone).await.unwrap();
+    }
+    lib.client
+        .get("/admin/login/?next=/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_contains("name=\"username\"")
+        .assert_contains("name=\"next\" value=\"/admin/library/book/\"")
+        // No account bar on the login page.
+        .assert_not_contains("Log out");
+    let refused = "Please enter the correct username and password for a staff account.";
+    for (name, password) in [
+        ("boss", "wrong"),
+        ("nobody", "wrong"),
+        ("reader", "a long enough passphrase"),
+    ] {
+        lib.client
+            .post("/admin/login/")
+            .form(&[
+                ("username", name),
+                ("password", password),
+                ("next", "/admin/"),
+            ])
+            .await
+            .assert_status(422)
+            .assert_contains(refused);
+    }
+    // The right password of an account that is not staff logged nobody in.
+    lib.client.get("/admin/").await.assert_status(303);
+    lib.client
+        .post("/admin/login/")
+        .form(&[
+            ("username", "boss"),
+            ("password", "a long enough passphrase"),
+            ("next", "https://evil.example/"),
+        ])
+        .await
+        .assert_redirects_to("/admin/");
+    lib.client.get("/admin/").await.assert_ok();
+    // Logged in already: the login page goes on to `next`.
+    lib.client
+        .get("/admin/login/?next=/admin/library/book/")
+        .await
+        .assert_redirects_to("/admin/library/book/");
+    lib.client
+        .post("/admin/logout/")
+        .await
+        .assert_ok()
+        .assert_contains("Logged out")
+        .assert_contains("href=\"/admin/login/\"");
+    lib.client.get("/admin/").await.assert_status(303);
 }
 
 #[tokio::test]

@@ -213,6 +213,22 @@ pub struct Auth {
     session: Session,
     db: Database,
     csrf: Option<alder_web::csrf::CsrfToken>,
+    /// The client's address as the server saw it (after `trusted_proxies`), for the
+    /// per-address login throttle.
+    addr: Option<std::net::IpAddr>,
+}
+
+/// What [`Auth::attempt`] found.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoginAttempt {
+    /// The username and password are right, and the user may log in: log them in with
+    /// [`Auth::login`] (after any check of your own, as the admin's for staff).
+    Valid(User),
+    /// Wrong username or password, or an inactive user: say so without telling which.
+    Invalid,
+    /// Too many failures for this username or address: try again after this long.
+    Throttled(std::time::Duration),
 }
 
 impl std::fmt::Debug for Auth {
@@ -236,11 +252,16 @@ where
             .extensions
             .get::<alder_web::csrf::CsrfToken>()
             .cloned();
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
         Ok(Auth {
             auth,
             session,
             db,
             csrf,
+            addr,
         })
     }
 }
@@ -256,6 +277,53 @@ impl Auth {
         password: &str,
     ) -> Result<Option<User>, AuthError> {
         crate::authenticate(&self.db, username, password).await
+    }
+
+    /// Checks a username and password as the login page does, through the login throttles
+    /// (per username and per client address, counted before the password is checked so that
+    /// parallel guesses cannot all slip through); a right password clears the username's
+    /// failures. Nobody is logged in yet: a page with its own rule (the admin's: staff only)
+    /// checks it, then calls [`Auth::login`].
+    ///
+    /// ```
+    /// use alder_auth::{Auth, LoginAttempt};
+    /// async fn sign_in(auth: Auth) -> alder_web::Result<String> {
+    ///     Ok(match auth.attempt("ada", "correct horse battery staple").await? {
+    ///         LoginAttempt::Valid(mut user) => { auth.login(&mut user).await?; "in".into() }
+    ///         LoginAttempt::Throttled(wait) => format!("try again in {}s", wait.as_secs()),
+    ///         _ => "wrong username or password".into(),
+    ///     })
+    /// }
+    /// ```
+    pub async fn attempt(&self, username: &str, password: &str) -> Result<LoginAttempt, AuthError> {
+        let runtime = &self.auth.runtime;
+        let user_key = username.to_lowercase();
+        let addr_key = self.addr.map(crate::throttle::address_key);
+        if let Err(wait) = runtime.by_username.attempt(&user_key) {
+            return Ok(self.throttled(username, wait));
+        }
+        if let Some(Err(wait)) = addr_key
+            .as_deref()
+            .map(|key| runtime.by_address.attempt(key))
+        {
+            runtime.by_username.forgive(&user_key);
+            return Ok(self.throttled(username, wait));
+        }
+        Ok(match self.authenticate(username, password).await? {
+            Some(user) => {
+                runtime.by_username.clear(&user_key);
+                if let Some(key) = &addr_key {
+                    runtime.by_address.forgive(key);
+                }
+                LoginAttempt::Valid(user)
+            }
+            None => LoginAttempt::Invalid,
+        })
+    }
+
+    fn throttled(&self, username: &str, wait: std::time::Duration) -> LoginAttempt {
+        tracing::warn!(target: "alder::security", username, addr = ?self.addr, "login throttled");
+        LoginAttempt::Throttled(wait)
     }
 
     /// Logs `user` in on this request's session (Django's `login`): the session gets a new

@@ -55,7 +55,7 @@ use alder_web::routing::{get, post};
 use alder_web::App;
 use serde::Deserialize;
 
-pub use extract::{Auth, CurrentUser, LoginRequired};
+pub use extract::{Auth, CurrentUser, LoginAttempt, LoginRequired};
 pub use login::{SESSION_HASH, SESSION_USER_ID};
 pub use permissions::{
     create_permissions, login_required, permission, permission_required, require_perm,
@@ -63,7 +63,10 @@ pub use permissions::{
 };
 pub use reset::{PasswordResetForm, SetPasswordForm};
 pub use validators::validate_password;
-pub use views::{new_password_errors, LoginForm, PasswordChangeForm, SignupForm};
+pub use views::{
+    new_password_errors, next_url, retry_after, throttled_message, LoginForm, PasswordChangeForm,
+    SignupForm, WRONG_LOGIN,
+};
 
 use models::User;
 

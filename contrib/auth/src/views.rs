@@ -1,19 +1,15 @@
 //! The auth app's pages (Django's `LoginView`, `LogoutView`, `PasswordChangeView`, and a
 //! sign-up view Django leaves to you), with templates under `auth/` a project can override.
 
-use std::net::{IpAddr, SocketAddr};
-
 use alder_db::{crud, ValidationError};
 use alder_web::forms::{BoundForm, Form, FormData};
 use alder_web::{
     context, Db, IntoResponse, Redirect, Response, Result, StatusCode, TemplateResponse, Templates,
 };
-use axum::extract::{ConnectInfo, FromRequestParts};
-use http::request::Parts;
 use http::HeaderMap;
 
 use crate::models::User;
-use crate::{Auth, CurrentUser, LoginRequired};
+use crate::{Auth, CurrentUser, LoginAttempt, LoginRequired};
 
 /// The login form (Django's `AuthenticationForm`).
 #[derive(Form, Debug)]
@@ -61,27 +57,22 @@ pub struct SignupForm {
     pub password2: String,
 }
 
-const WRONG_LOGIN: &str =
+/// What a refused login is told (Django's words): nothing about which of the two was wrong.
+pub const WRONG_LOGIN: &str =
     "Please enter a correct username and password. Note that both fields may be case-sensitive.";
 
-/// The client's address as the server saw it (after `trusted_proxies`), when there is one.
-pub(crate) struct ClientAddr(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
-    }
-}
-
-/// Where to go after logging in: `next` if it stays on this site, else the setting.
-fn next_url(sent: &FormData, headers: &HeaderMap, fallback: &str) -> String {
+/// Where to go after logging in: the form's `next` if it stays on this site (checked with
+/// [`alder_web::is_safe_redirect`] against the request's host), else `fallback`.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert(http::header::HOST, "example.com".parse().unwrap());
+/// let sent = alder_web::forms::FormData::parse("next=https://evil.example/");
+/// assert_eq!(alder_auth::next_url(&sent, &headers, "/"), "/");
+/// let sent = alder_web::forms::FormData::parse("next=/admin/");
+/// assert_eq!(alder_auth::next_url(&sent, &headers, "/"), "/admin/");
+/// ```
+pub fn next_url(sent: &FormData, headers: &HeaderMap, fallback: &str) -> String {
     let host = headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -120,7 +111,6 @@ pub(crate) async fn login_page(
 pub(crate) async fn login(
     t: Templates,
     auth: Auth,
-    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     sent: FormData,
 ) -> Result<Response> {
@@ -136,60 +126,58 @@ pub(crate) async fn login(
         Ok(credentials) => credentials,
         Err(form) => return refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let user_key = credentials.username.to_lowercase();
-    let addr_key = addr.map(crate::throttle::address_key);
-    // Counted before the password is checked, so parallel guesses cannot all slip through.
-    let wait = match runtime.by_username.attempt(&user_key) {
-        Err(wait) => Some(wait),
-        Ok(()) => match addr_key
-            .as_deref()
-            .map(|key| runtime.by_address.attempt(key))
-        {
-            Some(Err(wait)) => {
-                runtime.by_username.forgive(&user_key);
-                Some(wait)
-            }
-            _ => None,
-        },
-    };
-    if let Some(wait) = wait {
-        tracing::warn!(target: "alder::security", username = %credentials.username, ?addr, "login throttled");
-        let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
-        let mut response = refused(
-            form,
-            format!(
-                "Too many failed login attempts. Try again in {} seconds.",
-                wait.as_secs().max(1)
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        )?;
-        if let Ok(value) = http::HeaderValue::try_from(wait.as_secs().max(1).to_string()) {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, value);
-        }
-        return Ok(response);
-    }
     match auth
-        .authenticate(&credentials.username, &credentials.password)
+        .attempt(&credentials.username, &credentials.password)
         .await
         .map_err(crate::AuthError::into_web)?
     {
-        Some(mut user) => {
-            runtime.by_username.clear(&user_key);
-            if let Some(key) = &addr_key {
-                runtime.by_address.forgive(key);
-            }
+        LoginAttempt::Valid(mut user) => {
             auth.login(&mut user)
                 .await
                 .map_err(crate::AuthError::into_web)?;
             let to = next_url(&sent, &headers, &runtime.config.login_redirect_url);
             Ok(Redirect::to(&to).into_response())
         }
-        None => {
+        LoginAttempt::Throttled(wait) => {
+            let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
+            let mut response =
+                refused(form, throttled_message(wait), StatusCode::TOO_MANY_REQUESTS)?;
+            retry_after(&mut response, wait);
+            Ok(response)
+        }
+        _ => {
             let form = BoundForm::bound(LoginForm::FIELDS, sent.clone(), Default::default());
             refused(form, WRONG_LOGIN.into(), StatusCode::UNPROCESSABLE_ENTITY)
         }
+    }
+}
+
+/// What a throttled login is told.
+///
+/// ```
+/// let text = alder_auth::throttled_message(std::time::Duration::from_secs(30));
+/// assert!(text.ends_with("Try again in 30 seconds."));
+/// ```
+pub fn throttled_message(wait: std::time::Duration) -> String {
+    format!(
+        "Too many failed login attempts. Try again in {} seconds.",
+        wait.as_secs().max(1)
+    )
+}
+
+/// Sets `Retry-After` (whole seconds, at least one) on a throttled login's answer.
+///
+/// ```
+/// use alder_web::IntoResponse;
+/// let mut response = "slow down".into_response();
+/// alder_auth::retry_after(&mut response, std::time::Duration::from_millis(1500));
+/// assert_eq!(response.headers()["retry-after"], "1");
+/// ```
+pub fn retry_after(response: &mut Response, wait: std::time::Duration) {
+    if let Ok(value) = http::HeaderValue::try_from(wait.as_secs().max(1).to_string()) {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, value);
     }
 }
 

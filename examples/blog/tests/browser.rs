@@ -604,10 +604,11 @@ async fn staff_manage_posts_in_the_admin() {
         .expect("the demo serves");
 
     browser.goto(&server.url("/admin/")).await.unwrap();
-    wait_for_path(&browser, "/accounts/login/").await;
+    wait_for_path(&browser, "/admin/login/").await;
+    shoot(&browser, "admin-login").await;
     fill(&browser, "#id_username", "boss").await;
     fill(&browser, "#id_password", "a long admin passphrase").await;
-    click(&browser, ".auth-form button[type=submit]").await;
+    click(&browser, ".login button[type=submit]").await;
     wait_for_path(&browser, "/admin/").await;
     assert_eq!(text_of(&browser, "h1").await, "Blog administration");
     shoot(&browser, "admin-index").await;

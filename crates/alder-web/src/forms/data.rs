@@ -133,6 +133,23 @@ impl FormData {
         self.pairs.push((name.into(), value.into()));
     }
 
+    /// Takes out every value and file sent for `name` (a form that shows only some of its
+    /// fields puts the stored values of the others in their place, so a forged field cannot
+    /// change them).
+    ///
+    /// ```
+    /// let mut data = alder_web::forms::FormData::parse("title=Dune&is_superuser=on&tag=1&tag=2");
+    /// data.remove("is_superuser");
+    /// data.remove("tag");
+    /// assert_eq!(data.get("is_superuser"), None);
+    /// assert_eq!(data.get_all("tag").count(), 0);
+    /// assert_eq!(data.get("title"), Some("Dune"));
+    /// ```
+    pub fn remove(&mut self, name: &str) {
+        self.pairs.retain(|(k, _)| k != name);
+        self.files.retain(|(k, _)| k != name);
+    }
+
     /// Adds a file for `name`, as a multipart form sends it.
     ///
     /// ```
