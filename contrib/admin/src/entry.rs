@@ -10,6 +10,7 @@ use alder_web::storage::Storage;
 use alder_web::Result;
 use futures_util::future::BoxFuture;
 
+use crate::layout::{Layout, Options};
 use crate::options::ModelAdmin;
 
 /// What a change list asks for, read from its URL.
@@ -53,17 +54,21 @@ pub(crate) struct ListPage {
 /// An object and its form, for the change page.
 pub(crate) struct Loaded {
     pub(crate) display: String,
-    pub(crate) form: BoundForm,
     /// `(label, value)` of each editable field: the read-only page of a view-only user.
     pub(crate) values: Vec<(String, Cell)>,
-    /// Each inline's heading and set (change pages only).
-    pub(crate) inlines: Vec<(String, BoundFormSet)>,
+    pub(crate) parts: FormParts,
 }
 
-/// A form refused: the object's form and its inlines, with their errors.
-pub(crate) struct Refused {
+/// What the add and change pages draw: the object's form, its inlines and sections (with
+/// their errors when the form was refused).
+pub(crate) struct FormParts {
     pub(crate) form: BoundForm,
+    /// Each inline's heading and set (change pages only).
     pub(crate) inlines: Vec<(String, BoundFormSet)>,
+    /// The page's sections, ready for the template.
+    pub(crate) sections: Vec<minijinja::Value>,
+    /// Errors on fields the page does not show, named.
+    pub(crate) unshown: Vec<String>,
 }
 
 /// What a delete did.
@@ -133,11 +138,12 @@ pub(crate) trait Entry: Send + Sync {
     fn save<'a>(
         &'a self,
         db: &'a Database,
+        entries: &'a dyn Entries,
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
         inlines: &'a [bool],
-    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>>;
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, FormParts>>>>;
 
     /// What deleting the object would do, and its display string; `None` if not found.
     fn plan_delete<'a>(
@@ -190,51 +196,30 @@ pub(crate) trait Entry: Send + Sync {
 
 pub(crate) struct Typed<M> {
     pub(crate) admin: ModelAdmin<M>,
-    /// The add page's fields when `add_fields` names some: made once, at registration.
-    add_form: Option<&'static [alder_web::forms::FormField]>,
+    /// The change page's sections, and the add page's (its own with `add_fields`).
+    change_layout: Layout,
+    add_layout: Layout,
 }
 
 impl<M: ModelForm> Typed<M> {
-    /// The entry for `admin`, or what is wrong with its `add_fields`.
+    /// The entry for `admin`, or what is wrong with its layout options.
     pub(crate) fn new(admin: ModelAdmin<M>) -> std::result::Result<Self, String> {
-        let mut add_form = None;
-        if !admin.add_fields.is_empty() {
-            let mut fields = Vec::new();
-            for name in &admin.add_fields {
-                let field = M::FIELDS.iter().find(|f| f.name() == *name).ok_or_else(|| {
-                    let known: Vec<_> = M::FIELDS.iter().map(|f| f.name()).collect();
-                    format!(
-                        "admin of {}: add_fields names `{name}`, which is not in its form; it has: {}",
-                        M::META.name,
-                        known.join(", ")
-                    )
-                })?;
-                fields.push(*field);
-            }
-            // Once per registration, for the life of the process.
-            add_form = Some(&*Vec::leak(fields));
-        }
-        Ok(Typed { admin, add_form })
-    }
-
-    /// `data` with only the add page's fields, when it has a list of them; the form's other
-    /// fields keep the values `blank` gave them (a box left out must not read as unticked).
-    fn add_data(&self, blank: &M, data: &FormData) -> Option<FormData> {
-        let fields = self.add_form?;
-        let wanted = |name: &str| fields.iter().any(|f| f.name() == name);
-        let mut kept = FormData::from_pairs(data.pairs().filter(|(k, _)| wanted(k)));
-        let initial = blank.initial();
-        for field in initial.fields().filter(|f| !wanted(&f.html_name())) {
-            for value in field.values() {
-                kept.push(field.html_name(), value);
-            }
-        }
-        for field in fields {
-            for file in data.files(field.name()) {
-                kept.push_file(field.name(), file.clone());
-            }
-        }
-        Some(kept)
+        let change_layout = Layout::new::<M>(&Options {
+            fields: &admin.fields,
+            fieldsets: &admin.fieldsets,
+            exclude: &admin.exclude,
+            readonly: &admin.readonly_fields,
+        })?;
+        let add_layout = if admin.add_fields.is_empty() {
+            change_layout.clone()
+        } else {
+            Layout::of_fields::<M>("add_fields", &admin.add_fields)?
+        };
+        Ok(Typed {
+            admin,
+            change_layout,
+            add_layout,
+        })
     }
 }
 
@@ -377,6 +362,27 @@ where
             .collect()
     }
 
+    /// The read-only fields of `layout` as `object` holds them, foreign keys by their
+    /// rows' display strings.
+    async fn readonly_cells(
+        &self,
+        db: &Database,
+        entries: &dyn Entries,
+        layout: &Layout,
+        object: &M,
+    ) -> Result<Vec<(&'static str, Cell)>> {
+        let names = layout.readonly();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let labels = foreign_labels(db, entries, std::slice::from_ref(object), &names).await?;
+        Ok(names
+            .iter()
+            .copied()
+            .zip(Self::cells(object, &names, &labels))
+            .collect())
+    }
+
     fn queryset(&self, query: &ListQuery) -> Result<alder_db::QuerySet<M>> {
         let mut set = alder_db::QuerySet::<M>::new();
         for (key, value) in &query.filters {
@@ -491,19 +497,23 @@ where
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         Box::pin(async move {
             let Some(pk) = pk else {
-                let form = match self.add_form {
-                    Some(fields) => {
-                        BoundForm::unbound(fields, FormData::default())
-                            .load_choices(db)
+                let form = M::empty_form(db).await?;
+                let readonly = match self.admin.blank {
+                    Some(blank) => {
+                        self.readonly_cells(db, entries, &self.add_layout, &blank())
                             .await?
                     }
-                    None => M::empty_form(db).await?,
+                    None => Vec::new(),
                 };
                 return Ok(Some(Loaded {
                     display: String::new(),
-                    form,
                     values: Vec::new(),
-                    inlines: Vec::new(),
+                    parts: FormParts {
+                        sections: self.add_layout.view::<M>(&form, &readonly),
+                        form,
+                        inlines: Vec::new(),
+                        unshown: Vec::new(),
+                    },
                 }));
             };
             let Some(object) = find::<M>(db, pk).await? else {
@@ -539,11 +549,19 @@ where
                     inline.unbound(db, &object).await?,
                 ));
             }
+            let form = object.edit_form(db).await?;
+            let readonly = self
+                .readonly_cells(db, entries, &self.change_layout, &object)
+                .await?;
             Ok(Some(Loaded {
                 display: object.display(),
-                form: object.edit_form(db).await?,
                 values,
-                inlines,
+                parts: FormParts {
+                    sections: self.change_layout.view::<M>(&form, &readonly),
+                    form,
+                    inlines,
+                    unshown: Vec::new(),
+                },
             }))
         })
     }
@@ -551,11 +569,12 @@ where
     fn save<'a>(
         &'a self,
         db: &'a Database,
+        entries: &'a dyn Entries,
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
         data: &'a FormData,
         allowed: &'a [bool],
-    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, Refused>>>> {
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, FormParts>>>> {
         Box::pin(async move {
             let mut object = match (pk, self.admin.blank) {
                 (Some(pk), _) => match find::<M>(db, pk).await? {
@@ -565,8 +584,20 @@ where
                 (None, Some(blank)) => blank(),
                 (None, None) => return Ok(None),
             };
-            // The add page's own fields only, when it has a list of them.
-            let narrowed = pk.is_none().then(|| self.add_data(&object, data)).flatten();
+            // Only the fields the page shows: the others keep the values they have (the
+            // blank's on the add page), whatever was posted for them.
+            let layout = if pk.is_some() {
+                &self.change_layout
+            } else {
+                &self.add_layout
+            };
+            let narrowed = if layout.whole {
+                None
+            } else if pk.is_some() {
+                Some(layout.narrow(&object.edit_form(db).await?, data))
+            } else {
+                Some(layout.narrow(&object.initial(), data))
+            };
             let data = narrowed.as_ref().unwrap_or(data);
             let before = object.values();
             // The object and its inlines in one transaction: all saved, or none. Immediate,
@@ -618,16 +649,13 @@ where
                 })));
             }
             tx.rollback().await?;
-            let form = match (main, narrowed.as_ref().zip(self.add_form)) {
-                // The add page's fields, with the errors found on them and the rest.
-                (Err(form), Some((sent, fields))) => {
-                    BoundForm::bound(fields, sent.clone(), form.errors().clone())
-                        .load_choices(db)
-                        .await?
-                }
-                (Err(form), None) => form,
-                (Ok(()), _) => object.edit_form(db).await?,
+            let form = match main {
+                Err(form) => form,
+                Ok(()) => object.edit_form(db).await?,
             };
+            let readonly = self.readonly_cells(db, entries, layout, &object).await?;
+            let sections = layout.view::<M>(&form, &readonly);
+            let unshown = layout.unshown_errors::<M>(form.errors());
             let mut inlines = Vec::with_capacity(sets.len());
             for ((title, set), inline) in sets.into_iter().zip(&shown) {
                 let set = match set {
@@ -636,7 +664,12 @@ where
                 };
                 inlines.push((title, set));
             }
-            Ok(Some(Err(Refused { form, inlines })))
+            Ok(Some(Err(FormParts {
+                form,
+                inlines,
+                sections,
+                unshown,
+            })))
         })
     }
 

@@ -31,6 +31,7 @@ mod auth_admin;
 mod entry;
 mod history;
 mod inlines;
+mod layout;
 mod login;
 pub mod migrations;
 mod options;
@@ -45,6 +46,7 @@ use alder_web::routing::get;
 use alder_web::App;
 
 pub use history::{LogEntry, ADDITION, CHANGE, DELETION};
+pub use layout::Fieldset;
 pub use options::ModelAdmin;
 
 /// What the admin percent-encodes in the URLs it writes: all but letters, digits and the

@@ -42,6 +42,10 @@ pub struct ModelAdmin<M> {
     pub(crate) actions: Vec<Action<M>>,
     pub(crate) inlines: Vec<Box<dyn crate::inlines::Inline<M>>>,
     pub(crate) add_fields: Vec<&'static str>,
+    pub(crate) fields: Vec<&'static str>,
+    pub(crate) fieldsets: Vec<crate::Fieldset>,
+    pub(crate) exclude: Vec<&'static str>,
+    pub(crate) readonly_fields: Vec<&'static str>,
 }
 
 impl<M: Model> Default for ModelAdmin<M> {
@@ -65,7 +69,60 @@ impl<M: Model> ModelAdmin<M> {
             actions: Vec::new(),
             inlines: Vec::new(),
             add_fields: Vec::new(),
+            fields: Vec::new(),
+            fieldsets: Vec::new(),
+            exclude: Vec::new(),
+            readonly_fields: Vec::new(),
         }
+    }
+
+    /// The fields of the add and change pages, in this order (Django's `fields`); the
+    /// form's other fields keep their stored values (on the add page, the
+    /// [`blank`](Self::blank)'s), and a value posted for them is ignored. Names in
+    /// [`readonly_fields`](Self::readonly_fields) are shown as text where they stand.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, body: String, views: i64 }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().fields(["title", "body", "views"]).readonly_fields(["views"]);
+    /// ```
+    pub fn fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.fields = fields.into_iter().collect();
+        self
+    }
+
+    /// The add and change pages in titled sections (Django's `fieldsets`), each a
+    /// [`Fieldset`](crate::Fieldset) that may start folded; replaces
+    /// [`fields`](Self::fields).
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, body: String, slug: String }
+    /// use alder_admin::Fieldset;
+    /// let admin = alder_admin::ModelAdmin::<Post>::new()
+    ///     .fieldset(Fieldset::new("", ["title", "body"]))
+    ///     .fieldset(Fieldset::new("Advanced", ["slug"]).collapsed());
+    /// ```
+    pub fn fieldset(mut self, fieldset: crate::Fieldset) -> Self {
+        self.fieldsets.push(fieldset);
+        self
+    }
+
+    /// Form fields left off the add and change pages (Django's `exclude`): they keep
+    /// their stored values.
+    pub fn exclude<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.exclude = fields.into_iter().collect();
+        self
+    }
+
+    /// Fields shown as text on the add and change pages, never edited there (Django's
+    /// `readonly_fields`): any field of the model, in the form or not (a creation date, a
+    /// counter). Without [`fields`](Self::fields) or fieldsets they come after the form.
+    pub fn readonly_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.readonly_fields = fields.into_iter().collect();
+        self
     }
 
     /// The only fields of the "add" page (Django's `add_fieldsets`), the rest left as

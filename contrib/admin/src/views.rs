@@ -14,7 +14,7 @@ use alder_web::{
 };
 use serde::Serialize;
 
-use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, ListQuery};
+use crate::entry::{capitalise, Deleted, DeletedMany, Entries, Entry, FormParts, ListQuery};
 use crate::login::Staff;
 use crate::{history, Site};
 
@@ -482,8 +482,7 @@ pub(crate) async fn add_page(
         entry,
         perms,
         None,
-        loaded.form,
-        Vec::new(),
+        loaded.parts,
         StatusCode::OK,
     )
 }
@@ -497,11 +496,11 @@ fn form_page(
     entry: &dyn Entry,
     perms: &Perms,
     object: Option<(&str, &str)>,
-    form: alder_web::forms::BoundForm,
-    inlines: Vec<(String, alder_web::forms::BoundFormSet)>,
+    parts: FormParts,
     status: StatusCode,
 ) -> Result<Response> {
-    let inlines: Vec<_> = inlines
+    let inlines: Vec<_> = parts
+        .inlines
         .into_iter()
         .map(|(title, set)| context! { title, set })
         .collect();
@@ -516,7 +515,9 @@ fn form_page(
             root,
             model => model_view(&root, entry, perms),
             url,
-            form,
+            form => parts.form,
+            sections => parts.sections,
+            unshown => parts.unshown,
             inlines,
             adding => pk.is_none(),
             display,
@@ -565,7 +566,7 @@ pub(crate) async fn add(
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
     match entry
-        .save(&db, &**state.storage(), None, &sent, &[])
+        .save(&db, site, &**state.storage(), None, &sent, &[])
         .await?
         .ok_or(Error::NotFound)?
     {
@@ -594,8 +595,7 @@ pub(crate) async fn add(
             entry,
             perms,
             None,
-            refused.form,
-            refused.inlines,
+            refused,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     }
@@ -645,8 +645,7 @@ pub(crate) async fn change_page(
         entry,
         perms,
         Some((&pk, &loaded.display)),
-        loaded.form,
-        loaded.inlines,
+        loaded.parts,
         StatusCode::OK,
     )
 }
@@ -670,7 +669,7 @@ pub(crate) async fn change(
     let meta = entry.meta();
     let allowed = inlines_allowed(entry, perms);
     let Some(result) = entry
-        .save(&db, &**state.storage(), Some(&pk), &sent, &allowed)
+        .save(&db, site, &**state.storage(), Some(&pk), &sent, &allowed)
         .await?
     else {
         // Deleted meanwhile (another tab, another admin): say so instead of failing.
@@ -713,8 +712,7 @@ pub(crate) async fn change(
                 entry,
                 perms,
                 Some((&pk, &display)),
-                refused.form,
-                refused.inlines,
+                refused,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

@@ -3,7 +3,7 @@
 //! cascade shown first and PROTECT refusing, view-only users, and the bad inputs (unknown
 //! parameters, ids of the wrong type, scripts stored in a field).
 
-use alder_admin::ModelAdmin;
+use alder_admin::{Fieldset, ModelAdmin};
 use alder_auth::models::{Permission, User};
 use alder_db::{crud, Auto, Database, ForeignKey, Model};
 use alder_web::forms::{Form, InlineFormSet};
@@ -94,6 +94,10 @@ struct Library {
 }
 
 async fn library() -> Library {
+    library_with(admin()).await
+}
+
+async fn library_with(admin: App) -> Library {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::debug();
     settings.database_url = Some(format!(
@@ -110,7 +114,7 @@ async fn library() -> Library {
         .app(alder_auth::app())
         .app(alder_mail::app_with(alder_mail::MailConfig::memory()))
         .app(models)
-        .app(admin());
+        .app(admin);
     let client = TestClient::new(project);
     let db = client.site().state().database().await.unwrap();
     alder_db::schema::create_models(&db, &[Author::META, Book::META, Review::META])
@@ -291,6 +295,115 @@ async fn the_admin_login_page_lets_staff_only_in_and_logout_ends_the_session() {
         .assert_contains("Logged out")
         .assert_contains("href=\"/admin/login/\"");
     lib.client.get("/admin/").await.assert_status(303);
+}
+
+/// Book's pages in two sections, the second folded; whether it is in print shown as text.
+fn sectioned() -> App {
+    alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .fieldset(Fieldset::new("", ["title", "author", "in_print"]))
+                .fieldset(
+                    Fieldset::new("Printing", ["pages"])
+                        .description("As the publisher counts them.")
+                        .collapsed(),
+                )
+                .readonly_fields(["in_print"])
+                .blank(blank_book),
+        )
+        .app()
+}
+
+#[tokio::test]
+async fn fieldsets_and_read_only_fields_lay_the_form_out_and_keep_the_rest() {
+    let lib = library_with(sectioned()).await;
+    superuser_logged_in(&lib).await;
+    let page = lib.client.get("/admin/library/book/1/change/").await;
+    page.assert_ok()
+        .assert_contains("<details class=\"module section\"><summary>Printing</summary>")
+        .assert_contains("As the publisher counts them.")
+        .assert_contains("<span class=\"label\">In print</span><div class=\"value bool\">yes</div>")
+        .assert_contains("name=\"pages\"")
+        .assert_not_contains("name=\"in_print\"");
+    let html = page.text();
+    assert!(
+        html.find("name=\"title\"") < html.find("name=\"pages\""),
+        "sections in order"
+    );
+
+    // An error in the folded section opens it; nothing is saved.
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&[("title", "Renamed"), ("author", "1"), ("pages", "-5")])
+        .await
+        .assert_status(422)
+        .assert_contains("<details class=\"module section\" open><summary>Printing</summary>");
+    // A read-only field is not cleared by its absence, nor changed by a forged value.
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&[
+            ("title", "Renamed"),
+            ("author", "1"),
+            ("pages", "300"),
+            ("in_print", ""),
+        ])
+        .await
+        .assert_status(303);
+    let book = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    assert_eq!(
+        (book.title.as_str(), book.pages, book.in_print),
+        ("Renamed", 300, true)
+    );
+    // The add page lays the blank out the same way.
+    lib.client
+        .get("/admin/library/book/add/")
+        .await
+        .assert_ok()
+        .assert_contains("<summary>Printing</summary>")
+        .assert_not_contains("name=\"in_print\"");
+}
+
+#[tokio::test]
+async fn excluded_fields_keep_their_values_and_their_errors_are_still_told() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .exclude(["title"])
+                .blank(blank_book),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_ok()
+        .assert_not_contains("name=\"title\"")
+        .assert_contains("name=\"pages\"");
+    lib.client
+        .post("/admin/library/book/1/change/")
+        .form(&[
+            ("title", "Forged"),
+            ("author", "1"),
+            ("pages", "7"),
+            ("in_print", "on"),
+        ])
+        .await
+        .assert_status(303);
+    let book = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    assert_eq!(
+        (book.title.as_str(), book.pages),
+        ("Ursula Le Guin book 0", 7)
+    );
+    // The blank's empty title is refused, and the page says so although it has no box for it.
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[("author", "1"), ("pages", "7")])
+        .await
+        .assert_status(422)
+        .assert_contains("Title: This field is required.");
 }
 
 #[tokio::test]
@@ -599,7 +712,29 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 7] = [
+    let cases: [(App, &str); 10] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().readonly_fields(["isbn"]))
+                .app(),
+            "readonly_fields names `isbn`, which is not a field",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().fieldset(Fieldset::new("", ["title", "id"])))
+                .app(),
+            "`id` is laid out, but it is not in its form",
+        ),
+        (
+            alder_admin::site()
+                .register(
+                    ModelAdmin::<Book>::new()
+                        .fieldset(Fieldset::new("", ["title"]))
+                        .fieldset(Fieldset::new("Again", ["title"])),
+                )
+                .app(),
+            "the field `title` is laid out twice",
+        ),
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().list_display(["titel"]))

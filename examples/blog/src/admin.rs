@@ -1,7 +1,7 @@
 //! The blog's admin site (Django's `admin.py`): posts with an author filter and search,
 //! authors, and readers' comments.
 
-use alder::contrib::admin::{self, ModelAdmin};
+use alder::contrib::admin::{self, Fieldset, ModelAdmin};
 use alder::db::chrono::Utc;
 use alder::db::{Auto, Database, ForeignKey};
 use alder::forms::InlineFormSet;
@@ -66,6 +66,12 @@ pub fn app() -> alder::App {
                 .search_fields(["title", "body", "author__name"])
                 .list_filter(["author"])
                 .list_per_page(20)
+                .fieldset(Fieldset::new("", ["title", "slug", "author", "body"]))
+                .fieldset(
+                    Fieldset::new("Publishing", ["published_at"])
+                        .description("Empty for a draft; the \"Publish\" action sets it to now.")
+                        .collapsed(),
+                )
                 .blank(blank_post)
                 .action("publish", "Publish selected posts", publish)
                 // A post's comments on its page, one blank form to add one.
@@ -82,7 +88,8 @@ pub fn app() -> alder::App {
             ModelAdmin::<Comment>::new()
                 .list_display(["name", "post", "created_at"])
                 .search_fields(["name", "body"])
-                .list_filter(["post"]),
+                .list_filter(["post"])
+                .readonly_fields(["created_at"]),
         )
         .app()
 }

@@ -694,9 +694,32 @@ async fn staff_manage_posts_in_the_admin() {
         .await
         .unwrap();
     wait_for_text(&browser, "h1", "Change post").await;
+    // Edited with a mistake: a title taken away is refused, the rest of the page kept.
+    fill(&browser, "#id_title", "").await;
+    fill(&browser, "#id_body", "Edited in the admin.").await;
+    click(&browser, "button[name=_continue]").await;
+    wait_for_text(&browser, ".errornote", "Please correct the errors below.").await;
+    assert!(text_of(&browser, ".field-error")
+        .await
+        .contains("This field is required."));
+    shoot(&browser, "admin-post-change-refused").await;
+    fill(&browser, "#id_title", "Written in the admin").await;
+    // The folded "Publishing" section opens with a click.
+    click(&browser, "details.section > summary").await;
+    assert!(browser
+        .find(Locator::Css("#id_published_at"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap());
     // A comment added through the inline, saved with the post.
     fill(&browser, "#id_comment_set-0-name", "Staff").await;
     fill(&browser, "#id_comment_set-0-body", "Added in the admin.").await;
+    browser
+        .execute("document.querySelector('details.section').scrollIntoView()", vec![])
+        .await
+        .unwrap();
     shoot(&browser, "admin-post-change").await;
     click(&browser, "button[name=_continue]").await;
     wait_for_text(&browser, ".messages .success", "The post").await;
