@@ -407,6 +407,44 @@ async fn excluded_fields_keep_their_values_and_their_errors_are_still_told() {
 }
 
 #[tokio::test]
+async fn the_change_list_runs_the_same_few_queries_whatever_the_page_size() {
+    let mut counts = Vec::new();
+    for per_page in [2, 60] {
+        let admin = alder_admin::site()
+            .register(ModelAdmin::<Author>::new())
+            .register(
+                ModelAdmin::<Book>::new()
+                    .list_display(["title", "author", "pages"])
+                    .list_filter(["in_print", "author"])
+                    .search_fields(["title"])
+                    .list_per_page(per_page),
+            )
+            .app();
+        let lib = library_with(admin).await;
+        superuser_logged_in(&lib).await;
+        for n in 0..60 {
+            let mut book = blank_book();
+            book.title = format!("Book {n}");
+            book.author = ForeignKey::new(1 + n % 2);
+            crud::insert(&lib.db, &mut book).await.unwrap();
+        }
+        let queries = lib.db.capture_queries();
+        lib.client
+            .get("/admin/library/book/?in_print__exact=1&q=book")
+            .await
+            .assert_ok()
+            .assert_contains("Terry Pratchett");
+        counts.push((per_page, queries.count(), queries.sql()));
+    }
+    let (_, few, sql) = &counts[0];
+    let (_, many, _) = &counts[1];
+    assert_eq!(few, many, "2 rows a page and 60 rows a page: {counts:#?}");
+    // The session, the user, the matching rows' count, the total, the page, the authors'
+    // names for the column, the authors for the filter.
+    assert_eq!(*few, 7, "{sql:#?}");
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;

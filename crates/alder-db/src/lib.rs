@@ -54,7 +54,7 @@ pub mod validation;
 
 pub use alder_macros::{Choices, Model};
 pub use collector::Collected;
-pub use database::{Backend, Database, DbRow, PoolOptions, Transaction};
+pub use database::{Backend, CapturedQueries, Database, DbRow, PoolOptions, Transaction};
 pub use display::display_value;
 pub use error::{redact_url, DbError, Result};
 pub use field::{Auto, AutoKey, FieldType, Now};

@@ -717,7 +717,10 @@ async fn staff_manage_posts_in_the_admin() {
     fill(&browser, "#id_comment_set-0-name", "Staff").await;
     fill(&browser, "#id_comment_set-0-body", "Added in the admin.").await;
     browser
-        .execute("document.querySelector('details.section').scrollIntoView()", vec![])
+        .execute(
+            "document.querySelector('details.section').scrollIntoView()",
+            vec![],
+        )
         .await
         .unwrap();
     shoot(&browser, "admin-post-change").await;

@@ -13,10 +13,12 @@ use crate::error::{redact_url, DbError, Result};
 
 mod binding;
 mod health;
+mod query_log;
 mod transaction;
 
 use binding::{check_bindable, pg_args, sqlite_args};
 pub(crate) use binding::{SchemaStatement, Statement};
+pub use query_log::CapturedQueries;
 pub use transaction::Transaction;
 use transaction::{end_sql, Held};
 
@@ -172,6 +174,7 @@ pub struct Database {
     url: Arc<str>,
     capture: Option<Capture>,
     health: Arc<health::Health>,
+    queries: Arc<query_log::QueryLog>,
 }
 
 impl std::fmt::Debug for Database {
@@ -259,6 +262,7 @@ impl Database {
             url: shown.into(),
             capture: None,
             health: Arc::default(),
+            queries: Arc::default(),
         })
     }
 
@@ -281,6 +285,23 @@ impl Database {
                     .clone()
             })
             .unwrap_or_default()
+    }
+
+    /// Starts recording every statement this database runs, through any clone of this handle
+    /// (a request's session, a transaction), until the capture is dropped — for a test that
+    /// pins how many queries a page costs (Django's `assertNumQueries`). Cheap when unused:
+    /// one relaxed atomic load per statement.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = alder_db::Database::connect("sqlite::memory:").await.unwrap();
+    /// let queries = db.capture_queries();
+    /// db.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
+    /// assert_eq!(queries.count(), 1, "{queries:?}");
+    /// # });
+    /// ```
+    pub fn capture_queries(&self) -> CapturedQueries {
+        CapturedQueries::start(&self.queries)
     }
 
     /// Whether this handle collects SQL instead of running it.
@@ -320,6 +341,7 @@ impl Database {
                 .push(sql.to_string());
             return Ok(0);
         }
+        self.queries.note(sql);
         let result = on_backend!(
             self,
             |e| sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
@@ -337,6 +359,7 @@ impl Database {
     /// Runs a statement with parameters; returns the number of rows it changed.
     pub async fn execute(&self, model: &'static str, sql: &str, values: Values) -> Result<u64> {
         check_bindable(model, &values)?;
+        self.queries.note(sql);
         let result = on_backend!(
             self,
             |e| sqlx::query_with(AssertSqlSafe(sql.to_string()), sqlite_args(values))
@@ -358,6 +381,7 @@ impl Database {
         sql: &str,
         columns: Vec<crate::pg_arrays::ArrayColumn>,
     ) -> Result<u64> {
+        self.queries.note(sql);
         let result = on_backend!(
             self,
             |_e| Err(sqlx::Error::Protocol(
@@ -406,6 +430,7 @@ impl Database {
         decode: impl Fn(DbRow) -> Result<T>,
     ) -> Result<Option<T>> {
         check_bindable(model, &values)?;
+        self.queries.note(&sql);
         let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let row = on_backend!(
             self,
@@ -434,6 +459,7 @@ impl Database {
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         check_bindable(model, &values)?;
+        self.queries.note(&sql);
         let err = |e| self.noted(DbError::from_sqlx(model, &sql, e));
         let mut out = Vec::with_capacity(expected);
         on_backend!(
