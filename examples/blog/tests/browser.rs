@@ -582,7 +582,7 @@ async fn a_member_changes_and_then_resets_the_password() {
 /// after the page listing what goes with it.
 #[tokio::test]
 async fn staff_manage_posts_in_the_admin() {
-    use alder::contrib::auth::models::User;
+    use alder::contrib::auth::models::{Permission, User};
     let profile = tempfile::tempdir().unwrap();
     let Some(browser) = browser(&profile).await else {
         return;
@@ -743,6 +743,53 @@ async fn staff_manage_posts_in_the_admin() {
     assert!(text_of(&browser, ".messages .success")
         .await
         .ends_with("was deleted successfully."));
+
+    // A staff member who may only view posts: the list without actions or "Add", each
+    // post's values without a form.
+    let mut reader = User::new("reader", "reader@example.com");
+    reader.is_staff = true;
+    reader.set_password("a long reader passphrase");
+    alder::db::crud::insert(&db, &mut reader).await.unwrap();
+    let view_post = Permission::objects()
+        .filter(Permission::codename().eq("view_post"))
+        .get(&db)
+        .await
+        .unwrap();
+    User::user_permissions()
+        .set(&db, &reader, [view_post.id.get().unwrap()])
+        .await
+        .unwrap();
+    click(&browser, "header nav button.link").await;
+    wait_for_text(&browser, "h1", "Logged out").await;
+    browser
+        .goto(&server.url("/admin/blog/post/"))
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/admin/login/").await;
+    fill(&browser, "#id_username", "reader").await;
+    fill(&browser, "#id_password", "a long reader passphrase").await;
+    click(&browser, ".login button[type=submit]").await;
+    wait_for_path(&browser, "/admin/blog/post/").await;
+    assert!(browser
+        .find(Locator::Css("input.action-select"))
+        .await
+        .is_err());
+    assert!(browser.find(Locator::Css("a.button.add")).await.is_err());
+    shoot(&browser, "admin-posts-view-only").await;
+    browser
+        .find(Locator::Css("table.list tbody th a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "h1", "View post").await;
+    assert!(browser
+        .find(Locator::Css("form.object-form"))
+        .await
+        .is_err());
+    assert!(text_of(&browser, "dl.readonly").await.contains("Title"));
+    shoot(&browser, "admin-post-view-only").await;
 
     browser.close().await.unwrap();
     server.stop().await.unwrap();
