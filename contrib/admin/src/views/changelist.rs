@@ -1,0 +1,277 @@
+//! A model's change list: search, filters, order and pages, read from the URL against the
+//! admin's allow-list.
+
+use alder_db::FieldKind;
+use alder_web::extract::{Path, State};
+use alder_web::forms::FormData;
+use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
+use serde::Serialize;
+
+use super::{model_page, model_url, model_view, root};
+use crate::entry::{capitalise, Entries, Entry, ListQuery};
+use crate::login::Staff;
+use crate::Site;
+
+#[derive(Serialize)]
+struct Column {
+    label: String,
+    /// The URL sorting by this column (or reversing it), when it is a field.
+    sort_url: Option<String>,
+    /// `"asc"`, `"desc"` or empty.
+    sorted: &'static str,
+}
+
+#[derive(Serialize)]
+struct FilterChoice {
+    label: String,
+    url: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct FilterView {
+    title: String,
+    choices: Vec<FilterChoice>,
+}
+
+/// The change list's URL with `key` set to `value` (removed when `None`), the rest kept;
+/// a new search, filter or order starts again at page 1.
+pub(crate) fn with_param(params: &[(String, String)], key: &str, value: Option<&str>) -> String {
+    let mut out: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != key && (key == "p" || k != "p"))
+        .cloned()
+        .collect();
+    if let Some(value) = value {
+        out.push((key.to_owned(), value.to_owned()));
+    }
+    if out.is_empty() {
+        return "?".into();
+    }
+    let encode = |s: &str| percent_encoding::utf8_percent_encode(s, crate::URL_ENCODE).to_string();
+    let query: Vec<String> = out
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("?{}", query.join("&"))
+}
+
+/// GET: one page of the model's rows, searched, filtered and sorted as the URL says. Only
+/// the parameters the admin offers are read: a filter on another field, an order by a
+/// column not shown, are ignored; a bad value for an offered filter is a 400.
+pub(crate) async fn changelist(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: Staff,
+    t: Templates,
+    Path((app, model)): Path<(String, String)>,
+    sent: FormData,
+) -> Result<Response> {
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
+    let meta = entry.meta();
+    let root = root(&state)?;
+    let params: Vec<(String, String)> = sent
+        .pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let sortable = |name: &str| name != "__str__" && entry.columns().contains(&name);
+    let order = sent
+        .get("o")
+        .filter(|o| sortable(o.trim_start_matches('-')))
+        .map(str::to_owned);
+    let page = match sent.get("p") {
+        None => 1,
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or(Error::NotFound)?,
+    };
+    let filters: Vec<(String, String)> = entry
+        .list_filter()
+        .iter()
+        .filter_map(|name| {
+            let key = format!("{name}__exact");
+            sent.get(&key).map(|v| (key, v.to_owned()))
+        })
+        .collect();
+    let query = ListQuery {
+        search: sent.get("q").unwrap_or("").to_owned(),
+        order,
+        page,
+        filters,
+    };
+    let list = entry.list(&db, site, &query).await?;
+    let pages = page_count(list.matching, entry.per_page());
+    if page > 1 && page > pages {
+        return Err(Error::NotFound);
+    }
+    let columns: Vec<Column> = entry
+        .columns()
+        .iter()
+        .map(|name| {
+            let label = match *name {
+                "__str__" => capitalise(meta.verbose_name),
+                name => capitalise(meta.field(name).map_or(name, |f| f.verbose_name)),
+            };
+            let sorted = match query.order.as_deref() {
+                Some(o) if o == *name => "asc",
+                Some(o) if o.strip_prefix('-') == Some(name) => "desc",
+                _ => "",
+            };
+            let next = if sorted == "asc" {
+                format!("-{name}")
+            } else {
+                (*name).to_owned()
+            };
+            Column {
+                label,
+                sort_url: sortable(name).then(|| with_param(&params, "o", Some(&next))),
+                sorted,
+            }
+        })
+        .collect();
+    let filters = filter_views(&db, site, entry, &params, &query).await?;
+    let paging: Vec<_> = page_range(page, pages)
+        .into_iter()
+        .map(|p| match p {
+            Some(p) => context! { number => p, url => with_param(&params, "p", Some(&p.to_string())), current => p == page },
+            None => context! { gap => true },
+        })
+        .collect();
+    let url = model_url(&root, meta);
+    let mut actions: Vec<_> = Vec::new();
+    if perms.has(meta, "delete") {
+        let label = format!("Delete selected {}", meta.verbose_name_plural);
+        actions.push(context! { name => crate::DELETE_SELECTED, label });
+    }
+    if perms.has(meta, "change") {
+        for (name, label) in entry.actions() {
+            actions.push(context! { name, label });
+        }
+    }
+    Ok(t.render(
+        "admin/change_list.html",
+        context! {
+            actions,
+            site_title => site.inner().title.clone(),
+            root,
+            model => model_view(&root, entry, perms),
+            columns,
+            rows => list.rows,
+            url,
+            // The search box keeps the filters and the order chosen.
+            kept => params.iter().filter(|(k, _)| k != "q" && k != "p").map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>(),
+            search => query.search,
+            searchable => !entry.search_fields().is_empty(),
+            matching => list.matching,
+            total => list.total,
+            filters,
+            paging => if pages > 1 { paging } else { Vec::new() },
+        },
+    )?
+    .into_response())
+}
+
+/// The page links to show (Django's `get_elided_page_range`): the first two, three either
+/// side of the current one, the last two; `None` for an elided stretch. A table of a million
+/// rows gets a dozen links, not ten thousand.
+fn page_range(current: u64, pages: u64) -> Vec<Option<u64>> {
+    let mut out: Vec<Option<u64>> = Vec::new();
+    let mut last = 0;
+    for p in 1..=pages {
+        let near = p <= 2 || p + 2 > pages || p.abs_diff(current) <= 3;
+        if !near {
+            continue;
+        }
+        if p > last + 1 {
+            out.push(None);
+        }
+        out.push(Some(p));
+        last = p;
+    }
+    out
+}
+
+/// Pages of `per_page` rows holding `matching` rows (at least one page).
+fn page_count(matching: i64, per_page: u64) -> u64 {
+    let matching = u64::try_from(matching).unwrap_or(0);
+    matching.div_ceil(per_page.max(1)).max(1)
+}
+
+async fn filter_views(
+    db: &Db,
+    site: &Site,
+    entry: &dyn Entry,
+    params: &[(String, String)],
+    query: &ListQuery,
+) -> Result<Vec<FilterView>> {
+    let meta = entry.meta();
+    let mut out = Vec::new();
+    for name in entry.list_filter() {
+        let Ok(field) = meta.field(name) else {
+            continue;
+        };
+        let key = format!("{name}__exact");
+        let current = query
+            .filters
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str());
+        let options: Vec<(String, String)> = if field.kind == FieldKind::Boolean {
+            vec![("1".into(), "Yes".into()), ("0".into(), "No".into())]
+        } else if !field.choices.is_empty() {
+            field
+                .choices
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect()
+        } else if let Some(target) = field
+            .relation
+            .and_then(|r| site.by_table((r.target)().table))
+        {
+            target.choices(db, 200).await?
+        } else {
+            continue;
+        };
+        let mut choices = vec![FilterChoice {
+            label: "All".into(),
+            url: with_param(params, &key, None),
+            selected: current.is_none(),
+        }];
+        choices.extend(options.into_iter().map(|(value, label)| FilterChoice {
+            url: with_param(params, &key, Some(&value)),
+            selected: current == Some(value.as_str()),
+            label,
+        }));
+        out.push(FilterView {
+            title: format!("By {}", field.verbose_name),
+            choices,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_range;
+
+    #[test]
+    fn long_page_ranges_are_elided_around_the_current_page() {
+        let shown = |current, pages| -> Vec<String> {
+            page_range(current, pages)
+                .into_iter()
+                .map(|p| p.map_or("…".into(), |p| p.to_string()))
+                .collect()
+        };
+        assert_eq!(shown(1, 3), ["1", "2", "3"]);
+        assert_eq!(shown(1, 20), ["1", "2", "3", "4", "…", "19", "20"]);
+        assert_eq!(
+            shown(10, 20),
+            ["1", "2", "…", "7", "8", "9", "10", "11", "12", "13", "…", "19", "20"]
+        );
+        assert_eq!(shown(20, 20), ["1", "2", "…", "17", "18", "19", "20"]);
+        assert_eq!(page_range(5_000, 10_000).len(), 13);
+    }
+}

@@ -1,0 +1,64 @@
+//! An object's history: what was done to it in the admin, by whom.
+
+use alder_web::extract::{Path, State};
+use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
+
+use super::{encode_pk, model_page, model_url, model_view, root};
+use crate::history;
+use crate::login::Staff;
+
+/// GET: what was done to the object in the admin, oldest first (Django's history page).
+pub(crate) async fn history(
+    State(state): State<ProjectState>,
+    db: Db,
+    user: Staff,
+    t: Templates,
+    Path((app, model, pk)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
+    let meta = entry.meta();
+    let entries = history::LogEntry::objects()
+        .filter(history::LogEntry::app_label().eq(meta.app_label))
+        .filter(history::LogEntry::model().eq(meta.name.to_lowercase()))
+        .filter(history::LogEntry::object_id().eq(pk.clone()))
+        .order_by(history::LogEntry::action_time().asc())
+        .all(&db)
+        .await?;
+    let names = history::user_names(&db, &entries).await?;
+    let display = match entries.last() {
+        Some(last) => last.object_repr.clone(),
+        None => {
+            entry
+                .form(&db, site, Some(&pk), &[])
+                .await?
+                .ok_or(Error::NotFound)?
+                .display
+        }
+    };
+    let rows: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            context! {
+                when => e.action_time.format("%Y-%m-%d %H:%M UTC").to_string(),
+                user => names.get(&e.user.id()).cloned().unwrap_or_default(),
+                action => e.action(),
+                message => e.change_message,
+            }
+        })
+        .collect();
+    let root = root(&state)?;
+    Ok(t.render(
+        "admin/object_history.html",
+        context! {
+            site_title => site.inner().title.clone(),
+            url => model_url(&root, meta),
+            change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
+            model => model_view(&root, entry, perms),
+            root,
+            display,
+            rows,
+        },
+    )?
+    .into_response())
+}
