@@ -1,0 +1,140 @@
+//! Values as the admin shows them: a choice's label, yes or no, a time to the minute, a
+//! foreign key's row by its display string.
+
+use std::collections::HashMap;
+
+use alder_db::{display_value, Database, FieldKind, FieldMeta, Model};
+use alder_web::Result;
+
+use super::{Cell, Entries, Labels};
+
+/// A value as a person reads it: a choice's label, yes/no, `-` for nothing, the display
+/// string of a foreign key's row when its model is registered.
+pub(crate) fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&Labels>) -> Cell {
+    let text = display_value(value);
+    let null = matches!(value, alder_db::Value::String(None));
+    if text.is_empty() && (null || field.kind != FieldKind::Text) {
+        return Cell {
+            text: "-".into(),
+            kind: "empty",
+        };
+    }
+    if field.kind == FieldKind::Boolean {
+        let yes = matches!(value, alder_db::Value::Bool(Some(true)));
+        return Cell {
+            text: if yes { "yes" } else { "no" }.into(),
+            kind: "bool",
+        };
+    }
+    if let Some(readable) = readable_time(field.kind, &text) {
+        return Cell {
+            text: readable,
+            kind: "text",
+        };
+    }
+    if let Some((_, label)) = field.choices.iter().find(|(stored, _)| *stored == text) {
+        return Cell {
+            text: (*label).to_owned(),
+            kind: "text",
+        };
+    }
+    if let Some(label) = labels.and_then(|l| l.get(&text)) {
+        return Cell {
+            text: label.clone(),
+            kind: "text",
+        };
+    }
+    Cell { text, kind: "text" }
+}
+
+/// The display strings of what the foreign-key fields among `names` point to, one query per
+/// field whatever the number of objects.
+pub(crate) async fn foreign_labels<M: Model>(
+    db: &Database,
+    entries: &dyn Entries,
+    objects: &[M],
+    names: &[&'static str],
+) -> Result<HashMap<&'static str, Labels>> {
+    let mut out = HashMap::new();
+    for name in names {
+        let Some((index, field)) = M::META
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == *name)
+        else {
+            continue;
+        };
+        let Some(relation) = field.relation else {
+            continue;
+        };
+        let Some(target) = entries.by_table((relation.target)().table) else {
+            continue;
+        };
+        let mut keys: Vec<String> = objects
+            .iter()
+            .map(|o| display_value(&o.values()[index]))
+            .filter(|k| !k.is_empty())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if !keys.is_empty() {
+            out.insert(field.name, target.labels(db, keys).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// A date and time to the minute (`2026-12-07 12:35 UTC`) instead of RFC 3339 with
+/// nanoseconds.
+pub(crate) fn readable_time(kind: FieldKind, text: &str) -> Option<String> {
+    use alder_db::chrono::{DateTime, NaiveDateTime};
+    match kind {
+        FieldKind::DateTime => DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string()),
+        FieldKind::NaiveDateTime => NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+            .ok()
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        _ => None,
+    }
+}
+
+/// "published at" → "Published at", as Django's `capfirst`.
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_to_the_minute() {
+        assert_eq!(
+            readable_time(FieldKind::DateTime, "2026-12-07T12:35:24.159740198+00:00").as_deref(),
+            Some("2026-12-07 12:35 UTC")
+        );
+        assert_eq!(
+            readable_time(FieldKind::DateTime, "2026-12-07T14:35:24+02:00").as_deref(),
+            Some("2026-12-07 12:35 UTC")
+        );
+        assert_eq!(
+            readable_time(FieldKind::NaiveDateTime, "2026-12-07 12:35:24.5").as_deref(),
+            Some("2026-12-07 12:35")
+        );
+        assert_eq!(readable_time(FieldKind::Text, "2026-12-07T12:35:24Z"), None);
+        assert_eq!(readable_time(FieldKind::DateTime, "not a time"), None);
+    }
+
+    #[test]
+    fn capitalised_like_capfirst() {
+        assert_eq!(capitalise("published at"), "Published at");
+        assert_eq!(capitalise("élan"), "Élan");
+        assert_eq!(capitalise(""), "");
+    }
+}

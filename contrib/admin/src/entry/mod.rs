@@ -1,0 +1,198 @@
+//! One registered model behind a trait object: the admin's pages work on any model through
+//! it, while each method runs the model's own typed queries and forms (monomorphised once
+//! per `register::<M>()`).
+
+mod cells;
+mod typed;
+
+use std::collections::HashMap;
+
+use alder_db::{Collected, Database, ModelMeta};
+use alder_web::forms::{BoundForm, BoundFormSet, FormData};
+use alder_web::storage::Storage;
+use alder_web::Result;
+use futures_util::future::BoxFuture;
+
+pub(crate) use cells::capitalise;
+pub(crate) use typed::Typed;
+
+/// What a change list asks for, read from its URL.
+#[derive(Debug, Default)]
+pub(crate) struct ListQuery {
+    pub(crate) search: String,
+    /// A column's field name, `-` first for descending; already checked against the columns.
+    pub(crate) order: Option<String>,
+    /// 1-based.
+    pub(crate) page: u64,
+    /// `(field__exact, value)` pairs for fields of `list_filter`.
+    pub(crate) filters: Vec<(String, String)>,
+}
+
+/// One cell of the change list (or one value of a read-only page).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Cell {
+    pub(crate) text: String,
+    /// `"bool"` (text is "yes"/"no"), `"empty"` or `"text"`.
+    pub(crate) kind: &'static str,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Row {
+    pub(crate) pk: String,
+    /// The key as a URL path segment.
+    pub(crate) path: String,
+    pub(crate) cells: Vec<Cell>,
+}
+
+/// One page of a change list.
+#[derive(Debug)]
+pub(crate) struct ListPage {
+    /// Rows matching the search and filters.
+    pub(crate) matching: i64,
+    /// Rows of the model in all.
+    pub(crate) total: i64,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// An object and its form, for the change page.
+pub(crate) struct Loaded {
+    pub(crate) display: String,
+    /// `(label, value)` of each editable field: the read-only page of a view-only user.
+    pub(crate) values: Vec<(String, Cell)>,
+    pub(crate) parts: FormParts,
+}
+
+/// What the add and change pages draw: the object's form, its inlines and sections (with
+/// their errors when the form was refused).
+pub(crate) struct FormParts {
+    pub(crate) form: BoundForm,
+    /// Each inline's heading and set (change pages only).
+    pub(crate) inlines: Vec<(String, BoundFormSet)>,
+    /// The page's sections, ready for the template.
+    pub(crate) sections: Vec<minijinja::Value>,
+    /// Errors on fields the page does not show, named.
+    pub(crate) unshown: Vec<String>,
+}
+
+/// What a delete did.
+pub(crate) enum Deleted {
+    /// Deleted; its display string.
+    Done(String),
+    /// It was not there (deleted meanwhile).
+    Missing,
+    /// Rows that protect it are still there.
+    Protected,
+}
+
+/// What deleting several objects did.
+pub(crate) enum DeletedMany {
+    /// These were deleted: `(key, display string)`.
+    Done(Vec<(String, String)>),
+    /// Rows that protect some of them are still there; nothing was deleted.
+    Protected,
+}
+
+/// A saved object: its key and display string.
+pub(crate) struct Saved {
+    pub(crate) pk: String,
+    pub(crate) display: String,
+    /// The names of the fields whose values changed (a change; empty for an addition).
+    pub(crate) changed: Vec<String>,
+}
+
+/// Display strings of other models' rows by key text, for foreign-key cells.
+pub(crate) type Labels = HashMap<String, String>;
+
+/// How an entry reaches the other registered models (foreign-key cells and filters).
+pub(crate) trait Entries: Sync {
+    fn by_table(&self, table: &str) -> Option<&dyn Entry>;
+}
+
+pub(crate) trait Entry: Send + Sync {
+    fn meta(&self) -> &'static ModelMeta;
+    fn columns(&self) -> &[&'static str];
+    fn search_fields(&self) -> &[&'static str];
+    fn list_filter(&self) -> &[&'static str];
+    fn can_add(&self) -> bool;
+    fn per_page(&self) -> u64;
+
+    fn list<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        query: &'a ListQuery,
+    ) -> BoxFuture<'a, Result<ListPage>>;
+
+    /// The children models of the inlines, in order.
+    fn inline_models(&self) -> Vec<&'static ModelMeta>;
+
+    /// The page's form: a blank one for `None`, the object's otherwise (`None` if not found),
+    /// with the inlines `inlines` allows (by position; none when empty).
+    fn form<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        pk: Option<&'a str>,
+        inlines: &'a [bool],
+    ) -> BoxFuture<'a, Result<Option<Loaded>>>;
+
+    /// Saves the form onto a new object (`pk` `None`) or the stored one, with the inlines
+    /// `inlines` allows; `None` if not found.
+    fn save<'a>(
+        &'a self,
+        db: &'a Database,
+        entries: &'a dyn Entries,
+        storage: &'a dyn Storage,
+        pk: Option<&'a str>,
+        data: &'a FormData,
+        inlines: &'a [bool],
+    ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, FormParts>>>>;
+
+    /// What deleting the object would do, and its display string; `None` if not found.
+    fn plan_delete<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Collected)>>>;
+
+    /// Deletes the object.
+    fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>>;
+
+    /// The custom actions, `(name, label)`.
+    fn actions(&self) -> Vec<(&'static str, &'static str)>;
+
+    /// Runs the custom action `name` on the objects with these keys: its message, or `None`
+    /// when there is no such action.
+    fn run_action<'a>(
+        &'a self,
+        db: &'a Database,
+        name: &'a str,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<Option<String>>>;
+
+    /// What deleting the objects with these keys would do, and their display strings.
+    fn plan_delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        registry: &'a alder_db::Registry,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<(Vec<String>, Collected)>>;
+
+    /// Deletes the objects with these keys in one statement.
+    fn delete_many<'a>(
+        &'a self,
+        db: &'a Database,
+        pks: &'a [String],
+    ) -> BoxFuture<'a, Result<DeletedMany>>;
+
+    /// Display strings of the rows with these keys.
+    fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>>;
+
+    /// Up to `limit` rows as `(key, display)`, for a filter's choices.
+    fn choices<'a>(
+        &'a self,
+        db: &'a Database,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>>>;
+}
