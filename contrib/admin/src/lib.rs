@@ -195,20 +195,25 @@ impl AdminSite {
     }
 }
 
-/// Filters on foreign keys to models this admin does not show: their sidebar would have no
-/// choices to offer.
+/// Filters on foreign keys, and `key__field` columns, to models this admin does not show:
+/// there would be no choices to offer, no rows to read.
 fn unregistered_filters(entries: &[Arc<dyn Entry>]) -> Vec<String> {
     let mut out = Vec::new();
     for entry in entries {
         let meta = entry.meta();
-        for name in entry.list_filter() {
+        let filters = entry.list_filter().iter().map(|n| ("list_filter", *n));
+        let columns = entry
+            .columns()
+            .iter()
+            .filter_map(|n| Some(("list_display", n.split_once("__")?.0)));
+        for (option, name) in filters.chain(columns) {
             let Some(relation) = meta.field(name).ok().and_then(|f| f.relation) else {
                 continue;
             };
             let target = (relation.target)();
             if !entries.iter().any(|e| e.meta().table == target.table) {
                 out.push(format!(
-                    "admin of {}: list_filter names `{name}`, a key to {}, which this admin does \
+                    "admin of {}: {option} names `{name}`, a key to {}, which this admin does \
                      not show; register {} too",
                     meta.name, target.name, target.name
                 ));

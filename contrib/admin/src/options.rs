@@ -10,6 +10,16 @@ use futures_util::future::BoxFuture;
 pub(crate) type ActionFn<M> =
     Arc<dyn Fn(Database, Vec<M>) -> BoxFuture<'static, alder_web::Result<String>> + Send + Sync>;
 
+/// A computed column's body: the object in, the text of its cell out.
+pub(crate) type ShowFn<M> = Arc<dyn Fn(&M) -> String + Send + Sync>;
+
+/// A column of the change list that is not a field (Django's `@admin.display` method).
+pub(crate) struct Computed<M> {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) show: ShowFn<M>,
+}
+
 /// One action of the change list's action bar.
 pub(crate) struct Action<M> {
     pub(crate) name: &'static str,
@@ -34,6 +44,8 @@ pub(crate) struct Action<M> {
 /// ```
 pub struct ModelAdmin<M> {
     pub(crate) list_display: Vec<&'static str>,
+    pub(crate) list_display_links: Option<Vec<&'static str>>,
+    pub(crate) computed: Vec<Computed<M>>,
     pub(crate) search_fields: Vec<&'static str>,
     pub(crate) list_filter: Vec<&'static str>,
     pub(crate) ordering: Vec<&'static str>,
@@ -61,6 +73,8 @@ impl<M: Model> ModelAdmin<M> {
     pub fn new() -> Self {
         ModelAdmin {
             list_display: vec!["__str__"],
+            list_display_links: None,
+            computed: Vec::new(),
             search_fields: Vec::new(),
             list_filter: Vec::new(),
             ordering: Vec::new(),
@@ -193,10 +207,43 @@ impl<M: Model> ModelAdmin<M> {
         self
     }
 
-    /// The change list's columns: field names, or `"__str__"` for the display string. The
-    /// first links to the object's page; a column of a field can be sorted by.
+    /// The change list's columns: field names, `"__str__"` for the display string,
+    /// `key__field` for a field of the row a foreign key points to (`"author__name"`; its
+    /// model registered in the same admin), or a [`column`](Self::column)'s name. The first
+    /// links to the object's page; every column but `__str__` and computed ones sorts.
     pub fn list_display<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
         self.list_display = fields.into_iter().collect();
+        self
+    }
+
+    /// The columns that link to the object's page (Django's `list_display_links`); the
+    /// first column by default, none for an empty list.
+    pub fn list_display_links<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.list_display_links = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// A computed column for [`list_display`](Self::list_display) (Django's method with
+    /// `@admin.display(description=…)`): `show` turns an object into its cell's text.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, body: String }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new()
+    ///     .column("words", "Words", |post: &Post| post.body.split_whitespace().count().to_string())
+    ///     .list_display(["title", "words"]);
+    /// ```
+    pub fn column<F>(mut self, name: &'static str, label: &'static str, show: F) -> Self
+    where
+        F: Fn(&M) -> String + Send + Sync + 'static,
+    {
+        self.computed.retain(|c| c.name != name);
+        self.computed.push(Computed {
+            name,
+            label,
+            show: Arc::new(show),
+        });
         self
     }
 
@@ -233,6 +280,16 @@ impl<M: Model> ModelAdmin<M> {
     pub fn blank(mut self, make: fn() -> M) -> Self {
         self.blank = Some(make);
         self
+    }
+
+    /// The `key__field` columns, which the change list may sort by.
+    pub(crate) fn related_paths(&self) -> alder_db::FieldPaths {
+        alder_db::FieldPaths::new(
+            self.list_display
+                .iter()
+                .copied()
+                .filter(|n| n.contains("__") && *n != "__str__"),
+        )
     }
 
     /// The paths the search fields may follow (their names without `^` or `=`).
@@ -276,8 +333,44 @@ impl<M: Model> ModelAdmin<M> {
             ));
         }
         for name in &self.list_display {
-            if *name != "__str__" {
-                named("list_display", name)?;
+            if *name == "__str__" || self.computed.iter().any(|c| c.name == *name) {
+                continue;
+            }
+            if let Some((key, field)) = name.split_once("__") {
+                let target = named("list_display", key)?.relation.map(|r| (r.target)());
+                let Some(target) = target else {
+                    return Err(format!(
+                        "admin of {}: list_display names `{name}`, but `{key}` is not a foreign key",
+                        meta.name
+                    ));
+                };
+                if target.field(field).is_err() {
+                    let known: Vec<_> = target.fields.iter().map(|f| f.name).collect();
+                    return Err(format!(
+                        "admin of {}: list_display names `{name}`, but {} has no field `{field}`; it has: {}",
+                        meta.name,
+                        target.name,
+                        known.join(", ")
+                    ));
+                }
+                continue;
+            }
+            named("list_display", name)?;
+        }
+        for name in self.list_display_links.iter().flatten() {
+            if !self.list_display.contains(name) {
+                return Err(format!(
+                    "admin of {}: list_display_links names `{name}`, which is not in list_display",
+                    meta.name
+                ));
+            }
+        }
+        for column in &self.computed {
+            if meta.field(column.name).is_ok() || column.name.contains("__") {
+                return Err(format!(
+                    "admin of {}: the column `{}` has the name of a field or a path; name it otherwise",
+                    meta.name, column.name
+                ));
             }
         }
         alder_db::QuerySet::<M>::new()

@@ -445,6 +445,44 @@ async fn the_change_list_runs_the_same_few_queries_whatever_the_page_size() {
 }
 
 #[tokio::test]
+async fn columns_follow_keys_compute_and_link_where_told() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .column("size", "Size", |book: &Book| {
+                    if book.pages > 100 { "long" } else { "short" }.to_string()
+                })
+                .list_display(["title", "author__name", "size"])
+                .list_display_links(["author__name"]),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    let list = lib.client.get("/admin/library/book/?o=-author__name").await;
+    list.assert_ok()
+        .assert_contains("aria-sort=\"descending\">")
+        .assert_contains(">Author name</a>")
+        // A computed column is not sortable; its cells are its function's text.
+        .assert_contains("<th scope=\"col\">\n          Size\n        </th>")
+        .assert_contains("<td class=\"text\">long</td>")
+        // The title is not a link; the author's name is.
+        .assert_contains("<th scope=\"row\" class=\"text\">Ursula Le Guin book 0</th>")
+        .assert_contains("<a href=\"/admin/library/book/1/change/\">Ursula Le Guin</a>");
+    let html = list.text();
+    assert!(
+        html.find("Ursula Le Guin book 0") < html.find("Terry Pratchett book 0"),
+        "sorted by the author's name, descending"
+    );
+    // Sorting by a computed column is not offered, and asking for it changes nothing.
+    lib.client
+        .get("/admin/library/book/?o=size")
+        .await
+        .assert_ok()
+        .assert_not_contains("aria-sort");
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;
@@ -750,7 +788,36 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 10] = [
+    let cases: [(App, &str); 14] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Author>::new())
+                .register(ModelAdmin::<Book>::new().list_display(["author__nome"]))
+                .app(),
+            "list_display names `author__nome`, but Author has no field `nome`; it has: id, name",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_display(["title__name"]))
+                .app(),
+            "`title` is not a foreign key",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().list_display(["author__name"]))
+                .app(),
+            "list_display names `author`, a key to Author, which this admin does not show",
+        ),
+        (
+            alder_admin::site()
+                .register(
+                    ModelAdmin::<Book>::new()
+                        .list_display(["title"])
+                        .list_display_links(["pages"]),
+                )
+                .app(),
+            "list_display_links names `pages`, which is not in list_display",
+        ),
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().readonly_fields(["isbn"]))

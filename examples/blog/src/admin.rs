@@ -62,7 +62,10 @@ pub fn app() -> alder::App {
         .title("Blog administration")
         .register(
             ModelAdmin::<Post>::new()
-                .list_display(["title", "author", "published_at"])
+                .column("words", "Words", |post: &Post| {
+                    post.body.split_whitespace().count().to_string()
+                })
+                .list_display(["title", "author", "published_at", "words"])
                 .search_fields(["title", "body", "author__name"])
                 .list_filter(["author"])
                 .list_per_page(20)

@@ -8,8 +8,8 @@ use alder_web::Result;
 
 use super::{Cell, Entries, Labels};
 
-/// A value as a person reads it: a choice's label, yes/no, `-` for nothing, the display
-/// string of a foreign key's row when its model is registered.
+/// A value as a person reads it: a choice's label, yes/no, `-` for nothing, a foreign key's
+/// row as `labels` shows it (its display string) when its model is registered.
 pub(crate) fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&Labels>) -> Cell {
     let text = display_value(value);
     let null = matches!(value, alder_db::Value::String(None));
@@ -38,17 +38,16 @@ pub(crate) fn cell(field: &FieldMeta, value: &alder_db::Value, labels: Option<&L
             kind: "text",
         };
     }
-    if let Some(label) = labels.and_then(|l| l.get(&text)) {
-        return Cell {
-            text: label.clone(),
-            kind: "text",
-        };
+    if let Some(found) = labels.and_then(|l| l.get(&text)) {
+        return found.clone();
     }
     Cell { text, kind: "text" }
 }
 
-/// The display strings of what the foreign-key fields among `names` point to, one query per
-/// field whatever the number of objects.
+/// For the columns among `names` that show another model's row — a foreign key (its
+/// row's display string) or `key__field` (that field of the row) — the cells by key text:
+/// one query per column whatever the number of objects. A column whose model is not
+/// registered is left out (the check at start-up refuses `key__field` columns of those).
 pub(crate) async fn foreign_labels<M: Model>(
     db: &Database,
     entries: &dyn Entries,
@@ -56,16 +55,15 @@ pub(crate) async fn foreign_labels<M: Model>(
     names: &[&'static str],
 ) -> Result<HashMap<&'static str, Labels>> {
     let mut out = HashMap::new();
-    for name in names {
-        let Some((index, field)) = M::META
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.name == *name)
-        else {
+    for &name in names {
+        let (key_name, field) = match name.split_once("__") {
+            Some((key, field)) => (key, Some(field)),
+            None => (name, None),
+        };
+        let Some(index) = M::META.fields.iter().position(|f| f.name == key_name) else {
             continue;
         };
-        let Some(relation) = field.relation else {
+        let Some(relation) = M::META.fields[index].relation else {
             continue;
         };
         let Some(target) = entries.by_table((relation.target)().table) else {
@@ -79,7 +77,7 @@ pub(crate) async fn foreign_labels<M: Model>(
         keys.sort();
         keys.dedup();
         if !keys.is_empty() {
-            out.insert(field.name, target.labels(db, keys).await?);
+            out.insert(name, target.labels(db, keys, field).await?);
         }
     }
     Ok(out)

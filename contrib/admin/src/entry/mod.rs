@@ -100,8 +100,8 @@ pub(crate) struct Saved {
     pub(crate) changed: Vec<String>,
 }
 
-/// Display strings of other models' rows by key text, for foreign-key cells.
-pub(crate) type Labels = HashMap<String, String>;
+/// Other models' rows by key text, as foreign-key cells show them.
+pub(crate) type Labels = HashMap<String, Cell>;
 
 /// How an entry reaches the other registered models (foreign-key cells and filters).
 pub(crate) trait Entries: Sync {
@@ -187,7 +187,22 @@ pub(crate) trait Entry: Send + Sync {
     ) -> BoxFuture<'a, Result<DeletedMany>>;
 
     /// Display strings of the rows with these keys.
-    fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>>;
+    /// The rows with these keys as cells: their display strings, or the value of `field`.
+    fn labels<'a>(
+        &'a self,
+        db: &'a Database,
+        keys: Vec<String>,
+        field: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Labels>>;
+
+    /// A column's heading.
+    fn column_label(&self, name: &str) -> String;
+
+    /// Whether the change list can sort by this column (a field, or a related one).
+    fn sortable(&self, name: &str) -> bool;
+
+    /// The columns that link to the object's page.
+    fn links(&self) -> &[&'static str];
 
     /// Up to `limit` rows as `(key, display)`, for a filter's choices.
     fn choices<'a>(

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use alder_db::{crud, Collected, Database, Model, ModelMeta};
+use alder_db::{crud, display_value, Collected, Database, Model, ModelMeta};
 use alder_web::forms::{BoundFormSet, FormData, ModelForm};
 use alder_web::storage::Storage;
 use alder_web::Result;
@@ -80,13 +80,20 @@ impl<M> Typed<M>
 where
     M: ModelForm + Send + Sync + 'static,
 {
-    /// The values of `object`'s fields named in `names` (`__str__` for its display string).
+    /// The values of `object`'s columns named in `names`: `__str__` for its display
+    /// string, a field, `key__field` through a foreign key (from `labels`), or a computed
+    /// column.
     fn cells(
+        &self,
         object: &M,
         names: &[&'static str],
         labels: &HashMap<&'static str, Labels>,
     ) -> Vec<Cell> {
         let values = object.values();
+        let empty = || Cell {
+            text: "-".into(),
+            kind: "empty",
+        };
         names
             .iter()
             .map(|name| {
@@ -96,12 +103,25 @@ where
                         kind: "text",
                     };
                 }
+                if let Some(column) = self.admin.computed.iter().find(|c| c.name == *name) {
+                    let text = (column.show)(object);
+                    return if text.is_empty() {
+                        empty()
+                    } else {
+                        Cell { text, kind: "text" }
+                    };
+                }
+                if let Some((key, _)) = name.split_once("__") {
+                    let found = M::META
+                        .fields
+                        .iter()
+                        .position(|f| f.name == key)
+                        .and_then(|i| labels.get(name)?.get(&display_value(&values[i])));
+                    return found.cloned().unwrap_or_else(empty);
+                }
                 match M::META.fields.iter().position(|f| f.name == *name) {
                     Some(i) => cell(&M::META.fields[i], &values[i], labels.get(name)),
-                    None => Cell {
-                        text: String::new(),
-                        kind: "empty",
-                    },
+                    None => empty(),
                 }
             })
             .collect()
@@ -124,7 +144,7 @@ where
         Ok(names
             .iter()
             .copied()
-            .zip(Self::cells(object, &names, &labels))
+            .zip(self.cells(object, &names, &labels))
             .collect())
     }
 
@@ -151,8 +171,13 @@ where
         }
         // The key last, so that pages do not share or skip rows whose sort values tie.
         ordering.push(format!("-{}", M::META.pk().name));
+        let related = self.admin.related_paths();
         for term in ordering {
-            set = set.order_by_name(&term)?;
+            set = if term.contains("__") {
+                set.order_by_path(&related, &term)?
+            } else {
+                set.order_by_name(&term)?
+            };
         }
         Ok(set)
     }
@@ -218,7 +243,7 @@ where
                     path: percent_encoding::utf8_percent_encode(&key_text(o), crate::URL_ENCODE)
                         .to_string(),
                     pk: key_text(o),
-                    cells: Self::cells(o, &self.admin.list_display, &labels),
+                    cells: self.cells(o, &self.admin.list_display, &labels),
                 })
                 .collect();
             Ok(ListPage {
@@ -272,7 +297,7 @@ where
                 .collect();
             let labels =
                 foreign_labels(db, entries, std::slice::from_ref(&object), &editable).await?;
-            let cells = Self::cells(&object, &editable, &labels);
+            let cells = self.cells(&object, &editable, &labels);
             let values = editable
                 .iter()
                 .zip(cells)
@@ -517,18 +542,66 @@ where
         })
     }
 
-    fn labels<'a>(&'a self, db: &'a Database, keys: Vec<String>) -> BoxFuture<'a, Result<Labels>> {
+    fn labels<'a>(
+        &'a self,
+        db: &'a Database,
+        keys: Vec<String>,
+        field: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Labels>> {
         Box::pin(async move {
             let Some(set) = selected::<M>(&keys) else {
                 return Ok(Labels::new());
             };
+            let index = field.and_then(|f| M::META.fields.iter().position(|m| m.name == f));
             Ok(set
                 .all(db)
                 .await?
                 .iter()
-                .map(|o| (key_text(o), o.display()))
+                .map(|o| {
+                    let shown = match index {
+                        Some(i) => cell(&M::META.fields[i], &o.values()[i], None),
+                        None => Cell {
+                            text: o.display(),
+                            kind: "text",
+                        },
+                    };
+                    (key_text(o), shown)
+                })
                 .collect())
         })
+    }
+
+    fn column_label(&self, name: &str) -> String {
+        if name == "__str__" {
+            return capitalise(M::META.verbose_name);
+        }
+        if let Some(column) = self.admin.computed.iter().find(|c| c.name == name) {
+            return column.label.to_owned();
+        }
+        if let Some((key, field)) = name.split_once("__") {
+            let target = M::META
+                .field(key)
+                .ok()
+                .and_then(|k| k.relation.map(|r| (k.verbose_name, (r.target)())));
+            if let Some((key_label, target)) = target {
+                let field_label = target.field(field).map_or(field, |f| f.verbose_name);
+                return capitalise(&format!("{key_label} {field_label}"));
+            }
+        }
+        capitalise(M::META.field(name).map_or(name, |f| f.verbose_name))
+    }
+
+    fn sortable(&self, name: &str) -> bool {
+        self.admin.list_display.contains(&name)
+            && name != "__str__"
+            && !self.admin.computed.iter().any(|c| c.name == name)
+    }
+
+    fn links(&self) -> &[&'static str] {
+        match &self.admin.list_display_links {
+            Some(links) => links,
+            None => &self.admin.list_display[..1],
+        }
     }
 
     fn choices<'a>(

@@ -8,13 +8,15 @@ use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result
 use serde::Serialize;
 
 use super::{model_page, model_url, model_view, root};
-use crate::entry::{capitalise, Entries, Entry, ListQuery};
+use crate::entry::{Entries, Entry, ListQuery};
 use crate::login::Staff;
 use crate::Site;
 
 #[derive(Serialize)]
 struct Column {
     label: String,
+    /// Whether its cells link to the object's page.
+    link: bool,
     /// The URL sorting by this column (or reversing it), when it is a field.
     sort_url: Option<String>,
     /// `"asc"`, `"desc"` or empty.
@@ -75,7 +77,7 @@ pub(crate) async fn changelist(
         .pairs()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let sortable = |name: &str| name != "__str__" && entry.columns().contains(&name);
+    let sortable = |name: &str| entry.sortable(name);
     let order = sent
         .get("o")
         .filter(|o| sortable(o.trim_start_matches('-')))
@@ -111,10 +113,7 @@ pub(crate) async fn changelist(
         .columns()
         .iter()
         .map(|name| {
-            let label = match *name {
-                "__str__" => capitalise(meta.verbose_name),
-                name => capitalise(meta.field(name).map_or(name, |f| f.verbose_name)),
-            };
+            let label = entry.column_label(name);
             let sorted = match query.order.as_deref() {
                 Some(o) if o == *name => "asc",
                 Some(o) if o.strip_prefix('-') == Some(name) => "desc",
@@ -127,6 +126,7 @@ pub(crate) async fn changelist(
             };
             Column {
                 label,
+                link: entry.links().contains(name),
                 sort_url: sortable(name).then(|| with_param(&params, "o", Some(&next))),
                 sorted,
             }
