@@ -29,6 +29,7 @@
 
 mod auth_admin;
 mod entry;
+mod filters;
 mod history;
 mod inlines;
 mod layout;
@@ -45,6 +46,7 @@ use alder_web::forms::ModelForm;
 use alder_web::routing::get;
 use alder_web::App;
 
+pub use filters::ListFilter;
 pub use history::{LogEntry, ADDITION, CHANGE, DELETION};
 pub use layout::Fieldset;
 pub use options::ModelAdmin;

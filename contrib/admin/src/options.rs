@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use alder_db::{Database, FieldKind, Model};
+use alder_db::{Database, Model};
 use futures_util::future::BoxFuture;
 
 /// A custom action's body: the selected objects in, a message for the user out.
@@ -48,6 +48,7 @@ pub struct ModelAdmin<M> {
     pub(crate) computed: Vec<Computed<M>>,
     pub(crate) search_fields: Vec<&'static str>,
     pub(crate) list_filter: Vec<&'static str>,
+    pub(crate) custom_filters: Vec<crate::ListFilter<M>>,
     pub(crate) ordering: Vec<&'static str>,
     pub(crate) list_per_page: u64,
     pub(crate) blank: Option<fn() -> M>,
@@ -77,6 +78,7 @@ impl<M: Model> ModelAdmin<M> {
             computed: Vec::new(),
             search_fields: Vec::new(),
             list_filter: Vec::new(),
+            custom_filters: Vec::new(),
             ordering: Vec::new(),
             list_per_page: 100,
             blank: None,
@@ -254,10 +256,19 @@ impl<M: Model> ModelAdmin<M> {
         self
     }
 
-    /// Fields offered in the filter sidebar: booleans, fields with choices, and foreign keys
-    /// (to a model registered in the same admin).
+    /// Fields offered in the filter sidebar: booleans, fields with choices, foreign keys (to
+    /// a model registered in the same admin), and dates ("Today", "Past 7 days", "This
+    /// month", "This year"); a nullable one offers "None" too.
     pub fn list_filter<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
         self.list_filter = fields.into_iter().collect();
+        self
+    }
+
+    /// A filter of your own in the sidebar, after the fields' (Django's `SimpleListFilter`).
+    pub fn filter(mut self, filter: crate::ListFilter<M>) -> Self {
+        self.custom_filters
+            .retain(|f| f.parameter != filter.parameter);
+        self.custom_filters.push(filter);
         self
     }
 
@@ -381,14 +392,24 @@ impl<M: Model> ModelAdmin<M> {
         }
         for name in &self.list_filter {
             let field = named("list_filter", name)?;
-            let filterable = field.kind == FieldKind::Boolean
-                || !field.choices.is_empty()
-                || field.relation.is_some();
-            if !filterable {
+            if !crate::filters::filterable(field) {
                 return Err(format!(
-                    "admin of {}: list_filter names `{name}`; only booleans, fields with choices \
-                     and foreign keys can be filtered by",
+                    "admin of {}: list_filter names `{name}`; only booleans, fields with choices, \
+                     foreign keys and dates can be filtered by",
                     meta.name
+                ));
+            }
+        }
+        for filter in &self.custom_filters {
+            let reserved = ["q", "o", "p", "_selected_action", "action"];
+            if filter.parameter.is_empty()
+                || reserved.contains(&filter.parameter)
+                || filter.parameter.contains("__")
+            {
+                return Err(format!(
+                    "admin of {}: the filter \"{}\" reads `?{}=`, which the change list keeps \
+                     for itself or for a field's filter; choose another parameter",
+                    meta.name, filter.title, filter.parameter
                 ));
             }
         }

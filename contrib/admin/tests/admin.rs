@@ -3,9 +3,10 @@
 //! cascade shown first and PROTECT refusing, view-only users, and the bad inputs (unknown
 //! parameters, ids of the wrong type, scripts stored in a field).
 
-use alder_admin::{Fieldset, ModelAdmin};
+use alder_admin::{Fieldset, ListFilter, ModelAdmin};
 use alder_auth::models::{Permission, User};
-use alder_db::{crud, Auto, Database, ForeignKey, Model};
+use alder_db::chrono::{Duration, NaiveDate, Utc};
+use alder_db::{crud, Auto, Database, ForeignKey, Model, QuerySet};
 use alder_web::forms::{Form, InlineFormSet};
 use alder_web::test::TestClient;
 use alder_web::{App, Project, Settings};
@@ -29,6 +30,8 @@ struct Book {
     #[model(min = 0)]
     pages: i32,
     in_print: bool,
+    #[model(blank)]
+    published: Option<NaiveDate>,
 }
 
 #[derive(Model, Form, Clone, Debug)]
@@ -48,6 +51,7 @@ fn blank_book() -> Book {
         author: ForeignKey::new(0),
         pages: 0,
         in_print: true,
+        published: None,
     }
 }
 
@@ -134,6 +138,7 @@ async fn library_with(admin: App) -> Library {
                 author: ForeignKey::to(&author).unwrap(),
                 pages: 100 + n,
                 in_print: n == 0,
+                published: None,
             };
             crud::insert(&db, &mut book).await.unwrap();
         }
@@ -480,6 +485,78 @@ async fn columns_follow_keys_compute_and_link_where_told() {
         .await
         .assert_ok()
         .assert_not_contains("aria-sort");
+}
+
+#[tokio::test]
+async fn dates_nulls_and_filters_of_the_project_s_own_narrow_the_list() {
+    let length = ListFilter::new(
+        "length",
+        "By length",
+        |books: QuerySet<Book>, value: &str| match value {
+            "long" => books.filter(Book::pages().gt(100)),
+            "short" => books.filter(Book::pages().lte(100)),
+            _ => books,
+        },
+    )
+    .choice("short", "Short")
+    .choice("long", "Long");
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .list_filter(["published"])
+                .filter(length),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    let today = Utc::now().date_naive();
+    for (pk, day) in [
+        (1i64, Some(today)),
+        (2, NaiveDate::from_ymd_opt(2020, 1, 1)),
+    ] {
+        let mut book = crud::get_by_pk::<Book>(&lib.db, pk.into()).await.unwrap();
+        book.published = day;
+        crud::save(&lib.db, &mut book).await.unwrap();
+    }
+    let tomorrow = today + Duration::days(1);
+    let list = lib
+        .client
+        .get(&format!(
+            "/admin/library/book/?published__gte={today}&published__lt={tomorrow}"
+        ))
+        .await;
+    list.assert_ok()
+        .assert_contains("Ursula Le Guin book 0")
+        .assert_not_contains("Ursula Le Guin book 1")
+        .assert_contains("By published")
+        .assert_contains("aria-current=\"true\">Today</a>")
+        .assert_contains(">Past 7 days</a>")
+        .assert_contains(">No date</a>")
+        .assert_contains("By length");
+    lib.client
+        .get("/admin/library/book/?published__isnull=1")
+        .await
+        .assert_ok()
+        .assert_contains("Terry Pratchett book 0")
+        .assert_not_contains("Ursula Le Guin book 0");
+    lib.client
+        .get("/admin/library/book/?length=long")
+        .await
+        .assert_ok()
+        .assert_contains("Ursula Le Guin book 1")
+        .assert_not_contains("Terry Pratchett book 0")
+        .assert_contains("aria-current=\"true\">Long</a>");
+    // A value the filter does not know changes nothing; a bad date is a 400.
+    lib.client
+        .get("/admin/library/book/?length=huge")
+        .await
+        .assert_ok()
+        .assert_contains("Terry Pratchett book 0");
+    lib.client
+        .get("/admin/library/book/?published__gte=soon")
+        .await
+        .assert_status(400);
 }
 
 #[tokio::test]
@@ -850,7 +927,7 @@ fn options_that_name_no_field_stop_the_project() {
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().list_filter(["title"]))
                 .app(),
-            "only booleans, fields with choices and foreign keys",
+            "only booleans, fields with choices, foreign keys and dates",
         ),
         (
             alder_admin::site()

@@ -67,7 +67,8 @@ pub fn app() -> alder::App {
                 })
                 .list_display(["title", "author", "published_at", "words"])
                 .search_fields(["title", "body", "author__name"])
-                .list_filter(["author"])
+                // By author, and by date: "No date" lists the drafts.
+                .list_filter(["author", "published_at"])
                 .list_per_page(20)
                 .fieldset(Fieldset::new("", ["title", "slug", "author", "body"]))
                 .fieldset(

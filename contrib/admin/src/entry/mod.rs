@@ -24,7 +24,8 @@ pub(crate) struct ListQuery {
     pub(crate) order: Option<String>,
     /// 1-based.
     pub(crate) page: u64,
-    /// `(field__exact, value)` pairs for fields of `list_filter`.
+    /// `(key, value)` pairs of the filters' URL keys (`author__exact`, `published_at__gte`,
+    /// a custom filter's parameter).
     pub(crate) filters: Vec<(String, String)>,
 }
 
@@ -113,6 +114,10 @@ pub(crate) trait Entry: Send + Sync {
     fn columns(&self) -> &[&'static str];
     fn search_fields(&self) -> &[&'static str];
     fn list_filter(&self) -> &[&'static str];
+    /// Every URL key the filters read, worked out at registration.
+    fn filter_keys(&self) -> &[String];
+    /// The project's own filters, as the sidebar draws them.
+    fn custom_filters(&self) -> Vec<crate::filters::FilterSpec>;
     fn can_add(&self) -> bool;
     fn per_page(&self) -> u64;
 

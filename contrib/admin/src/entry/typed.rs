@@ -21,6 +21,8 @@ pub(crate) struct Typed<M> {
     /// The change page's sections, and the add page's (its own with `add_fields`).
     change_layout: Layout,
     add_layout: Layout,
+    /// The URL keys its filters read.
+    filter_keys: Vec<String>,
 }
 
 impl<M: ModelForm> Typed<M> {
@@ -37,10 +39,18 @@ impl<M: ModelForm> Typed<M> {
         } else {
             Layout::of_fields::<M>("add_fields", &admin.add_fields)?
         };
+        let mut filter_keys: Vec<String> = admin
+            .list_filter
+            .iter()
+            .filter_map(|name| M::META.field(name).ok())
+            .flat_map(crate::filters::field_keys)
+            .collect();
+        filter_keys.extend(admin.custom_filters.iter().map(|f| f.parameter.to_owned()));
         Ok(Typed {
             admin,
             change_layout,
             add_layout,
+            filter_keys,
         })
     }
 }
@@ -151,6 +161,15 @@ where
     fn queryset(&self, query: &ListQuery) -> Result<alder_db::QuerySet<M>> {
         let mut set = alder_db::QuerySet::<M>::new();
         for (key, value) in &query.filters {
+            if let Some(custom) = self
+                .admin
+                .custom_filters
+                .iter()
+                .find(|f| f.parameter == key)
+            {
+                set = (custom.apply)(set, value);
+                continue;
+            }
             set = set
                 .filter_str(key, value)
                 .map_err(|err| alder_web::Error::bad_request(err.to_string()))?;
@@ -201,6 +220,18 @@ where
 
     fn list_filter(&self) -> &[&'static str] {
         &self.admin.list_filter
+    }
+
+    fn filter_keys(&self) -> &[String] {
+        &self.filter_keys
+    }
+
+    fn custom_filters(&self) -> Vec<crate::filters::FilterSpec> {
+        self.admin
+            .custom_filters
+            .iter()
+            .map(crate::filters::custom_spec)
+            .collect()
     }
 
     fn can_add(&self) -> bool {

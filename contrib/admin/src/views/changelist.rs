@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{model_page, model_url, model_view, root};
 use crate::entry::{Entries, Entry, ListQuery};
+use crate::filters;
 use crate::login::Staff;
 use crate::Site;
 
@@ -39,14 +40,23 @@ struct FilterView {
 /// The change list's URL with `key` set to `value` (removed when `None`), the rest kept;
 /// a new search, filter or order starts again at page 1.
 pub(crate) fn with_param(params: &[(String, String)], key: &str, value: Option<&str>) -> String {
+    let set: Vec<(String, String)> = value
+        .map(|v| (key.to_owned(), v.to_owned()))
+        .into_iter()
+        .collect();
+    with_params(params, &[key.to_owned()], &set)
+}
+
+/// The change list's URL with the keys `drop` taken out and the pairs `set` put in, the
+/// rest kept; anything but a page link starts again at page 1.
+fn with_params(params: &[(String, String)], drop: &[String], set: &[(String, String)]) -> String {
+    let paging = drop.len() == 1 && drop[0] == "p";
     let mut out: Vec<(String, String)> = params
         .iter()
-        .filter(|(k, _)| k != key && (key == "p" || k != "p"))
+        .filter(|(k, _)| !drop.contains(k) && (paging || k != "p"))
         .cloned()
         .collect();
-    if let Some(value) = value {
-        out.push((key.to_owned(), value.to_owned()));
-    }
+    out.extend(set.iter().cloned());
     if out.is_empty() {
         return "?".into();
     }
@@ -91,12 +101,9 @@ pub(crate) async fn changelist(
             .ok_or(Error::NotFound)?,
     };
     let filters: Vec<(String, String)> = entry
-        .list_filter()
+        .filter_keys()
         .iter()
-        .filter_map(|name| {
-            let key = format!("{name}__exact");
-            sent.get(&key).map(|v| (key, v.to_owned()))
-        })
+        .filter_map(|key| sent.get(key).map(|v| (key.clone(), v.to_owned())))
         .collect();
     let query = ListQuery {
         search: sent.get("q").unwrap_or("").to_owned(),
@@ -200,6 +207,8 @@ fn page_count(matching: i64, per_page: u64) -> u64 {
     matching.div_ceil(per_page.max(1)).max(1)
 }
 
+/// The sidebar: per filter, "All" and its choices, each a link keeping the rest of the
+/// URL, the one in force marked.
 async fn filter_views(
     db: &Db,
     site: &Site,
@@ -208,17 +217,12 @@ async fn filter_views(
     query: &ListQuery,
 ) -> Result<Vec<FilterView>> {
     let meta = entry.meta();
-    let mut out = Vec::new();
+    let today = alder_db::chrono::Utc::now().date_naive();
+    let mut specs = Vec::new();
     for name in entry.list_filter() {
         let Ok(field) = meta.field(name) else {
             continue;
         };
-        let key = format!("{name}__exact");
-        let current = query
-            .filters
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str());
         let options: Vec<(String, String)> = if field.kind == FieldKind::Boolean {
             vec![("1".into(), "Yes".into()), ("0".into(), "No".into())]
         } else if !field.choices.is_empty() {
@@ -233,20 +237,34 @@ async fn filter_views(
         {
             target.choices(db, 200).await?
         } else {
-            continue;
+            Vec::new()
         };
+        specs.push(filters::field_spec(field, options, today));
+    }
+    specs.extend(entry.custom_filters());
+    let mut out = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let current: Vec<&(String, String)> = query
+            .filters
+            .iter()
+            .filter(|(k, _)| spec.keys.contains(k))
+            .collect();
         let mut choices = vec![FilterChoice {
             label: "All".into(),
-            url: with_param(params, &key, None),
-            selected: current.is_none(),
+            url: with_params(params, &spec.keys, &[]),
+            selected: current.is_empty(),
         }];
-        choices.extend(options.into_iter().map(|(value, label)| FilterChoice {
-            url: with_param(params, &key, Some(&value)),
-            selected: current == Some(value.as_str()),
-            label,
+        choices.extend(spec.choices.into_iter().map(|(label, pairs)| {
+            let selected =
+                pairs.len() == current.len() && pairs.iter().all(|p| current.contains(&p));
+            FilterChoice {
+                url: with_params(params, &spec.keys, &pairs),
+                selected,
+                label,
+            }
         }));
         out.push(FilterView {
-            title: format!("By {}", field.verbose_name),
+            title: spec.title,
             choices,
         });
     }
