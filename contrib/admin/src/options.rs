@@ -20,6 +20,16 @@ pub(crate) struct Computed<M> {
     pub(crate) show: ShowFn<M>,
 }
 
+/// The `queryset` hook: the rows a user sees.
+pub(crate) type ScopeFn<M> = Arc<
+    dyn Fn(alder_db::QuerySet<M>, &alder_auth::models::User) -> alder_db::QuerySet<M> + Send + Sync,
+>;
+/// The `before_save` hook: the object, the user, whether it is being added.
+pub(crate) type BeforeSaveFn<M> =
+    Arc<dyn Fn(&mut M, &alder_auth::models::User, bool) + Send + Sync>;
+/// The `permission` hook: the user and the action (`view`, `add`, `change`, `delete`).
+pub(crate) type PermissionFn = Arc<dyn Fn(&alder_auth::models::User, &str) -> bool + Send + Sync>;
+
 /// One action of the change list's action bar.
 pub(crate) struct Action<M> {
     pub(crate) name: &'static str,
@@ -59,6 +69,9 @@ pub struct ModelAdmin<M> {
     pub(crate) fieldsets: Vec<crate::Fieldset>,
     pub(crate) exclude: Vec<&'static str>,
     pub(crate) readonly_fields: Vec<&'static str>,
+    pub(crate) scope: Option<ScopeFn<M>>,
+    pub(crate) before_save: Option<BeforeSaveFn<M>>,
+    pub(crate) permission: Option<PermissionFn>,
 }
 
 impl<M: Model> Default for ModelAdmin<M> {
@@ -89,6 +102,9 @@ impl<M: Model> ModelAdmin<M> {
             fieldsets: Vec::new(),
             exclude: Vec::new(),
             readonly_fields: Vec::new(),
+            scope: None,
+            before_save: None,
+            permission: None,
         }
     }
 
@@ -138,6 +154,72 @@ impl<M: Model> ModelAdmin<M> {
     /// counter). Without [`fields`](Self::fields) or fieldsets they come after the form.
     pub fn readonly_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
         self.readonly_fields = fields.into_iter().collect();
+        self
+    }
+
+    /// The rows a staff member sees in this model's admin (Django's `get_queryset`): the
+    /// change list, the object pages, actions and deletes all start from it, so a row it
+    /// leaves out answers 404.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, owner: i64 }
+    /// // Staff see their own posts; superusers see every one.
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().queryset(|posts, user| {
+    ///     if user.is_superuser { posts } else { posts.filter(Post::owner().eq(user.id.get().unwrap_or_default())) }
+    /// });
+    /// ```
+    pub fn queryset<F>(mut self, scope: F) -> Self
+    where
+        F: Fn(alder_db::QuerySet<M>, &alder_auth::models::User) -> alder_db::QuerySet<M>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.scope = Some(Arc::new(scope));
+        self
+    }
+
+    /// Runs on the object before the add or change form is applied and saved (for what
+    /// Django's `save_model` usually does: fill in a field the form leaves out from the
+    /// user); `adding` says whether it is new. Fields the form shows are then set from it.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, owner: i64 }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new()
+    ///     .exclude(["owner"])
+    ///     .before_save(|post, user, adding| {
+    ///         if adding { post.owner = user.id.get().unwrap_or_default(); }
+    ///     });
+    /// ```
+    pub fn before_save<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut M, &alder_auth::models::User, bool) + Send + Sync + 'static,
+    {
+        self.before_save = Some(Arc::new(hook));
+        self
+    }
+
+    /// A rule of your own on top of the model's permissions (Django's
+    /// `has_view_permission`, `has_add_permission`, `has_change_permission`,
+    /// `has_delete_permission`): `allows(user, action)` with `action` one of `view`, `add`,
+    /// `change`, `delete`; both must agree, for superusers too.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Invoice { id: Auto<i64>, total: i64 }
+    /// // Invoices are never deleted from the admin, whoever asks.
+    /// let admin = alder_admin::ModelAdmin::<Invoice>::new().permission(|_user, action| action != "delete");
+    /// ```
+    pub fn permission<F>(mut self, allows: F) -> Self
+    where
+        F: Fn(&alder_auth::models::User, &str) -> bool + Send + Sync + 'static,
+    {
+        self.permission = Some(Arc::new(allows));
         self
     }
 

@@ -17,8 +17,8 @@ use crate::login::Staff;
 use crate::views::{self, Perms};
 
 /// The user whose key is `pk`, after checking that the staff member may change users.
-async fn target(db: &Db, user: &User, pk: &str) -> Result<(Perms, User)> {
-    let perms = views::staff(db, user).await?;
+async fn target(state: &ProjectState, db: &Db, user: &Staff, pk: &str) -> Result<(Perms, User)> {
+    let perms = views::staff(db, user, &views::site(state)?).await?;
     if !perms.has(User::META, "change") {
         return Err(views::forbidden());
     }
@@ -62,7 +62,7 @@ pub(crate) async fn password_page(
     t: Templates,
     Path(pk): Path<String>,
 ) -> Result<Response> {
-    let (_, found) = target(&db, &user, &pk).await?;
+    let (_, found) = target(&state, &db, &user, &pk).await?;
     page(
         &state,
         &t,
@@ -85,7 +85,7 @@ pub(crate) async fn password(
     Path(pk): Path<String>,
     sent: FormData,
 ) -> Result<Response> {
-    let (_, mut found) = target(&db, &user, &pk).await?;
+    let (_, mut found) = target(&state, &db, &user, &pk).await?;
     let refused = |errors: ValidationErrors| {
         let form = BoundForm::bound(SetPasswordForm::FIELDS, sent.clone(), errors);
         page(&state, &t, &found, form, StatusCode::UNPROCESSABLE_ENTITY)

@@ -560,6 +560,91 @@ async fn dates_nulls_and_filters_of_the_project_s_own_narrow_the_list() {
 }
 
 #[tokio::test]
+async fn hooks_scope_the_rows_fill_in_fields_and_narrow_permissions() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .list_display(["title", "pages"])
+                .queryset(|books, user| {
+                    if user.is_superuser {
+                        books
+                    } else {
+                        books.filter(Book::in_print().eq(true))
+                    }
+                })
+                .exclude(["pages"])
+                .before_save(|book, user, adding| {
+                    if adding {
+                        book.pages = i32::try_from(user.username.len()).unwrap_or(0);
+                    }
+                })
+                .permission(|_user, action| action != "delete")
+                .blank(blank_book),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    grant(
+        &lib.db,
+        &clerk,
+        &["view_book", "change_book", "add_book", "delete_book"],
+    )
+    .await;
+    alder_auth::testing::force_login(&lib.client, &clerk)
+        .await
+        .unwrap();
+    // Book 2 is out of print: the clerk's admin does not have it.
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_contains("Ursula Le Guin book 0")
+        .assert_not_contains("Ursula Le Guin book 1")
+        .assert_contains("2 books")
+        // Deleting is refused by the hook, so the action is not offered.
+        .assert_not_contains("delete_selected");
+    for path in [
+        "/admin/library/book/2/change/",
+        "/admin/library/book/2/history/",
+    ] {
+        lib.client.get(path).await.assert_status(404);
+    }
+    lib.client
+        .post("/admin/library/book/")
+        .form(&[("action", "delete_selected"), ("_selected_action", "1")])
+        .await
+        .assert_status(403);
+    lib.client
+        .get("/admin/library/book/1/delete/")
+        .await
+        .assert_status(403);
+    // The hook fills in what the form leaves out.
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[("title", "Hooked"), ("author", "1"), ("in_print", "on")])
+        .await
+        .assert_status(303);
+    let added = Book::objects()
+        .filter(Book::title().eq("Hooked"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert_eq!(added.pages, 5, "the length of \"clerk\"");
+
+    // A superuser sees every row, and still may not delete.
+    superuser_logged_in(&lib).await;
+    lib.client
+        .get("/admin/library/book/2/change/")
+        .await
+        .assert_ok();
+    lib.client
+        .get("/admin/library/book/2/delete/")
+        .await
+        .assert_status(403);
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;

@@ -7,6 +7,7 @@ mod typed;
 
 use std::collections::HashMap;
 
+use alder_auth::models::User;
 use alder_db::{Collected, Database, ModelMeta};
 use alder_web::forms::{BoundForm, BoundFormSet, FormData};
 use alder_web::storage::Storage;
@@ -124,6 +125,7 @@ pub(crate) trait Entry: Send + Sync {
     fn list<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListPage>>;
@@ -136,6 +138,7 @@ pub(crate) trait Entry: Send + Sync {
     fn form<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         pk: Option<&'a str>,
         inlines: &'a [bool],
@@ -146,6 +149,7 @@ pub(crate) trait Entry: Send + Sync {
     fn save<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
@@ -157,12 +161,18 @@ pub(crate) trait Entry: Send + Sync {
     fn plan_delete<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         registry: &'a alder_db::Registry,
         pk: &'a str,
     ) -> BoxFuture<'a, Result<Option<(String, Collected)>>>;
 
     /// Deletes the object.
-    fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>>;
+    fn delete<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Deleted>>;
 
     /// The custom actions, `(name, label)`.
     fn actions(&self) -> Vec<(&'static str, &'static str)>;
@@ -172,6 +182,7 @@ pub(crate) trait Entry: Send + Sync {
     fn run_action<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         name: &'a str,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<Option<String>>>;
@@ -180,6 +191,7 @@ pub(crate) trait Entry: Send + Sync {
     fn plan_delete_many<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         registry: &'a alder_db::Registry,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<(Vec<String>, Collected)>>;
@@ -188,6 +200,7 @@ pub(crate) trait Entry: Send + Sync {
     fn delete_many<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<DeletedMany>>;
 
@@ -205,6 +218,9 @@ pub(crate) trait Entry: Send + Sync {
 
     /// Whether the change list can sort by this column (a field, or a related one).
     fn sortable(&self, name: &str) -> bool;
+
+    /// Whether the admin's `permission` hook lets `user` do `action` here (true without one).
+    fn allows(&self, user: &User, action: &str) -> bool;
 
     /// The columns that link to the object's page.
     fn links(&self) -> &[&'static str];

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use alder_auth::models::User;
 use alder_db::{crud, display_value, Collected, Database, Model, ModelMeta};
 use alder_web::forms::{BoundFormSet, FormData, ModelForm};
 use alder_web::storage::Storage;
@@ -57,8 +58,8 @@ impl<M: ModelForm> Typed<M> {
 
 /// The object whose key is `pk` (text from the URL); `None` when there is none or the text
 /// is not a key of this model's type (an id of the wrong type is a 404, not a 500).
-async fn find<M: Model>(db: &Database, pk: &str) -> Result<Option<M>> {
-    let Ok(query) = alder_db::QuerySet::<M>::new().filter_str(M::META.pk().name, pk) else {
+async fn find<M: Model>(db: &Database, base: alder_db::QuerySet<M>, pk: &str) -> Result<Option<M>> {
+    let Ok(query) = base.filter_str(M::META.pk().name, pk) else {
         return Ok(None);
     };
     Ok(query.first(db).await?)
@@ -66,7 +67,10 @@ async fn find<M: Model>(db: &Database, pk: &str) -> Result<Option<M>> {
 
 /// The objects whose keys are among `pks`; keys that are not of the model's type are left
 /// out.
-fn selected<M: Model>(pks: &[String]) -> Option<alder_db::QuerySet<M>> {
+fn selected<M: Model>(
+    base: alder_db::QuerySet<M>,
+    pks: &[String],
+) -> Option<alder_db::QuerySet<M>> {
     let name = M::META.pk().name;
     // Each key on its own: one that does not parse is left out, not the whole selection.
     // Bounded like Django's data limits, so a flood of keys cannot pass the database's
@@ -76,7 +80,7 @@ fn selected<M: Model>(pks: &[String]) -> Option<alder_db::QuerySet<M>> {
         .take(MAX_SELECTED)
         .filter_map(|pk| alder_db::Q::<M>::parse(name, pk).ok())
         .reduce(|a, b| a | b)?;
-    Some(alder_db::QuerySet::<M>::new().filter(matching))
+    Some(base.filter(matching))
 }
 
 /// The most objects one action or one list of labels works on.
@@ -158,8 +162,18 @@ where
             .collect())
     }
 
-    fn queryset(&self, query: &ListQuery) -> Result<alder_db::QuerySet<M>> {
-        let mut set = alder_db::QuerySet::<M>::new();
+    /// The rows this user sees in the admin: all of them, or what the `queryset` hook
+    /// keeps (Django's `get_queryset`); lists, pages, actions and deletes start here, so a
+    /// row outside is a 404.
+    fn base(&self, user: &User) -> alder_db::QuerySet<M> {
+        match &self.admin.scope {
+            Some(scope) => scope(alder_db::QuerySet::new(), user),
+            None => alder_db::QuerySet::new(),
+        }
+    }
+
+    fn queryset(&self, query: &ListQuery, user: &User) -> Result<alder_db::QuerySet<M>> {
+        let mut set = self.base(user);
         for (key, value) in &query.filters {
             if let Some(custom) = self
                 .admin
@@ -245,16 +259,17 @@ where
     fn list<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         query: &'a ListQuery,
     ) -> BoxFuture<'a, Result<ListPage>> {
         Box::pin(async move {
-            let set = self.queryset(query)?;
+            let set = self.queryset(query, user)?;
             let per_page = self.admin.list_per_page;
             let matching = set.count(db).await?;
             let filtered = !query.filters.is_empty() || !query.search.trim().is_empty();
             let total = if filtered {
-                alder_db::QuerySet::<M>::new().count(db).await?
+                self.base(user).count(db).await?
             } else {
                 matching
             };
@@ -292,6 +307,7 @@ where
     fn form<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         pk: Option<&'a str>,
         allowed: &'a [bool],
@@ -317,7 +333,7 @@ where
                     },
                 }));
             };
-            let Some(object) = find::<M>(db, pk).await? else {
+            let Some(object) = find(db, self.base(user), pk).await? else {
                 return Ok(None);
             };
             let editable: Vec<&'static str> = M::META
@@ -370,6 +386,7 @@ where
     fn save<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         entries: &'a dyn Entries,
         storage: &'a dyn Storage,
         pk: Option<&'a str>,
@@ -378,13 +395,16 @@ where
     ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, FormParts>>>> {
         Box::pin(async move {
             let mut object = match (pk, self.admin.blank) {
-                (Some(pk), _) => match find::<M>(db, pk).await? {
+                (Some(pk), _) => match find(db, self.base(user), pk).await? {
                     Some(object) => object,
                     None => return Ok(None),
                 },
                 (None, Some(blank)) => blank(),
                 (None, None) => return Ok(None),
             };
+            if let Some(hook) = &self.admin.before_save {
+                hook(&mut object, user, pk.is_none());
+            }
             // Only the fields the page shows: the others keep the values they have (the
             // blank's on the add page), whatever was posted for them.
             let layout = if pk.is_some() {
@@ -477,11 +497,12 @@ where
     fn plan_delete<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         registry: &'a alder_db::Registry,
         pk: &'a str,
     ) -> BoxFuture<'a, Result<Option<(String, Collected)>>> {
         Box::pin(async move {
-            let Some(object) = find::<M>(db, pk).await? else {
+            let Some(object) = find(db, self.base(user), pk).await? else {
                 return Ok(None);
             };
             let collected =
@@ -490,9 +511,14 @@ where
         })
     }
 
-    fn delete<'a>(&'a self, db: &'a Database, pk: &'a str) -> BoxFuture<'a, Result<Deleted>> {
+    fn delete<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Deleted>> {
         Box::pin(async move {
-            let Some(object) = find::<M>(db, pk).await? else {
+            let Some(object) = find(db, self.base(user), pk).await? else {
                 return Ok(Deleted::Missing);
             };
             match crud::delete(db, &object).await {
@@ -516,6 +542,7 @@ where
     fn run_action<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         name: &'a str,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<Option<String>>> {
@@ -523,7 +550,7 @@ where
             let Some(action) = self.admin.actions.iter().find(|a| a.name == name) else {
                 return Ok(None);
             };
-            let objects = match selected::<M>(pks) {
+            let objects = match selected(self.base(user), pks) {
                 Some(set) => set.all(db).await?,
                 None => Vec::new(),
             };
@@ -537,11 +564,12 @@ where
     fn plan_delete_many<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         registry: &'a alder_db::Registry,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<(Vec<String>, Collected)>> {
         Box::pin(async move {
-            let objects = match selected::<M>(pks) {
+            let objects = match selected(self.base(user), pks) {
                 Some(set) => set.all(db).await?,
                 None => Vec::new(),
             };
@@ -553,10 +581,11 @@ where
     fn delete_many<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         pks: &'a [String],
     ) -> BoxFuture<'a, Result<DeletedMany>> {
         Box::pin(async move {
-            let Some(set) = selected::<M>(pks) else {
+            let Some(set) = selected(self.base(user), pks) else {
                 return Ok(DeletedMany::Done(Vec::new()));
             };
             let gone: Vec<(String, String)> = set
@@ -580,7 +609,7 @@ where
         field: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Labels>> {
         Box::pin(async move {
-            let Some(set) = selected::<M>(&keys) else {
+            let Some(set) = selected(alder_db::QuerySet::<M>::new(), &keys) else {
                 return Ok(Labels::new());
             };
             let index = field.and_then(|f| M::META.fields.iter().position(|m| m.name == f));
@@ -626,6 +655,13 @@ where
         self.admin.list_display.contains(&name)
             && name != "__str__"
             && !self.admin.computed.iter().any(|c| c.name == name)
+    }
+
+    fn allows(&self, user: &User, action: &str) -> bool {
+        self.admin
+            .permission
+            .as_ref()
+            .is_none_or(|allows| allows(user, action))
     }
 
     fn links(&self) -> &[&'static str] {

@@ -60,9 +60,10 @@ pub(crate) async fn action(
             return Err(forbidden());
         }
         if sent.get("post") != Some("yes") {
-            return delete_selected_page(&state, &db, &t, site, entry, perms, &pks, &back).await;
+            return delete_selected_page(&state, &db, &user, &t, site, entry, perms, &pks, &back)
+                .await;
         }
-        match entry.delete_many(&db, &pks).await? {
+        match entry.delete_many(&db, &user, &pks).await? {
             DeletedMany::Done(gone) if gone.is_empty() => messages.warning(NOTHING_SELECTED),
             DeletedMany::Done(gone) => {
                 for (pk, display) in &gone {
@@ -84,7 +85,7 @@ pub(crate) async fn action(
     if !perms.has(meta, "change") {
         return Err(forbidden());
     }
-    match entry.run_action(&db, name, &pks).await? {
+    match entry.run_action(&db, &user, name, &pks).await? {
         // None of the keys named a row (deleted meanwhile, or made up).
         Some(message) if message.is_empty() => messages.warning(NOTHING_SELECTED),
         Some(message) => messages.success(message),
@@ -103,6 +104,7 @@ const NOTHING_SELECTED: &str =
 async fn delete_selected_page(
     state: &ProjectState,
     db: &Db,
+    user: &alder_auth::models::User,
     t: &Templates,
     site: &Site,
     entry: &dyn Entry,
@@ -111,7 +113,9 @@ async fn delete_selected_page(
     back: &str,
 ) -> Result<Response> {
     let meta = entry.meta();
-    let (names, collected) = entry.plan_delete_many(db, state.registry(), pks).await?;
+    let (names, collected) = entry
+        .plan_delete_many(db, user, state.registry(), pks)
+        .await?;
     let (summary, blockers) = cascade(&collected);
     let root = root(state)?;
     Ok(t.render(

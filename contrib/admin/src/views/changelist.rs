@@ -111,7 +111,7 @@ pub(crate) async fn changelist(
         page,
         filters,
     };
-    let list = entry.list(&db, site, &query).await?;
+    let list = entry.list(&db, &user, site, &query).await?;
     let pages = page_count(list.matching, entry.per_page());
     if page > 1 && page > pages {
         return Err(Error::NotFound);

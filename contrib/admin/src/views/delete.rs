@@ -50,7 +50,7 @@ pub(crate) async fn delete_page(
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
     let (display, collected) = entry
-        .plan_delete(&db, state.registry(), &pk)
+        .plan_delete(&db, &user, state.registry(), &pk)
         .await?
         .ok_or(Error::NotFound)?;
     let (summary, blockers) = cascade(&collected);
@@ -88,7 +88,7 @@ pub(crate) async fn delete(
     let entry = &*page.entry;
     let meta = entry.meta();
     let url = model_url(&root(&state)?, meta);
-    match entry.delete(&db, &pk).await? {
+    match entry.delete(&db, &user, &pk).await? {
         Deleted::Done(display) => {
             history::log(
                 &db,

@@ -27,7 +27,7 @@ pub(crate) async fn add_page(
     .await?;
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let loaded = entry
-        .form(&db, site, None, &[])
+        .form(&db, &user, site, None, &[])
         .await?
         .ok_or(Error::NotFound)?;
     form_page(
@@ -117,7 +117,7 @@ pub(crate) async fn add(
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
     match entry
-        .save(&db, site, &**state.storage(), None, &sent, &[])
+        .save(&db, &user, site, &**state.storage(), None, &sent, &[])
         .await?
         .ok_or(Error::NotFound)?
     {
@@ -165,7 +165,7 @@ pub(crate) async fn change_page(
     let meta = entry.meta();
     let allowed = inlines_allowed(entry, perms);
     let loaded = entry
-        .form(&db, site, Some(&pk), &allowed)
+        .form(&db, &user, site, Some(&pk), &allowed)
         .await?
         .ok_or(Error::NotFound)?;
     if !perms.has(meta, "change") {
@@ -220,7 +220,15 @@ pub(crate) async fn change(
     let meta = entry.meta();
     let allowed = inlines_allowed(entry, perms);
     let Some(result) = entry
-        .save(&db, site, &**state.storage(), Some(&pk), &sent, &allowed)
+        .save(
+            &db,
+            &user,
+            site,
+            &**state.storage(),
+            Some(&pk),
+            &sent,
+            &allowed,
+        )
         .await?
     else {
         // Deleted meanwhile (another tab, another admin): say so instead of failing.
@@ -252,7 +260,7 @@ pub(crate) async fn change(
         }
         Err(refused) => {
             let display = entry
-                .form(&db, site, Some(&pk), &[])
+                .form(&db, &user, site, Some(&pk), &[])
                 .await?
                 .map(|l| l.display)
                 .unwrap_or_default();

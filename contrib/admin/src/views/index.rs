@@ -23,8 +23,8 @@ pub(crate) async fn index(
     user: Staff,
     t: Templates,
 ) -> Result<Response> {
-    let perms = staff(&db, &user).await?;
     let site = site(&state)?;
+    let perms = staff(&db, &user, &site).await?;
     let root = root(&state)?;
     let mut apps: Vec<AppView> = Vec::new();
     for entry in &site.inner().entries {

@@ -23,22 +23,32 @@ use alder_db::ModelMeta;
 use alder_web::{Db, Error, ProjectState, Result, StatusCode};
 use serde::Serialize;
 
-use crate::entry::{capitalise, Entry};
+use crate::entry::{capitalise, Entries, Entry};
+use crate::login::Staff;
 use crate::Site;
 /// What the user may do, read once per page: one query, none for a superuser.
 pub(crate) struct Perms {
     superuser: bool,
     held: BTreeSet<String>,
+    user: std::sync::Arc<User>,
+    site: Site,
 }
 
 impl Perms {
+    /// Whether the user holds the model's permission for `action` (`view`, `add`, `change`,
+    /// `delete`) and the model's admin allows it (its `permission` hook, which binds
+    /// superusers too, as Django's `has_*_permission`).
     pub(crate) fn has(&self, meta: &ModelMeta, action: &str) -> bool {
-        self.superuser
+        let held = self.superuser
             || self.held.contains(&format!(
                 "{}.{action}_{}",
                 meta.app_label,
                 meta.name.to_lowercase()
-            ))
+            ));
+        held && self
+            .site
+            .by_table(meta.table)
+            .is_none_or(|entry| entry.allows(&self.user, action))
     }
 
     /// `view` or `change`: either lets the change list and the object's page open.
@@ -48,20 +58,19 @@ impl Perms {
 }
 
 /// What the staff member asking may do (that they are active staff, [`Staff`] checked).
-pub(crate) async fn staff(db: &Db, user: &User) -> Result<Perms> {
-    if user.is_superuser {
-        return Ok(Perms {
-            superuser: true,
-            held: BTreeSet::new(),
-        });
-    }
-    let held = user
-        .all_permissions(db)
-        .await
-        .map_err(|err| Error::other("admin permissions", err))?;
+pub(crate) async fn staff(db: &Db, user: &Staff, site: &Site) -> Result<Perms> {
+    let held = if user.is_superuser {
+        BTreeSet::new()
+    } else {
+        user.all_permissions(db)
+            .await
+            .map_err(|err| Error::other("admin permissions", err))?
+    };
     Ok(Perms {
-        superuser: false,
+        superuser: user.is_superuser,
         held,
+        user: user.0.clone(),
+        site: site.clone(),
     })
 }
 
@@ -140,13 +149,13 @@ pub(crate) struct ModelPage {
 pub(crate) async fn model_page(
     state: &ProjectState,
     db: &Db,
-    user: &User,
+    user: &Staff,
     app: &str,
     model: &str,
     may: impl Fn(&Perms, &dyn Entry, &ModelMeta) -> bool,
 ) -> Result<ModelPage> {
-    let perms = staff(db, user).await?;
     let site = site(state)?;
+    let perms = staff(db, user, &site).await?;
     let entry = site.entry_arc(app, model).ok_or(Error::NotFound)?;
     if !may(&perms, &*entry, entry.meta()) {
         return Err(forbidden());

@@ -30,7 +30,7 @@ pub(crate) async fn history(
         Some(last) => last.object_repr.clone(),
         None => {
             entry
-                .form(&db, site, Some(&pk), &[])
+                .form(&db, &user, site, Some(&pk), &[])
                 .await?
                 .ok_or(Error::NotFound)?
                 .display
