@@ -146,6 +146,7 @@ pub(crate) trait Entry: Send + Sync {
 
     /// Saves the form onto a new object (`pk` `None`) or the stored one, with the inlines
     /// `inlines` allows; `None` if not found.
+    #[allow(clippy::too_many_arguments)]
     fn save<'a>(
         &'a self,
         db: &'a Database,

@@ -383,6 +383,7 @@ where
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn save<'a>(
         &'a self,
         db: &'a Database,
