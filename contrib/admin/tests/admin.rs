@@ -102,8 +102,13 @@ async fn library() -> Library {
 }
 
 async fn library_with(admin: App) -> Library {
+    library_set_up(admin, |_| {}).await
+}
+
+async fn library_set_up(admin: App, tweak: impl FnOnce(&mut Settings)) -> Library {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::debug();
+    tweak(&mut settings);
     settings.database_url = Some(format!(
         "sqlite://{}",
         dir.path().join("db.sqlite3").display()
@@ -642,6 +647,47 @@ async fn hooks_scope_the_rows_fill_in_fields_and_narrow_permissions() {
         .get("/admin/library/book/2/delete/")
         .await
         .assert_status(403);
+}
+
+#[tokio::test]
+async fn templates_are_overridden_per_model_and_per_app() {
+    let templates = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let file = templates.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    };
+    write(
+        "admin/library/book/change_list.html",
+        r#"{% extends "admin/change_list.html" %}{% block content %}<p>Books only</p>{{ super() }}{% endblock %}"#,
+    );
+    write(
+        "admin/library/delete_confirmation.html",
+        r#"{% extends "admin/delete_confirmation.html" %}{% block content %}<p>Library deletes</p>{{ super() }}{% endblock %}"#,
+    );
+    let dir = templates.path().to_owned();
+    let lib = library_set_up(admin(), move |settings| settings.templates_dir = dir).await;
+    superuser_logged_in(&lib).await;
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_contains("<p>Books only</p>")
+        .assert_contains("Ursula Le Guin book 0");
+    lib.client
+        .get("/admin/library/author/")
+        .await
+        .assert_ok()
+        .assert_not_contains("Books only");
+    lib.client
+        .get("/admin/library/review/1/delete/")
+        .await
+        .assert_status(404);
+    lib.client
+        .get("/admin/library/author/2/delete/")
+        .await
+        .assert_ok()
+        .assert_contains("<p>Library deletes</p>");
 }
 
 #[tokio::test]

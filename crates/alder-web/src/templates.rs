@@ -300,6 +300,15 @@ impl Engine {
         self.names.as_ref().is_none_or(|names| names.contains(name))
     }
 
+    /// Whether a template of this name exists, looked up in the list made at start-up (or
+    /// on disk while reloading).
+    pub(crate) fn exists(&self, name: &str) -> bool {
+        match &self.names {
+            Some(names) => names.contains(name),
+            None => self.env.clone().get_template(name).is_ok(),
+        }
+    }
+
     /// Loads and compiles every template of every source, for `check`: the names found and
     /// the errors.
     pub(crate) fn check_all(&self) -> (Vec<String>, Vec<TemplateError>) {
@@ -441,6 +450,25 @@ impl Templates {
                 context: value,
             }),
         })
+    }
+
+    /// The first of `names` that exists (Django's `select_template`): how a page looks for a
+    /// template made for its model, then its app, before the general one.
+    ///
+    /// ```
+    /// # use alder_web::{Project, Settings};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::create_dir_all(dir.path().join("admin/blog")).unwrap();
+    /// std::fs::write(dir.path().join("admin/blog/list.html"), "blog's").unwrap();
+    /// let mut settings = Settings::debug();
+    /// settings.templates_dir = dir.path().into();
+    /// let site = Project::new(settings).build().unwrap();
+    /// let names = ["admin/blog/post/list.html", "admin/blog/list.html", "admin/list.html"];
+    /// assert_eq!(site.templates().select(&names), Some("admin/blog/list.html"));
+    /// assert_eq!(site.templates().select(&["nowhere.html"]), None);
+    /// ```
+    pub fn select<'a>(&self, names: &[&'a str]) -> Option<&'a str> {
+        names.iter().copied().find(|name| self.engine.exists(name))
     }
 
     /// Renders `name` with `context` into a string.

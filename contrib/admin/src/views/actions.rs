@@ -7,7 +7,7 @@ use alder_web::{context, Db, IntoResponse, ProjectState, Redirect, Response, Res
 
 use super::changelist::with_param;
 use super::delete::cascade;
-use super::{forbidden, model_page, model_url, model_view, root, Perms};
+use super::{forbidden, model_page, model_url, model_view, root, template_for, Perms};
 use crate::entry::{DeletedMany, Entry};
 use crate::login::Staff;
 use crate::{history, Site};
@@ -119,7 +119,7 @@ async fn delete_selected_page(
     let (summary, blockers) = cascade(&collected);
     let root = root(state)?;
     Ok(t.render(
-        "admin/delete_selected_confirmation.html",
+        &template_for(&t, meta, "delete_selected_confirmation.html"),
         context! {
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),

@@ -7,7 +7,7 @@ use alder_web::forms::FormData;
 use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
 use serde::Serialize;
 
-use super::{model_page, model_url, model_view, root};
+use super::{model_page, model_url, model_view, root, template_for};
 use crate::entry::{Entries, Entry, ListQuery};
 use crate::filters;
 use crate::login::Staff;
@@ -159,7 +159,7 @@ pub(crate) async fn changelist(
         }
     }
     Ok(t.render(
-        "admin/change_list.html",
+        &template_for(&t, meta, "change_list.html"),
         context! {
             actions,
             site_title => site.inner().title.clone(),

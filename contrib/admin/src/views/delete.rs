@@ -6,7 +6,7 @@ use alder_web::{
     context, Db, Error, IntoResponse, ProjectState, Redirect, Response, Result, Templates,
 };
 
-use super::{encode_pk, model_page, model_url, model_view, root};
+use super::{encode_pk, model_page, model_url, model_view, root, template_for};
 use crate::entry::{capitalise, Deleted};
 use crate::history;
 use crate::login::Staff;
@@ -56,7 +56,7 @@ pub(crate) async fn delete_page(
     let (summary, blockers) = cascade(&collected);
     let root = root(&state)?;
     Ok(t.render(
-        "admin/delete_confirmation.html",
+        &template_for(&t, meta, "delete_confirmation.html"),
         context! {
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),

@@ -8,7 +8,9 @@ use alder_web::{
     Templates,
 };
 
-use super::{encode_pk, inlines_allowed, model_page, model_url, model_view, root, Perms};
+use super::{
+    encode_pk, inlines_allowed, model_page, model_url, model_view, root, template_for, Perms,
+};
 use crate::entry::{Entry, FormParts};
 use crate::login::Staff;
 use crate::{history, Site};
@@ -64,7 +66,7 @@ fn form_page(
     let url = model_url(&root, meta);
     let (pk, display) = object.unzip();
     Ok(t.render(
-        "admin/change_form.html",
+        &template_for(&t, meta, "change_form.html"),
         context! {
             site_title => site.inner().title.clone(),
             root,
@@ -177,7 +179,7 @@ pub(crate) async fn change_page(
             .collect();
         return Ok(t
             .render(
-                "admin/view_object.html",
+                &template_for(&t, meta, "view_object.html"),
                 context! {
                     site_title => site.inner().title.clone(),
                     url => model_url(&root, meta),

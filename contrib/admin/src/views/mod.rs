@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use alder_auth::models::User;
 use alder_db::ModelMeta;
-use alder_web::{Db, Error, ProjectState, Result, StatusCode};
+use alder_web::{Db, Error, ProjectState, Result, StatusCode, Templates};
 use serde::Serialize;
 
 use crate::entry::{capitalise, Entries, Entry};
@@ -161,6 +161,22 @@ pub(crate) async fn model_page(
         return Err(forbidden());
     }
     Ok(ModelPage { perms, site, entry })
+}
+
+/// The template for one of a model's pages, as Django looks for it: made for the model
+/// (`admin/blog/post/change_form.html`), then for its app (`admin/blog/change_form.html`),
+/// then the admin's own (`admin/change_form.html`).
+pub(crate) fn template_for(t: &Templates, meta: &ModelMeta, page: &str) -> String {
+    let model = format!(
+        "admin/{}/{}/{page}",
+        meta.app_label,
+        meta.name.to_lowercase()
+    );
+    let app = format!("admin/{}/{page}", meta.app_label);
+    let general = format!("admin/{page}");
+    t.select(&[&model, &app])
+        .map(str::to_owned)
+        .unwrap_or(general)
 }
 
 pub(crate) fn encode_pk(pk: &str) -> String {

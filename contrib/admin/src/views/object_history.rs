@@ -3,7 +3,7 @@
 use alder_web::extract::{Path, State};
 use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
 
-use super::{encode_pk, model_page, model_url, model_view, root};
+use super::{encode_pk, model_page, model_url, model_view, root, template_for};
 use crate::history;
 use crate::login::Staff;
 
@@ -49,7 +49,7 @@ pub(crate) async fn history(
         .collect();
     let root = root(&state)?;
     Ok(t.render(
-        "admin/object_history.html",
+        &template_for(&t, meta, "object_history.html"),
         context! {
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),
