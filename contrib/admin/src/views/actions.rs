@@ -119,7 +119,7 @@ async fn delete_selected_page(
     let (summary, blockers) = cascade(&collected);
     let root = root(state)?;
     Ok(t.render(
-        &template_for(&t, meta, "delete_selected_confirmation.html"),
+        &template_for(t, meta, "delete_selected_confirmation.html"),
         context! {
             site_title => site.inner().title.clone(),
             url => model_url(&root, meta),

@@ -66,7 +66,7 @@ fn form_page(
     let url = model_url(&root, meta);
     let (pk, display) = object.unzip();
     Ok(t.render(
-        &template_for(&t, meta, "change_form.html"),
+        &template_for(t, meta, "change_form.html"),
         context! {
             site_title => site.inner().title.clone(),
             root,
