@@ -256,6 +256,17 @@ impl<M: Model> ModelAdmin<M> {
         self
     }
 
+    /// [`inline`](Self::inline) drawn as a table, a row per child and a column per field
+    /// (Django's `TabularInline`): for children of a few short fields.
+    pub fn tabular_inline<C>(mut self, set: alder_web::forms::InlineFormSet<M, C>) -> Self
+    where
+        C: alder_web::forms::ModelForm + Send + Sync + 'static,
+        alder_web::forms::InlineFormSet<M, C>: Send + Sync,
+    {
+        self.inlines.push(Box::new(crate::inlines::Tabular(set)));
+        self
+    }
+
     /// Adds an action to the change list's action bar (Django's `actions`, with
     /// `@admin.action(description=…)`): `run` gets the selected objects and returns the
     /// message shown afterwards. Running it needs the model's `change` permission. "Delete

@@ -773,7 +773,11 @@ async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
     let form = lib.client.get("/admin/library/book/add/").await;
     form.assert_ok()
         .assert_contains("As printed on the cover.")
-        .assert_contains("<option value=\"1\">Ursula Le Guin</option>");
+        .assert_contains("<option value=\"1\">Ursula Le Guin</option>")
+        // The reviews inline, blank forms only.
+        .assert_contains(
+            "name=\"review_set-TOTAL_FORMS\" id=\"id_review_set-TOTAL_FORMS\" value=\"2\"",
+        );
     // Bad values come back with their errors and nothing is stored.
     lib.client
         .post("/admin/library/book/add/")
@@ -791,9 +795,21 @@ async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
             ("pages", "320"),
             ("in_print", "on"),
             ("_continue", ""),
+            // A review added with the book, through the inline of the add page.
+            ("review_set-TOTAL_FORMS", "2"),
+            ("review_set-INITIAL_FORMS", "0"),
+            ("review_set-0-text", "Added with the book."),
+            ("review_set-1-text", ""),
         ])
         .await
         .assert_redirects_to("/admin/library/book/4/change/");
+    let reviews = Review::objects()
+        .filter(Review::book().eq(4))
+        .all(&lib.db)
+        .await
+        .unwrap();
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert_eq!(reviews[0].text, "Added with the book.");
     let page = lib.client.get("/admin/library/book/4/change/").await;
     page.assert_ok()
         .assert_contains("was added successfully")
@@ -840,6 +856,27 @@ async fn adding_and_changing_check_the_form_and_say_what_was_saved() {
         .form(&[("title", "x"), ("author", "2"), ("pages", "1")])
         .await
         .assert_redirects_to("/admin/library/book/");
+    // A refused review refuses the new book with it: nothing is stored.
+    let long = "x".repeat(501);
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[
+            ("title", "Refused with its review"),
+            ("author", "2"),
+            ("pages", "10"),
+            ("review_set-TOTAL_FORMS", "1"),
+            ("review_set-INITIAL_FORMS", "0"),
+            ("review_set-0-text", long.as_str()),
+        ])
+        .await
+        .assert_status(422)
+        .assert_contains("Ensure this value has at most 500 characters");
+    assert!(Book::objects()
+        .filter(Book::title().eq("Refused with its review"))
+        .first(&lib.db)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

@@ -78,8 +78,10 @@ pub fn app() -> alder::App {
                 )
                 .blank(blank_post)
                 .action("publish", "Publish selected posts", publish)
-                // A post's comments on its page, one blank form to add one.
-                .inline(InlineFormSet::new(Comment::post(), new_comment).with(|set| set.extra(1))),
+                // A post's comments on its page, a row each, one blank row to add one.
+                .tabular_inline(
+                    InlineFormSet::new(Comment::post(), new_comment).with(|set| set.extra(1)),
+                ),
         )
         .register(
             ModelAdmin::<Author>::new()

@@ -64,12 +64,21 @@ pub(crate) struct Loaded {
     pub(crate) parts: FormParts,
 }
 
+/// One inline as the page draws it.
+pub(crate) struct ShownInline {
+    /// Its heading ("Comments").
+    pub(crate) title: String,
+    pub(crate) set: BoundFormSet,
+    /// A table, a row per child, rather than a form per child.
+    pub(crate) tabular: bool,
+}
+
 /// What the add and change pages draw: the object's form, its inlines and sections (with
 /// their errors when the form was refused).
 pub(crate) struct FormParts {
     pub(crate) form: BoundForm,
     /// Each inline's heading and set (change pages only).
-    pub(crate) inlines: Vec<(String, BoundFormSet)>,
+    pub(crate) inlines: Vec<ShownInline>,
     /// The page's sections, ready for the template.
     pub(crate) sections: Vec<minijinja::Value>,
     /// Errors on fields the page does not show, named.

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use super::cells::{capitalise, cell, foreign_labels};
 use super::{
     Cell, Deleted, DeletedMany, Entries, Entry, FormParts, Labels, ListPage, ListQuery, Loaded,
-    Row, Saved,
+    Row, Saved, ShownInline,
 };
 use crate::layout::{Layout, Options};
 use crate::options::ModelAdmin;
@@ -139,6 +139,31 @@ where
                 }
             })
             .collect()
+    }
+
+    /// The inlines `allowed` shows, as `parent`'s children and blank forms (a new parent's:
+    /// blank forms only).
+    async fn blank_inlines(
+        &self,
+        db: &Database,
+        parent: &M,
+        allowed: &[bool],
+    ) -> Result<Vec<ShownInline>> {
+        let mut out = Vec::new();
+        for (inline, _) in self
+            .admin
+            .inlines
+            .iter()
+            .zip(allowed)
+            .filter(|(_, ok)| **ok)
+        {
+            out.push(ShownInline {
+                title: capitalise(inline.title()),
+                set: inline.unbound(db, parent).await?,
+                tabular: inline.tabular(),
+            });
+        }
+        Ok(out)
     }
 
     /// The read-only fields of `layout` as `object` holds them, foreign keys by their
@@ -314,21 +339,21 @@ where
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         Box::pin(async move {
             let Some(pk) = pk else {
-                let form = M::empty_form(db).await?;
-                let readonly = match self.admin.blank {
-                    Some(blank) => {
-                        self.readonly_cells(db, entries, &self.add_layout, &blank())
-                            .await?
-                    }
-                    None => Vec::new(),
+                let Some(blank) = self.admin.blank else {
+                    return Ok(None);
                 };
+                let blank = blank();
+                let form = M::empty_form(db).await?;
+                let readonly = self
+                    .readonly_cells(db, entries, &self.add_layout, &blank)
+                    .await?;
                 return Ok(Some(Loaded {
                     display: String::new(),
                     values: Vec::new(),
                     parts: FormParts {
                         sections: self.add_layout.view::<M>(&form, &readonly),
                         form,
-                        inlines: Vec::new(),
+                        inlines: self.blank_inlines(db, &blank, allowed).await?,
                         unshown: Vec::new(),
                     },
                 }));
@@ -353,19 +378,7 @@ where
                     (capitalise(label), cell)
                 })
                 .collect();
-            let mut inlines = Vec::with_capacity(self.admin.inlines.len());
-            for (inline, _) in self
-                .admin
-                .inlines
-                .iter()
-                .zip(allowed)
-                .filter(|(_, ok)| **ok)
-            {
-                inlines.push((
-                    capitalise(inline.title()),
-                    inline.unbound(db, &object).await?,
-                ));
-            }
+            let inlines = self.blank_inlines(db, &object, allowed).await?;
             let form = object.edit_form(db).await?;
             let readonly = self
                 .readonly_cells(db, entries, &self.change_layout, &object)
@@ -428,7 +441,7 @@ where
             let tx = db.begin_immediate().await?;
             let main = object.save_form_with(tx.db(), storage, data).await?;
             let mut refused = main.is_err();
-            let mut sets: Vec<(String, Option<BoundFormSet>)> = Vec::new();
+            let mut sets: Vec<Option<BoundFormSet>> = Vec::new();
             // Only the inlines the user may add, change and delete children through.
             let shown: Vec<&dyn crate::inlines::Inline<M>> = self
                 .admin
@@ -438,14 +451,14 @@ where
                 .filter(|(_, ok)| **ok)
                 .map(|(inline, _)| &**inline)
                 .collect();
-            if pk.is_some() {
+            // A new object's children once it has its key; none when its form was refused.
+            if main.is_ok() {
                 for inline in &shown {
-                    let title = capitalise(inline.title());
                     match inline.save(tx.db(), &object, data).await? {
-                        Ok(()) => sets.push((title, None)),
+                        Ok(()) => sets.push(None),
                         Err(set) => {
                             refused = true;
-                            sets.push((title, Some(set)));
+                            sets.push(Some(set));
                         }
                     }
                 }
@@ -470,6 +483,8 @@ where
                     changed,
                 })));
             }
+            // On the add page the object may hold the key of an insert rolled back here: its
+            // children are read below and, as the row is gone, there are none.
             tx.rollback().await?;
             let form = match main {
                 Err(form) => form,
@@ -478,13 +493,17 @@ where
             let readonly = self.readonly_cells(db, entries, layout, &object).await?;
             let sections = layout.view::<M>(&form, &readonly);
             let unshown = layout.unshown_errors::<M>(form.errors());
-            let mut inlines = Vec::with_capacity(sets.len());
-            for ((title, set), inline) in sets.into_iter().zip(&shown) {
-                let set = match set {
+            let mut inlines = Vec::with_capacity(shown.len());
+            for (index, inline) in shown.iter().enumerate() {
+                let set = match sets.get_mut(index).and_then(Option::take) {
                     Some(set) => set,
                     None => inline.unbound(db, &object).await?,
                 };
-                inlines.push((title, set));
+                inlines.push(ShownInline {
+                    title: capitalise(inline.title()),
+                    set,
+                    tabular: inline.tabular(),
+                });
             }
             Ok(Some(Err(FormParts {
                 form,

@@ -28,8 +28,9 @@ pub(crate) async fn add_page(
     })
     .await?;
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
+    let allowed = inlines_allowed(entry, perms);
     let loaded = entry
-        .form(&db, &user, site, None, &[])
+        .form(&db, &user, site, None, &allowed)
         .await?
         .ok_or(Error::NotFound)?;
     form_page(
@@ -59,7 +60,7 @@ fn form_page(
     let inlines: Vec<_> = parts
         .inlines
         .into_iter()
-        .map(|(title, set)| context! { title, set })
+        .map(|i| context! { title => i.title, set => i.set, tabular => i.tabular })
         .collect();
     let root = root(state)?;
     let meta = entry.meta();
@@ -118,8 +119,9 @@ pub(crate) async fn add(
     .await?;
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
+    let allowed = inlines_allowed(entry, perms);
     match entry
-        .save(&db, &user, site, &**state.storage(), None, &sent, &[])
+        .save(&db, &user, site, &**state.storage(), None, &sent, &allowed)
         .await?
         .ok_or(Error::NotFound)?
     {

@@ -105,6 +105,10 @@ impl<P: Model, C: ModelForm> InlineFormSet<P, C> {
 
     /// The parent's children, in `C`'s default order.
     pub async fn children(&self, db: &Database, parent: &P) -> Result<Vec<C>, DbError> {
+        // A parent not saved yet has none: its set is blank forms only (an add page's).
+        if parent.pk_value().is_none() {
+            return Ok(Vec::new());
+        }
         self.fk.reverse(parent).all(db).await
     }
 
