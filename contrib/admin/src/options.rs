@@ -69,6 +69,7 @@ pub struct ModelAdmin<M> {
     pub(crate) fieldsets: Vec<crate::Fieldset>,
     pub(crate) exclude: Vec<&'static str>,
     pub(crate) readonly_fields: Vec<&'static str>,
+    pub(crate) prepopulated: Vec<(&'static str, Vec<&'static str>)>,
     pub(crate) scope: Option<ScopeFn<M>>,
     pub(crate) before_save: Option<BeforeSaveFn<M>>,
     pub(crate) permission: Option<PermissionFn>,
@@ -102,6 +103,7 @@ impl<M: Model> ModelAdmin<M> {
             fieldsets: Vec::new(),
             exclude: Vec::new(),
             readonly_fields: Vec::new(),
+            prepopulated: Vec::new(),
             scope: None,
             before_save: None,
             permission: None,
@@ -154,6 +156,27 @@ impl<M: Model> ModelAdmin<M> {
     /// counter). Without [`fields`](Self::fields) or fieldsets they come after the form.
     pub fn readonly_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
         self.readonly_fields = fields.into_iter().collect();
+        self
+    }
+
+    /// Fills `field` from `from` as they are typed in (Django's `prepopulated_fields`): a
+    /// slug from the title, lower case, accents and punctuation taken out, words joined by
+    /// hyphens, cut to the field's length. Only while `field` is empty when the page opens
+    /// and not typed in, so editing an object never rewrites its slug; it needs JavaScript.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, slug: String }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().prepopulated("slug", ["title"]);
+    /// ```
+    pub fn prepopulated<I: IntoIterator<Item = &'static str>>(
+        mut self,
+        field: &'static str,
+        from: I,
+    ) -> Self {
+        self.prepopulated.retain(|(f, _)| *f != field);
+        self.prepopulated.push((field, from.into_iter().collect()));
         self
     }
 
@@ -482,6 +505,12 @@ impl<M: Model> ModelAdmin<M> {
             .map_err(|err| format!("admin of {}: search_fields: {err}", meta.name))?;
         for name in &self.ordering {
             named("ordering", name.trim_start_matches('-'))?;
+        }
+        for (field, from) in &self.prepopulated {
+            named("prepopulated", field)?;
+            for name in from {
+                named("prepopulated", name)?;
+            }
         }
         for name in &self.list_filter {
             let field = named("list_filter", name)?;

@@ -1033,7 +1033,13 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 14] = [
+    let cases: [(App, &str); 15] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().prepopulated("slug", ["title"]))
+                .app(),
+            "prepopulated names `slug`, which is not a field",
+        ),
         (
             alder_admin::site()
                 .register(ModelAdmin::<Author>::new())

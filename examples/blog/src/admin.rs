@@ -71,6 +71,7 @@ pub fn app() -> alder::App {
                 .list_filter(["author", "published_at"])
                 .list_per_page(20)
                 .fieldset(Fieldset::new("", ["title", "slug", "author", "body"]))
+                .prepopulated("slug", ["title"])
                 .fieldset(
                     Fieldset::new("Publishing", ["published_at"])
                         .description("Empty for a draft; the \"Publish\" action sets it to now.")

@@ -232,6 +232,9 @@ pub(crate) trait Entry: Send + Sync {
     /// Whether the admin's `permission` hook lets `user` do `action` here (true without one).
     fn allows(&self, user: &User, action: &str) -> bool;
 
+    /// The prepopulated fields, `(field, from)`.
+    fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)];
+
     /// The columns that link to the object's page.
     fn links(&self) -> &[&'static str];
 

@@ -684,6 +684,10 @@ where
             .is_none_or(|allows| allows(user, action))
     }
 
+    fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)] {
+        &self.admin.prepopulated
+    }
+
     fn links(&self) -> &[&'static str] {
         match &self.admin.list_display_links {
             Some(links) => links,
