@@ -55,6 +55,7 @@ pub(crate) struct Action<M> {
 pub struct ModelAdmin<M> {
     pub(crate) list_display: Vec<&'static str>,
     pub(crate) list_display_links: Option<Vec<&'static str>>,
+    pub(crate) list_editable: Vec<&'static str>,
     pub(crate) computed: Vec<Computed<M>>,
     pub(crate) search_fields: Vec<&'static str>,
     pub(crate) list_filter: Vec<&'static str>,
@@ -89,6 +90,7 @@ impl<M: Model> ModelAdmin<M> {
         ModelAdmin {
             list_display: vec!["__str__"],
             list_display_links: None,
+            list_editable: Vec::new(),
             computed: Vec::new(),
             search_fields: Vec::new(),
             list_filter: Vec::new(),
@@ -341,6 +343,24 @@ impl<M: Model> ModelAdmin<M> {
         self
     }
 
+    /// Columns edited right in the change list (Django's `list_editable`): each row's cells
+    /// of these fields are inputs, and **Save** under the list saves every changed row in
+    /// one transaction — or none, the list coming back with each row's errors. Fields of
+    /// `list_display` only, not the ones that link to the object; for staff who may change.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Book { id: Auto<i64>, title: String, pages: i32, in_print: bool }
+    /// let admin = alder_admin::ModelAdmin::<Book>::new()
+    ///     .list_display(["title", "pages", "in_print"])
+    ///     .list_editable(["pages", "in_print"]);
+    /// ```
+    pub fn list_editable<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.list_editable = fields.into_iter().collect();
+        self
+    }
+
     /// A computed column for [`list_display`](Self::list_display) (Django's method with
     /// `@admin.display(description=…)`): `show` turns an object into its cell's text.
     ///
@@ -488,6 +508,28 @@ impl<M: Model> ModelAdmin<M> {
             if !self.list_display.contains(name) {
                 return Err(format!(
                     "admin of {}: list_display_links names `{name}`, which is not in list_display",
+                    meta.name
+                ));
+            }
+        }
+        let links: &[&str] = match &self.list_display_links {
+            Some(links) => links,
+            None => &self.list_display[..1],
+        };
+        for name in &self.list_editable {
+            let field = named("list_editable", name)?;
+            let problem = if !self.list_display.contains(name) {
+                Some("it is not in list_display")
+            } else if links.contains(name) {
+                Some("it links to the object's page (choose other list_display_links)")
+            } else if !field.editable || field.file.is_some() {
+                Some("it cannot be edited in a list")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(format!(
+                    "admin of {}: list_editable names `{name}`, but {problem}",
                     meta.name
                 ));
             }

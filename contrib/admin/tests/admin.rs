@@ -691,6 +691,101 @@ async fn templates_are_overridden_per_model_and_per_app() {
 }
 
 #[tokio::test]
+async fn list_editable_saves_changed_rows_together_or_none() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(
+            ModelAdmin::<Book>::new()
+                .list_display(["title", "pages", "in_print"])
+                .list_editable(["pages", "in_print"])
+                .list_per_page(2),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    // Ordered by title: Terry Pratchett's book (3), then Ursula Le Guin's first (1).
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_contains("name=\"form-TOTAL_FORMS\" value=\"2\"")
+        .assert_contains("name=\"form-0-_pk\" value=\"3\"")
+        .assert_contains("name=\"form-0-pages\"")
+        .assert_contains("name=\"_save\"");
+    let row = |pages: &str, title: &str| {
+        vec![
+            ("form-TOTAL_FORMS", "2".to_string()),
+            ("form-0-_pk", "3".to_string()),
+            ("form-0-pages", pages.to_string()),
+            ("form-0-in_print", "on".to_string()),
+            // Not an editable column: ignored.
+            ("form-0-title", title.to_string()),
+            ("form-1-_pk", "1".to_string()),
+            ("form-1-pages", "999".to_string()),
+            ("form-1-in_print", "on".to_string()),
+            ("_save", String::new()),
+        ]
+    };
+    // One row refused: nothing saved, the list back with its error and what was sent.
+    lib.client
+        .post("/admin/library/book/?o=title")
+        .form(&row("-1", "Hacked"))
+        .await
+        .assert_status(422)
+        .assert_contains("Please correct the errors below.")
+        .assert_contains("value=\"-1\"")
+        // The other row keeps what was typed in it.
+        .assert_contains("value=\"999\"");
+    let first = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    assert_eq!(first.pages, 100, "rolled back with the refused row");
+    // Both valid: both saved, the page again with its query, one history line each.
+    lib.client
+        .post("/admin/library/book/?o=title")
+        .form(&row("150", "Hacked"))
+        .await
+        .assert_redirects_to("/admin/library/book/?o=title");
+    let third = crud::get_by_pk::<Book>(&lib.db, 3i64.into()).await.unwrap();
+    assert_eq!(
+        (third.pages, third.title.as_str()),
+        (150, "Terry Pratchett book 0")
+    );
+    let first = crud::get_by_pk::<Book>(&lib.db, 1i64.into()).await.unwrap();
+    assert_eq!(first.pages, 999);
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_contains("2 books were changed successfully.");
+    let logged = alder_admin::LogEntry::objects()
+        .filter(alder_admin::LogEntry::object_id().eq("3"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert_eq!(logged.change_message, "Changed pages.");
+    // A row count past the page size is refused outright.
+    lib.client
+        .post("/admin/library/book/")
+        .form(&[("form-TOTAL_FORMS", "5000"), ("_save", "")])
+        .await
+        .assert_status(400);
+    // A user who may only view gets no inputs, and cannot save.
+    let reader = user(&lib.db, "reader", true, false).await;
+    grant(&lib.db, &reader, &["view_book"]).await;
+    alder_auth::testing::force_login(&lib.client, &reader)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/library/book/")
+        .await
+        .assert_ok()
+        .assert_not_contains("name=\"form-0-pages\"");
+    lib.client
+        .post("/admin/library/book/")
+        .form(&row("7", "x"))
+        .await
+        .assert_status(403);
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;
@@ -1033,7 +1128,27 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 15] = [
+    let cases: [(App, &str); 17] = [
+        (
+            alder_admin::site()
+                .register(
+                    ModelAdmin::<Book>::new()
+                        .list_display(["title"])
+                        .list_editable(["pages"]),
+                )
+                .app(),
+            "list_editable names `pages`, but it is not in list_display",
+        ),
+        (
+            alder_admin::site()
+                .register(
+                    ModelAdmin::<Book>::new()
+                        .list_display(["title", "pages"])
+                        .list_editable(["title"]),
+                )
+                .app(),
+            "list_editable names `title`, but it links to the object's page",
+        ),
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().prepopulated("slug", ["title"]))

@@ -18,13 +18,17 @@ pub(crate) use cells::capitalise;
 pub(crate) use typed::Typed;
 
 /// What a change list asks for, read from its URL.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ListQuery {
     pub(crate) search: String,
     /// A column's field name, `-` first for descending; already checked against the columns.
     pub(crate) order: Option<String>,
     /// 1-based.
     pub(crate) page: u64,
+    /// Whether the rows get forms for the `list_editable` columns (the user may change).
+    pub(crate) editing: bool,
+    /// Forms refused by a save of the list, by key: shown instead of the stored values.
+    pub(crate) refused: HashMap<String, BoundForm>,
     /// `(key, value)` pairs of the filters' URL keys (`author__exact`, `published_at__gte`,
     /// a custom filter's parameter).
     pub(crate) filters: Vec<(String, String)>,
@@ -44,6 +48,8 @@ pub(crate) struct Row {
     /// The key as a URL path segment.
     pub(crate) path: String,
     pub(crate) cells: Vec<Cell>,
+    /// Its form (prefixed `form-<n>`), when the list edits some columns.
+    pub(crate) form: Option<BoundForm>,
 }
 
 /// One page of a change list.
@@ -231,6 +237,20 @@ pub(crate) trait Entry: Send + Sync {
 
     /// Whether the admin's `permission` hook lets `user` do `action` here (true without one).
     fn allows(&self, user: &User, action: &str) -> bool;
+
+    /// The `list_editable` columns.
+    fn list_editable(&self) -> &[&'static str];
+
+    /// Saves the rows of a change list's form (`form-<n>-<field>`, `form-<n>-_pk`) in one
+    /// transaction: the keys and display strings of the rows changed, or every refused
+    /// row's form by key (nothing saved).
+    #[allow(clippy::type_complexity)]
+    fn save_list<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<std::result::Result<Vec<Saved>, HashMap<String, BoundForm>>>>;
 
     /// The prepopulated fields, `(field, from)`.
     fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)];

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use alder_auth::models::User;
 use alder_db::{crud, display_value, Collected, Database, Model, ModelMeta};
-use alder_web::forms::{BoundFormSet, FormData, ModelForm};
+use alder_web::forms::{BoundForm, BoundFormSet, FormData, FormSet, ModelForm};
 use alder_web::storage::Storage;
 use alder_web::Result;
 use futures_util::future::BoxFuture;
@@ -24,6 +24,8 @@ pub(crate) struct Typed<M> {
     add_layout: Layout,
     /// The URL keys its filters read.
     filter_keys: Vec<String>,
+    /// The change list's `list_editable` columns as a layout, to narrow what a row posts.
+    list_layout: Layout,
 }
 
 impl<M: ModelForm> Typed<M> {
@@ -47,11 +49,17 @@ impl<M: ModelForm> Typed<M> {
             .flat_map(crate::filters::field_keys)
             .collect();
         filter_keys.extend(admin.custom_filters.iter().map(|f| f.parameter.to_owned()));
+        let list_layout = if admin.list_editable.is_empty() {
+            Layout::default()
+        } else {
+            Layout::of_fields::<M>("list_editable", &admin.list_editable)?
+        };
         Ok(Typed {
             admin,
             change_layout,
             add_layout,
             filter_keys,
+            list_layout,
         })
     }
 }
@@ -308,13 +316,36 @@ where
                     .await?
             };
             let labels = foreign_labels(db, entries, &objects, &self.admin.list_display).await?;
+            // The editable columns' forms, their choices loaded once for the page.
+            let mut forms: Vec<Option<BoundForm>> =
+                if query.editing && !self.admin.list_editable.is_empty() {
+                    let set = FormSet::<M>::new()
+                        .unbound(&objects)
+                        .load_choices(db)
+                        .await?;
+                    set.forms().iter().cloned().map(Some).collect()
+                } else {
+                    Vec::new()
+                };
+            forms.resize(objects.len(), None);
             let rows = objects
                 .iter()
-                .map(|o| Row {
-                    path: percent_encoding::utf8_percent_encode(&key_text(o), crate::URL_ENCODE)
-                        .to_string(),
-                    pk: key_text(o),
-                    cells: self.cells(o, &self.admin.list_display, &labels),
+                .zip(forms)
+                .enumerate()
+                .map(|(index, (o, form))| {
+                    let pk = key_text(o);
+                    // A row refused by a save shows what was sent, with its errors.
+                    let form = match query.refused.get(&pk) {
+                        Some(refused) => Some(refused.clone().with_prefix(format!("form-{index}"))),
+                        None => form,
+                    };
+                    Row {
+                        path: percent_encoding::utf8_percent_encode(&pk, crate::URL_ENCODE)
+                            .to_string(),
+                        cells: self.cells(o, &self.admin.list_display, &labels),
+                        pk,
+                        form,
+                    }
                 })
                 .collect();
             Ok(ListPage {
@@ -682,6 +713,85 @@ where
             .permission
             .as_ref()
             .is_none_or(|allows| allows(user, action))
+    }
+
+    fn list_editable(&self) -> &[&'static str] {
+        &self.admin.list_editable
+    }
+
+    fn save_list<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        data: &'a FormData,
+    ) -> BoxFuture<'a, Result<std::result::Result<Vec<Saved>, HashMap<String, BoundForm>>>> {
+        Box::pin(async move {
+            let total: usize = data
+                .get("form-TOTAL_FORMS")
+                .and_then(|n| n.trim().parse().ok())
+                .filter(|n| *n <= self.admin.list_per_page as usize)
+                .ok_or_else(|| {
+                    alder_web::Error::bad_request(
+                        "the change list's form is missing its row count, or has too many rows",
+                    )
+                })?;
+            let tx = db.begin_immediate().await?;
+            let mut saved = Vec::new();
+            let mut refused = HashMap::new();
+            // What the rows that passed sent: shown again, not lost, if another is refused.
+            let mut passed: Vec<(String, FormData)> = Vec::new();
+            for index in 0..total {
+                let row = data.with_prefix(&format!("form-{index}-"));
+                let Some(pk) = row.get("_pk") else {
+                    continue;
+                };
+                // Deleted meanwhile, or outside the user's rows: nothing to save.
+                let Some(mut object) = find(tx.db(), self.base(user), pk).await? else {
+                    continue;
+                };
+                if let Some(hook) = &self.admin.before_save {
+                    hook(&mut object, user, false);
+                }
+                let before = object.values();
+                let sent = self.list_layout.narrow(&object.initial(), &row);
+                match object.update_in(tx.db(), &sent).await? {
+                    Err(form) => {
+                        refused.insert(pk.to_owned(), form);
+                    }
+                    Ok(()) => {
+                        passed.push((pk.to_owned(), sent.clone()));
+                        let changed: Vec<String> = M::META
+                            .fields
+                            .iter()
+                            .zip(before.iter().zip(object.values().iter()))
+                            .filter(|(_, (b, a))| b != a)
+                            .map(|(f, _)| f.verbose_name.to_owned())
+                            .collect();
+                        if !changed.is_empty() {
+                            crud::save(tx.db(), &mut object).await?;
+                            saved.push(Saved {
+                                pk: key_text(&object),
+                                display: object.display(),
+                                changed,
+                            });
+                        }
+                    }
+                }
+            }
+            if refused.is_empty() {
+                tx.commit().await?;
+                Ok(Ok(saved))
+            } else {
+                tx.rollback().await?;
+                for (pk, sent) in passed {
+                    let form = BoundForm::bound(M::FIELDS, sent, Default::default())
+                        .load_choices(db)
+                        .await?;
+                    refused.insert(pk, form);
+                }
+                Ok(Err(refused))
+            }
+        })
     }
 
     fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)] {

@@ -42,6 +42,9 @@ pub(crate) async fn action(
         "?" => model_url(&root(&state)?, meta),
         query => format!("{}{query}", model_url(&root(&state)?, meta)),
     };
+    if sent.get("_save").is_some() {
+        return save_list(&state, &db, &user, &t, &messages, &uri, &page, &sent).await;
+    }
     let name = sent.get("action").unwrap_or("");
     let pks: Vec<String> = sent
         .get_all("_selected_action")
@@ -92,6 +95,72 @@ pub(crate) async fn action(
         None => messages.warning("No action selected."),
     }
     Ok(Redirect::to(&back).into_response())
+}
+
+/// **Save** under a change list with `list_editable` columns: every changed row saved,
+/// each in the history, then the same page of the list again; or, when a row is refused,
+/// nothing saved and the list back with each refused row's errors (422).
+#[allow(clippy::too_many_arguments)]
+async fn save_list(
+    state: &ProjectState,
+    db: &Db,
+    user: &Staff,
+    t: &Templates,
+    messages: &Messages,
+    uri: &http::Uri,
+    page: &super::ModelPage,
+    sent: &FormData,
+) -> Result<Response> {
+    let (perms, entry) = (&page.perms, &*page.entry);
+    let meta = entry.meta();
+    if entry.list_editable().is_empty() || !perms.has(meta, "change") {
+        return Err(forbidden());
+    }
+    let query = FormData::parse(uri.query().unwrap_or(""));
+    match entry.save_list(db, user, sent).await? {
+        Ok(saved) => {
+            for row in &saved {
+                let message = history::change_message(&row.changed);
+                history::log(
+                    db,
+                    user,
+                    meta,
+                    &row.pk,
+                    &row.display,
+                    history::CHANGE,
+                    message,
+                )
+                .await?;
+            }
+            messages.success(match saved.len() {
+                0 => "No changes to save.".to_string(),
+                1 => format!("1 {} was changed successfully.", meta.verbose_name),
+                n => format!(
+                    "{n} {} were changed successfully.",
+                    meta.verbose_name_plural
+                ),
+            });
+            let url = model_url(&root(state)?, meta);
+            let back = match uri.query() {
+                Some(q) if !q.is_empty() => format!("{url}?{q}"),
+                _ => url,
+            };
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(refused) => {
+            super::changelist::render(
+                state,
+                db,
+                user,
+                t,
+                page,
+                &query,
+                refused,
+                http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
 }
 
 /// Django's words for an action without a selection.

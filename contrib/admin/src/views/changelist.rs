@@ -3,11 +3,15 @@
 
 use alder_db::FieldKind;
 use alder_web::extract::{Path, State};
-use alder_web::forms::FormData;
-use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
+use std::collections::HashMap;
+
+use alder_web::forms::{BoundForm, FormData};
+use alder_web::{
+    context, Db, Error, IntoResponse, ProjectState, Response, Result, StatusCode, Templates,
+};
 use serde::Serialize;
 
-use super::{model_page, model_url, model_view, root, template_for};
+use super::{model_page, model_url, model_view, root, template_for, ModelPage};
 use crate::entry::{Entries, Entry, ListQuery};
 use crate::filters;
 use crate::login::Staff;
@@ -16,6 +20,9 @@ use crate::Site;
 #[derive(Serialize)]
 struct Column {
     label: String,
+    name: &'static str,
+    /// Whether its cells are inputs (`list_editable`).
+    editable: bool,
     /// Whether its cells link to the object's page.
     link: bool,
     /// The URL sorting by this column (or reversing it), when it is a field.
@@ -80,9 +87,36 @@ pub(crate) async fn changelist(
     sent: FormData,
 ) -> Result<Response> {
     let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
+    render(
+        &state,
+        &db,
+        &user,
+        &t,
+        &page,
+        &sent,
+        HashMap::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The change list as `sent` (the URL's query) asks for it, with the rows of `refused`
+/// showing their refused forms (a save of `list_editable` columns that failed).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render(
+    state: &ProjectState,
+    db: &Db,
+    user: &Staff,
+    t: &Templates,
+    page: &ModelPage,
+    sent: &FormData,
+    refused: HashMap<String, BoundForm>,
+    status: StatusCode,
+) -> Result<Response> {
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
-    let root = root(&state)?;
+    let root = root(state)?;
+    let has_refused = !refused.is_empty();
     let params: Vec<(String, String)> = sent
         .pairs()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -105,13 +139,16 @@ pub(crate) async fn changelist(
         .iter()
         .filter_map(|key| sent.get(key).map(|v| (key.clone(), v.to_owned())))
         .collect();
+    let editing = !entry.list_editable().is_empty() && perms.has(meta, "change");
     let query = ListQuery {
         search: sent.get("q").unwrap_or("").to_owned(),
         order,
         page,
         filters,
+        editing,
+        refused,
     };
-    let list = entry.list(&db, &user, site, &query).await?;
+    let list = entry.list(db, user, site, &query).await?;
     let pages = page_count(list.matching, entry.per_page());
     if page > 1 && page > pages {
         return Err(Error::NotFound);
@@ -133,13 +170,15 @@ pub(crate) async fn changelist(
             };
             Column {
                 label,
+                name,
+                editable: editing && entry.list_editable().contains(name),
                 link: entry.links().contains(name),
                 sort_url: sortable(name).then(|| with_param(&params, "o", Some(&next))),
                 sorted,
             }
         })
         .collect();
-    let filters = filter_views(&db, site, entry, &params, &query).await?;
+    let filters = filter_views(db, site, entry, &params, &query).await?;
     let paging: Vec<_> = page_range(page, pages)
         .into_iter()
         .map(|p| match p {
@@ -159,7 +198,7 @@ pub(crate) async fn changelist(
         }
     }
     Ok(t.render(
-        &template_for(&t, meta, "change_list.html"),
+        &template_for(t, meta, "change_list.html"),
         context! {
             actions,
             site_title => site.inner().title.clone(),
@@ -176,8 +215,11 @@ pub(crate) async fn changelist(
             total => list.total,
             filters,
             paging => if pages > 1 { paging } else { Vec::new() },
+            editing,
+            has_refused,
         },
     )?
+    .with_status(status)
     .into_response())
 }
 
