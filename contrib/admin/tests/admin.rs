@@ -786,6 +786,57 @@ async fn list_editable_saves_changed_rows_together_or_none() {
 }
 
 #[tokio::test]
+async fn the_date_hierarchy_drills_from_years_to_days() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new())
+        .register(ModelAdmin::<Book>::new().date_hierarchy("published"))
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    for (pk, day) in [
+        (1i64, (2024, 3, 9)),
+        (2, (2026, 11, 30)),
+        (3, (2026, 12, 2)),
+    ] {
+        let mut book = crud::get_by_pk::<Book>(&lib.db, pk.into()).await.unwrap();
+        book.published = NaiveDate::from_ymd_opt(day.0, day.1, day.2);
+        crud::save(&lib.db, &mut book).await.unwrap();
+    }
+    let queries = lib.db.capture_queries();
+    let years = lib.client.get("/admin/library/book/").await;
+    years
+        .assert_ok()
+        .assert_contains("href=\"?published__year=2024\">2024</a>")
+        .assert_contains("href=\"?published__year=2025\">2025</a>")
+        .assert_contains("href=\"?published__year=2026\">2026</a>");
+    assert!(queries.count() <= 8, "{:#?}", queries.sql());
+    lib.client
+        .get("/admin/library/book/?published__year=2026")
+        .await
+        .assert_ok()
+        .assert_contains(">\u{2039} All dates</a>")
+        .assert_contains(">November 2026</a>")
+        .assert_contains(">December 2026</a>")
+        .assert_not_contains("October 2026")
+        .assert_not_contains("Ursula Le Guin book 0");
+    lib.client
+        .get("/admin/library/book/?published__year=2026&published__month=12")
+        .await
+        .assert_ok()
+        .assert_contains(">\u{2039} 2026</a>")
+        // Only the days between the month's first and last dated rows.
+        .assert_contains("published__day=2\">December 2</a>")
+        .assert_not_contains(">December 1</a>")
+        .assert_not_contains(">December 3</a>")
+        .assert_contains("Terry Pratchett book 0")
+        .assert_not_contains("Ursula Le Guin book 1");
+    lib.client
+        .get("/admin/library/book/?published__year=2026&published__month=13")
+        .await
+        .assert_status(400);
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;

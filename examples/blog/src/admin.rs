@@ -69,6 +69,7 @@ pub fn app() -> alder::App {
                 .search_fields(["title", "body", "author__name"])
                 // By author, and by date: "No date" lists the drafts.
                 .list_filter(["author", "published_at"])
+                .date_hierarchy("published_at")
                 .list_per_page(20)
                 .fieldset(Fieldset::new("", ["title", "slug", "author", "body"]))
                 .prepopulated("slug", ["title"])

@@ -8,6 +8,7 @@ mod typed;
 use std::collections::HashMap;
 
 use alder_auth::models::User;
+use alder_db::chrono::NaiveDate;
 use alder_db::{Collected, Database, ModelMeta};
 use alder_web::forms::{BoundForm, BoundFormSet, FormData};
 use alder_web::storage::Storage;
@@ -60,6 +61,8 @@ pub(crate) struct ListPage {
     /// Rows of the model in all.
     pub(crate) total: i64,
     pub(crate) rows: Vec<Row>,
+    /// The first and the last date of the `date_hierarchy` field among the matching rows.
+    pub(crate) dates: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// An object and its form, for the change page.
@@ -237,6 +240,9 @@ pub(crate) trait Entry: Send + Sync {
 
     /// Whether the admin's `permission` hook lets `user` do `action` here (true without one).
     fn allows(&self, user: &User, action: &str) -> bool;
+
+    /// The `date_hierarchy` field.
+    fn date_hierarchy(&self) -> Option<&'static str>;
 
     /// The `list_editable` columns.
     fn list_editable(&self) -> &[&'static str];

@@ -49,6 +49,9 @@ impl<M: ModelForm> Typed<M> {
             .flat_map(crate::filters::field_keys)
             .collect();
         filter_keys.extend(admin.custom_filters.iter().map(|f| f.parameter.to_owned()));
+        if let Some(field) = admin.date_hierarchy {
+            filter_keys.extend(["year", "month", "day"].map(|part| format!("{field}__{part}")));
+        }
         let list_layout = if admin.list_editable.is_empty() {
             Layout::default()
         } else {
@@ -149,6 +152,31 @@ where
             .collect()
     }
 
+    /// The first and the last date `field` holds among the rows of `set` (NULLs left out):
+    /// two queries, each reading one row by the field's order.
+    async fn date_bounds(
+        &self,
+        db: &Database,
+        set: alder_db::QuerySet<M>,
+        field: &str,
+    ) -> Result<Option<(alder_db::chrono::NaiveDate, alder_db::chrono::NaiveDate)>> {
+        let Some(index) = M::META.fields.iter().position(|f| f.name == field) else {
+            return Ok(None);
+        };
+        let dated = set.filter_str(&format!("{field}__isnull"), "0")?;
+        let day = |object: Option<M>| {
+            object.and_then(|o| match &o.values()[index] {
+                alder_db::Value::ChronoDate(Some(d)) => Some(*d),
+                alder_db::Value::ChronoDateTimeUtc(Some(t)) => Some(t.date_naive()),
+                alder_db::Value::ChronoDateTime(Some(t)) => Some(t.date()),
+                _ => None,
+            })
+        };
+        let first = day(dated.clone().order_by_name(field)?.first(db).await?);
+        let last = day(dated.order_by_name(&format!("-{field}"))?.first(db).await?);
+        Ok(first.zip(last))
+    }
+
     /// The inlines `allowed` shows, as `parent`'s children and blank forms (a new parent's:
     /// blank forms only).
     async fn blank_inlines(
@@ -205,7 +233,8 @@ where
         }
     }
 
-    fn queryset(&self, query: &ListQuery, user: &User) -> Result<alder_db::QuerySet<M>> {
+    /// The user's rows with the list's filters and search, in no order.
+    fn filtered(&self, query: &ListQuery, user: &User) -> Result<alder_db::QuerySet<M>> {
         let mut set = self.base(user);
         for (key, value) in &query.filters {
             if let Some(custom) = self
@@ -228,6 +257,12 @@ where
                 &query.search,
             )?;
         }
+        Ok(set)
+    }
+
+    /// [`filtered`](Self::filtered), in the list's order.
+    fn queryset(&self, query: &ListQuery, user: &User) -> Result<alder_db::QuerySet<M>> {
+        let mut set = self.filtered(query, user)?;
         let mut ordering: Vec<String> = match &query.order {
             Some(order) => vec![order.clone()],
             None => self.admin.ordering.iter().map(|o| o.to_string()).collect(),
@@ -348,10 +383,18 @@ where
                     }
                 })
                 .collect();
+            let dates = match self.admin.date_hierarchy {
+                Some(field) if matching > 0 => {
+                    self.date_bounds(db, self.filtered(query, user)?, field)
+                        .await?
+                }
+                _ => None,
+            };
             Ok(ListPage {
                 matching,
                 total,
                 rows,
+                dates,
             })
         })
     }
@@ -713,6 +756,10 @@ where
             .permission
             .as_ref()
             .is_none_or(|allows| allows(user, action))
+    }
+
+    fn date_hierarchy(&self) -> Option<&'static str> {
+        self.admin.date_hierarchy
     }
 
     fn list_editable(&self) -> &[&'static str] {

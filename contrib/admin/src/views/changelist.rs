@@ -5,6 +5,8 @@ use alder_db::FieldKind;
 use alder_web::extract::{Path, State};
 use std::collections::HashMap;
 
+use alder_db::chrono::{Datelike, NaiveDate};
+
 use alder_web::forms::{BoundForm, FormData};
 use alder_web::{
     context, Db, Error, IntoResponse, ProjectState, Response, Result, StatusCode, Templates,
@@ -179,6 +181,10 @@ pub(crate) async fn render(
         })
         .collect();
     let filters = filter_views(db, site, entry, &params, &query).await?;
+    let hierarchy = entry
+        .date_hierarchy()
+        .zip(list.dates)
+        .map(|(field, (first, last))| date_links(&params, sent, field, first, last));
     let paging: Vec<_> = page_range(page, pages)
         .into_iter()
         .map(|p| match p {
@@ -217,10 +223,86 @@ pub(crate) async fn render(
             paging => if pages > 1 { paging } else { Vec::new() },
             editing,
             has_refused,
+            hierarchy,
         },
     )?
     .with_status(status)
     .into_response())
+}
+
+/// The `date_hierarchy` drill-down between `first` and `last`: the years; a chosen year's
+/// months; a chosen month's days; each a link keeping the rest of the URL, with a link back
+/// up a level.
+fn date_links(
+    params: &[(String, String)],
+    sent: &FormData,
+    field: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> minijinja::Value {
+    let keys = ["year", "month", "day"].map(|part| format!("{field}__{part}"));
+    let number = |key: &str| sent.get(key).and_then(|v| v.trim().parse::<u32>().ok());
+    let (year, month, day) = (number(&keys[0]), number(&keys[1]), number(&keys[2]));
+    let month_name = |m: u32| {
+        u8::try_from(m)
+            .ok()
+            .and_then(|m| alder_db::chrono::Month::try_from(m).ok())
+            .map_or_else(|| m.to_string(), |m| m.name().to_owned())
+    };
+    let link = |label: String, set: &[(String, String)]| {
+        context! { label, url => with_params(params, &keys, set) }
+    };
+    let pair = |i: usize, v: u32| (keys[i].clone(), v.to_string());
+    let (back, links): (Option<minijinja::Value>, Vec<minijinja::Value>) = match (year, month, day)
+    {
+        (Some(y), Some(m), Some(d)) => (
+            Some(link(
+                format!("\u{2039} {} {y}", month_name(m)),
+                &[pair(0, y), pair(1, m)],
+            )),
+            vec![context! { label => format!("{} {d}", month_name(m)) }],
+        ),
+        (Some(y), Some(m), None) => {
+            let in_month = |date: NaiveDate| date.year_ce().1 == y && date.month() == m;
+            let from = if in_month(first) { first.day() } else { 1 };
+            let to = if in_month(last) { last.day() } else { 31 };
+            let days = (from..=to)
+                .filter(|d| NaiveDate::from_ymd_opt(y as i32, m, *d).is_some())
+                .map(|d| {
+                    link(
+                        format!("{} {d}", month_name(m)),
+                        &[pair(0, y), pair(1, m), pair(2, d)],
+                    )
+                })
+                .collect();
+            (Some(link(format!("\u{2039} {y}"), &[pair(0, y)])), days)
+        }
+        (Some(y), _, _) => {
+            let from = if first.year_ce().1 == y {
+                first.month()
+            } else {
+                1
+            };
+            let to = if last.year_ce().1 == y {
+                last.month()
+            } else {
+                12
+            };
+            let months = (from..=to)
+                .map(|m| link(format!("{} {y}", month_name(m)), &[pair(0, y), pair(1, m)]))
+                .collect();
+            (Some(link("\u{2039} All dates".into(), &[])), months)
+        }
+        _ => {
+            // The years between the first and the last row's, at most a century of links.
+            let from = first.year_ce().1.max(last.year_ce().1.saturating_sub(99));
+            let years = (from..=last.year_ce().1)
+                .map(|y| link(y.to_string(), &[pair(0, y)]))
+                .collect();
+            (None, years)
+        }
+    };
+    context! { back, links }
 }
 
 /// The page links to show (Django's `get_elided_page_range`): the first two, three either
