@@ -204,7 +204,8 @@ impl Layout {
             let name = field.html_name();
             kept.remove(&name);
             kept.remove(&format!("{name}-clear"));
-            for value in field.values() {
+            // The stored values as they are, a password's too (which `values` never shows).
+            for value in field.initial_values() {
                 kept.push(name.clone(), value);
             }
         }
@@ -226,6 +227,17 @@ impl Layout {
             );
         }
         out
+    }
+
+    /// Every field the page shows, edited or read-only, in page order.
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        self.lines
+            .iter()
+            .flatten()
+            .map(|line| match line {
+                Line::Field(name) | Line::ReadOnly(name) => *name,
+            })
+            .collect()
     }
 
     /// The fields shown as text, in page order.

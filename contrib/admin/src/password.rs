@@ -12,15 +12,25 @@ use alder_web::{
     Templates,
 };
 
+use crate::entry::Entries;
 use crate::history;
 use crate::login::Staff;
 use crate::views::{self, Perms};
 
 /// The user whose key is `pk`, after checking that the staff member may change users.
 async fn target(state: &ProjectState, db: &Db, user: &Staff, pk: &str) -> Result<(Perms, User)> {
-    let perms = views::staff(db, user, &views::site(state)?).await?;
+    let site = views::site(state)?;
+    let perms = views::staff(db, user, &site).await?;
     if !perms.has(User::META, "change") {
         return Err(views::forbidden());
+    }
+    // Only a user the users' admin shows (its `queryset` hook), as its other pages.
+    let visible = match site.by_table(User::META.table) {
+        Some(entry) => entry.display_of(db, user, pk).await?.is_some(),
+        None => false,
+    };
+    if !visible {
+        return Err(Error::NotFound);
     }
     let Ok(query) = User::objects().filter_str("id", pk) else {
         return Err(Error::NotFound);

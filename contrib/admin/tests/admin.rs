@@ -385,7 +385,7 @@ async fn excluded_fields_keep_their_values_and_their_errors_are_still_told() {
         )
         .app();
     let lib = library_with(admin).await;
-    superuser_logged_in(&lib).await;
+    let boss = superuser_logged_in(&lib).await;
     lib.client
         .get("/admin/library/book/1/change/")
         .await
@@ -407,6 +407,21 @@ async fn excluded_fields_keep_their_values_and_their_errors_are_still_told() {
         (book.title.as_str(), book.pages),
         ("Ursula Le Guin book 0", 7)
     );
+    // A user who may only view sees what the page shows, not the excluded title.
+    let reader = user(&lib.db, "reader", true, false).await;
+    grant(&lib.db, &reader, &["view_book"]).await;
+    alder_auth::testing::force_login(&lib.client, &reader)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/library/book/1/change/")
+        .await
+        .assert_ok()
+        .assert_contains("<dt>Pages</dt>")
+        .assert_not_contains("<dt>Title</dt>");
+    alder_auth::testing::force_login(&lib.client, &boss)
+        .await
+        .unwrap();
     // The blank's empty title is refused, and the page says so although it has no box for it.
     lib.client
         .post("/admin/library/book/add/")
@@ -647,6 +662,28 @@ async fn hooks_scope_the_rows_fill_in_fields_and_narrow_permissions() {
         .get("/admin/library/book/2/delete/")
         .await
         .assert_status(403);
+    // Book 2's history, once it has one, is still not the clerk's to read.
+    lib.client
+        .post("/admin/library/book/2/change/")
+        .form(&[("title", "Out of print"), ("author", "1")])
+        .await
+        .assert_status(303);
+    lib.client
+        .get("/admin/library/book/2/history/")
+        .await
+        .assert_ok();
+    alder_auth::testing::force_login(&lib.client, &clerk)
+        .await
+        .unwrap();
+    lib.client
+        .get("/admin/library/book/2/history/")
+        .await
+        .assert_status(404);
+    // Nor is a sort by `--title` a 500.
+    lib.client
+        .get("/admin/library/book/?o=--title")
+        .await
+        .assert_ok();
 }
 
 #[tokio::test]

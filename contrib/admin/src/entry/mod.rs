@@ -241,6 +241,18 @@ pub(crate) trait Entry: Send + Sync {
     /// Whether the admin's `permission` hook lets `user` do `action` here (true without one).
     fn allows(&self, user: &User, action: &str) -> bool;
 
+    /// The display string of the object with key `pk`, if `user` sees it (the `queryset`
+    /// hook).
+    fn display_of<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>>>;
+
+    /// Whether a `queryset` hook narrows the rows staff see.
+    fn scoped(&self) -> bool;
+
     /// The `date_hierarchy` field.
     fn date_hierarchy(&self) -> Option<&'static str>;
 

@@ -435,11 +435,12 @@ where
             let Some(object) = find(db, self.base(user), pk).await? else {
                 return Ok(None);
             };
-            let editable: Vec<&'static str> = M::META
-                .fields
-                .iter()
-                .filter(|f| f.editable)
-                .map(|f| f.name)
+            // What the change page shows, and nothing it leaves out (`exclude`, `fields`).
+            let editable: Vec<&'static str> = self
+                .change_layout
+                .names()
+                .into_iter()
+                .filter(|name| M::META.field(name).is_ok())
                 .collect();
             let labels =
                 foreign_labels(db, entries, std::slice::from_ref(&object), &editable).await?;
@@ -525,8 +526,10 @@ where
                 .filter(|(_, ok)| **ok)
                 .map(|(inline, _)| &**inline)
                 .collect();
-            // A new object's children once it has its key; none when its form was refused.
-            if main.is_ok() {
+            // The children are checked too when the object's form is refused, so the page
+            // shows their errors and keeps what was typed; a new object's only once it has
+            // its key.
+            if main.is_ok() || pk.is_some() {
                 for inline in &shown {
                     match inline.save(tx.db(), &object, data).await? {
                         Ok(()) => sets.push(None),
@@ -562,16 +565,27 @@ where
             tx.rollback().await?;
             let form = match main {
                 Err(form) => form,
-                Ok(()) => object.edit_form(db).await?,
+                // Only the children were refused: the object's form as it was sent (its
+                // many-to-many choices too), not as stored.
+                Ok(()) => {
+                    BoundForm::bound(M::FIELDS, data.clone(), Default::default())
+                        .load_choices(db)
+                        .await?
+                }
             };
-            let readonly = self.readonly_cells(db, entries, layout, &object).await?;
+            // A new object's rolled-back insert left it a key that may be another's now.
+            let parent = match (pk, self.admin.blank) {
+                (None, Some(blank)) => blank(),
+                _ => object,
+            };
+            let readonly = self.readonly_cells(db, entries, layout, &parent).await?;
             let sections = layout.view::<M>(&form, &readonly);
             let unshown = layout.unshown_errors::<M>(form.errors());
             let mut inlines = Vec::with_capacity(shown.len());
             for (index, inline) in shown.iter().enumerate() {
                 let set = match sets.get_mut(index).and_then(Option::take) {
                     Some(set) => set,
-                    None => inline.unbound(db, &object).await?,
+                    None => inline.unbound(db, &parent).await?,
                 };
                 inlines.push(ShownInline {
                     title: capitalise(inline.title()),
@@ -756,6 +770,23 @@ where
             .permission
             .as_ref()
             .is_none_or(|allows| allows(user, action))
+    }
+
+    fn display_of<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        pk: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>>> {
+        Box::pin(async move {
+            Ok(find(db, self.base(user), pk)
+                .await?
+                .map(|object| object.display()))
+        })
+    }
+
+    fn scoped(&self) -> bool {
+        self.admin.scope.is_some()
     }
 
     fn date_hierarchy(&self) -> Option<&'static str> {

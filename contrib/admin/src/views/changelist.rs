@@ -126,7 +126,7 @@ pub(crate) async fn render(
     let sortable = |name: &str| entry.sortable(name);
     let order = sent
         .get("o")
-        .filter(|o| sortable(o.trim_start_matches('-')))
+        .filter(|o| sortable(o.strip_prefix('-').unwrap_or(o)))
         .map(str::to_owned);
     let page = match sent.get("p") {
         None => 1,

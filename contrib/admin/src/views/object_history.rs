@@ -18,6 +18,13 @@ pub(crate) async fn history(
     let page = model_page(&state, &db, &user, &app, &model, |p, _, m| p.can_view(m)).await?;
     let (perms, site, entry) = (&page.perms, &page.site, &*page.entry);
     let meta = entry.meta();
+    // The object as the user sees it; a row outside the admin's `queryset` is a 404.
+    let shown = entry.display_of(&db, &user, &pk).await?;
+    if shown.is_none() && entry.scoped() {
+        // Gone, or not the user's: which of the two cannot be told any more, so no
+        // history either.
+        return Err(Error::NotFound);
+    }
     let entries = history::LogEntry::objects()
         .filter(history::LogEntry::app_label().eq(meta.app_label))
         .filter(history::LogEntry::model().eq(meta.name.to_lowercase()))
@@ -25,17 +32,13 @@ pub(crate) async fn history(
         .order_by(history::LogEntry::action_time().asc())
         .all(&db)
         .await?;
-    let names = history::user_names(&db, &entries).await?;
-    let display = match entries.last() {
-        Some(last) => last.object_repr.clone(),
-        None => {
-            entry
-                .form(&db, &user, site, Some(&pk), &[])
-                .await?
-                .ok_or(Error::NotFound)?
-                .display
-        }
+    // A deleted object's history outlives it, under its last display string.
+    let display = match (shown, entries.last()) {
+        (Some(display), _) => display,
+        (None, Some(last)) => last.object_repr.clone(),
+        (None, None) => return Err(Error::NotFound),
     };
+    let names = history::user_names(&db, &entries).await?;
     let rows: Vec<_> = entries
         .iter()
         .map(|e| {

@@ -17,7 +17,11 @@ impl QueryLog {
     /// Records `sql` if a capture is open.
     pub(crate) fn note(&self, sql: &str) {
         if self.active.load(Ordering::Relaxed) > 0 {
-            self.lock().push(sql.to_owned());
+            let mut statements = self.lock();
+            // Checked again under the lock: the last capture may have closed meanwhile.
+            if self.active.load(Ordering::Relaxed) > 0 {
+                statements.push(sql.to_owned());
+            }
         }
     }
 
@@ -51,9 +55,12 @@ pub struct CapturedQueries {
 
 impl CapturedQueries {
     pub(crate) fn start(log: &Arc<QueryLog>) -> Self {
-        // Counted open before the start is read, so no statement falls between the two.
-        log.active.fetch_add(1, Ordering::SeqCst);
-        let start = log.lock().len();
+        // Opened and measured under the lock, so a capture closing at the same moment
+        // cannot clear the list between the two.
+        let statements = log.lock();
+        log.active.fetch_add(1, Ordering::Relaxed);
+        let start = statements.len();
+        drop(statements);
         CapturedQueries {
             log: log.clone(),
             start,
@@ -77,9 +84,10 @@ impl CapturedQueries {
 
 impl Drop for CapturedQueries {
     fn drop(&mut self) {
-        if self.log.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+        let mut statements = self.log.lock();
+        if self.log.active.fetch_sub(1, Ordering::Relaxed) == 1 {
             // The last capture closed: nothing more is kept.
-            self.log.lock().clear();
+            statements.clear();
         }
     }
 }

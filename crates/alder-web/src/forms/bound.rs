@@ -297,6 +297,30 @@ impl<'a> BoundField<'a> {
         values
     }
 
+    /// The values it started with (an object's, or the defaults), whatever was submitted
+    /// and whatever its widget — a password's too. For code that posts a stored value back
+    /// unchanged (the admin keeping a field its page does not show); never write these
+    /// into a page.
+    ///
+    /// ```
+    /// use alder_web::forms::{BoundForm, FormData, FormField, Widget};
+    /// use alder_web::db::meta::{FieldKind, FieldMeta};
+    /// const FIELDS: &[FormField] = &[FormField::__new(
+    ///     FieldMeta::__new("token", "token", FieldKind::Text), "Token", Widget::Password, true, false,
+    /// )];
+    /// let form = BoundForm::filled(FIELDS, FormData::from_pairs([("token", "s3cret")]));
+    /// let field = form.field("token").unwrap();
+    /// assert!(field.values().is_empty(), "never drawn");
+    /// assert_eq!(field.initial_values(), ["s3cret"]);
+    /// ```
+    pub fn initial_values(&self) -> Vec<&'a str> {
+        self.form
+            .inner
+            .initial
+            .get_all(self.definition().name())
+            .collect()
+    }
+
     /// The value it shows (the last sent, as the form read it), or the empty string.
     pub fn value(&self) -> &'a str {
         self.values().last().copied().unwrap_or("")
