@@ -3,7 +3,7 @@
 use alder_auth::models::{Group, User};
 use alder_db::Auto;
 
-use crate::ModelAdmin;
+use crate::{Fieldset, ModelAdmin};
 
 /// A user added in the admin starts without a usable password, so they cannot log in until
 /// one is set with `changepassword`.
@@ -27,6 +27,27 @@ pub(crate) fn users() -> ModelAdmin<User> {
         .list_display(["username", "email", "first_name", "last_name", "is_staff"])
         .search_fields(["username", "first_name", "last_name", "email"])
         .list_filter(["is_staff", "is_superuser", "is_active"])
+        .fieldset(Fieldset::new("", ["username"]))
+        .fieldset(Fieldset::new(
+            "Personal info",
+            ["first_name", "last_name", "email"],
+        ))
+        .fieldset(Fieldset::new(
+            "Permissions",
+            [
+                "is_active",
+                "is_staff",
+                "is_superuser",
+                "groups",
+                "user_permissions",
+            ],
+        ))
+        .fieldset(Fieldset::new(
+            "Important dates",
+            ["last_login", "date_joined"],
+        ))
+        .readonly_fields(["last_login", "date_joined"])
+        .filter_horizontal(["groups", "user_permissions"])
         // As Django's add form: who they are, not what they may do (that needs `change_user`).
         .add_fields(["username", "email"])
         .blank(blank_user)
@@ -37,5 +58,6 @@ pub(crate) fn groups() -> ModelAdmin<Group> {
     ModelAdmin::new()
         .list_display(["name"])
         .search_fields(["name"])
+        .filter_horizontal(["permissions"])
         .blank(blank_group)
 }

@@ -72,6 +72,7 @@ pub struct ModelAdmin<M> {
     pub(crate) exclude: Vec<&'static str>,
     pub(crate) readonly_fields: Vec<&'static str>,
     pub(crate) prepopulated: Vec<(&'static str, Vec<&'static str>)>,
+    pub(crate) filter_horizontal: Vec<&'static str>,
     pub(crate) scope: Option<ScopeFn<M>>,
     pub(crate) before_save: Option<BeforeSaveFn<M>>,
     pub(crate) permission: Option<PermissionFn>,
@@ -108,6 +109,7 @@ impl<M: Model> ModelAdmin<M> {
             exclude: Vec::new(),
             readonly_fields: Vec::new(),
             prepopulated: Vec::new(),
+            filter_horizontal: Vec::new(),
             scope: None,
             before_save: None,
             permission: None,
@@ -181,6 +183,23 @@ impl<M: Model> ModelAdmin<M> {
     ) -> Self {
         self.prepopulated.retain(|(f, _)| *f != field);
         self.prepopulated.push((field, from.into_iter().collect()));
+        self
+    }
+
+    /// Many-to-many fields drawn as two boxes, the rows available (with a box to filter
+    /// them) and the rows chosen, with buttons between (Django's `filter_horizontal`) —
+    /// for long lists such as a group's permissions. The form's own multiple select is the
+    /// one submitted; without JavaScript it shows as it is.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ManyToMany, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)] struct Tag { id: Auto<i64>, name: String }
+    /// # #[derive(Model, alder_web::forms::Form, Default)]
+    /// # struct Post { id: Auto<i64>, title: String, #[model(blank)] tags: ManyToMany<Tag> }
+    /// let admin = alder_admin::ModelAdmin::<Post>::new().filter_horizontal(["tags"]);
+    /// ```
+    pub fn filter_horizontal<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.filter_horizontal = fields.into_iter().collect();
         self
     }
 
@@ -579,6 +598,21 @@ impl<M: Model> ModelAdmin<M> {
             .map_err(|err| format!("admin of {}: search_fields: {err}", meta.name))?;
         for name in &self.ordering {
             named("ordering", name.trim_start_matches('-'))?;
+        }
+        for name in &self.filter_horizontal {
+            if !meta.many_to_many.iter().any(|m| m.name == *name) {
+                let known: Vec<_> = meta.many_to_many.iter().map(|m| m.name).collect();
+                return Err(format!(
+                    "admin of {}: filter_horizontal names `{name}`, which is not a many-to-many \
+                     field; it has: {}",
+                    meta.name,
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+            }
         }
         for (field, from) in &self.prepopulated {
             named("prepopulated", field)?;

@@ -874,6 +874,35 @@ async fn the_date_hierarchy_drills_from_years_to_days() {
 }
 
 #[tokio::test]
+async fn the_users_page_is_in_django_s_sections_and_permissions_get_two_boxes() {
+    let lib = library().await;
+    let boss = superuser_logged_in(&lib).await;
+    let page = lib
+        .client
+        .get(&format!(
+            "/admin/auth/user/{}/change/",
+            boss.id.get().unwrap()
+        ))
+        .await;
+    page.assert_ok()
+        .assert_contains("<legend>Personal info</legend>")
+        .assert_contains("<legend>Permissions</legend>")
+        .assert_contains("<span class=\"label\">Date joined</span>")
+        .assert_contains("data-filter-horizontal='[\"groups\",\"user_permissions\"]'")
+        .assert_contains("admin/select_filter.js");
+    lib.client
+        .get("/admin/auth/group/add/")
+        .await
+        .assert_ok()
+        .assert_contains("data-filter-horizontal='[\"permissions\"]'");
+    lib.client
+        .get("/static/admin/select_filter.js")
+        .await
+        .assert_ok()
+        .assert_contains("filter_horizontal");
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;
@@ -1216,7 +1245,13 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 17] = [
+    let cases: [(App, &str); 18] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().filter_horizontal(["author"]))
+                .app(),
+            "filter_horizontal names `author`, which is not a many-to-many field; it has: none",
+        ),
         (
             alder_admin::site()
                 .register(

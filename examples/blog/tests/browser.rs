@@ -753,6 +753,44 @@ async fn staff_manage_posts_in_the_admin() {
         .await
         .ends_with("was deleted successfully."));
 
+    // A group whose permissions are picked in the two boxes (filter_horizontal): filtered
+    // to the posts', two chosen, saved.
+    browser
+        .goto(&server.url("/admin/auth/group/add/"))
+        .await
+        .unwrap();
+    fill(&browser, "#id_name", "Editors").await;
+    fill(&browser, ".selector-available input[type=search]", "post").await;
+    for codename in ["Can change post", "Can view post"] {
+        browser
+            .find(Locator::XPath(&format!(
+                "//div[@class='selector-available']//option[contains(text(), '{codename}')]"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    click(&browser, ".selector-buttons button:first-child").await;
+    shoot(&browser, "admin-group-permissions").await;
+    click(&browser, "button[name=_save]").await;
+    wait_for_path(&browser, "/admin/auth/group/").await;
+    let editors = alder::contrib::auth::models::Group::objects()
+        .filter(alder::contrib::auth::models::Group::name().eq("Editors"))
+        .get(&db)
+        .await
+        .unwrap();
+    let chosen = alder::contrib::auth::models::Group::permissions()
+        .of(&editors)
+        .unwrap()
+        .all(&db)
+        .await
+        .unwrap();
+    let mut names: Vec<_> = chosen.iter().map(|p| p.codename.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["change_post", "view_post"]);
+
     // A staff member who may only view posts: the list without actions or "Add", each
     // post's values without a form.
     let mut reader = User::new("reader", "reader@example.com");

@@ -270,6 +270,9 @@ pub(crate) trait Entry: Send + Sync {
         data: &'a FormData,
     ) -> BoxFuture<'a, Result<std::result::Result<Vec<Saved>, HashMap<String, BoundForm>>>>;
 
+    /// The `filter_horizontal` fields.
+    fn filter_horizontal(&self) -> &[&'static str];
+
     /// The prepopulated fields, `(field, from)`.
     fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)];
 

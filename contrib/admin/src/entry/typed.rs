@@ -872,6 +872,10 @@ where
         })
     }
 
+    fn filter_horizontal(&self) -> &[&'static str] {
+        &self.admin.filter_horizontal
+    }
+
     fn prepopulated(&self) -> &[(&'static str, Vec<&'static str>)] {
         &self.admin.prepopulated
     }

@@ -84,6 +84,7 @@ fn form_page(
             // The user admin's page for the password, which is not in the user's form.
             password_url => pk.filter(|_| meta.table == "auth_user").map(|pk| format!("{}{}/password/", model_url(&root, meta), encode_pk(pk))),
             can_add_another => entry.can_add() && perms.has(meta, "add"),
+            filter_horizontal => entry.filter_horizontal(),
             prepopulated => entry.prepopulated().iter().map(|(field, from)| context! { field, from }).collect::<Vec<_>>(),
         },
     )?
