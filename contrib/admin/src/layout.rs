@@ -69,6 +69,13 @@ pub(crate) struct Layout {
     pub(crate) whole: bool,
 }
 
+/// An autocomplete field's value as its search box starts: the key and its row's display.
+pub(crate) struct Remote {
+    pub(crate) field: &'static str,
+    pub(crate) key: String,
+    pub(crate) label: String,
+}
+
 /// What a registration says about the layout.
 pub(crate) struct Options<'a> {
     pub(crate) fields: &'a [&'static str],
@@ -259,6 +266,7 @@ impl Layout {
         &self,
         form: &BoundForm,
         readonly: &[(&'static str, Cell)],
+        remote: &[Remote],
     ) -> Vec<minijinja::Value> {
         self.sections
             .iter()
@@ -273,7 +281,11 @@ impl Layout {
                             has_errors |= field.is_some_and(|f| !f.errors().is_empty());
                             let hidden =
                                 field.is_some_and(|f| f.definition().widget == Widget::Hidden);
-                            context! { field => name, hidden }
+                            let autocomplete = remote
+                                .iter()
+                                .find(|r| r.field == name)
+                                .map(|r| context! { key => r.key, label => r.label });
+                            context! { field => name, hidden, autocomplete }
                         }
                         Line::ReadOnly(name) => {
                             let label = M::META.field(name).map_or(name, |f| f.verbose_name);

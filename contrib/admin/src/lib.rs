@@ -164,6 +164,7 @@ impl AdminSite {
                 alder_web::routing::post(login::logout),
                 "logout",
             )
+            .route("/autocomplete/", get(views::autocomplete), "autocomplete")
             .route(
                 "/{app}/{model}/",
                 get(views::changelist).post(views::action),
@@ -203,6 +204,25 @@ fn unregistered_filters(entries: &[Arc<dyn Entry>]) -> Vec<String> {
     let mut out = Vec::new();
     for entry in entries {
         let meta = entry.meta();
+        for name in entry.autocomplete_fields() {
+            let Some(relation) = meta.field(name).ok().and_then(|f| f.relation) else {
+                continue;
+            };
+            let target = (relation.target)();
+            match entries.iter().find(|e| e.meta().table == target.table) {
+                Some(e) if e.search_fields().is_empty() => out.push(format!(
+                    "admin of {}: autocomplete_fields names `{name}`, but the admin of {} has no \
+                     search_fields to search it by",
+                    meta.name, target.name
+                )),
+                Some(_) => {}
+                None => out.push(format!(
+                    "admin of {}: autocomplete_fields names `{name}`, a key to {}, which this \
+                     admin does not show; register {} with search_fields",
+                    meta.name, target.name, target.name
+                )),
+            }
+        }
         let filters = entry.list_filter().iter().map(|n| ("list_filter", *n));
         let columns = entry
             .columns()

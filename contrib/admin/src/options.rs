@@ -73,6 +73,7 @@ pub struct ModelAdmin<M> {
     pub(crate) readonly_fields: Vec<&'static str>,
     pub(crate) prepopulated: Vec<(&'static str, Vec<&'static str>)>,
     pub(crate) filter_horizontal: Vec<&'static str>,
+    pub(crate) autocomplete_fields: Vec<&'static str>,
     pub(crate) scope: Option<ScopeFn<M>>,
     pub(crate) before_save: Option<BeforeSaveFn<M>>,
     pub(crate) permission: Option<PermissionFn>,
@@ -110,6 +111,7 @@ impl<M: Model> ModelAdmin<M> {
             readonly_fields: Vec::new(),
             prepopulated: Vec::new(),
             filter_horizontal: Vec::new(),
+            autocomplete_fields: Vec::new(),
             scope: None,
             before_save: None,
             permission: None,
@@ -200,6 +202,25 @@ impl<M: Model> ModelAdmin<M> {
     /// ```
     pub fn filter_horizontal<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
         self.filter_horizontal = fields.into_iter().collect();
+        self
+    }
+
+    /// Foreign keys chosen by searching instead of from a select of every row (Django's
+    /// `autocomplete_fields`): the form loads none of the rows, and a search box asks the
+    /// admin's JSON endpoint (`/admin/autocomplete/`) for matches, twenty at a time, with
+    /// the search fields of the model pointed to — which must be registered with
+    /// `search_fields`. The key chosen is still checked on save.
+    ///
+    /// ```
+    /// # use alder_db::{Auto, ForeignKey, Model};
+    /// # #[derive(Model, alder_web::forms::Form, Default)] struct Author { id: Auto<i64>, name: String }
+    /// # #[derive(Model, alder_web::forms::Form)] struct Post { id: Auto<i64>, author: ForeignKey<Author> }
+    /// let admin = alder_admin::site()
+    ///     .register(alder_admin::ModelAdmin::<Author>::new().search_fields(["name"]))
+    ///     .register(alder_admin::ModelAdmin::<Post>::new().autocomplete_fields(["author"]));
+    /// ```
+    pub fn autocomplete_fields<I: IntoIterator<Item = &'static str>>(mut self, fields: I) -> Self {
+        self.autocomplete_fields = fields.into_iter().collect();
         self
     }
 
@@ -598,6 +619,14 @@ impl<M: Model> ModelAdmin<M> {
             .map_err(|err| format!("admin of {}: search_fields: {err}", meta.name))?;
         for name in &self.ordering {
             named("ordering", name.trim_start_matches('-'))?;
+        }
+        for name in &self.autocomplete_fields {
+            if named("autocomplete_fields", name)?.relation.is_none() {
+                return Err(format!(
+                    "admin of {}: autocomplete_fields names `{name}`, which is not a foreign key",
+                    meta.name
+                ));
+            }
         }
         for name in &self.filter_horizontal {
             if !meta.many_to_many.iter().any(|m| m.name == *name) {

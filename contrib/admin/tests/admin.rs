@@ -903,6 +903,90 @@ async fn the_users_page_is_in_django_s_sections_and_permissions_get_two_boxes() 
 }
 
 #[tokio::test]
+async fn autocomplete_fields_search_instead_of_listing_every_row() {
+    let admin = alder_admin::site()
+        .register(ModelAdmin::<Author>::new().search_fields(["name"]))
+        .register(
+            ModelAdmin::<Book>::new()
+                .autocomplete_fields(["author"])
+                .blank(blank_book),
+        )
+        .app();
+    let lib = library_with(admin).await;
+    superuser_logged_in(&lib).await;
+    for n in 0..25 {
+        let mut author = Author {
+            id: Auto::new(),
+            name: format!("Writer {n:02}"),
+        };
+        crud::insert(&lib.db, &mut author).await.unwrap();
+    }
+    // The form holds the chosen author only, not every author.
+    lib.client
+        .get("/admin/library/book/3/change/")
+        .await
+        .assert_ok()
+        .assert_contains("class=\"autocomplete\"")
+        .assert_contains("<option value=\"2\" selected>Terry Pratchett</option>")
+        .assert_not_contains("Ursula Le Guin</option>")
+        .assert_not_contains("Writer 00")
+        .assert_contains("admin/autocomplete.js");
+    let url = "/admin/autocomplete/?app_label=library&model_name=book&field_name=author";
+    let found: serde_json::Value = lib
+        .client
+        .get(&format!("{url}&term=terry"))
+        .await
+        .assert_ok()
+        .json();
+    assert_eq!(
+        found,
+        serde_json::json!({"results": [{"id": "2", "text": "Terry Pratchett"}], "pagination": {"more": false}})
+    );
+    // Twenty a page, and the next page holds the rest.
+    let first: serde_json::Value = lib.client.get(&format!("{url}&term=writer")).await.json();
+    assert_eq!(first["results"].as_array().unwrap().len(), 20);
+    assert_eq!(first["pagination"]["more"], true);
+    let second: serde_json::Value = lib
+        .client
+        .get(&format!("{url}&term=writer&page=2"))
+        .await
+        .json();
+    assert_eq!(second["results"].as_array().unwrap().len(), 5);
+    // Not an autocomplete field, or no such model: 404; a bad page: 400.
+    for bad in [
+        "/admin/autocomplete/?app_label=library&model_name=book&field_name=title",
+        "/admin/autocomplete/?app_label=library&model_name=nope&field_name=author",
+    ] {
+        lib.client.get(bad).await.assert_status(404);
+    }
+    lib.client
+        .get(&format!("{url}&page=0"))
+        .await
+        .assert_status(400);
+    // The key sent is still checked on save.
+    lib.client
+        .post("/admin/library/book/3/change/")
+        .form(&[("title", "Moved"), ("author", "99"), ("pages", "1")])
+        .await
+        .assert_status(422);
+    lib.client
+        .post("/admin/library/book/3/change/")
+        .form(&[("title", "Moved"), ("author", "1"), ("pages", "1")])
+        .await
+        .assert_status(303);
+    // Staff who may not view authors cannot search them.
+    let clerk = user(&lib.db, "clerk", true, false).await;
+    grant(&lib.db, &clerk, &["view_book", "change_book"]).await;
+    alder_auth::testing::force_login(&lib.client, &clerk)
+        .await
+        .unwrap();
+    lib.client
+        .get(&format!("{url}&term=a"))
+        .await
+        .assert_status(403);
+}
+
+#[tokio::test]
 async fn the_change_list_searches_filters_sorts_and_pages() {
     let lib = library().await;
     superuser_logged_in(&lib).await;
@@ -1245,7 +1329,20 @@ async fn every_form_and_delete_needs_the_csrf_token() {
 
 #[test]
 fn options_that_name_no_field_stop_the_project() {
-    let cases: [(App, &str); 18] = [
+    let cases: [(App, &str); 20] = [
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Author>::new())
+                .register(ModelAdmin::<Book>::new().autocomplete_fields(["author"]))
+                .app(),
+            "autocomplete_fields names `author`, but the admin of Author has no search_fields",
+        ),
+        (
+            alder_admin::site()
+                .register(ModelAdmin::<Book>::new().autocomplete_fields(["title"]))
+                .app(),
+            "autocomplete_fields names `title`, which is not a foreign key",
+        ),
         (
             alder_admin::site()
                 .register(ModelAdmin::<Book>::new().filter_horizontal(["author"]))

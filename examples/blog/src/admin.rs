@@ -73,6 +73,9 @@ pub fn app() -> alder::App {
                 .list_per_page(20)
                 .fieldset(Fieldset::new("", ["title", "slug", "author", "body"]))
                 .prepopulated("slug", ["title"])
+                // The author is searched for (by the authors' search fields), not picked
+                // from a select of every author.
+                .autocomplete_fields(["author"])
                 .fieldset(
                     Fieldset::new("Publishing", ["published_at"])
                         .description("Empty for a draft; the \"Publish\" action sets it to now.")

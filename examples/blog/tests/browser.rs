@@ -659,8 +659,18 @@ async fn staff_manage_posts_in_the_admin() {
     assert_eq!(slug.as_deref(), Some("written-in-the-admin"));
     fill(&browser, "#id_title", "Written in the admin").await;
     fill(&browser, "#id_body", "A post added by staff.").await;
-    let author = browser.find(Locator::Css("#id_author")).await.unwrap();
-    author.select_by_index(1).await.unwrap();
+    // The author through the autocomplete box: typed, found, chosen.
+    fill(&browser, "input.autocomplete-search", "alder").await;
+    let found = browser
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//select[@id='id_author']/option[text()='The Alder team']",
+        ))
+        .await
+        .unwrap();
+    found.click().await.unwrap();
+    shoot(&browser, "admin-post-author-autocomplete").await;
     click(&browser, "button[name=_save]").await;
     wait_for_path(&browser, "/admin/blog/post/").await;
     assert_eq!(

@@ -94,6 +94,9 @@ pub(crate) struct FormParts {
     pub(crate) unshown: Vec<String>,
 }
 
+/// One page of an autocomplete search: `(key, display)` rows, and whether more follow.
+pub(crate) type Found = (Vec<(String, String)>, bool);
+
 /// What a delete did.
 pub(crate) enum Deleted {
     /// Deleted; its display string.
@@ -269,6 +272,19 @@ pub(crate) trait Entry: Send + Sync {
         user: &'a User,
         data: &'a FormData,
     ) -> BoxFuture<'a, Result<std::result::Result<Vec<Saved>, HashMap<String, BoundForm>>>>;
+
+    /// The `autocomplete_fields`.
+    fn autocomplete_fields(&self) -> &[&'static str];
+
+    /// One page (1-based) of the rows `user` sees matching `term` by the search fields, as
+    /// `(key, display)`, and whether more follow: what an autocomplete box offers.
+    fn autocomplete<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        term: &'a str,
+        page: u64,
+    ) -> BoxFuture<'a, Result<Found>>;
 
     /// The `filter_horizontal` fields.
     fn filter_horizontal(&self) -> &[&'static str];

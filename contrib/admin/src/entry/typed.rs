@@ -11,10 +11,10 @@ use futures_util::future::BoxFuture;
 
 use super::cells::{capitalise, cell, foreign_labels};
 use super::{
-    Cell, Deleted, DeletedMany, Entries, Entry, FormParts, Labels, ListPage, ListQuery, Loaded,
-    Row, Saved, ShownInline,
+    Cell, Deleted, DeletedMany, Entries, Entry, FormParts, Found, Labels, ListPage, ListQuery,
+    Loaded, Row, Saved, ShownInline,
 };
-use crate::layout::{Layout, Options};
+use crate::layout::{Layout, Options, Remote};
 use crate::options::ModelAdmin;
 
 pub(crate) struct Typed<M> {
@@ -26,6 +26,9 @@ pub(crate) struct Typed<M> {
     filter_keys: Vec<String>,
     /// The change list's `list_editable` columns as a layout, to narrow what a row posts.
     list_layout: Layout,
+    /// The autocomplete fields, `(name, table of the model they point to)`: their forms
+    /// load no choices.
+    remote: Vec<(&'static str, &'static str)>,
 }
 
 impl<M: ModelForm> Typed<M> {
@@ -57,12 +60,31 @@ impl<M: ModelForm> Typed<M> {
         } else {
             Layout::of_fields::<M>("list_editable", &admin.list_editable)?
         };
+        if let Some(name) = admin
+            .autocomplete_fields
+            .iter()
+            .find(|name| !M::FIELDS.iter().any(|f| f.name() == **name))
+        {
+            return Err(format!(
+                "admin of {}: autocomplete_fields names `{name}`, which is not in its form",
+                M::META.name
+            ));
+        }
+        let remote = admin
+            .autocomplete_fields
+            .iter()
+            .filter_map(|name| {
+                let relation = M::META.field(name).ok()?.relation?;
+                Some((*name, (relation.target)().table))
+            })
+            .collect();
         Ok(Typed {
             admin,
             change_layout,
             add_layout,
             filter_keys,
             list_layout,
+            remote,
         })
     }
 }
@@ -93,6 +115,9 @@ fn selected<M: Model>(
         .reduce(|a, b| a | b)?;
     Some(base.filter(matching))
 }
+
+/// Rows per page of an autocomplete box (Django's too).
+const AUTOCOMPLETE_PAGE: u64 = 20;
 
 /// The most objects one action or one list of labels works on.
 const MAX_SELECTED: usize = 1000;
@@ -175,6 +200,38 @@ where
         let first = day(dated.clone().order_by_name(field)?.first(db).await?);
         let last = day(dated.order_by_name(&format!("-{field}"))?.first(db).await?);
         Ok(first.zip(last))
+    }
+
+    /// The autocomplete fields' values as `form` shows them, each with its row's display
+    /// string: one query per field.
+    async fn remote_values(
+        &self,
+        db: &Database,
+        entries: &dyn Entries,
+        form: &BoundForm,
+    ) -> Result<Vec<Remote>> {
+        let mut out = Vec::new();
+        for &(name, table) in &self.remote {
+            let key = form
+                .field(name)
+                .map(|f| f.value().to_owned())
+                .unwrap_or_default();
+            let label = match entries.by_table(table) {
+                Some(target) if !key.is_empty() => target
+                    .labels(db, vec![key.clone()], None)
+                    .await?
+                    .remove(&key)
+                    .map(|cell| cell.text)
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            out.push(Remote {
+                field: name,
+                key,
+                label,
+            });
+        }
+        Ok(out)
     }
 
     /// The inlines `allowed` shows, as `parent`'s children and blank forms (a new parent's:
@@ -411,64 +468,75 @@ where
         pk: Option<&'a str>,
         allowed: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
-        Box::pin(async move {
-            let Some(pk) = pk else {
-                let Some(blank) = self.admin.blank else {
+        Box::pin(alder_web::forms::without_choices(
+            self.remote.clone(),
+            async move {
+                let Some(pk) = pk else {
+                    let Some(blank) = self.admin.blank else {
+                        return Ok(None);
+                    };
+                    let blank = blank();
+                    let form = M::empty_form(db).await?;
+                    let readonly = self
+                        .readonly_cells(db, entries, &self.add_layout, &blank)
+                        .await?;
+                    return Ok(Some(Loaded {
+                        display: String::new(),
+                        values: Vec::new(),
+                        parts: FormParts {
+                            sections: self.add_layout.view::<M>(
+                                &form,
+                                &readonly,
+                                &self.remote_values(db, entries, &form).await?,
+                            ),
+                            form,
+                            inlines: self.blank_inlines(db, &blank, allowed).await?,
+                            unshown: Vec::new(),
+                        },
+                    }));
+                };
+                let Some(object) = find(db, self.base(user), pk).await? else {
                     return Ok(None);
                 };
-                let blank = blank();
-                let form = M::empty_form(db).await?;
+                // What the change page shows, and nothing it leaves out (`exclude`, `fields`).
+                let editable: Vec<&'static str> = self
+                    .change_layout
+                    .names()
+                    .into_iter()
+                    .filter(|name| M::META.field(name).is_ok())
+                    .collect();
+                let labels =
+                    foreign_labels(db, entries, std::slice::from_ref(&object), &editable).await?;
+                let cells = self.cells(&object, &editable, &labels);
+                let values = editable
+                    .iter()
+                    .zip(cells)
+                    .map(|(name, cell)| {
+                        let label = M::META.field(name).map_or(*name, |f| f.verbose_name);
+                        (capitalise(label), cell)
+                    })
+                    .collect();
+                let inlines = self.blank_inlines(db, &object, allowed).await?;
+                let form = object.edit_form(db).await?;
                 let readonly = self
-                    .readonly_cells(db, entries, &self.add_layout, &blank)
+                    .readonly_cells(db, entries, &self.change_layout, &object)
                     .await?;
-                return Ok(Some(Loaded {
-                    display: String::new(),
-                    values: Vec::new(),
+                Ok(Some(Loaded {
+                    display: object.display(),
+                    values,
                     parts: FormParts {
-                        sections: self.add_layout.view::<M>(&form, &readonly),
+                        sections: self.change_layout.view::<M>(
+                            &form,
+                            &readonly,
+                            &self.remote_values(db, entries, &form).await?,
+                        ),
                         form,
-                        inlines: self.blank_inlines(db, &blank, allowed).await?,
+                        inlines,
                         unshown: Vec::new(),
                     },
-                }));
-            };
-            let Some(object) = find(db, self.base(user), pk).await? else {
-                return Ok(None);
-            };
-            // What the change page shows, and nothing it leaves out (`exclude`, `fields`).
-            let editable: Vec<&'static str> = self
-                .change_layout
-                .names()
-                .into_iter()
-                .filter(|name| M::META.field(name).is_ok())
-                .collect();
-            let labels =
-                foreign_labels(db, entries, std::slice::from_ref(&object), &editable).await?;
-            let cells = self.cells(&object, &editable, &labels);
-            let values = editable
-                .iter()
-                .zip(cells)
-                .map(|(name, cell)| {
-                    let label = M::META.field(name).map_or(*name, |f| f.verbose_name);
-                    (capitalise(label), cell)
-                })
-                .collect();
-            let inlines = self.blank_inlines(db, &object, allowed).await?;
-            let form = object.edit_form(db).await?;
-            let readonly = self
-                .readonly_cells(db, entries, &self.change_layout, &object)
-                .await?;
-            Ok(Some(Loaded {
-                display: object.display(),
-                values,
-                parts: FormParts {
-                    sections: self.change_layout.view::<M>(&form, &readonly),
-                    form,
-                    inlines,
-                    unshown: Vec::new(),
-                },
-            }))
-        })
+                }))
+            },
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -482,124 +550,131 @@ where
         data: &'a FormData,
         allowed: &'a [bool],
     ) -> BoxFuture<'a, Result<Option<std::result::Result<Saved, FormParts>>>> {
-        Box::pin(async move {
-            let mut object = match (pk, self.admin.blank) {
-                (Some(pk), _) => match find(db, self.base(user), pk).await? {
-                    Some(object) => object,
-                    None => return Ok(None),
-                },
-                (None, Some(blank)) => blank(),
-                (None, None) => return Ok(None),
-            };
-            if let Some(hook) = &self.admin.before_save {
-                hook(&mut object, user, pk.is_none());
-            }
-            // Only the fields the page shows: the others keep the values they have (the
-            // blank's on the add page), whatever was posted for them.
-            let layout = if pk.is_some() {
-                &self.change_layout
-            } else {
-                &self.add_layout
-            };
-            let narrowed = if layout.whole {
-                None
-            } else if pk.is_some() {
-                Some(layout.narrow(&object.edit_form(db).await?, data))
-            } else {
-                Some(layout.narrow(&object.initial(), data))
-            };
-            let data = narrowed.as_ref().unwrap_or(data);
-            let before = object.values();
-            // The object and its inlines in one transaction: all saved, or none. Immediate,
-            // so two admins saving at once on SQLite wait for each other instead of one
-            // failing with "database is locked".
-            let tx = db.begin_immediate().await?;
-            let main = object.save_form_with(tx.db(), storage, data).await?;
-            let mut refused = main.is_err();
-            let mut sets: Vec<Option<BoundFormSet>> = Vec::new();
-            // Only the inlines the user may add, change and delete children through.
-            let shown: Vec<&dyn crate::inlines::Inline<M>> = self
-                .admin
-                .inlines
-                .iter()
-                .zip(allowed)
-                .filter(|(_, ok)| **ok)
-                .map(|(inline, _)| &**inline)
-                .collect();
-            // The children are checked too when the object's form is refused, so the page
-            // shows their errors and keeps what was typed; a new object's only once it has
-            // its key.
-            if main.is_ok() || pk.is_some() {
-                for inline in &shown {
-                    match inline.save(tx.db(), &object, data).await? {
-                        Ok(()) => sets.push(None),
-                        Err(set) => {
-                            refused = true;
-                            sets.push(Some(set));
+        Box::pin(alder_web::forms::without_choices(
+            self.remote.clone(),
+            async move {
+                let mut object = match (pk, self.admin.blank) {
+                    (Some(pk), _) => match find(db, self.base(user), pk).await? {
+                        Some(object) => object,
+                        None => return Ok(None),
+                    },
+                    (None, Some(blank)) => blank(),
+                    (None, None) => return Ok(None),
+                };
+                if let Some(hook) = &self.admin.before_save {
+                    hook(&mut object, user, pk.is_none());
+                }
+                // Only the fields the page shows: the others keep the values they have (the
+                // blank's on the add page), whatever was posted for them.
+                let layout = if pk.is_some() {
+                    &self.change_layout
+                } else {
+                    &self.add_layout
+                };
+                let narrowed = if layout.whole {
+                    None
+                } else if pk.is_some() {
+                    Some(layout.narrow(&object.edit_form(db).await?, data))
+                } else {
+                    Some(layout.narrow(&object.initial(), data))
+                };
+                let data = narrowed.as_ref().unwrap_or(data);
+                let before = object.values();
+                // The object and its inlines in one transaction: all saved, or none. Immediate,
+                // so two admins saving at once on SQLite wait for each other instead of one
+                // failing with "database is locked".
+                let tx = db.begin_immediate().await?;
+                let main = object.save_form_with(tx.db(), storage, data).await?;
+                let mut refused = main.is_err();
+                let mut sets: Vec<Option<BoundFormSet>> = Vec::new();
+                // Only the inlines the user may add, change and delete children through.
+                let shown: Vec<&dyn crate::inlines::Inline<M>> = self
+                    .admin
+                    .inlines
+                    .iter()
+                    .zip(allowed)
+                    .filter(|(_, ok)| **ok)
+                    .map(|(inline, _)| &**inline)
+                    .collect();
+                // The children are checked too when the object's form is refused, so the page
+                // shows their errors and keeps what was typed; a new object's only once it has
+                // its key.
+                if main.is_ok() || pk.is_some() {
+                    for inline in &shown {
+                        match inline.save(tx.db(), &object, data).await? {
+                            Ok(()) => sets.push(None),
+                            Err(set) => {
+                                refused = true;
+                                sets.push(Some(set));
+                            }
                         }
                     }
                 }
-            }
-            if !refused {
-                tx.commit().await?;
-                let after = object.values();
-                let changed = if pk.is_some() {
-                    M::META
-                        .fields
-                        .iter()
-                        .zip(before.iter().zip(&after))
-                        .filter(|(f, (b, a))| f.editable && b != a)
-                        .map(|(f, _)| f.verbose_name.to_owned())
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                return Ok(Some(Ok(Saved {
-                    pk: key_text(&object),
-                    display: object.display(),
-                    changed,
-                })));
-            }
-            // On the add page the object may hold the key of an insert rolled back here: its
-            // children are read below and, as the row is gone, there are none.
-            tx.rollback().await?;
-            let form = match main {
-                Err(form) => form,
-                // Only the children were refused: the object's form as it was sent (its
-                // many-to-many choices too), not as stored.
-                Ok(()) => {
-                    BoundForm::bound(M::FIELDS, data.clone(), Default::default())
-                        .load_choices(db)
-                        .await?
+                if !refused {
+                    tx.commit().await?;
+                    let after = object.values();
+                    let changed = if pk.is_some() {
+                        M::META
+                            .fields
+                            .iter()
+                            .zip(before.iter().zip(&after))
+                            .filter(|(f, (b, a))| f.editable && b != a)
+                            .map(|(f, _)| f.verbose_name.to_owned())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    return Ok(Some(Ok(Saved {
+                        pk: key_text(&object),
+                        display: object.display(),
+                        changed,
+                    })));
                 }
-            };
-            // A new object's rolled-back insert left it a key that may be another's now.
-            let parent = match (pk, self.admin.blank) {
-                (None, Some(blank)) => blank(),
-                _ => object,
-            };
-            let readonly = self.readonly_cells(db, entries, layout, &parent).await?;
-            let sections = layout.view::<M>(&form, &readonly);
-            let unshown = layout.unshown_errors::<M>(form.errors());
-            let mut inlines = Vec::with_capacity(shown.len());
-            for (index, inline) in shown.iter().enumerate() {
-                let set = match sets.get_mut(index).and_then(Option::take) {
-                    Some(set) => set,
-                    None => inline.unbound(db, &parent).await?,
+                // On the add page the object may hold the key of an insert rolled back here: its
+                // children are read below and, as the row is gone, there are none.
+                tx.rollback().await?;
+                let form = match main {
+                    Err(form) => form,
+                    // Only the children were refused: the object's form as it was sent (its
+                    // many-to-many choices too), not as stored.
+                    Ok(()) => {
+                        BoundForm::bound(M::FIELDS, data.clone(), Default::default())
+                            .load_choices(db)
+                            .await?
+                    }
                 };
-                inlines.push(ShownInline {
-                    title: capitalise(inline.title()),
-                    set,
-                    tabular: inline.tabular(),
-                });
-            }
-            Ok(Some(Err(FormParts {
-                form,
-                inlines,
-                sections,
-                unshown,
-            })))
-        })
+                // A new object's rolled-back insert left it a key that may be another's now.
+                let parent = match (pk, self.admin.blank) {
+                    (None, Some(blank)) => blank(),
+                    _ => object,
+                };
+                let readonly = self.readonly_cells(db, entries, layout, &parent).await?;
+                let sections = layout.view::<M>(
+                    &form,
+                    &readonly,
+                    &self.remote_values(db, entries, &form).await?,
+                );
+                let unshown = layout.unshown_errors::<M>(form.errors());
+                let mut inlines = Vec::with_capacity(shown.len());
+                for (index, inline) in shown.iter().enumerate() {
+                    let set = match sets.get_mut(index).and_then(Option::take) {
+                        Some(set) => set,
+                        None => inline.unbound(db, &parent).await?,
+                    };
+                    inlines.push(ShownInline {
+                        title: capitalise(inline.title()),
+                        set,
+                        tabular: inline.tabular(),
+                    });
+                }
+                Ok(Some(Err(FormParts {
+                    form,
+                    inlines,
+                    sections,
+                    unshown,
+                })))
+            },
+        ))
     }
 
     fn plan_delete<'a>(
@@ -869,6 +944,38 @@ where
                 }
                 Ok(Err(refused))
             }
+        })
+    }
+
+    fn autocomplete_fields(&self) -> &[&'static str] {
+        &self.admin.autocomplete_fields
+    }
+
+    fn autocomplete<'a>(
+        &'a self,
+        db: &'a Database,
+        user: &'a User,
+        term: &'a str,
+        page: u64,
+    ) -> BoxFuture<'a, Result<Found>> {
+        Box::pin(async move {
+            let query = ListQuery {
+                search: term.to_owned(),
+                ..ListQuery::default()
+            };
+            let start = (page.max(1) - 1).saturating_mul(AUTOCOMPLETE_PAGE);
+            // One row past the page says whether there are more.
+            let mut rows = self
+                .queryset(&query, user)?
+                .slice(start..start.saturating_add(AUTOCOMPLETE_PAGE + 1))
+                .all(db)
+                .await?;
+            let more = rows.len() as u64 > AUTOCOMPLETE_PAGE;
+            rows.truncate(AUTOCOMPLETE_PAGE as usize);
+            Ok((
+                rows.iter().map(|o| (key_text(o), o.display())).collect(),
+                more,
+            ))
         })
     }
 

@@ -85,6 +85,7 @@ fn form_page(
             password_url => pk.filter(|_| meta.table == "auth_user").map(|pk| format!("{}{}/password/", model_url(&root, meta), encode_pk(pk))),
             can_add_another => entry.can_add() && perms.has(meta, "add"),
             filter_horizontal => entry.filter_horizontal(),
+            autocomplete => !entry.autocomplete_fields().is_empty(),
             prepopulated => entry.prepopulated().iter().map(|(field, from)| context! { field, from }).collect::<Vec<_>>(),
         },
     )?

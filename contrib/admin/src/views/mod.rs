@@ -3,6 +3,7 @@
 //! member ([`Staff`]) and the model's permission.
 
 mod actions;
+mod autocomplete;
 mod changelist;
 mod delete;
 mod forms;
@@ -10,6 +11,7 @@ mod index;
 mod object_history;
 
 pub(crate) use actions::action;
+pub(crate) use autocomplete::autocomplete;
 pub(crate) use changelist::changelist;
 pub(crate) use delete::{delete, delete_page};
 pub(crate) use forms::{add, add_page, change, change_page};

@@ -364,6 +364,10 @@ pub(crate) async fn load_related(
     let mut related = Vec::new();
     for field in fields {
         if let Some(relation) = field.relation {
+            if super::remote::is_remote(field) {
+                related.push((field.name(), Vec::new()));
+                continue;
+            }
             related.push((field.name(), relation.choices(db).await?));
         }
     }

@@ -45,6 +45,7 @@ mod model_form;
 mod multipart;
 mod parse;
 mod relation;
+mod remote;
 mod stored_file;
 mod upload;
 mod view;
@@ -59,6 +60,7 @@ pub use formset::{BoundFormSet, FormSet, FormSetItem};
 pub use inline::{InlineFormSet, InlineSaved};
 pub use model_form::ModelForm;
 pub use relation::Relation;
+pub use remote::without_choices;
 pub use upload::UploadedFile;
 
 pub(crate) use view::{builtin_template, View};
