@@ -108,11 +108,11 @@ async fn library_with(admin: App) -> Library {
 async fn library_set_up(admin: App, tweak: impl FnOnce(&mut Settings)) -> Library {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::debug();
-    tweak(&mut settings);
     settings.database_url = Some(format!(
         "sqlite://{}",
         dir.path().join("db.sqlite3").display()
     ));
+    tweak(&mut settings);
     let models = App::new("library")
         .model::<Author>()
         .model::<Book>()
@@ -984,6 +984,89 @@ async fn autocomplete_fields_search_instead_of_listing_every_row() {
         .get(&format!("{url}&term=a"))
         .await
         .assert_status(403);
+}
+
+/// The main paths again on PostgreSQL (when the test script started one): search (ILIKE),
+/// filters, sorting through a relation, an add with its inline, PROTECT refusing a delete,
+/// "Delete selected", and the history.
+#[tokio::test]
+async fn the_admin_works_on_postgres_too() {
+    let Some(pg) = alder_db::testing::postgres().await.unwrap() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the admin on PostgreSQL"
+        );
+        return;
+    };
+    let url = pg.url().to_string();
+    pg.close().await;
+    let lib = library_set_up(admin(), move |settings| settings.database_url = Some(url)).await;
+    assert_eq!(lib.db.backend(), alder_db::Backend::Postgres);
+    superuser_logged_in(&lib).await;
+    lib.client
+        .get("/admin/library/book/?q=LE+GUIN&in_print__exact=1&o=-pages")
+        .await
+        .assert_ok()
+        .assert_contains("Ursula Le Guin book 0")
+        .assert_not_contains("Ursula Le Guin book 1")
+        .assert_not_contains("Terry Pratchett book 0");
+    lib.client
+        .post("/admin/library/book/add/")
+        .form(&[
+            ("title", "Small Gods"),
+            ("author", "2"),
+            ("pages", "300"),
+            ("in_print", "on"),
+            ("review_set-TOTAL_FORMS", "1"),
+            ("review_set-INITIAL_FORMS", "0"),
+            ("review_set-0-text", "Om."),
+        ])
+        .await
+        .assert_status(303);
+    let added = Book::objects()
+        .filter(Book::title().eq("Small Gods"))
+        .get(&lib.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        Review::objects()
+            .filter(Review::book().eq(added.id.get().unwrap()))
+            .count(&lib.db)
+            .await
+            .unwrap(),
+        1
+    );
+    // Terry Pratchett's books protect him.
+    lib.client
+        .post("/admin/library/author/2/delete/")
+        .await
+        .assert_redirects_to("/admin/library/author/2/delete/");
+    assert!(crud::get_by_pk::<Author>(&lib.db, 2i64.into())
+        .await
+        .is_ok());
+    lib.client
+        .post("/admin/library/book/")
+        .form(&[
+            ("action", "delete_selected"),
+            ("_selected_action", "1"),
+            ("_selected_action", "2"),
+            ("post", "yes"),
+        ])
+        .await
+        .assert_status(303);
+    assert_eq!(
+        Book::objects()
+            .filter(Book::author().eq(1))
+            .count(&lib.db)
+            .await
+            .unwrap(),
+        0
+    );
+    lib.client
+        .get("/admin/library/book/1/history/")
+        .await
+        .assert_ok()
+        .assert_contains("Deleted");
 }
 
 #[tokio::test]
