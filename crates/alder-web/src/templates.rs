@@ -305,7 +305,13 @@ impl Engine {
     pub(crate) fn exists(&self, name: &str) -> bool {
         match &self.names {
             Some(names) => names.contains(name),
-            None => self.env.clone().get_template(name).is_ok(),
+            // Reloading: looked up on a copy, so the shared environment caches nothing; a
+            // template that exists but does not compile counts as there (its render then
+            // says what is wrong) rather than silently falling back to another.
+            None => !matches!(
+                self.env.clone().get_template(name),
+                Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound
+            ),
         }
     }
 

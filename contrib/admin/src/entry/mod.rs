@@ -295,10 +295,11 @@ pub(crate) trait Entry: Send + Sync {
     /// The columns that link to the object's page.
     fn links(&self) -> &[&'static str];
 
-    /// Up to `limit` rows as `(key, display)`, for a filter's choices.
+    /// Up to `limit` of the rows `user` sees, as `(key, display)`, for a filter's choices.
     fn choices<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<(String, String)>>>;
 }

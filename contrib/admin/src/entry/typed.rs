@@ -997,10 +997,14 @@ where
     fn choices<'a>(
         &'a self,
         db: &'a Database,
+        user: &'a User,
         limit: u64,
     ) -> BoxFuture<'a, Result<Vec<(String, String)>>> {
         Box::pin(async move {
-            Ok(alder_db::QuerySet::<M>::new()
+            // The rows the user sees in that model's admin, in its order, so the same rows
+            // come first each time.
+            Ok(self
+                .queryset(&ListQuery::default(), user)?
                 .limit(limit)
                 .all(db)
                 .await?

@@ -180,7 +180,7 @@ pub(crate) async fn render(
             }
         })
         .collect();
-    let filters = filter_views(db, site, entry, &params, &query).await?;
+    let filters = filter_views(db, user, site, entry, &params, &query).await?;
     let hierarchy = entry
         .date_hierarchy()
         .zip(list.dates)
@@ -335,6 +335,7 @@ fn page_count(matching: i64, per_page: u64) -> u64 {
 /// URL, the one in force marked.
 async fn filter_views(
     db: &Db,
+    user: &Staff,
     site: &Site,
     entry: &dyn Entry,
     params: &[(String, String)],
@@ -359,7 +360,7 @@ async fn filter_views(
             .relation
             .and_then(|r| site.by_table((r.target)().table))
         {
-            target.choices(db, 200).await?
+            target.choices(db, user, 200).await?
         } else {
             Vec::new()
         };
