@@ -7,7 +7,7 @@ use alder_web::{context, Db, IntoResponse, ProjectState, Redirect, Response, Res
 
 use super::changelist::with_param;
 use super::delete::cascade;
-use super::{forbidden, model_page, model_url, model_view, root, template_for, Perms};
+use super::{forbidden, model_context, model_page, model_url, root, template_for, Perms};
 use crate::entry::{DeletedMany, Entry};
 use crate::login::Staff;
 use crate::{history, Site};
@@ -190,15 +190,12 @@ async fn delete_selected_page(
     Ok(t.render(
         &template_for(t, meta, "delete_selected_confirmation.html"),
         context! {
-            site_title => site.inner().title.clone(),
-            url => model_url(&root, meta),
-            model => model_view(&root, entry, perms),
-            root,
             names,
             pks,
             back,
             summary,
             blockers,
+            ..model_context(&root, site, entry, perms, None)
         },
     )?
     .into_response())

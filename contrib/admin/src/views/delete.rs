@@ -6,7 +6,7 @@ use alder_web::{
     context, Db, Error, IntoResponse, ProjectState, Redirect, Response, Result, Templates,
 };
 
-use super::{encode_pk, model_page, model_url, model_view, root, template_for};
+use super::{encode_pk, model_context, model_page, model_url, root, template_for};
 use crate::entry::{capitalise, Deleted};
 use crate::history;
 use crate::login::Staff;
@@ -58,14 +58,10 @@ pub(crate) async fn delete_page(
     Ok(t.render(
         &template_for(&t, meta, "delete_confirmation.html"),
         context! {
-            site_title => site.inner().title.clone(),
-            url => model_url(&root, meta),
-            change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
-            model => model_view(&root, entry, perms),
-            root,
             display,
             summary,
             blockers,
+            ..model_context(&root, site, entry, perms, Some(&pk))
         },
     )?
     .into_response())

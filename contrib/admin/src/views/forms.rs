@@ -9,9 +9,10 @@ use alder_web::{
 };
 
 use super::{
-    encode_pk, inlines_allowed, model_page, model_url, model_view, root, template_for, Perms,
+    encode_pk, inlines_allowed, model_context, model_page, model_url, model_view, root,
+    template_for, Perms,
 };
-use crate::entry::{Entry, FormParts};
+use crate::entry::{Entry, FormParts, Saved};
 use crate::login::Staff;
 use crate::{history, Site};
 
@@ -105,6 +106,44 @@ fn after_save(sent: &FormData, url: &str, pk: &str) -> String {
     }
 }
 
+/// What a save did, for the history and the message.
+struct Done {
+    flag: i16,
+    message: String,
+    /// "added" or "changed".
+    verb: &'static str,
+}
+
+/// After a save: the history line, the message, and where the button pressed goes.
+#[allow(clippy::too_many_arguments)]
+async fn saved_page(
+    state: &ProjectState,
+    db: &Db,
+    user: &Staff,
+    messages: &Messages,
+    meta: &alder_db::ModelMeta,
+    saved: &Saved,
+    sent: &FormData,
+    done: Done,
+) -> Result<Response> {
+    history::log(
+        db,
+        user,
+        meta,
+        &saved.pk,
+        &saved.display,
+        done.flag,
+        done.message,
+    )
+    .await?;
+    messages.success(format!(
+        "The {} \u{201c}{}\u{201d} was {} successfully.",
+        meta.verbose_name, saved.display, done.verb
+    ));
+    let url = model_url(&root(state)?, meta);
+    Ok(Redirect::to(&after_save(sent, &url, &saved.pk)).into_response())
+}
+
 /// POST: creates the object from the form, or shows the form again with its errors (422).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn add(
@@ -129,22 +168,12 @@ pub(crate) async fn add(
         .ok_or(Error::NotFound)?
     {
         Ok(saved) => {
-            history::log(
-                &db,
-                &user,
-                meta,
-                &saved.pk,
-                &saved.display,
-                history::ADDITION,
-                "Added.".into(),
-            )
-            .await?;
-            messages.success(format!(
-                "The {} \u{201c}{}\u{201d} was added successfully.",
-                meta.verbose_name, saved.display
-            ));
-            let url = model_url(&root(&state)?, meta);
-            Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
+            let done = Done {
+                flag: history::ADDITION,
+                message: "Added.".into(),
+                verb: "added",
+            };
+            saved_page(&state, &db, &user, &messages, meta, &saved, &sent, done).await
         }
         Err(refused) => form_page(
             &state,
@@ -186,12 +215,9 @@ pub(crate) async fn change_page(
             .render(
                 &template_for(&t, meta, "view_object.html"),
                 context! {
-                    site_title => site.inner().title.clone(),
-                    url => model_url(&root, meta),
-                    model => model_view(&root, entry, perms),
-                    root,
                     display => loaded.display,
                     values,
+                    ..model_context(&root, site, entry, perms, Some(&pk))
                 },
             )?
             .into_response());
@@ -247,23 +273,12 @@ pub(crate) async fn change(
     };
     match result {
         Ok(saved) => {
-            let message = history::change_message(&saved.changed);
-            history::log(
-                &db,
-                &user,
-                meta,
-                &saved.pk,
-                &saved.display,
-                history::CHANGE,
-                message,
-            )
-            .await?;
-            messages.success(format!(
-                "The {} \u{201c}{}\u{201d} was changed successfully.",
-                meta.verbose_name, saved.display
-            ));
-            let url = model_url(&root(&state)?, meta);
-            Ok(Redirect::to(&after_save(&sent, &url, &saved.pk)).into_response())
+            let done = Done {
+                flag: history::CHANGE,
+                message: history::change_message(&saved.changed),
+                verb: "changed",
+            };
+            saved_page(&state, &db, &user, &messages, meta, &saved, &sent, done).await
         }
         Err(refused) => {
             let display = entry

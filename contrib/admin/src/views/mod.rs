@@ -181,6 +181,26 @@ pub(crate) fn template_for(t: &Templates, meta: &ModelMeta, page: &str) -> Strin
         .unwrap_or(general)
 }
 
+/// What every model page's template gets: the site's title, the admin's root, the model and
+/// its change list's URL, and the object's change page when there is one.
+pub(crate) fn model_context(
+    root: &str,
+    site: &Site,
+    entry: &dyn Entry,
+    perms: &Perms,
+    pk: Option<&str>,
+) -> minijinja::Value {
+    let meta = entry.meta();
+    let url = model_url(root, meta);
+    alder_web::context! {
+        site_title => site.inner().title.clone(),
+        change_url => pk.map(|pk| format!("{url}{}/change/", encode_pk(pk))),
+        model => model_view(root, entry, perms),
+        url,
+        root,
+    }
+}
+
 pub(crate) fn encode_pk(pk: &str) -> String {
     percent_encoding::utf8_percent_encode(pk, crate::URL_ENCODE).to_string()
 }

@@ -3,7 +3,7 @@
 use alder_web::extract::{Path, State};
 use alder_web::{context, Db, Error, IntoResponse, ProjectState, Response, Result, Templates};
 
-use super::{encode_pk, model_page, model_url, model_view, root, template_for};
+use super::{model_context, model_page, root, template_for};
 use crate::history;
 use crate::login::Staff;
 
@@ -54,13 +54,9 @@ pub(crate) async fn history(
     Ok(t.render(
         &template_for(&t, meta, "object_history.html"),
         context! {
-            site_title => site.inner().title.clone(),
-            url => model_url(&root, meta),
-            change_url => format!("{}{}/change/", model_url(&root, meta), encode_pk(&pk)),
-            model => model_view(&root, entry, perms),
-            root,
             display,
             rows,
+            ..model_context(&root, site, entry, perms, Some(&pk))
         },
     )?
     .into_response())
