@@ -832,6 +832,7 @@ async fn staff_manage_posts_in_the_admin() {
         .await
         .is_err());
     assert!(browser.find(Locator::Css("a.button.add")).await.is_err());
+    assert_eq!(text_of(&browser, "h1").await, "Select post to view");
     shoot(&browser, "admin-posts-view-only").await;
     browser
         .find(Locator::Css("table.list tbody th a"))

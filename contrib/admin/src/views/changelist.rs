@@ -222,6 +222,7 @@ pub(crate) async fn render(
             filters,
             paging => if pages > 1 { paging } else { Vec::new() },
             editing,
+            can_change => perms.has(meta, "change"),
             has_refused,
             hierarchy,
         },
