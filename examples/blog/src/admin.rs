@@ -97,7 +97,9 @@ pub fn app() -> alder::App {
         // Comments come from readers: listed, searched, changed or deleted, never added here.
         .register(
             ModelAdmin::<Comment>::new()
-                .list_display(["name", "post", "created_at"])
+                // The date links to the comment; the name is corrected right in the list.
+                .list_display(["created_at", "name", "post"])
+                .list_editable(["name"])
                 .search_fields(["name", "body"])
                 .list_filter(["post"])
                 .readonly_fields(["created_at"]),

@@ -753,6 +753,28 @@ async fn staff_manage_posts_in_the_admin() {
         .await
         .unwrap();
     assert_eq!(saved.as_deref(), Some("Added in the admin."));
+    // The comment's name corrected in the comments' list (list_editable), then back.
+    let post_page = browser.current_url().await.unwrap();
+    browser
+        .goto(&server.url("/admin/blog/comment/"))
+        .await
+        .unwrap();
+    fill(
+        &browser,
+        "input[name^='form-'][value='Staff']",
+        "Staff (edited)",
+    )
+    .await;
+    click(&browser, "button[name=_save]").await;
+    wait_for_text(
+        &browser,
+        ".messages .success",
+        "1 comment was changed successfully.",
+    )
+    .await;
+    shoot(&browser, "admin-comments-edited").await;
+    browser.goto(post_page.as_str()).await.unwrap();
+    wait_for_text(&browser, "h1", "Change post").await;
     click(&browser, "a.deletelink").await;
     wait_for_text(&browser, "h1", "Are you sure?").await;
     assert!(text_of(&browser, "ul.summary").await.contains("Posts: 1"));
@@ -818,6 +840,7 @@ async fn staff_manage_posts_in_the_admin() {
         .unwrap();
     click(&browser, "header nav button.link").await;
     wait_for_text(&browser, "h1", "Logged out").await;
+    shoot(&browser, "admin-logged-out").await;
     browser
         .goto(&server.url("/admin/blog/post/"))
         .await

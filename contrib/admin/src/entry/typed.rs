@@ -29,6 +29,12 @@ pub(crate) struct Typed<M> {
     /// The autocomplete fields, `(name, table of the model they point to)`: their forms
     /// load no choices.
     remote: Vec<(&'static str, &'static str)>,
+    /// The headings of `list_display`'s columns, in order.
+    column_labels: Vec<String>,
+    /// The paths search may follow, and the `key__field` columns sorting may: worked out
+    /// once, not per request.
+    search_paths: alder_db::FieldPaths,
+    related_paths: alder_db::FieldPaths,
 }
 
 impl<M: ModelForm> Typed<M> {
@@ -78,7 +84,15 @@ impl<M: ModelForm> Typed<M> {
                 Some((*name, (relation.target)().table))
             })
             .collect();
+        let column_labels = admin
+            .list_display
+            .iter()
+            .map(|name| column_label(&admin, name))
+            .collect();
         Ok(Typed {
+            search_paths: admin.search_paths(),
+            related_paths: admin.related_paths(),
+            column_labels,
             admin,
             change_layout,
             add_layout,
@@ -114,6 +128,28 @@ fn selected<M: Model>(
         .filter_map(|pk| alder_db::Q::<M>::parse(name, pk).ok())
         .reduce(|a, b| a | b)?;
     Some(base.filter(matching))
+}
+
+/// A column's heading, worked out once at registration: the model's name for `__str__`, a
+/// computed column's label, "Author name" for `author__name`, else the field's name.
+fn column_label<M: Model>(admin: &ModelAdmin<M>, name: &str) -> String {
+    if name == "__str__" {
+        return capitalise(M::META.verbose_name);
+    }
+    if let Some(column) = admin.computed.iter().find(|c| c.name == name) {
+        return column.label.to_owned();
+    }
+    if let Some((key, field)) = name.split_once("__") {
+        let target = M::META
+            .field(key)
+            .ok()
+            .and_then(|k| k.relation.map(|r| (k.verbose_name, (r.target)())));
+        if let Some((key_label, target)) = target {
+            let field_label = target.field(field).map_or(field, |f| f.verbose_name);
+            return capitalise(&format!("{key_label} {field_label}"));
+        }
+    }
+    capitalise(M::META.field(name).map_or(name, |f| f.verbose_name))
 }
 
 /// Rows per page of an autocomplete box (Django's too).
@@ -308,11 +344,7 @@ where
                 .map_err(|err| alder_web::Error::bad_request(err.to_string()))?;
         }
         if !query.search.trim().is_empty() {
-            set = set.search(
-                &self.admin.search_paths(),
-                &self.admin.search_fields,
-                &query.search,
-            )?;
+            set = set.search(&self.search_paths, &self.admin.search_fields, &query.search)?;
         }
         Ok(set)
     }
@@ -329,10 +361,9 @@ where
         }
         // The key last, so that pages do not share or skip rows whose sort values tie.
         ordering.push(format!("-{}", M::META.pk().name));
-        let related = self.admin.related_paths();
         for term in ordering {
             set = if term.contains("__") {
-                set.order_by_path(&related, &term)?
+                set.order_by_path(&self.related_paths, &term)?
             } else {
                 set.order_by_name(&term)?
             };
@@ -815,23 +846,12 @@ where
     }
 
     fn column_label(&self, name: &str) -> String {
-        if name == "__str__" {
-            return capitalise(M::META.verbose_name);
-        }
-        if let Some(column) = self.admin.computed.iter().find(|c| c.name == name) {
-            return column.label.to_owned();
-        }
-        if let Some((key, field)) = name.split_once("__") {
-            let target = M::META
-                .field(key)
-                .ok()
-                .and_then(|k| k.relation.map(|r| (k.verbose_name, (r.target)())));
-            if let Some((key_label, target)) = target {
-                let field_label = target.field(field).map_or(field, |f| f.verbose_name);
-                return capitalise(&format!("{key_label} {field_label}"));
-            }
-        }
-        capitalise(M::META.field(name).map_or(name, |f| f.verbose_name))
+        self.admin
+            .list_display
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| self.column_labels[i].clone())
+            .unwrap_or_default()
     }
 
     fn sortable(&self, name: &str) -> bool {
