@@ -43,6 +43,7 @@ pub mod storage;
 mod template_helpers;
 mod templates;
 pub mod test;
+pub mod valid;
 
 pub use alder_db as db;
 pub use app::{App, Command};

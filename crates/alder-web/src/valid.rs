@@ -1,0 +1,353 @@
+//! Validated input for APIs (FastAPI's request models): [`Valid`] around `Json`, `Query` or
+//! `Form` parses the input into `T` and runs `T`'s [`Validate`] rules; anything wrong is
+//! answered **422** with FastAPI's body, one entry per problem:
+//! `{"detail": [{"loc": ["body", "title"], "msg": "…", "type": "…"}]}`.
+//!
+//! Where the input broke is named by its path (`["body", "tags", 2]`), found with
+//! `serde_path_to_error` while `serde` reads it, so a wrong type, a missing field, a number too
+//! large for its type, invalid UTF-8 or nesting past serde_json's depth limit each say where.
+//!
+//! ```
+//! use alder_web::{App, Project, Settings, Json, routing::post, test::TestClient};
+//! use alder_web::valid::{Valid, Validate};
+//! use alder_web::db::validation::{ValidationError, ValidationErrors};
+//!
+//! #[derive(serde::Deserialize, serde::Serialize)]
+//! struct NewPost { title: String, stars: u8 }
+//!
+//! impl Validate for NewPost {
+//!     fn validate(&self) -> Result<(), ValidationErrors> {
+//!         let mut errors = ValidationErrors::new();
+//!         if self.title.trim().is_empty() {
+//!             errors.add("title", ValidationError::new("blank", "This field cannot be blank."));
+//!         }
+//!         errors.into_result()
+//!     }
+//! }
+//!
+//! async fn create(Valid(Json(post)): Valid<Json<NewPost>>) -> Json<NewPost> { Json(post) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let client = TestClient::new(Project::new(Settings::debug())
+//!     .app(App::new("api").api().route("/posts/", post(create), "create")));
+//! client.post("/posts/").json(&serde_json::json!({"title": "Hi", "stars": 5})).await.assert_ok();
+//! client.post("/posts/").json(&serde_json::json!({"title": " ", "stars": 300})).await
+//!     .assert_status(422)
+//!     .assert_contains(r#""loc":["body","stars"]"#);
+//! # });
+//! ```
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::db::validation::ValidationErrors;
+use crate::extract::{Form, Query};
+use crate::{Error, Json};
+
+/// Rules a type checks after it was parsed: lengths, ranges, formats, relations between its
+/// fields. Errors are reported per field, under the field's name as the input spells it.
+///
+/// ```
+/// use alder_web::valid::Validate;
+/// use alder_web::db::validation::{ValidationError, ValidationErrors};
+/// struct Range { low: i32, high: i32 }
+/// impl Validate for Range {
+///     fn validate(&self) -> Result<(), ValidationErrors> {
+///         let mut errors = ValidationErrors::new();
+///         if self.low > self.high {
+///             errors.add("low", ValidationError::new("max_value", "low must not exceed high"));
+///         }
+///         errors.into_result()
+///     }
+/// }
+/// assert!(Range { low: 3, high: 1 }.validate().is_err());
+/// ```
+pub trait Validate {
+    /// Every problem found, by field; `Ok` when there is none.
+    fn validate(&self) -> Result<(), ValidationErrors>;
+}
+
+/// A list is valid when each item is; an item's problems are reported under its index.
+///
+/// ```
+/// use alder_web::valid::Validate;
+/// use alder_web::db::validation::{ValidationError, ValidationErrors};
+/// struct Even(u32);
+/// impl Validate for Even {
+///     fn validate(&self) -> Result<(), ValidationErrors> {
+///         if self.0 % 2 == 0 { return Ok(()); }
+///         ValidationErrors::from(ValidationError::invalid("odd")).into_result()
+///     }
+/// }
+/// let errors = vec![Even(2), Even(3)].validate().unwrap_err();
+/// assert_eq!(errors.non_field().len(), 0);
+/// assert!(errors.has_field("1"));
+/// ```
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for (index, item) in self.iter().enumerate() {
+            if let Err(item_errors) = item.validate() {
+                for error in item_errors.non_field() {
+                    errors.add(index.to_string(), error.clone());
+                }
+                for (field, field_errors) in item_errors.fields() {
+                    for error in field_errors {
+                        errors.add(format!("{index}.{field}"), error.clone());
+                    }
+                }
+            }
+        }
+        errors.into_result()
+    }
+}
+
+/// An absent value is valid; a present one is checked.
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.as_ref().map_or(Ok(()), Validate::validate)
+    }
+}
+
+/// `Valid<Json<T>>`, `Valid<Query<T>>`, `Valid<Form<T>>`: the input parsed into `T` and
+/// checked by `T`'s [`Validate`]; otherwise a 422 ([`Invalid`]). See the [module](self).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Valid<E>(pub E);
+
+/// One problem with the input, as FastAPI reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Problem {
+    /// Where: `"body"` or `"query"`, then the path to the value (names and list indexes).
+    pub loc: Vec<serde_json::Value>,
+    /// What is wrong, for a person.
+    pub msg: String,
+    /// What is wrong, for a program: `missing`, `json_invalid`, `type_error`, or the code of
+    /// the rule that failed (`max_length`, `blank`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// The input of a [`Valid`] extractor was refused: a 422 whose body lists every [`Problem`],
+/// or a 415 when it was not of the expected content type.
+///
+/// ```
+/// use alder_web::valid::Invalid;
+/// let response = axum::response::IntoResponse::into_response(Invalid::new("body", vec![]));
+/// assert_eq!(response.status(), 422);
+/// ```
+#[derive(Debug)]
+pub struct Invalid {
+    status: StatusCode,
+    problems: Vec<Problem>,
+}
+
+impl Invalid {
+    /// A 422 for `problems` with the input named `source` (`"body"`, `"query"`).
+    pub fn new(source: &str, problems: Vec<(Vec<serde_json::Value>, String, String)>) -> Self {
+        Invalid {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            problems: problems
+                .into_iter()
+                .map(|(path, msg, kind)| Problem {
+                    loc: std::iter::once(serde_json::Value::from(source))
+                        .chain(path)
+                        .collect(),
+                    msg,
+                    kind,
+                })
+                .collect(),
+        }
+    }
+
+    /// The rule failures of `errors`, each under `source` and its field's path (`tags.2.name`
+    /// becomes `["body", "tags", 2, "name"]`).
+    ///
+    /// ```
+    /// use alder_web::valid::Invalid;
+    /// use alder_web::db::validation::{ValidationError, ValidationErrors};
+    /// let mut errors = ValidationErrors::new();
+    /// errors.add("tags.2", ValidationError::new("max_length", "too long"));
+    /// let invalid = Invalid::from_errors("body", &errors);
+    /// assert_eq!(invalid.problems()[0].loc, vec![serde_json::json!("body"), "tags".into(), 2.into()]);
+    /// ```
+    pub fn from_errors(source: &str, errors: &ValidationErrors) -> Self {
+        let mut problems = Vec::new();
+        for error in errors.non_field() {
+            problems.push((
+                Vec::new(),
+                error.message().to_string(),
+                error.code().to_string(),
+            ));
+        }
+        for (field, field_errors) in errors.fields() {
+            let path: Vec<serde_json::Value> = field.split('.').map(path_segment).collect();
+            for error in field_errors {
+                problems.push((
+                    path.clone(),
+                    error.message().to_string(),
+                    error.code().to_string(),
+                ));
+            }
+        }
+        Invalid::new(source, problems)
+    }
+
+    /// What was wrong, in order.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    fn unsupported(expected: &str, found: &str) -> Self {
+        Invalid {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            problems: vec![Problem {
+                loc: vec!["body".into()],
+                msg: format!("expected `Content-Type: {expected}`, got `{found}`"),
+                kind: "content_type".into(),
+            }],
+        }
+    }
+
+    /// A parse failure of serde at `path` in `source`.
+    fn parse<E: std::fmt::Display>(source: &str, error: serde_path_to_error::Error<E>) -> Self {
+        let path = path_of(error.path());
+        let message = error.inner().to_string();
+        let kind = if message.starts_with("missing field") {
+            "missing"
+        } else {
+            "type_error"
+        };
+        Invalid::new(source, vec![(path, message, kind.to_string())])
+    }
+}
+
+impl IntoResponse for Invalid {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "detail": self.problems });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// `2` as a number (a list index), anything else as a name.
+fn path_segment(segment: &str) -> serde_json::Value {
+    match segment.parse::<u64>() {
+        Ok(index) => index.into(),
+        Err(_) => segment.into(),
+    }
+}
+
+fn path_of(path: &serde_path_to_error::Path) -> Vec<serde_json::Value> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some((*index).into()),
+            Segment::Map { key } => Some(key.clone().into()),
+            Segment::Enum { variant } => Some(variant.clone().into()),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+fn checked<T: Validate>(source: &str, value: T) -> Result<T, Invalid> {
+    match value.validate() {
+        Ok(()) => Ok(value),
+        Err(errors) => Err(Invalid::from_errors(source, &errors)),
+    }
+}
+
+/// Why a body could not be read at all: too large (413) or cut off.
+fn unreadable(rejection: axum::extract::rejection::BytesRejection) -> Response {
+    Error::http(rejection.status(), rejection.body_text()).into_response()
+}
+
+fn content_type(request: &Request) -> String {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn is_kind(content_type: &str, expected: &str) -> bool {
+    let kind = content_type.split(';').next().unwrap_or("").trim();
+    kind.eq_ignore_ascii_case(expected)
+        || (expected == "application/json" && kind.to_ascii_lowercase().ends_with("+json"))
+}
+
+impl<T, S> FromRequest<S> for Valid<Json<T>>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let found = content_type(&request);
+        if !is_kind(&found, "application/json") {
+            return Err(Invalid::unsupported("application/json", &found).into_response());
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(unreadable)?;
+        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+        let value: T = match serde_path_to_error::deserialize(deserializer) {
+            Ok(value) => value,
+            Err(error) if error.inner().is_syntax() || error.inner().is_eof() => {
+                let inner = error.into_inner();
+                let message = format!("the body is not valid JSON: {inner}");
+                let problem = (Vec::new(), message, "json_invalid".to_string());
+                return Err(Invalid::new("body", vec![problem]).into_response());
+            }
+            Err(error) => return Err(Invalid::parse("body", error).into_response()),
+        };
+        let value = checked("body", value).map_err(IntoResponse::into_response)?;
+        Ok(Valid(Json(value)))
+    }
+}
+
+impl<T, S> FromRequestParts<S> for Valid<Query<T>>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Response> {
+        let query = parts.uri.query().unwrap_or("");
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let value: T = serde_path_to_error::deserialize(deserializer)
+            .map_err(|error| Invalid::parse("query", error).into_response())?;
+        let value = checked("query", value).map_err(IntoResponse::into_response)?;
+        Ok(Valid(Query(value)))
+    }
+}
+
+impl<T, S> FromRequest<S> for Valid<Form<T>>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let found = content_type(&request);
+        if !is_kind(&found, "application/x-www-form-urlencoded") {
+            return Err(
+                Invalid::unsupported("application/x-www-form-urlencoded", &found).into_response(),
+            );
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(unreadable)?;
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
+        let value: T = serde_path_to_error::deserialize(deserializer)
+            .map_err(|error| Invalid::parse("body", error).into_response())?;
+        let value = checked("body", value).map_err(IntoResponse::into_response)?;
+        Ok(Valid(Form(value)))
+    }
+}
