@@ -251,6 +251,14 @@ fn path_of(path: &serde_path_to_error::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `name=value&…` read into `T` and checked, or the 422 saying why not.
+fn urlencoded<T: DeserializeOwned + Validate>(source: &str, input: &[u8]) -> Result<T, Invalid> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(input));
+    let value: T = serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| Invalid::parse(source, error))?;
+    checked(source, value)
+}
+
 fn checked<T: Validate>(source: &str, value: T) -> Result<T, Invalid> {
     match value.validate() {
         Ok(()) => Ok(value),
@@ -318,12 +326,9 @@ where
 
     async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Response> {
         let query = parts.uri.query().unwrap_or("");
-        let deserializer =
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        let value: T = serde_path_to_error::deserialize(deserializer)
-            .map_err(|error| Invalid::parse("query", error).into_response())?;
-        let value = checked("query", value).map_err(IntoResponse::into_response)?;
-        Ok(Valid(Query(value)))
+        urlencoded("query", query.as_bytes())
+            .map(|value| Valid(Query(value)))
+            .map_err(IntoResponse::into_response)
     }
 }
 
@@ -344,10 +349,8 @@ where
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(unreadable)?;
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes));
-        let value: T = serde_path_to_error::deserialize(deserializer)
-            .map_err(|error| Invalid::parse("body", error).into_response())?;
-        let value = checked("body", value).map_err(IntoResponse::into_response)?;
-        Ok(Valid(Form(value)))
+        urlencoded("body", &bytes)
+            .map(|value| Valid(Form(value)))
+            .map_err(IntoResponse::into_response)
     }
 }
