@@ -1,7 +1,7 @@
 //! `Valid<Json<T>>`, `Valid<Query<T>>` and `Valid<Form<T>>`: what each kind of bad input is
 //! answered with, and that good input reaches the handler.
 
-use alder_web::db::validation::{ValidationError, ValidationErrors};
+use alder_web::db::validation::{check_rules, Limit, ValidationError, ValidationErrors, Validator};
 use alder_web::extract::{Form, Query};
 use alder_web::routing::{get, post};
 use alder_web::test::TestClient;
@@ -75,12 +75,11 @@ struct Page {
 
 impl Validate for Page {
     fn validate(&self) -> Result<(), ValidationErrors> {
+        // The vocabulary of `#[model(min = 1)]`, with its message.
         let mut errors = ValidationErrors::new();
-        if self.page == 0 {
-            errors.add(
-                "page",
-                ValidationError::new("min_value", "pages start at 1"),
-            );
+        let rules = [Validator::MinValue(Limit::Int(1))];
+        for error in check_rules(&rules, &alder_web::db::Value::from(self.page)) {
+            errors.add("page", error);
         }
         errors.into_result()
     }
@@ -364,7 +363,7 @@ async fn query_and_form_problems_name_their_parameter() {
     let problem = only_problem(&response.json()).clone();
     assert_eq!(
         problem,
-        json!({"loc": ["query", "page"], "msg": "pages start at 1", "type": "min_value"})
+        json!({"loc": ["query", "page"], "msg": "Ensure this value is greater than or equal to 1.", "type": "min_value"})
     );
 
     let response = client.post("/lend/").form(&[("page", "-1")]).await;

@@ -14,4 +14,4 @@ pub use crate::meta::{Limit, Validator};
 pub use errors::{ValidationError, ValidationErrors};
 pub use formats::{is_email, is_ip, is_slug, is_url};
 pub(crate) use rules::is_null;
-pub use rules::{check_value, is_empty_value};
+pub use rules::{check_rules, check_value, is_empty_value};

@@ -124,6 +124,29 @@ fn check_digits(number: Decimal, max_digits: u32, places: u32, errors: &mut Vec<
     errors.push(error);
 }
 
+/// The problems of `value` under `validators` alone, for a type that is not a model (the rules of
+/// an API's input type): the same checks and messages as a
+/// model field declaring `#[model(min = …, email, …)]`. Custom functions are skipped.
+///
+/// ```
+/// use alder_db::{Value, validation::{check_rules, Limit, Validator}};
+/// let rules = [Validator::MinValue(Limit::Int(1)), Validator::MaxValue(Limit::Int(5))];
+/// assert!(check_rules(&rules, &Value::from(3)).is_empty());
+/// assert_eq!(check_rules(&rules, &Value::from(9))[0].code(), "max_value");
+/// assert_eq!(check_rules(&[Validator::Email], &Value::from("nope"))[0].code(), "invalid");
+/// // Unsigned and f32 values are compared too.
+/// assert_eq!(check_rules(&rules, &Value::from(0u32))[0].code(), "min_value");
+/// assert!(check_rules(&rules, &Value::from(u64::MAX)).len() == 1);
+/// assert!(check_rules(&rules, &Value::from(2.5f32)).is_empty());
+/// ```
+pub fn check_rules(validators: &[Validator], value: &Value) -> Vec<ValidationError> {
+    let mut errors = Vec::new();
+    for validator in validators {
+        check_rule(*validator, value, &mut errors);
+    }
+    errors
+}
+
 fn check_rule(validator: Validator, value: &Value, errors: &mut Vec<ValidationError>) {
     let text = match value {
         Value::String(Some(text)) => Some(text.as_str()),
@@ -174,15 +197,24 @@ fn check_rule(validator: Validator, value: &Value, errors: &mut Vec<ValidationEr
 
 /// How a numeric value compares with a bound; `None` for values that are not numbers.
 fn compare(value: &Value, limit: Limit) -> Option<Ordering> {
+    // i128 holds every signed and unsigned integer a value can carry (u64 past i64::MAX too).
     let int = match value {
-        Value::TinyInt(Some(n)) => Some(i64::from(*n)),
-        Value::SmallInt(Some(n)) => Some(i64::from(*n)),
-        Value::Int(Some(n)) => Some(i64::from(*n)),
-        Value::BigInt(Some(n)) => Some(*n),
+        Value::TinyInt(Some(n)) => Some(i128::from(*n)),
+        Value::SmallInt(Some(n)) => Some(i128::from(*n)),
+        Value::Int(Some(n)) => Some(i128::from(*n)),
+        Value::BigInt(Some(n)) => Some(i128::from(*n)),
+        Value::TinyUnsigned(Some(n)) => Some(i128::from(*n)),
+        Value::SmallUnsigned(Some(n)) => Some(i128::from(*n)),
+        Value::Unsigned(Some(n)) => Some(i128::from(*n)),
+        Value::BigUnsigned(Some(n)) => Some(i128::from(*n)),
         _ => None,
     };
+    let value = match value {
+        Value::Float(Some(x)) => &Value::Double(Some(f64::from(*x))),
+        other => other,
+    };
     match (int, value, limit) {
-        (Some(n), _, Limit::Int(l)) => Some(n.cmp(&l)),
+        (Some(n), _, Limit::Int(l)) => Some(n.cmp(&i128::from(l))),
         (Some(n), _, Limit::Float(l)) => (n as f64).partial_cmp(&l),
         (None, Value::Double(Some(x)), Limit::Int(l)) => x.partial_cmp(&(l as f64)),
         (None, Value::Double(Some(x)), Limit::Float(l)) => x.partial_cmp(&l),
