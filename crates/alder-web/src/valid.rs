@@ -286,6 +286,24 @@ fn is_kind(content_type: &str, expected: &str) -> bool {
         || (expected == "application/json" && kind.to_ascii_lowercase().ends_with("+json"))
 }
 
+/// The body, when it is of the `expected` content type and within the body limit; otherwise
+/// the 415 or 413 to answer (boxed: a `Response` is too large for an `Err` clippy accepts).
+async fn body_of<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    expected: &str,
+) -> Result<axum::body::Bytes, Box<Response>> {
+    let found = content_type(&request);
+    if !is_kind(&found, expected) {
+        return Err(Box::new(
+            Invalid::unsupported(expected, &found).into_response(),
+        ));
+    }
+    axum::body::Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| Box::new(unreadable(rejection)))
+}
+
 impl<T, S> FromRequest<S> for Valid<Json<T>>
 where
     T: DeserializeOwned + Validate,
@@ -294,13 +312,9 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
-        let found = content_type(&request);
-        if !is_kind(&found, "application/json") {
-            return Err(Invalid::unsupported("application/json", &found).into_response());
-        }
-        let bytes = axum::body::Bytes::from_request(request, state)
+        let bytes = body_of(request, state, "application/json")
             .await
-            .map_err(unreadable)?;
+            .map_err(|r| *r)?;
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         let value: T = match serde_path_to_error::deserialize(deserializer) {
             Ok(value) => value,
@@ -340,15 +354,9 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
-        let found = content_type(&request);
-        if !is_kind(&found, "application/x-www-form-urlencoded") {
-            return Err(
-                Invalid::unsupported("application/x-www-form-urlencoded", &found).into_response(),
-            );
-        }
-        let bytes = axum::body::Bytes::from_request(request, state)
+        let bytes = body_of(request, state, "application/x-www-form-urlencoded")
             .await
-            .map_err(unreadable)?;
+            .map_err(|r| *r)?;
         urlencoded("body", &bytes)
             .map(|value| Valid(Form(value)))
             .map_err(IntoResponse::into_response)
