@@ -12,7 +12,7 @@ use crate::model::rules::{self, Rule, RuleAttrs};
 use crate::model::types::{foreign_key_target, outer};
 
 /// The path through which generated code reaches the web layer (`alder` or `alder_web`).
-fn web_path() -> TokenStream {
+pub(crate) fn web_path() -> TokenStream {
     use proc_macro_crate::{crate_name, FoundCrate};
     match crate_name("alder") {
         Ok(FoundCrate::Name(name)) => {

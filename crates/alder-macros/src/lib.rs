@@ -5,6 +5,7 @@
 mod choices;
 mod form;
 mod model;
+mod validate;
 
 use proc_macro::TokenStream;
 
@@ -54,6 +55,21 @@ pub fn derive_choices(input: TokenStream) -> TokenStream {
 pub fn derive_form(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     form::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Implements `alder_web::valid::Validate` from rules on the fields (FastAPI's Pydantic
+/// `Field(...)` constraints), the vocabulary of model fields and forms. Field attributes
+/// `#[validate(...)]`: `min = N`, `max = N` (numbers), `min_length = N`, `max_length = N`,
+/// `regex = "…"`, `email`, `url`, `slug`, `ip` (text), `validate = "path"` (a function
+/// `fn(&T) -> Result<(), ValidationError>`), `nested` (the field's own `Validate`, for
+/// nested objects and lists); on the struct, `clean = "path"` (a function
+/// `fn(&Self) -> Result<(), ValidationErrors>`). Errors are named as serde names the fields.
+#[proc_macro_derive(Validate, attributes(validate))]
+pub fn derive_validate(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    validate::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

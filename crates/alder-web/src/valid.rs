@@ -42,7 +42,7 @@ use http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::db::validation::ValidationErrors;
+use crate::db::validation::{ValidationErrors, Validator};
 use crate::extract::{Form, Query};
 use crate::{Error, Json};
 
@@ -64,9 +64,85 @@ use crate::{Error, Json};
 /// }
 /// assert!(Range { low: 3, high: 1 }.validate().is_err());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `Validate` rules to run",
+    label = "`nested` and `Valid<…>` need a type that implements `Validate`",
+    note = "derive it with `#[derive(Validate)]`, or drop `nested` from a field whose own rules are enough"
+)]
 pub trait Validate {
     /// Every problem found, by field; `Ok` when there is none.
     fn validate(&self) -> Result<(), ValidationErrors>;
+
+    /// The rules declared on the fields, for documents describing the type (the OpenAPI
+    /// schema's `minLength`, `maximum`, `format`); `#[derive(Validate)]` fills it in, a
+    /// hand-written implementation may leave it empty.
+    fn field_rules() -> &'static [FieldRules]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
+}
+
+/// Implements [`Validate`] from `#[validate(...)]` rules on the fields: `min`, `max`,
+/// `min_length`, `max_length`, `regex`, `email`, `url`, `slug`, `ip`, `validate = "path"`,
+/// `nested`; `#[validate(clean = "path")]` on the struct. Errors are named as serde names the
+/// fields (`rename`, `rename_all`).
+///
+/// ```
+/// use alder_web::valid::Validate;
+///
+/// #[derive(Validate, serde::Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Signup {
+///     #[validate(min_length = 3, max_length = 20, slug)]
+///     user_name: String,
+///     #[validate(email)]
+///     email: Option<String>,
+///     #[validate(min = 13, max = 130)]
+///     age: u8,
+///     #[validate(nested)]
+///     tags: Vec<Tag>,
+/// }
+///
+/// #[derive(Validate, serde::Deserialize)]
+/// struct Tag {
+///     #[validate(min_length = 1)]
+///     name: String,
+/// }
+///
+/// let bad = Signup {
+///     user_name: "a b".into(),
+///     email: Some("nope".into()),
+///     age: 7,
+///     tags: vec![Tag { name: "".into() }],
+/// };
+/// let errors = bad.validate().unwrap_err();
+/// let fields: Vec<&str> = errors.fields().map(|(name, _)| name).collect();
+/// assert_eq!(fields, ["userName", "email", "age", "tags.0.name"]);
+/// assert_eq!(Signup::field_rules()[0].name, "userName");
+/// ```
+pub use alder_macros::Validate;
+
+/// The rules one field of a `#[derive(Validate)]` type declares: its name as the input spells
+/// it, its [`Validator`]s, and whether its own [`Validate`] runs (`nested`).
+///
+/// ```
+/// use alder_web::valid::{FieldRules, Validate};
+/// use alder_web::db::validation::Validator;
+/// #[derive(Validate)]
+/// struct Query { #[validate(max_length = 50)] q: String }
+/// let rules: &[FieldRules] = Query::field_rules();
+/// assert_eq!(rules[0].validators, &[Validator::MaxLength(50)]);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FieldRules {
+    /// The field's name in the input.
+    pub name: &'static str,
+    /// Its rules, in the order declared.
+    pub validators: &'static [Validator],
+    /// Whether the field's own `Validate` runs too.
+    pub nested: bool,
 }
 
 /// A list is valid when each item is; an item's problems are reported under its index.
@@ -90,14 +166,7 @@ impl<T: Validate> Validate for Vec<T> {
         let mut errors = ValidationErrors::new();
         for (index, item) in self.iter().enumerate() {
             if let Err(item_errors) = item.validate() {
-                for error in item_errors.non_field() {
-                    errors.add(index.to_string(), error.clone());
-                }
-                for (field, field_errors) in item_errors.fields() {
-                    for error in field_errors {
-                        errors.add(format!("{index}.{field}"), error.clone());
-                    }
-                }
+                errors.merge_under(&index.to_string(), item_errors);
             }
         }
         errors.into_result()

@@ -54,6 +54,10 @@ pub enum Validator {
     MaxValue(Limit),
     /// `min_length = N`: text of at least N characters (`MinLengthValidator`).
     MinLength(u32),
+    /// `max_length = N` on a type that is not a model (an API's input): text of at most N
+    /// characters. A model field's `max_length` is its column's size, kept in
+    /// `FieldMeta::max_length` instead.
+    MaxLength(u32),
     /// `regex = "…"`: the whole text matches the pattern (as an HTML `pattern` attribute; Rust's
     /// `regex` syntax, checked at compile time).
     Regex(&'static str),

@@ -100,6 +100,31 @@ impl ValidationErrors {
         self.non_field.push(error);
     }
 
+    /// Adds every error of `other` as errors of a part of this value named `prefix` (a nested
+    /// object's field or a list's index): `other`'s field `title` becomes `prefix.title`, and
+    /// its errors about the whole part are reported under `prefix`.
+    ///
+    /// ```
+    /// use alder_db::validation::{ValidationError, ValidationErrors};
+    /// let mut inner = ValidationErrors::new();
+    /// inner.add("name", ValidationError::invalid("no"));
+    /// inner.add_non_field(ValidationError::invalid("whole"));
+    /// let mut outer = ValidationErrors::new();
+    /// outer.merge_under("author", inner);
+    /// assert!(outer.has_field("author.name") && outer.has_field("author"));
+    /// ```
+    pub fn merge_under(&mut self, prefix: &str, other: ValidationErrors) {
+        for error in other.non_field {
+            self.add(prefix.to_owned(), error);
+        }
+        for (field, errors) in other.fields {
+            let name = format!("{prefix}.{field}");
+            for error in errors {
+                self.add(name.clone(), error);
+            }
+        }
+    }
+
     /// Adds every error of `other`.
     pub fn merge(&mut self, other: ValidationErrors) {
         for (field, errors) in other.fields {

@@ -8,10 +8,12 @@
 
 mod errors;
 mod formats;
+mod rule_value;
 mod rules;
 
 pub use crate::meta::{Limit, Validator};
 pub use errors::{ValidationError, ValidationErrors};
 pub use formats::{is_email, is_ip, is_slug, is_url};
+pub use rule_value::RuleValue;
 pub(crate) use rules::is_null;
 pub use rules::{check_rules, check_value, is_empty_value};

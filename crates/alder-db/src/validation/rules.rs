@@ -138,6 +138,7 @@ fn check_digits(number: Decimal, max_digits: u32, places: u32, errors: &mut Vec<
 /// assert_eq!(check_rules(&rules, &Value::from(0u32))[0].code(), "min_value");
 /// assert!(check_rules(&rules, &Value::from(u64::MAX)).len() == 1);
 /// assert!(check_rules(&rules, &Value::from(2.5f32)).is_empty());
+/// assert_eq!(check_rules(&[Validator::MaxLength(2)], &Value::from("abc"))[0].code(), "max_length");
 /// ```
 pub fn check_rules(validators: &[Validator], value: &Value) -> Vec<ValidationError> {
     let mut errors = Vec::new();
@@ -171,6 +172,15 @@ fn check_rule(validator: Validator, value: &Value, errors: &mut Vec<ValidationEr
                 ValidationError::new(
                     "min_length",
                     format!("Ensure this value has at least {min} characters (it has {length})."),
+                )
+            })
+        }
+        (Validator::MaxLength(max), Some(text)) => {
+            let length = text.chars().count();
+            (length > max as usize).then(|| {
+                ValidationError::new(
+                    "max_length",
+                    format!("Ensure this value has at most {max} characters (it has {length})."),
                 )
             })
         }

@@ -160,7 +160,9 @@ pub(crate) fn shape(ty: &Type) -> Shape {
     match super::outer(ty) {
         Some((name, Some(inner))) if name == "Option" => shape(inner),
         Some((name, _)) => match name.as_str() {
-            "i8" | "i16" | "i32" | "i64" => Shape::Integer,
+            "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize" => {
+                Shape::Integer
+            }
             "f32" | "f64" | "Decimal" => Shape::Real,
             "String" => Shape::Text,
             _ => Shape::Other,
@@ -252,6 +254,17 @@ pub(crate) fn check(
 
 /// The `validators` entry of the field's metadata.
 pub(crate) fn metadata(attrs: &RuleAttrs, db: &TokenStream) -> TokenStream {
+    metadata_with(attrs, db, None)
+}
+
+/// The validators of a field that is not a model's, whose `max_length` is a rule (a model
+/// field's is its column size, kept beside the rules).
+pub(crate) fn metadata_with(
+    attrs: &RuleAttrs,
+    db: &TokenStream,
+    max_length: Option<u32>,
+) -> TokenStream {
+    let max_length = max_length.map(|n| quote!(#db::validation::Validator::MaxLength(#n),));
     let limit = |b: &Bound| match *b {
         Bound::Int(n) => quote!(#db::validation::Limit::Int(#n)),
         Bound::Float(x) => quote!(#db::validation::Limit::Float(#x)),
@@ -276,7 +289,7 @@ pub(crate) fn metadata(attrs: &RuleAttrs, db: &TokenStream) -> TokenStream {
         let name = quote!(#path).to_string().replace(' ', "");
         quote!(#db::validation::Validator::Custom(#name))
     });
-    quote!(&[#(#rules,)* #(#functions,)*])
+    quote!(&[#(#rules,)* #max_length #(#functions,)*])
 }
 
 /// The `default` entry of the field's metadata: a function making the value, type-checked

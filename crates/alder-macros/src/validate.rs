@@ -1,0 +1,243 @@
+//! `#[derive(Validate)]`: an API input type's rules, declared on its fields with the model
+//! rule vocabulary (`#[validate(min = 1, max_length = 200, email, nested)]`) and checked by
+//! `alder_web::valid::Validate`. Errors are reported under each field's name as serde spells
+//! it (`rename`, `rename_all`), so they match the input the client sent.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Expr, Fields, Lit, LitInt, LitStr, Meta, Token};
+
+use crate::form::web_path;
+use crate::model::rules::{self, RuleAttrs, Shape};
+
+#[derive(Default)]
+struct FieldAttrs {
+    rules: RuleAttrs,
+    max_length: Option<(u32, Span)>,
+    nested: bool,
+}
+
+/// The options `#[validate(...)]` takes on a field, for the error on a misspelt one.
+const FIELD_OPTIONS: &[&str] = &[
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "regex",
+    "email",
+    "url",
+    "slug",
+    "ip",
+    "validate",
+    "nested",
+];
+
+fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut attrs = FieldAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("validate")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            match key.as_str() {
+                "max_length" => {
+                    let n = meta.value()?.parse::<LitInt>()?;
+                    attrs.max_length = Some((n.base10_parse()?, n.span()));
+                }
+                "nested" => attrs.nested = true,
+                "default" => {
+                    return Err(meta.error(
+                        "`default` belongs to serde here: write #[serde(default)] on the field",
+                    ))
+                }
+                key if rules::OPTIONS.contains(&key) => rules::parse(key, &meta, &mut attrs.rules)?,
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown validate option `{key}`; expected one of: {}",
+                        FIELD_OPTIONS.join(", ")
+                    )))
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+/// The struct's `#[validate(clean = "path")]`: a check of the whole value.
+fn parse_struct(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
+    let mut clean = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("validate")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("clean") {
+                clean = Some(meta.value()?.parse::<LitStr>()?.parse::<syn::Path>()?);
+                Ok(())
+            } else {
+                Err(meta.error("on the struct, validate takes `clean = \"path\"` (a function `fn(&Self) -> Result<(), ValidationErrors>`)"))
+            }
+        })?;
+    }
+    Ok(clean)
+}
+
+/// The `rename = "…"` of a `#[serde(...)]` list, if any; other serde options are left to serde.
+fn serde_string(attrs: &[syn::Attribute], key: &str) -> syn::Result<Option<String>> {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let list = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
+        for meta in list {
+            if let Meta::NameValue(pair) = meta {
+                if pair.path.is_ident(key) {
+                    if let Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(text),
+                        ..
+                    }) = pair.value
+                    {
+                        return Ok(Some(text.value()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A snake_case field name in serde's `rename_all` style.
+fn rename(name: &str, style: &str, span: Span) -> syn::Result<String> {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let capital = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().map_or_else(String::new, |c| {
+            c.to_uppercase().collect::<String>() + chars.as_str()
+        })
+    };
+    Ok(match style {
+        "lowercase" | "snake_case" => name.to_owned(),
+        "UPPERCASE" | "SCREAMING_SNAKE_CASE" => name.to_uppercase(),
+        "kebab-case" => words.join("-"),
+        "SCREAMING-KEBAB-CASE" => words.join("-").to_uppercase(),
+        "PascalCase" => words.iter().map(|w| capital(w)).collect(),
+        "camelCase" => {
+            let pascal: String = words.iter().map(|w| capital(w)).collect();
+            let mut chars = pascal.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_lowercase().collect::<String>() + chars.as_str()
+            })
+        }
+        other => {
+            return Err(syn::Error::new(
+                span,
+                format!("serde rename_all = {other:?} is not one serde knows"),
+            ))
+        }
+    })
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Validate)] works on structs with named fields; for an enum, implement Validate by hand",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Validate)] needs named fields, whose names the errors report",
+        ));
+    };
+    let web = web_path();
+    let db = quote!(#web::db);
+    let rename_all = serde_string(&input.attrs, "rename_all")?;
+    let clean = parse_struct(input)?;
+
+    let mut checks = Vec::new();
+    let mut tables = Vec::new();
+    for field in &fields.named {
+        let ident = field.ident.as_ref().expect("named field");
+        let attrs = parse_field(field)?;
+        let ty = &field.ty;
+        rules::check(&attrs.rules, ty, ident, attrs.max_length.map(|(n, _)| n))?;
+        if let Some((_, span)) = attrs.max_length {
+            if rules::shape(ty) != Shape::Text {
+                return Err(syn::Error::new(
+                    span,
+                    format!("max_length applies to text fields (String), but `{ident}` is not one"),
+                ));
+            }
+        }
+        let plain = ident.to_string().trim_start_matches("r#").to_owned();
+        let name = match (serde_string(&field.attrs, "rename")?, &rename_all) {
+            (Some(name), _) => name,
+            (None, Some(style)) => rename(&plain, style, input.ident.span())?,
+            (None, None) => plain,
+        };
+        let max_length = attrs.max_length.map(|(n, _)| n);
+        let has_rules = !attrs.rules.rules.is_empty() || max_length.is_some();
+        if !has_rules && attrs.rules.functions.is_empty() && !attrs.nested {
+            continue;
+        }
+        let validators = rules::metadata_with(&attrs.rules, &db, max_length);
+        let nested = attrs.nested;
+        tables.push(quote! {
+            #web::valid::FieldRules { name: #name, validators: #validators, nested: #nested }
+        });
+        if has_rules {
+            checks.push(quote! {
+                for error in #db::validation::check_rules(
+                    #validators,
+                    &#db::validation::RuleValue::rule_value(&self.#ident),
+                ) {
+                    errors.add(#name, error);
+                }
+            });
+        }
+        for path in &attrs.rules.functions {
+            checks.push(quote_spanned! {path.span()=>
+                if !errors.has_field(#name) {
+                    let result: ::core::result::Result<(), #db::validation::ValidationError> =
+                        #path(&self.#ident);
+                    if let ::core::result::Result::Err(error) = result {
+                        errors.add(#name, error);
+                    }
+                }
+            });
+        }
+        if nested {
+            checks.push(quote_spanned! {ty.span()=>
+                if let ::core::result::Result::Err(inner) =
+                    #web::valid::Validate::validate(&self.#ident)
+                {
+                    errors.merge_under(#name, inner);
+                }
+            });
+        }
+    }
+    let clean = clean.map(|path| {
+        quote_spanned! {path.span()=>
+            let result: ::core::result::Result<(), #db::validation::ValidationErrors> = #path(self);
+            if let ::core::result::Result::Err(more) = result {
+                errors.merge(more);
+            }
+        }
+    });
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    Ok(quote! {
+        impl #impl_generics #web::valid::Validate for #name #ty_generics #where_clause {
+            fn validate(&self) -> ::core::result::Result<(), #db::validation::ValidationErrors> {
+                let mut errors = #db::validation::ValidationErrors::new();
+                #(#checks)*
+                #clean
+                errors.into_result()
+            }
+
+            fn field_rules() -> &'static [#web::valid::FieldRules] {
+                &[#(#tables,)*]
+            }
+        }
+    })
+}

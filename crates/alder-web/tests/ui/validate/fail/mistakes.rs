@@ -1,0 +1,33 @@
+use alder_web::valid::Validate;
+
+#[derive(Validate)]
+struct Misspelt {
+    #[validate(min_lenght = 3)]
+    title: String,
+}
+
+#[derive(Validate)]
+struct TextRuleOnNumber {
+    #[validate(email)]
+    stars: u8,
+}
+
+#[derive(Validate)]
+struct LengthOnNumber {
+    #[validate(max_length = 5)]
+    stars: u8,
+}
+
+#[derive(Validate)]
+struct Impossible {
+    #[validate(min = 5, max = 1)]
+    stars: u8,
+}
+
+#[derive(Validate)]
+struct NotNested {
+    #[validate(nested)]
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,208 @@
+//! `#[derive(Validate)]`: rules declared on an API input type's fields are checked by `Valid`
+//! and refused with FastAPI's 422, each error at the field as the client spelt it.
+
+use alder_web::db::validation::{ValidationError, ValidationErrors, Validator};
+use alder_web::routing::post;
+use alder_web::test::TestClient;
+use alder_web::valid::{Valid, Validate};
+use alder_web::{App, Json, Project, Settings};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize, Validate)]
+struct Author {
+    #[validate(email)]
+    email: String,
+}
+
+#[derive(Deserialize, Validate)]
+struct Tag {
+    #[validate(min_length = 1, max_length = 10, slug)]
+    name: String,
+}
+
+fn not_spam(title: &str) -> Result<(), ValidationError> {
+    if title.to_lowercase().contains("buy now") {
+        return Err(ValidationError::new("spam", "Titles may not advertise."));
+    }
+    Ok(())
+}
+
+fn dates_in_order(post: &NewPost) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if let (Some(from), Some(to)) = (post.show_from, post.show_until) {
+        if from > to {
+            errors.add(
+                "showUntil",
+                ValidationError::new("order", "Must not be before showFrom."),
+            );
+        }
+    }
+    errors.into_result()
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(rename_all = "camelCase")]
+#[validate(clean = "dates_in_order")]
+struct NewPost {
+    #[validate(min_length = 3, max_length = 40, validate = "not_spam")]
+    title: String,
+    #[validate(min = 1, max = 5)]
+    stars: u32,
+    #[validate(min = 0.0, max = 1.0)]
+    #[serde(default)]
+    weight: Option<f64>,
+    #[serde(rename = "link")]
+    #[validate(url)]
+    homepage: Option<String>,
+    #[validate(nested)]
+    author: Author,
+    #[validate(nested)]
+    #[serde(default)]
+    tags: Vec<Tag>,
+    show_from: Option<i64>,
+    show_until: Option<i64>,
+}
+
+async fn create(Valid(Json(post)): Valid<Json<NewPost>>) -> String {
+    format!("{} ({} tags)", post.title, post.tags.len())
+}
+
+fn client() -> TestClient {
+    TestClient::new(
+        Project::new(Settings::debug()).app(App::new("api").api().route(
+            "/posts/",
+            post(create),
+            "create",
+        )),
+    )
+}
+
+fn good() -> Value {
+    json!({
+        "title": "Hello",
+        "stars": 4,
+        "author": {"email": "ann@example.com"},
+        "tags": [{"name": "rust"}],
+    })
+}
+
+/// The `detail` list of a refusal, as (loc, type) pairs.
+async fn refused(client: &TestClient, body: Value) -> Vec<(Value, String)> {
+    let response = client.post("/posts/").json(&body).await;
+    response.assert_status(422);
+    let detail: Value = serde_json::from_str(&response.text()).unwrap();
+    detail["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["loc"].clone(), p["type"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn with(changes: Value) -> Value {
+    let mut body = good();
+    for (key, value) in changes.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    body
+}
+
+#[tokio::test]
+async fn good_input_reaches_the_handler() {
+    let client = client();
+    let response = client.post("/posts/").json(&good()).await;
+    response.assert_ok();
+    assert_eq!(response.text(), "Hello (1 tags)");
+    // Optional fields given good values pass too.
+    client
+        .post("/posts/")
+        .json(&with(
+            json!({"weight": 0.5, "link": "https://example.com/", "showFrom": 1, "showUntil": 2}),
+        ))
+        .await
+        .assert_ok();
+}
+
+#[tokio::test]
+async fn each_rule_is_reported_at_its_field_as_the_client_spelt_it() {
+    let client = client();
+    let problems = refused(
+        &client,
+        with(json!({
+            "title": "Hi",
+            "stars": 9,
+            "weight": 1.5,
+            "link": "not a url",
+            "author": {"email": "nobody"},
+            "tags": [{"name": "ok"}, {"name": "no spaces"}, {"name": ""}],
+            "showFrom": 5,
+            "showUntil": 1,
+        })),
+    )
+    .await;
+    let expected = [
+        (json!(["body", "title"]), "min_length"),
+        (json!(["body", "stars"]), "max_value"),
+        (json!(["body", "weight"]), "max_value"),
+        (json!(["body", "link"]), "invalid"),
+        (json!(["body", "author", "email"]), "invalid"),
+        (json!(["body", "tags", 1, "name"]), "invalid"),
+        (json!(["body", "tags", 2, "name"]), "min_length"),
+        // Empty text is not a slug either: every rule that fails is named.
+        (json!(["body", "tags", 2, "name"]), "invalid"),
+        (json!(["body", "showUntil"]), "order"),
+    ];
+    let found: Vec<(Value, &str)> = problems
+        .iter()
+        .map(|(l, t)| (l.clone(), t.as_str()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[tokio::test]
+async fn text_length_counts_characters_and_both_bounds_hold() {
+    let client = client();
+    let long = "é".repeat(41);
+    let problems = refused(&client, with(json!({"title": long, "stars": 0}))).await;
+    assert_eq!(
+        problems,
+        [
+            (json!(["body", "title"]), "max_length".to_owned()),
+            (json!(["body", "stars"]), "min_value".to_owned()),
+        ]
+    );
+    // Forty two-byte characters are within max_length = 40.
+    client
+        .post("/posts/")
+        .json(&with(json!({"title": "é".repeat(40)})))
+        .await
+        .assert_ok();
+}
+
+#[tokio::test]
+async fn a_function_runs_after_the_rules_and_only_when_they_pass() {
+    let client = client();
+    let problems = refused(&client, with(json!({"title": "Buy now, cheap"}))).await;
+    assert_eq!(problems, [(json!(["body", "title"]), "spam".to_owned())]);
+    // Too short: the rule's error alone, the function is not asked.
+    let problems = refused(&client, with(json!({"title": "b"}))).await;
+    assert_eq!(
+        problems,
+        [(json!(["body", "title"]), "min_length".to_owned())]
+    );
+}
+
+#[test]
+fn the_declared_rules_are_listed_for_documents() {
+    let rules = NewPost::field_rules();
+    let names: Vec<&str> = rules.iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        ["title", "stars", "weight", "link", "author", "tags"]
+    );
+    assert!(rules[0].validators.contains(&Validator::MaxLength(40)));
+    assert!(rules[0].validators.contains(&Validator::Custom("not_spam")));
+    assert!(rules[4].nested && !rules[0].nested);
+    assert!(Author::field_rules()[0].validators == [Validator::Email]);
+}
