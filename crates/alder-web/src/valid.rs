@@ -43,7 +43,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::db::validation::{ValidationErrors, Validator};
-use crate::extract::{Form, Query};
+use crate::extract::path::ErrorKind;
+use crate::extract::rejection::PathRejection;
+use crate::extract::{Form, Path, Query, RawPathParams};
 use crate::{Error, Json};
 
 /// Rules a type checks after it was parsed: lengths, ranges, formats, relations between its
@@ -172,6 +174,59 @@ impl<T: Validate> Validate for Vec<T> {
         errors.into_result()
     }
 }
+
+/// A plain value has no rules of its own; its type already said what it may be. So
+/// `Valid<Path<u64>>` and `Valid<Json<Vec<String>>>` need no impl of yours.
+macro_rules! no_rules {
+    ($($ty:ty),*) => {$(
+        impl Validate for $ty {
+            fn validate(&self) -> Result<(), ValidationErrors> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+no_rules!(
+    bool,
+    char,
+    String,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    serde_json::Value
+);
+
+/// A tuple (path parameters `(year, slug)`) is valid when each part is; a part's problems are
+/// reported under its position.
+macro_rules! tuple_rules {
+    ($(($($name:ident $index:tt),+))*) => {$(
+        impl<$($name: Validate),+> Validate for ($($name,)+) {
+            fn validate(&self) -> Result<(), ValidationErrors> {
+                let mut errors = ValidationErrors::new();
+                $(
+                    if let Err(part) = self.$index.validate() {
+                        errors.merge_under(stringify!($index), part);
+                    }
+                )+
+                errors.into_result()
+            }
+        }
+    )*};
+}
+
+tuple_rules!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
 
 /// An absent value is valid; a present one is checked.
 impl<T: Validate> Validate for Option<T> {
@@ -412,6 +467,94 @@ where
         urlencoded("query", query.as_bytes())
             .map(|value| Valid(Query(value)))
             .map_err(IntoResponse::into_response)
+    }
+}
+
+/// Path parameters as `T` (`Path<u32>`, `Path<(String, u32)>` or a struct of the route's
+/// names): a value that does not parse is a 422 `type_error` at `["path", name]`, as FastAPI
+/// answers; then `T`'s rules run.
+///
+/// ```
+/// use alder_web::{App, Project, Settings, routing::get, extract::Path, test::TestClient};
+/// use alder_web::valid::{Valid, Validate};
+/// #[derive(serde::Deserialize, Validate)]
+/// struct Page { #[validate(slug)] tag: String, #[validate(min = 1)] page: u32 }
+/// async fn list(Valid(Path(p)): Valid<Path<Page>>) -> String { format!("{} {}", p.tag, p.page) }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let client = TestClient::new(Project::new(Settings::debug())
+///     .app(App::new("api").api().route("/tags/{tag}/{page}/", get(list), "list")));
+/// client.get("/tags/rust/2/").await.assert_ok().assert_contains("rust 2");
+/// client.get("/tags/rust/two/").await.assert_status(422)
+///     .assert_contains(r#""loc":["path","page"]"#);
+/// client.get("/tags/rust/0/").await.assert_status(422).assert_contains("min_value");
+/// # });
+/// ```
+impl<T, S> FromRequestParts<S> for Valid<Path<T>>
+where
+    T: DeserializeOwned + Validate + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        let error = match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => {
+                return checked("path", value)
+                    .map(|value| Valid(Path(value)))
+                    .map_err(IntoResponse::into_response)
+            }
+            Err(PathRejection::FailedToDeserializePathParams(error)) => error.into_kind(),
+            // A route without the parameters its handler asks for is the program's mistake.
+            Err(other) => return Err(other.into_response()),
+        };
+        // The route's parameter names, for errors axum reports by position.
+        let names: Vec<String> = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map(|params| params.iter().map(|(name, _)| name.to_owned()).collect())
+            .unwrap_or_default();
+        let (loc, message) = match error {
+            ErrorKind::ParseErrorAtKey {
+                key,
+                value,
+                expected_type,
+            } => (
+                vec![key.into()],
+                format!("expected {expected_type}, found {value:?}"),
+            ),
+            ErrorKind::DeserializeError {
+                key,
+                value,
+                message,
+            } => (vec![key.into()], format!("{message} (found {value:?})")),
+            ErrorKind::ParseErrorAtIndex {
+                index,
+                value,
+                expected_type,
+            } => {
+                // A tuple's parameter is named as the route names it.
+                let name = names.get(index).cloned();
+                let at = name.map_or_else(|| index.into(), Into::into);
+                (
+                    vec![at],
+                    format!("expected {expected_type}, found {value:?}"),
+                )
+            }
+            ErrorKind::ParseError {
+                value,
+                expected_type,
+            } => {
+                let name = names.into_iter().next();
+                (
+                    name.into_iter().map(Into::into).collect(),
+                    format!("expected {expected_type}, found {value:?}"),
+                )
+            }
+            other => (Vec::new(), other.to_string()),
+        };
+        Err(Invalid::new("path", vec![(loc, message, "type_error".to_string())]).into_response())
     }
 }
 

@@ -2,7 +2,8 @@
 //! and refused with FastAPI's 422, each error at the field as the client spelt it.
 
 use alder_web::db::validation::{ValidationError, ValidationErrors, Validator};
-use alder_web::routing::post;
+use alder_web::extract::Path;
+use alder_web::routing::{get, post};
 use alder_web::test::TestClient;
 use alder_web::valid::{Valid, Validate};
 use alder_web::{App, Json, Project, Settings};
@@ -205,4 +206,97 @@ fn the_declared_rules_are_listed_for_documents() {
     assert!(rules[0].validators.contains(&Validator::Custom("not_spam")));
     assert!(rules[4].nested && !rules[0].nested);
     assert!(Author::field_rules()[0].validators == [Validator::Email]);
+}
+
+#[derive(Deserialize, Validate)]
+struct Archive {
+    #[validate(min = 2000, max = 2100)]
+    year: i32,
+    #[validate(slug)]
+    slug: String,
+}
+
+async fn archive(Valid(Path(a)): Valid<Path<Archive>>) -> String {
+    format!("{} {}", a.year, a.slug)
+}
+
+async fn pair(Valid(Path((year, month))): Valid<Path<(i32, u8)>>) -> String {
+    format!("{year}-{month}")
+}
+
+async fn one(Valid(Path(id)): Valid<Path<u64>>) -> String {
+    id.to_string()
+}
+
+fn path_client() -> TestClient {
+    TestClient::new(
+        Project::new(Settings::debug()).app(
+            App::new("api")
+                .api()
+                .route("/archive/{year}/{slug}/", get(archive), "archive")
+                .route("/months/{year}/{month}/", get(pair), "pair")
+                .route("/posts/{id}/", get(one), "one"),
+        ),
+    )
+}
+
+async fn path_problem(client: &TestClient, url: &str) -> (Value, String) {
+    let response = client.get(url).await;
+    response.assert_status(422);
+    let body: Value = serde_json::from_str(&response.text()).unwrap();
+    let problem = &body["detail"][0];
+    assert_eq!(body["detail"].as_array().unwrap().len(), 1, "{body}");
+    (
+        problem["loc"].clone(),
+        problem["type"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn path_parameters_are_parsed_checked_and_refused_at_their_name() {
+    let client = path_client();
+    client
+        .get("/archive/2024/rust/")
+        .await
+        .assert_ok()
+        .assert_contains("2024 rust");
+    client
+        .get("/months/2024/12/")
+        .await
+        .assert_ok()
+        .assert_contains("2024-12");
+    client
+        .get("/posts/7/")
+        .await
+        .assert_ok()
+        .assert_contains("7");
+
+    let cases = [
+        (
+            "/archive/twenty/rust/",
+            json!(["path", "year"]),
+            "type_error",
+        ),
+        ("/archive/1999/rust/", json!(["path", "year"]), "min_value"),
+        (
+            "/archive/2024/not%20a%20slug/",
+            json!(["path", "slug"]),
+            "invalid",
+        ),
+        // A tuple's parameters are named as the route names them.
+        ("/months/2024/300/", json!(["path", "month"]), "type_error"),
+        ("/posts/-1/", json!(["path", "id"]), "type_error"),
+        (
+            "/posts/99999999999999999999999/",
+            json!(["path", "id"]),
+            "type_error",
+        ),
+    ];
+    for (url, loc, kind) in cases {
+        assert_eq!(
+            path_problem(&client, url).await,
+            (loc, kind.to_owned()),
+            "{url}"
+        );
+    }
 }

@@ -24,10 +24,14 @@ struct Impossible {
     stars: u8,
 }
 
+struct Plain {
+    name: String,
+}
+
 #[derive(Validate)]
 struct NotNested {
     #[validate(nested)]
-    name: String,
+    author: Plain,
 }
 
 fn main() {}
