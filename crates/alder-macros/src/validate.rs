@@ -84,25 +84,70 @@ fn parse_struct(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
     Ok(clean)
 }
 
-/// The `rename = "…"` of a `#[serde(...)]` list, if any; other serde options are left to serde.
-fn serde_string(attrs: &[syn::Attribute], key: &str) -> syn::Result<Option<String>> {
+/// What serde's attributes say about a field (or, for `rename_all`, the struct): the name it
+/// reads, whether it is flattened into its parent, whether it is never read.
+#[derive(Default)]
+struct Serde {
+    rename: Option<String>,
+    rename_all: Option<String>,
+    flatten: bool,
+    skip: Option<Span>,
+}
+
+/// The string of `key = "…"`, or of `key(deserialize = "…")` (the name serde reads).
+fn serde_name(meta: &Meta) -> Option<String> {
+    let text = |expr: &Expr| match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Some(text.value()),
+        _ => None,
+    };
+    match meta {
+        Meta::NameValue(pair) => text(&pair.value),
+        Meta::List(list) => list
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .ok()?
+            .iter()
+            .find_map(|inner| match inner {
+                Meta::NameValue(pair) if pair.path.is_ident("deserialize") => text(&pair.value),
+                _ => None,
+            }),
+        Meta::Path(_) => None,
+    }
+}
+
+fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {
+    let mut found = Serde::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let list = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
         for meta in list {
-            if let Meta::NameValue(pair) = meta {
-                if pair.path.is_ident(key) {
-                    if let Expr::Lit(syn::ExprLit {
-                        lit: Lit::Str(text),
-                        ..
-                    }) = pair.value
-                    {
-                        return Ok(Some(text.value()));
-                    }
-                }
+            let path = meta.path();
+            if path.is_ident("rename") {
+                found.rename = serde_name(&meta).or(found.rename);
+            } else if path.is_ident("rename_all") {
+                found.rename_all = serde_name(&meta).or(found.rename_all);
+            } else if path.is_ident("flatten") {
+                found.flatten = true;
+            } else if path.is_ident("skip") || path.is_ident("skip_deserializing") {
+                found.skip = Some(path.span());
             }
         }
     }
-    Ok(None)
+    Ok(found)
+}
+
+/// Whether `ty` names one of the struct's type parameters (then a `nested` field needs a
+/// `Validate` bound on the impl, as serde adds `Deserialize` bounds).
+fn uses_param(ty: &syn::Type, params: &[&syn::Ident]) -> bool {
+    fn walk(tokens: TokenStream, params: &[&syn::Ident]) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), params),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), params)
 }
 
 /// A snake_case field name in serde's `rename_all` style.
@@ -151,7 +196,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     };
     let web = web_path();
     let db = quote!(#web::db);
-    let rename_all = serde_string(&input.attrs, "rename_all")?;
+    let rename_all = serde_attrs(&input.attrs)?.rename_all;
+    let params: Vec<&syn::Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let mut bounds = Vec::new();
     let clean = parse_struct(input)?;
 
     let mut checks = Vec::new();
@@ -170,7 +217,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
         let plain = ident.to_string().trim_start_matches("r#").to_owned();
-        let name = match (serde_string(&field.attrs, "rename")?, &rename_all) {
+        let serde = serde_attrs(&field.attrs)?;
+        let declared = !attrs.rules.rules.is_empty()
+            || attrs.max_length.is_some()
+            || !attrs.rules.functions.is_empty()
+            || attrs.nested;
+        if let (Some(span), true) = (serde.skip, declared) {
+            return Err(syn::Error::new(
+                span,
+                format!("`{ident}` is skipped by serde, so no client can send it: its rules would only ever check the default"),
+            ));
+        }
+        let name = match (serde.rename, &rename_all) {
             (Some(name), _) => name,
             (None, Some(style)) => rename(&plain, style, input.ident.span())?,
             (None, None) => plain,
@@ -207,11 +265,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             });
         }
         if nested {
+            if uses_param(ty, &params) {
+                bounds.push(quote!(#ty: #web::valid::Validate));
+            }
+            // A flattened field's own fields sit at the parent's level of the input.
+            let merge = if serde.flatten {
+                quote!(errors.merge(inner))
+            } else {
+                quote!(errors.merge_under(#name, inner))
+            };
             checks.push(quote_spanned! {ty.span()=>
                 if let ::core::result::Result::Err(inner) =
                     #web::valid::Validate::validate(&self.#ident)
                 {
-                    errors.merge_under(#name, inner);
+                    #merge;
                 }
             });
         }
@@ -225,7 +292,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     let name = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut generics = input.generics.clone();
+    if !bounds.is_empty() {
+        let clause = generics.make_where_clause();
+        for bound in &bounds {
+            clause.predicates.push(syn::parse_quote!(#bound));
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     Ok(quote! {
         impl #impl_generics #web::valid::Validate for #name #ty_generics #where_clause {
             fn validate(&self) -> ::core::result::Result<(), #db::validation::ValidationErrors> {

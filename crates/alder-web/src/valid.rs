@@ -205,7 +205,13 @@ no_rules!(
     usize,
     f32,
     f64,
-    serde_json::Value
+    serde_json::Value,
+    crate::db::uuid::Uuid,
+    crate::db::Decimal,
+    crate::db::chrono::NaiveDate,
+    crate::db::chrono::NaiveDateTime,
+    crate::db::chrono::NaiveTime,
+    crate::db::chrono::DateTime<crate::db::chrono::Utc>
 );
 
 /// A tuple (path parameters `(year, slug)`) is valid when each part is; a part's problems are
@@ -506,7 +512,13 @@ where
                     .map(|value| Valid(Path(value)))
                     .map_err(IntoResponse::into_response)
             }
-            Err(PathRejection::FailedToDeserializePathParams(error)) => error.into_kind(),
+            // A wrong parameter count or an unsupported type is the route's mistake (a 500),
+            // not the client's.
+            Err(PathRejection::FailedToDeserializePathParams(error))
+                if !error.status().is_server_error() =>
+            {
+                error.into_kind()
+            }
             // A route without the parameters its handler asks for is the program's mistake.
             Err(other) => return Err(other.into_response()),
         };

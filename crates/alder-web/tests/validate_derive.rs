@@ -300,3 +300,72 @@ async fn path_parameters_are_parsed_checked_and_refused_at_their_name() {
         );
     }
 }
+
+#[derive(Deserialize, Validate)]
+struct Paging {
+    #[validate(min = 1, max = 100)]
+    per_page: u32,
+}
+
+/// A generic wrapper: `nested` on a field of a type parameter adds the `Validate` bound.
+#[derive(Deserialize, Validate)]
+struct Batch<T> {
+    #[validate(nested)]
+    items: Vec<T>,
+    /// Flattened: its fields sit at this level of the input, and so do their errors.
+    #[serde(flatten)]
+    #[validate(nested)]
+    paging: Paging,
+    /// Named by what serde reads.
+    #[serde(rename(deserialize = "note", serialize = "comment"))]
+    #[validate(max_length = 5)]
+    remark: Option<String>,
+}
+
+async fn batch(Valid(Json(b)): Valid<Json<Batch<Tag>>>) -> String {
+    b.items.len().to_string()
+}
+
+async fn two(Valid(Path((a, b))): Valid<Path<(u32, u32)>>) -> String {
+    format!("{a}{b}")
+}
+
+#[tokio::test]
+async fn generic_flattened_and_renamed_fields_are_named_as_the_input_spells_them() {
+    let client = TestClient::new(
+        Project::new(Settings::debug()).app(
+            App::new("api")
+                .api()
+                .route("/batch/", post(batch), "batch")
+                .route("/two/{a}/", get(two), "two"),
+        ),
+    );
+    client
+        .post("/batch/")
+        .json(&json!({"items": [{"name": "a"}], "per_page": 10}))
+        .await
+        .assert_ok();
+    let response = client
+        .post("/batch/")
+        .json(&json!({"items": [{"name": "a b"}], "per_page": 0, "note": "too long"}))
+        .await;
+    response.assert_status(422);
+    let body: Value = serde_json::from_str(&response.text()).unwrap();
+    let locs: Vec<Value> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        [
+            json!(["body", "items", 0, "name"]),
+            json!(["body", "per_page"]),
+            json!(["body", "note"]),
+        ]
+    );
+    // A route with fewer parameters than its handler reads is the program's mistake: a 500,
+    // not a 422 blaming the client.
+    client.get("/two/1/").await.assert_status(500);
+}

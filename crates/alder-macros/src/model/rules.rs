@@ -84,7 +84,16 @@ fn bound(expr: &Expr) -> syn::Result<Bound> {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Float(float),
             ..
-        }) => Ok(Bound::Float(sign * float.base10_parse::<f64>()?)),
+        }) => {
+            let x = float.base10_parse::<f64>()?;
+            if !x.is_finite() {
+                return Err(syn::Error::new(
+                    float.span(),
+                    "this bound is too large for a number",
+                ));
+            }
+            Ok(Bound::Float(sign * x))
+        }
         _ => Err(syn::Error::new(
             expr.span(),
             "min and max take a number literal, e.g. min = 0 or max = 9.5",

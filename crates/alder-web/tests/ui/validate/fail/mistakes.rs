@@ -35,3 +35,10 @@ struct NotNested {
 }
 
 fn main() {}
+
+#[derive(Validate, serde::Deserialize)]
+struct Skipped {
+    #[serde(skip)]
+    #[validate(min_length = 1)]
+    secret: String,
+}
