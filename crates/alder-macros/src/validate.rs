@@ -19,20 +19,13 @@ struct FieldAttrs {
     nested: bool,
 }
 
-/// The options `#[validate(...)]` takes on a field, for the error on a misspelt one.
-const FIELD_OPTIONS: &[&str] = &[
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "regex",
-    "email",
-    "url",
-    "slug",
-    "ip",
-    "validate",
-    "nested",
-];
+/// The options `#[validate(...)]` takes on a field, for the error on a misspelt one: the
+/// model rules (but `default`, which is serde's here) and two of its own.
+fn field_options() -> String {
+    let rules = rules::OPTIONS.iter().filter(|o| **o != "default").copied();
+    let own = ["max_length", "nested"];
+    rules.chain(own).collect::<Vec<_>>().join(", ")
+}
 
 fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
     let mut attrs = FieldAttrs::default();
@@ -58,7 +51,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown validate option `{key}`; expected one of: {}",
-                        FIELD_OPTIONS.join(", ")
+                        field_options()
                     )))
                 }
             }
