@@ -228,7 +228,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         };
         let max_length = attrs.max_length.map(|(n, _)| n);
         let has_rules = !attrs.rules.rules.is_empty() || max_length.is_some();
-        if !has_rules && attrs.rules.functions.is_empty() && !attrs.nested {
+        if !declared {
             continue;
         }
         let validators = rules::metadata_with(&attrs.rules, &db, max_length);
