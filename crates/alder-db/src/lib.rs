@@ -37,6 +37,8 @@ mod display;
 mod error;
 mod field;
 mod file;
+#[cfg(feature = "json-schema")]
+pub mod json_schema;
 mod key;
 mod many;
 pub mod meta;
@@ -86,6 +88,42 @@ pub use rust_decimal;
 pub use rust_decimal::Decimal;
 pub use serde_json;
 pub use uuid;
+
+/// Used by `#[derive(Model)]`: the model's JSON Schema from its metadata when the
+/// `json-schema` feature is on (see [`json_schema`]), nothing otherwise. A macro, because the
+/// derive cannot see this crate's features.
+#[cfg(feature = "json-schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __model_json_schema {
+    ($name:ident) => {
+        impl $crate::json_schema::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(::core::stringify!($name))
+            }
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(::core::concat!(
+                    ::core::module_path!(),
+                    "::",
+                    ::core::stringify!($name)
+                ))
+            }
+            fn json_schema(
+                generator: &mut $crate::json_schema::schemars::SchemaGenerator,
+            ) -> $crate::json_schema::schemars::Schema {
+                $crate::json_schema::model_schema(<$name as $crate::Model>::META, generator)
+            }
+        }
+    };
+}
+
+/// Used by `#[derive(Model)]`; the `json-schema` feature is off, so models get no schema.
+#[cfg(not(feature = "json-schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __model_json_schema {
+    ($name:ident) => {};
+}
 
 #[doc(hidden)]
 pub mod __private {

@@ -124,7 +124,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 _ => {
                     return Err(meta.error(format!(
                         "unknown form option `{key}`; expected label, widget, help_text, initial, \
-                         required, max_length, queryset, min, max, min_length, regex, email, url, slug, ip or validate"
+                         required, max_length, queryset, min, max, min_length, regex, pattern, email, url, slug, ip or validate"
                     )))
                 }
             }

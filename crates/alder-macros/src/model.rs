@@ -398,6 +398,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
 
     Ok(quote! {
+        #db::__model_json_schema!(#name);
+
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(
                 #model_name,

@@ -233,8 +233,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let validators = rules::metadata_with(&attrs.rules, &db, max_length);
         let nested = attrs.nested;
+        let nested_rules = if nested {
+            quote!(<#ty as #web::valid::Validate>::field_rules)
+        } else {
+            quote!(#web::valid::FieldRules::none)
+        };
         tables.push(quote! {
-            #web::valid::FieldRules { name: #name, validators: #validators, nested: #nested }
+            #web::valid::FieldRules {
+                name: #name,
+                validators: #validators,
+                nested: #nested,
+                nested_rules: #nested_rules,
+            }
         });
         if has_rules {
             checks.push(quote! {
@@ -303,7 +313,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             fn field_rules() -> &'static [#web::valid::FieldRules] {
-                &[#(#tables,)*]
+                // A const block: the table is built at compile time, generic or not.
+                const { &[#(#tables,)*] }
             }
         }
     })

@@ -236,6 +236,7 @@ impl Project {
                     &route.name,
                     &path,
                     route.router.handlers.clone(),
+                    route.router.extensions.clone(),
                     crate::routing::RouteFlags {
                         max_body_size: route.router.max_body_size,
                         api: app.api,
@@ -276,6 +277,7 @@ impl Project {
             "serve",
             &static_route,
             vec![("GET", "alder::staticfiles::serve")],
+            vec![http::Extensions::new()],
             crate::routing::RouteFlags::default(),
         )?;
         let storage: Arc<dyn crate::storage::Storage> = self.storage.clone().unwrap_or_else(|| {
@@ -288,6 +290,7 @@ impl Project {
                 "serve",
                 &media_route,
                 vec![("GET", "alder::storage::serve_media")],
+                vec![http::Extensions::new()],
                 crate::routing::RouteFlags::default(),
             )?;
         }

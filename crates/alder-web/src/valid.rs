@@ -145,6 +145,20 @@ pub struct FieldRules {
     pub validators: &'static [Validator],
     /// Whether the field's own `Validate` runs too.
     pub nested: bool,
+    /// The rules of a nested field's own fields (of the items of a list, of the value of an
+    /// `Option`), for schemas; [`FieldRules::none`] otherwise.
+    pub nested_rules: fn() -> &'static [FieldRules],
+}
+
+impl FieldRules {
+    /// No rules: the `nested_rules` of a field that is not nested.
+    ///
+    /// ```
+    /// assert!(alder_web::valid::FieldRules::none().is_empty());
+    /// ```
+    pub fn none() -> &'static [FieldRules] {
+        &[]
+    }
 }
 
 /// A list is valid when each item is; an item's problems are reported under its index.
@@ -164,6 +178,10 @@ pub struct FieldRules {
 /// assert!(errors.has_field("1"));
 /// ```
 impl<T: Validate> Validate for Vec<T> {
+    fn field_rules() -> &'static [FieldRules] {
+        T::field_rules()
+    }
+
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         for (index, item) in self.iter().enumerate() {
@@ -236,6 +254,10 @@ tuple_rules!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
 
 /// An absent value is valid; a present one is checked.
 impl<T: Validate> Validate for Option<T> {
+    fn field_rules() -> &'static [FieldRules] {
+        T::field_rules()
+    }
+
     fn validate(&self) -> Result<(), ValidationErrors> {
         self.as_ref().map_or(Ok(()), Validate::validate)
     }

@@ -196,7 +196,7 @@ pub(crate) fn parse_field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                         "unknown field option `{key}`; expected one of: primary_key, unique, db_index, \
                          max_length, max_digits, decimal_places, db_column, db_default, default, verbose_name, \
                          help_text, blank, editable = false, auto_now, auto_now_add, on_delete, related_name, min, \
-                         max, min_length, regex, email, url, slug, ip, validate"
+                         max, min_length, regex, pattern, email, url, slug, ip, validate"
                     )))
                 }
             }

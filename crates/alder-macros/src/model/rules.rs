@@ -56,6 +56,7 @@ pub(crate) const OPTIONS: &[&str] = &[
     "max",
     "min_length",
     "regex",
+    "pattern",
     "email",
     "url",
     "slug",
@@ -118,7 +119,9 @@ pub(crate) fn parse(
             }
         }
         "min_length" => Rule::MinLength(meta.value()?.parse::<LitInt>()?.base10_parse()?),
-        "regex" => {
+        // `pattern` is JSON Schema's and Pydantic's word; schemars' derive also reads
+        // `#[validate(...)]` and refuses `regex = "…"` there, so API types use `pattern`.
+        "regex" | "pattern" => {
             let lit = meta.value()?.parse::<LitStr>()?;
             if let Err(err) = regex_syntax::Parser::new().parse(&lit.value()) {
                 return Err(syn::Error::new(

@@ -20,6 +20,8 @@ use crate::ProjectState;
 pub struct MethodRouter {
     pub(crate) inner: axum::routing::MethodRouter<ProjectState, Infallible>,
     pub(crate) handlers: Vec<(&'static str, &'static str)>,
+    /// What other layers keep about each handler, in the order of `handlers`.
+    pub(crate) extensions: Vec<http::Extensions>,
     pub(crate) max_body_size: Option<usize>,
     pub(crate) csrf_exempt: bool,
 }
@@ -43,6 +45,30 @@ impl MethodRouter {
     /// The methods and the type names of their handlers, for the route table.
     pub fn handlers(&self) -> &[(&'static str, &'static str)] {
         &self.handlers
+    }
+
+    /// What is kept about the handler of `method` (`"GET"`, …), for whoever reads the route
+    /// table later: the API app keeps each operation's input and output types here to write
+    /// the OpenAPI document. `None` when this router has no handler for `method`.
+    ///
+    /// ```
+    /// use alder_web::routing::get;
+    /// #[derive(Clone)]
+    /// struct Summary(&'static str);
+    /// let mut route = get(|| async { "ok" });
+    /// route.extensions_mut("GET").unwrap().insert(Summary("Says ok"));
+    /// assert_eq!(route.extensions("GET").unwrap().get::<Summary>().unwrap().0, "Says ok");
+    /// assert!(route.extensions("POST").is_none());
+    /// ```
+    pub fn extensions(&self, method: &str) -> Option<&http::Extensions> {
+        let at = self.handlers.iter().position(|(m, _)| *m == method)?;
+        self.extensions.get(at)
+    }
+
+    /// The extensions of the handler of `method`, to change; see [`extensions`](Self::extensions).
+    pub fn extensions_mut(&mut self, method: &str) -> Option<&mut http::Extensions> {
+        let at = self.handlers.iter().position(|(m, _)| *m == method)?;
+        self.extensions.get_mut(at)
     }
 
     /// Accepts request bodies up to `bytes` on this route, instead of the `max_body_size`
@@ -95,6 +121,7 @@ impl From<axum::routing::MethodRouter<ProjectState, Infallible>> for MethodRoute
         MethodRouter {
             inner,
             handlers: vec![("*", "axum::routing::MethodRouter")],
+            extensions: vec![http::Extensions::new()],
             max_body_size: None,
             csrf_exempt: false,
         }
@@ -117,8 +144,9 @@ macro_rules! method_fns {
                 MethodRouter {
                     inner: axum::routing::$name(handler),
                     handlers: vec![($method, std::any::type_name::<H>())],
+                    extensions: vec![http::Extensions::new()],
                     max_body_size: None,
-            csrf_exempt: false,
+                    csrf_exempt: false,
                 }
             }
 
@@ -131,6 +159,7 @@ macro_rules! method_fns {
                 {
                     self.inner = self.inner.$name(handler);
                     self.handlers.push(($method, std::any::type_name::<H>()));
+                    self.extensions.push(http::Extensions::new());
                     self
                 }
             }
@@ -162,6 +191,7 @@ where
     MethodRouter {
         inner: axum::routing::any(handler),
         handlers: vec![("*", std::any::type_name::<H>())],
+        extensions: vec![http::Extensions::new()],
         max_body_size: None,
         csrf_exempt: false,
     }

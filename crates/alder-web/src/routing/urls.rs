@@ -77,6 +77,11 @@ pub struct RouteInfo {
     pub path: String,
     /// `(method, handler type name)` pairs.
     pub handlers: Vec<(&'static str, &'static str)>,
+    /// What other layers keep about each handler, in the order of `handlers`
+    /// ([`MethodRouter::extensions`](super::MethodRouter::extensions)).
+    pub extensions: Vec<http::Extensions>,
+    /// Whether the route belongs to an API app ([`App::api`](crate::App::api)).
+    pub api: bool,
     /// The route's own request body limit, when it overrides `max_body_size`.
     pub max_body_size: Option<usize>,
     /// Whether unsafe requests skip the CSRF check ([`MethodRouter::csrf_exempt`](super::MethodRouter::csrf_exempt)).
@@ -312,6 +317,7 @@ impl UrlsBuilder {
         name: &str,
         path: &str,
         handlers: Vec<(&'static str, &'static str)>,
+        extensions: Vec<http::Extensions>,
         flags: RouteFlags,
     ) -> Result<(), Error> {
         let full = format!("{app}:{name}");
@@ -345,6 +351,8 @@ impl UrlsBuilder {
             name: full,
             path: path.to_string(),
             handlers,
+            extensions,
+            api: flags.api,
             max_body_size: flags.max_body_size,
             csrf_exempt: flags.csrf_exempt,
         });

@@ -1,0 +1,314 @@
+//! The OpenAPI 3.1 document of a project, written from its route table.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use alder_web::routing::{RouteInfo, Urls};
+use serde_json::{json, Map, Value as Json};
+
+use crate::operation::{summary_from_name, Operation, OperationBuilder, ParamIn};
+use crate::schema::{error_components, generator, merge};
+
+/// What the document says of the API itself (OpenAPI's `info`).
+///
+/// ```
+/// let info = alder_api::Info::new("Blog API", "1.0").description("Posts and comments.");
+/// assert_eq!(info.title(), "Blog API");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Info {
+    title: Cow<'static, str>,
+    version: Cow<'static, str>,
+    description: Option<Cow<'static, str>>,
+}
+
+impl Info {
+    /// An API called `title`, at `version` (the API's, not OpenAPI's).
+    pub fn new(title: impl Into<Cow<'static, str>>, version: impl Into<Cow<'static, str>>) -> Self {
+        Info {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+        }
+    }
+
+    /// A description (Markdown) shown at the top of the docs page.
+    pub fn description(mut self, text: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// The API's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+}
+
+/// One operation, with its input and output halves apart until their schemas are named.
+struct Built {
+    path: String,
+    method: &'static str,
+    parameters: Json,
+    request_body: Option<Json>,
+    responses: Json,
+    rest: Map<String, Json>,
+}
+
+/// The OpenAPI 3.1 document of every documented route in `urls`: each method added with
+/// [`alder_api::get`](crate::get) and friends, and every route of an
+/// [`App::api`](alder_web::App::api) app (those without types show their path parameters
+/// only).
+///
+/// ```
+/// use alder::{App, Project, Settings, Json};
+/// async fn show(alder::extract::Path(id): alder::extract::Path<u32>) -> Json<u32> { Json(id) }
+/// let site = Project::new(Settings::debug())
+///     .app(App::new("posts").api().route("/posts/{id}/", alder_api::get(show), "post"))
+///     .build()
+///     .unwrap();
+/// let doc = alder_api::document(site.urls(), &alder_api::Info::new("Blog", "1"));
+/// assert_eq!(doc["openapi"], "3.1.0");
+/// let get = &doc["paths"]["/posts/{id}/"]["get"];
+/// assert_eq!(get["parameters"][0]["name"], "id");
+/// assert_eq!(get["summary"], "Show");
+/// ```
+pub fn document(urls: &Urls, info: &Info) -> Json {
+    let mut inputs = generator(false);
+    let mut outputs = generator(true);
+    let mut built = Vec::new();
+    let mut ids = HashSet::new();
+    let mut tags = BTreeSet::new();
+    let mut schemes = BTreeSet::new();
+    for route in urls.routes() {
+        for (index, (method, handler)) in route.handlers.iter().enumerate() {
+            let operation = route
+                .extensions
+                .get(index)
+                .and_then(|e| e.get::<Operation>());
+            let documented = match operation {
+                Some(op) => !op.hidden,
+                None => route.api,
+            };
+            if !documented || *method == "*" || *method == "HEAD" || *method == "OPTIONS" {
+                continue;
+            }
+            let fallback = Operation::new(|_| {}, handler);
+            let operation = operation.unwrap_or(&fallback);
+            let op = build(
+                route,
+                method,
+                operation,
+                &mut inputs,
+                &mut outputs,
+                &mut ids,
+            );
+            for tag in op.rest["tags"].as_array().into_iter().flatten() {
+                tags.insert(tag.as_str().unwrap_or_default().to_string());
+            }
+            for requirement in op
+                .rest
+                .get("security")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                schemes.extend(
+                    requirement
+                        .as_object()
+                        .into_iter()
+                        .flat_map(|o| o.keys().cloned()),
+                );
+            }
+            built.push(op);
+        }
+    }
+
+    let input_definitions = inputs.take_definitions(true);
+    let output_definitions = outputs.take_definitions(true);
+    let mut input_side: Vec<&mut Json> = Vec::new();
+    let mut output_side: Vec<&mut Json> = Vec::new();
+    for op in built.iter_mut() {
+        input_side.push(&mut op.parameters);
+        if let Some(body) = op.request_body.as_mut() {
+            input_side.push(body);
+        }
+        output_side.push(&mut op.responses);
+    }
+    let mut components = merge(
+        input_definitions,
+        output_definitions,
+        &mut input_side,
+        &mut output_side,
+    );
+    for (name, schema) in error_components() {
+        components.entry(name).or_insert(schema);
+    }
+
+    let mut paths: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
+    for op in built {
+        let mut object = op.rest;
+        if op.parameters.as_array().is_some_and(|p| !p.is_empty()) {
+            object.insert("parameters".into(), op.parameters);
+        }
+        if let Some(body) = op.request_body {
+            object.insert("requestBody".into(), body);
+        }
+        object.insert("responses".into(), op.responses);
+        paths
+            .entry(op.path)
+            .or_default()
+            .insert(op.method.to_ascii_lowercase(), Json::Object(object));
+    }
+
+    let mut info_object = json!({ "title": info.title, "version": info.version });
+    if let Some(text) = &info.description {
+        info_object["description"] = json!(text);
+    }
+    let mut doc = json!({
+        "openapi": "3.1.0",
+        "info": info_object,
+        "paths": paths,
+        "components": { "schemas": components },
+    });
+    if !tags.is_empty() {
+        doc["tags"] = tags
+            .into_iter()
+            .map(|name| json!({ "name": name }))
+            .collect();
+    }
+    if !schemes.is_empty() {
+        doc["components"]["securitySchemes"] = crate::security::schemes(&schemes);
+    }
+    doc
+}
+
+/// One method of one route, described.
+fn build(
+    route: &RouteInfo,
+    method: &'static str,
+    operation: &Operation,
+    inputs: &mut schemars::SchemaGenerator,
+    outputs: &mut schemars::SchemaGenerator,
+    ids: &mut HashSet<String>,
+) -> Built {
+    let (path, names) = openapi_path(&route.path);
+    let mut op = OperationBuilder {
+        inputs,
+        outputs,
+        path_names: &names,
+        parameters: Vec::new(),
+        request_body: None,
+        responses: BTreeMap::new(),
+        security: Vec::new(),
+    };
+    (operation.describe)(&mut op);
+    for extra in &operation.extra {
+        extra(&mut op);
+    }
+    // OpenAPI wants every parameter of the path declared; untyped ones are text.
+    for name in &names {
+        if !op.has_parameter(ParamIn::Path, name) {
+            op.parameter(ParamIn::Path, name, true, json!({ "type": "string" }), None);
+        }
+    }
+    if op.responses.is_empty() {
+        op.response("default", "Any response", None);
+    }
+    // Path parameters first, in path order, as the docs page lists them.
+    op.parameters.sort_by_key(|p| {
+        let place = p["in"].as_str().unwrap_or_default();
+        let name = p["name"].as_str().unwrap_or_default();
+        (
+            place != "path",
+            names.iter().position(|n| n == name).unwrap_or(usize::MAX),
+        )
+    });
+
+    let (app, route_name) = route.name.split_once(':').unwrap_or(("", &route.name));
+    let function = operation.function_name();
+    let summary = match (&operation.summary, function) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(name)) => summary_from_name(name),
+        (None, None) => summary_from_name(route_name),
+    };
+    let base = match (&operation.operation_id, function) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(name)) => name.to_string(),
+        (None, None) => format!("{app}_{route_name}"),
+    };
+    let mut id = base.clone();
+    if ids.contains(&id) {
+        id = format!("{base}_{}", method.to_ascii_lowercase());
+    }
+    let mut n = 2;
+    while ids.contains(&id) {
+        id = format!("{base}_{n}");
+        n += 1;
+    }
+    ids.insert(id.clone());
+
+    let tags: Vec<Json> = if operation.tags.is_empty() {
+        vec![json!(app)]
+    } else {
+        operation.tags.iter().map(|t| json!(t)).collect()
+    };
+    let mut rest = Map::new();
+    rest.insert("tags".into(), Json::Array(tags));
+    rest.insert("summary".into(), json!(summary));
+    if let Some(text) = &operation.description {
+        rest.insert("description".into(), json!(text));
+    }
+    rest.insert("operationId".into(), json!(id));
+    if operation.deprecated {
+        rest.insert("deprecated".into(), json!(true));
+    }
+    if !op.security.is_empty() {
+        rest.insert("security".into(), Json::Array(op.security.clone()));
+    }
+    Built {
+        path,
+        method,
+        parameters: Json::Array(op.parameters),
+        request_body: op.request_body,
+        responses: Json::Object(op.responses.into_iter().collect()),
+        rest,
+    }
+}
+
+/// `/files/{*rest}` → (`/files/{rest}`, `["rest"]`): OpenAPI's template and the names in it.
+pub(crate) fn openapi_path(path: &str) -> (String, Vec<String>) {
+    let mut names = Vec::new();
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        let name = rest[start + 1..start + end].trim_start_matches('*');
+        names.push(name.to_string());
+        out.push('{');
+        out.push_str(name);
+        out.push('}');
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    (out, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::openapi_path;
+
+    #[test]
+    fn wildcards_become_plain_parameters() {
+        assert_eq!(
+            openapi_path("/posts/{post_id}/files/{*rest}"),
+            (
+                "/posts/{post_id}/files/{rest}".to_string(),
+                vec!["post_id".into(), "rest".into()]
+            )
+        );
+        assert_eq!(openapi_path("/"), ("/".to_string(), vec![]));
+    }
+}

@@ -1,0 +1,251 @@
+//! The JSON Schema side: the two generators, `#[validate]` rules written into schemas, and
+//! the schemas of Alder's own error bodies.
+
+use std::collections::HashSet;
+
+use alder_web::valid::FieldRules;
+use schemars::generate::SchemaSettings;
+use schemars::SchemaGenerator;
+use serde_json::{json, Map, Value as Json};
+
+/// Where schemas live in an OpenAPI document; references point there.
+pub(crate) const COMPONENTS: &str = "#/components/schemas/";
+
+/// A generator of JSON Schema 2020-12 whose definitions go to `components/schemas`: for
+/// input (deserialize) schemas, or output (serialize) ones.
+pub(crate) fn generator(output: bool) -> SchemaGenerator {
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+    });
+    let settings = if output {
+        settings.for_serialize()
+    } else {
+        settings.for_deserialize()
+    };
+    settings.into_generator()
+}
+
+/// Writes `rules` (a `#[derive(Validate)]` type's) into its schema: `schema` itself, or the
+/// definition it refers to. Nested fields' rules go into their types' definitions.
+pub(crate) fn apply_rules(
+    schema: &mut Json,
+    rules: &'static [FieldRules],
+    definitions: &mut Map<String, Json>,
+) {
+    let mut seen = HashSet::new();
+    apply(schema, rules, definitions, &mut seen);
+}
+
+fn apply(
+    schema: &mut Json,
+    rules: &'static [FieldRules],
+    definitions: &mut Map<String, Json>,
+    seen: &mut HashSet<String>,
+) {
+    if rules.is_empty() {
+        return;
+    }
+    if let Some(name) = reference(schema) {
+        if !seen.insert(name.clone()) {
+            return;
+        }
+        let Some(mut target) = definitions.remove(&name) else {
+            return;
+        };
+        apply(&mut target, rules, definitions, seen);
+        definitions.insert(name, target);
+        return;
+    }
+    for rule in rules {
+        let Some(property) = schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(rule.name))
+        else {
+            continue;
+        };
+        if let Some(object) = property.as_object_mut() {
+            for validator in rule.validators {
+                alder_db::json_schema::add_rule(object, validator);
+            }
+        }
+        if rule.nested {
+            let nested = (rule.nested_rules)();
+            for mut inner in referenced(property) {
+                apply(&mut inner, nested, definitions, seen);
+            }
+        }
+    }
+}
+
+/// The name of the component `schema` refers to, when it is a reference.
+fn reference(schema: &Json) -> Option<String> {
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix(COMPONENTS)
+        .map(str::to_owned)
+}
+
+/// The references inside a field's schema: itself, a list's items, an `Option`'s variants.
+fn referenced(schema: &Json) -> Vec<Json> {
+    let mut found = Vec::new();
+    if schema.get("$ref").is_some() {
+        found.push(json!({ "$ref": schema["$ref"] }));
+    }
+    if let Some(items) = schema.get("items") {
+        found.extend(referenced(items));
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Json::Array(options)) = schema.get(key) {
+            for option in options {
+                found.extend(referenced(option));
+            }
+        }
+    }
+    found
+}
+
+/// The schemas of Alder's error bodies, added to every document.
+pub(crate) fn error_components() -> Map<String, Json> {
+    let mut components = Map::new();
+    components.insert(
+        "ValidationError".into(),
+        json!({
+            "type": "object",
+            "title": "Validation error",
+            "description": "One problem with the input.",
+            "properties": {
+                "loc": {
+                    "type": "array",
+                    "items": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
+                    "description": "Where: `body`, `query` or `path`, then the names and list indexes leading to the value."
+                },
+                "msg": { "type": "string", "description": "What is wrong, for a person." },
+                "type": { "type": "string", "description": "What is wrong, for a program: `missing`, `type_error`, `json_invalid`, or the rule that failed (`max_length`, …)." }
+            },
+            "required": ["loc", "msg", "type"]
+        }),
+    );
+    components.insert(
+        "HTTPValidationError".into(),
+        json!({
+            "type": "object",
+            "title": "HTTP validation error",
+            "properties": {
+                "detail": { "type": "array", "items": { "$ref": format!("{COMPONENTS}ValidationError") } }
+            },
+            "required": ["detail"]
+        }),
+    );
+    components.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "title": "Error",
+            "description": "What went wrong, as Alder's API apps answer any error.",
+            "properties": { "detail": { "type": "string" } },
+            "required": ["detail"]
+        }),
+    );
+    components
+}
+
+/// A reference to one of [`error_components`].
+pub(crate) fn error_ref(name: &str) -> Json {
+    json!({ "$ref": format!("{COMPONENTS}{name}") })
+}
+
+/// Gives the definitions of `inputs` and `outputs` one namespace: a type whose two schemas
+/// are the same keeps its name; one whose schemas differ becomes `Name-Input` and
+/// `Name-Output`, and the references of each side are renamed to match.
+pub(crate) fn merge(
+    mut inputs: Map<String, Json>,
+    mut outputs: Map<String, Json>,
+    input_side: &mut [&mut Json],
+    output_side: &mut [&mut Json],
+) -> Map<String, Json> {
+    let differ: Vec<String> = inputs
+        .iter()
+        .filter(|(name, schema)| outputs.get(*name).is_some_and(|other| other != *schema))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if !differ.is_empty() {
+        let rename = |side: &str| -> Vec<(String, String)> {
+            differ
+                .iter()
+                .map(|name| {
+                    (
+                        format!("{COMPONENTS}{name}"),
+                        format!("{COMPONENTS}{name}-{side}"),
+                    )
+                })
+                .collect()
+        };
+        let (input_names, output_names) = (rename("Input"), rename("Output"));
+        for value in inputs.values_mut() {
+            rewrite(value, &input_names);
+        }
+        for value in input_side.iter_mut() {
+            rewrite(value, &input_names);
+        }
+        for value in outputs.values_mut() {
+            rewrite(value, &output_names);
+        }
+        for value in output_side.iter_mut() {
+            rewrite(value, &output_names);
+        }
+        for name in &differ {
+            let input = inputs.remove(name).expect("listed from inputs");
+            inputs.insert(format!("{name}-Input"), input);
+            let output = outputs.remove(name).expect("listed as in outputs");
+            outputs.insert(format!("{name}-Output"), output);
+        }
+    }
+    let mut all = inputs;
+    for (name, schema) in outputs {
+        all.entry(name).or_insert(schema);
+    }
+    all
+}
+
+/// Renames the references in `value` by `names` (old → new).
+fn rewrite(value: &mut Json, names: &[(String, String)]) {
+    match value {
+        Json::Object(object) => {
+            if let Some(Json::String(target)) = object.get_mut("$ref") {
+                if let Some((_, new)) = names.iter().find(|(old, _)| old == target) {
+                    *target = new.clone();
+                }
+            }
+            for inner in object.values_mut() {
+                rewrite(inner, names);
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(|inner| rewrite(inner, names)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_whose_two_forms_differ_are_named_apart() {
+        let mut inputs = Map::new();
+        inputs.insert("Post".into(), json!({ "required": ["title"] }));
+        inputs.insert("Tag".into(), json!({ "type": "string" }));
+        let mut outputs = Map::new();
+        outputs.insert("Post".into(), json!({ "required": ["id", "title"] }));
+        outputs.insert("Tag".into(), json!({ "type": "string" }));
+        let mut body = json!({ "$ref": "#/components/schemas/Post" });
+        let mut answer = json!({ "items": { "$ref": "#/components/schemas/Post" } });
+        let all = merge(inputs, outputs, &mut [&mut body], &mut [&mut answer]);
+        let mut names: Vec<&String> = all.keys().collect();
+        names.sort();
+        assert_eq!(names, ["Post-Input", "Post-Output", "Tag"]);
+        assert_eq!(body["$ref"], "#/components/schemas/Post-Input");
+        assert_eq!(answer["items"]["$ref"], "#/components/schemas/Post-Output");
+    }
+}
