@@ -179,6 +179,7 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
     if !schemes.is_empty() {
         doc["components"]["securitySchemes"] = crate::security::schemes(&schemes);
     }
+    crate::schema::integer_bounds(&mut doc);
     doc
 }
 

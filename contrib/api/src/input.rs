@@ -74,7 +74,7 @@ impl<T: JsonSchema> ApiInput for Json<T> {
     fn describe(op: &mut OperationBuilder<'_>) {
         let schema = op.input_schema::<T>();
         op.request_body("application/json", schema);
-        body_errors(op);
+        plain_body_errors(op);
     }
 }
 
@@ -84,7 +84,7 @@ impl<T: JsonSchema + Validate> ApiInput for Valid<Json<T>> {
         let mut schema = op.input_schema::<T>();
         with_rules::<T>(op, &mut schema);
         op.request_body("application/json", schema);
-        body_errors(op);
+        valid_body_errors(op);
     }
 }
 
@@ -93,7 +93,16 @@ impl<T: JsonSchema> ApiInput for Form<T> {
     fn describe(op: &mut OperationBuilder<'_>) {
         let schema = op.input_schema::<T>();
         op.request_body("application/x-www-form-urlencoded", schema);
-        body_errors(op);
+        // Alder's `Form` answers with its error, `{"detail": "…"}` in an API app.
+        let error = || Some(("application/json", error_ref("Error")));
+        op.response("400", "The body could not be read", error());
+        op.response("413", "The body is too large", error());
+        op.response(
+            "415",
+            "The body is not of the expected content type",
+            error(),
+        );
+        op.response("422", "A field does not fit its type", error());
     }
 }
 
@@ -103,7 +112,7 @@ impl<T: JsonSchema + Validate> ApiInput for Valid<Form<T>> {
         let mut schema = op.input_schema::<T>();
         with_rules::<T>(op, &mut schema);
         op.request_body("application/x-www-form-urlencoded", schema);
-        body_errors(op);
+        valid_body_errors(op);
     }
 }
 
@@ -136,7 +145,14 @@ impl<T: JsonSchema> ApiInput for Path<T> {
         let schema = op.inline_input_schema::<T>();
         path_parameters(op, &schema);
         // axum's own rejection: plain text.
-        op.response("400", "A path parameter does not fit", None);
+        op.response(
+            "400",
+            "A path parameter does not fit",
+            Some((
+                "text/plain; charset=utf-8",
+                serde_json::json!({ "type": "string" }),
+            )),
+        );
     }
 }
 
@@ -164,13 +180,37 @@ fn validation_error(op: &mut OperationBuilder<'_>) {
     );
 }
 
-/// What a body extractor can answer before the handler runs.
-fn body_errors(op: &mut OperationBuilder<'_>) {
+/// What `Valid`'s body extractors can answer before the handler runs: the problems in
+/// FastAPI's form, a body that cannot be read as Alder's error.
+fn valid_body_errors(op: &mut OperationBuilder<'_>) {
     validation_error(op);
+    let problems = Some(("application/json", error_ref("HTTPValidationError")));
+    op.response(
+        "415",
+        "The body is not of the expected content type",
+        problems,
+    );
     let error = Some(("application/json", error_ref("Error")));
     op.response("400", "The body could not be read", error.clone());
-    op.response("413", "The body is too large", error.clone());
-    op.response("415", "The body is not of the expected content type", error);
+    op.response("413", "The body is too large", error);
+}
+
+/// What axum's own body extractors answer before the handler runs: plain text.
+fn plain_body_errors(op: &mut OperationBuilder<'_>) {
+    let text = || {
+        Some((
+            "text/plain; charset=utf-8",
+            serde_json::json!({ "type": "string" }),
+        ))
+    };
+    op.response("400", "The body could not be read", text());
+    op.response("413", "The body is too large", text());
+    op.response(
+        "415",
+        "The body is not of the expected content type",
+        text(),
+    );
+    op.response("422", "The body does not fit the type", text());
 }
 
 /// Each property of an object schema, as a parameter in `place`.

@@ -45,6 +45,7 @@
 //! `#[validate(regex = …)]` its own way.
 
 mod document;
+mod error;
 mod input;
 mod operation;
 mod output;
@@ -58,6 +59,7 @@ use std::sync::{Arc, OnceLock};
 use alder_web::App;
 
 pub use document::{document, Info};
+pub use error::{Error, Result};
 pub use input::ApiInput;
 pub use operation::{Operation, OperationBuilder, ParamIn};
 pub use output::{ApiError, ApiOutput, Created, NoContent};

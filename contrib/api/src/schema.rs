@@ -68,6 +68,9 @@ fn apply(
             for validator in rule.validators {
                 alder_db::json_schema::add_rule(object, validator);
             }
+            if let Some(field) = rule.model_field {
+                alder_db::json_schema::add_field_rules(object, field, true);
+            }
         }
         if rule.nested {
             let nested = (rule.nested_rules)();
@@ -227,9 +230,56 @@ fn rewrite(value: &mut Json, names: &[(String, String)]) {
     }
 }
 
+/// Gives every integer schema whose `format` names a Rust type (`uint32`, `int16`, …) that
+/// type's bounds where it has none: a client must not send `2^40` for a `u32`, which the
+/// server would refuse as too large.
+pub(crate) fn integer_bounds(value: &mut Json) {
+    match value {
+        Json::Object(object) => {
+            let bounds = match object.get("format").and_then(Json::as_str) {
+                Some("int8") => Some((json!(i8::MIN), json!(i8::MAX))),
+                Some("int16") => Some((json!(i16::MIN), json!(i16::MAX))),
+                Some("int32") => Some((json!(i32::MIN), json!(i32::MAX))),
+                Some("int64") => Some((json!(i64::MIN), json!(i64::MAX))),
+                Some("uint8") => Some((json!(0), json!(u8::MAX))),
+                Some("uint16") => Some((json!(0), json!(u16::MAX))),
+                Some("uint32") => Some((json!(0), json!(u32::MAX))),
+                Some("uint64" | "uint") => Some((json!(0), json!(u64::MAX))),
+                _ => None,
+            };
+            let integer = match object.get("type") {
+                Some(Json::String(kind)) => kind == "integer",
+                Some(Json::Array(kinds)) => kinds.iter().any(|k| k == "integer"),
+                _ => false,
+            };
+            if let (Some((min, max)), true) = (bounds, integer) {
+                object.entry("minimum").or_insert(min);
+                object.entry("maximum").or_insert(max);
+            }
+            object.values_mut().for_each(integer_bounds);
+        }
+        Json::Array(items) => items.iter_mut().for_each(integer_bounds),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_get_their_types_bounds_unless_they_have_their_own() {
+        let mut schema = json!({ "properties": {
+            "page": { "type": "integer", "format": "uint32", "minimum": 1 },
+            "size": { "type": ["integer", "null"], "format": "uint8" },
+            "name": { "type": "string", "format": "uint8" },
+        }});
+        integer_bounds(&mut schema);
+        assert_eq!(schema["properties"]["page"]["minimum"], 1);
+        assert_eq!(schema["properties"]["page"]["maximum"], u32::MAX);
+        assert_eq!(schema["properties"]["size"]["maximum"], 255);
+        assert!(schema["properties"]["name"].get("maximum").is_none());
+    }
 
     #[test]
     fn types_whose_two_forms_differ_are_named_apart() {

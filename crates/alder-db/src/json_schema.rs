@@ -75,26 +75,7 @@ pub fn model_schema(meta: &ModelMeta, generator: &mut SchemaGenerator) -> Schema
 pub fn field_schema(field: &FieldMeta, input: bool) -> Json {
     let mut schema = kind_schema(field.kind);
     let object = schema.as_object_mut().expect("kind schemas are objects");
-    if let Some(max) = field.max_length {
-        if field.kind == FieldKind::Text {
-            object.insert("maxLength".into(), json!(max));
-        }
-    }
-    if input && !field.blank && field.kind == FieldKind::Text && field.choices.is_empty() {
-        // full_clean refuses an empty text unless the field is `blank`.
-        object.insert("minLength".into(), json!(1));
-    }
-    for rule in field.validators {
-        add_rule(object, rule);
-    }
-    if !field.choices.is_empty() {
-        let values: Vec<Json> = field
-            .choices
-            .iter()
-            .map(|(value, _)| choice_value(field.kind, value))
-            .collect();
-        object.insert("enum".into(), Json::Array(values));
-    }
+    add_field_rules(object, field, input);
     if let Some(default) = field.default {
         object.insert(
             "default".into(),
@@ -117,7 +98,7 @@ pub fn field_schema(field: &FieldMeta, input: bool) -> Json {
         let target = (relation.target)();
         object.insert(
             "description".into(),
-            json!(format!("The key of a {}.", target.verbose_name)),
+            json!(format!("The key of the {}.", target.verbose_name)),
         );
     }
     let nullable = field.nullable || (field.primary_key && field.auto && input);
@@ -125,6 +106,48 @@ pub fn field_schema(field: &FieldMeta, input: bool) -> Json {
         allow_null(object);
     }
     schema
+}
+
+/// Adds what `field` allows to a schema of its value: `maxLength`, the `minLength` of a
+/// field that may not be blank (for input), its rules and its choices. An API type whose
+/// fields follow a model's (`#[validate(model = "…")]`) gets them this way.
+pub fn add_field_rules(object: &mut Map<String, Json>, field: &FieldMeta, input: bool) {
+    if let Some(max) = field.max_length {
+        if field.kind == FieldKind::Text {
+            object.insert("maxLength".into(), json!(max));
+        }
+    }
+    let typed_in = !(field.auto || field.auto_now || field.auto_now_add);
+    if input
+        && typed_in
+        && !field.blank
+        && field.kind == FieldKind::Text
+        && field.choices.is_empty()
+    {
+        // full_clean refuses an empty text unless the field is `blank`.
+        object.insert("minLength".into(), json!(1));
+    }
+    let mut rules = Map::new();
+    for rule in field.validators {
+        add_rule(&mut rules, rule);
+    }
+    if field.blank && field.kind == FieldKind::Text && !rules.is_empty() {
+        // An empty text skips the rules of a field that may be blank, as in full_clean.
+        object.insert(
+            "anyOf".into(),
+            json!([{ "const": "" }, Json::Object(rules)]),
+        );
+    } else {
+        object.extend(rules);
+    }
+    if !field.choices.is_empty() {
+        let values: Vec<Json> = field
+            .choices
+            .iter()
+            .map(|(value, _)| choice_value(field.kind, value))
+            .collect();
+        object.insert("enum".into(), Json::Array(values));
+    }
 }
 
 /// What serde writes for a field of `kind`.

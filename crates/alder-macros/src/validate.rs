@@ -62,19 +62,31 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldAttrs> {
 }
 
 /// The struct's `#[validate(clean = "path")]`: a check of the whole value.
-fn parse_struct(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
-    let mut clean = None;
+/// The struct's own options: `clean = "path"` and `model = "Type"`.
+struct StructOptions {
+    clean: Option<syn::Path>,
+    model: Option<syn::Path>,
+}
+
+fn parse_struct(input: &DeriveInput) -> syn::Result<StructOptions> {
+    let mut options = StructOptions {
+        clean: None,
+        model: None,
+    };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("validate")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("clean") {
-                clean = Some(meta.value()?.parse::<LitStr>()?.parse::<syn::Path>()?);
+                options.clean = Some(meta.value()?.parse::<LitStr>()?.parse::<syn::Path>()?);
+                Ok(())
+            } else if meta.path.is_ident("model") {
+                options.model = Some(meta.value()?.parse::<LitStr>()?.parse::<syn::Path>()?);
                 Ok(())
             } else {
-                Err(meta.error("on the struct, validate takes `clean = \"path\"` (a function `fn(&Self) -> Result<(), ValidationErrors>`)"))
+                Err(meta.error("on the struct, validate takes `clean = \"path\"` (a function `fn(&Self) -> Result<(), ValidationErrors>`) or `model = \"Type\"` (a model whose fields of the same names give their rules)"))
             }
         })?;
     }
-    Ok(clean)
+    Ok(options)
 }
 
 /// What serde's attributes say about a field (or, for `rename_all`, the struct): the name it
@@ -192,7 +204,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let rename_all = serde_attrs(&input.attrs)?.rename_all;
     let params: Vec<&syn::Ident> = input.generics.type_params().map(|p| &p.ident).collect();
     let mut bounds = Vec::new();
-    let clean = parse_struct(input)?;
+    let StructOptions { clean, model } = parse_struct(input)?;
 
     let mut checks = Vec::new();
     let mut tables = Vec::new();
@@ -211,10 +223,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let plain = ident.to_string().trim_start_matches("r#").to_owned();
         let serde = serde_attrs(&field.attrs)?;
+        // With `model = "…"`, a field of the model's gives its rules (not a flattened one,
+        // whose own fields are what the input holds).
+        let from_model = model
+            .as_ref()
+            .filter(|_| serde.skip.is_none() && !serde.flatten);
         let declared = !attrs.rules.rules.is_empty()
             || attrs.max_length.is_some()
             || !attrs.rules.functions.is_empty()
-            || attrs.nested;
+            || attrs.nested
+            || from_model.is_some();
         if let (Some(span), true) = (serde.skip, declared) {
             return Err(syn::Error::new(
                 span,
@@ -224,7 +242,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let name = match (serde.rename, &rename_all) {
             (Some(name), _) => name,
             (None, Some(style)) => rename(&plain, style, input.ident.span())?,
-            (None, None) => plain,
+            (None, None) => plain.clone(),
         };
         let max_length = attrs.max_length.map(|(n, _)| n);
         let has_rules = !attrs.rules.rules.is_empty() || max_length.is_some();
@@ -238,12 +256,44 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         } else {
             quote!(#web::valid::FieldRules::none)
         };
+        let model_field = match from_model {
+            Some(model) => {
+                let missing = format!(
+                    "`{plain}` of `{}` is not a field of the model `{}`: with `#[validate(model = ...)]` each field is one of the model's, of the same name",
+                    input.ident,
+                    quote!(#model).to_string().replace(' ', ""),
+                );
+                let index = quote_spanned! {ident.span()=>
+                    {
+                        const INDEX: usize = match #db::meta::field_index(
+                            <#model as #db::Model>::META,
+                            #plain,
+                        ) {
+                            ::core::option::Option::Some(index) => index,
+                            ::core::option::Option::None => ::core::panic!(#missing),
+                        };
+                        INDEX
+                    }
+                };
+                checks.push(quote! {
+                    for error in #db::validation::check_value(
+                        &<#model as #db::Model>::META.fields[#index],
+                        &#db::validation::RuleValue::rule_value(&self.#ident),
+                    ) {
+                        errors.add(#name, error);
+                    }
+                });
+                quote!(::core::option::Option::Some(&<#model as #db::Model>::META.fields[#index]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         tables.push(quote! {
             #web::valid::FieldRules {
                 name: #name,
                 validators: #validators,
                 nested: #nested,
                 nested_rules: #nested_rules,
+                model_field: #model_field,
             }
         });
         if has_rules {

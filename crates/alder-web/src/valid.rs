@@ -148,6 +148,9 @@ pub struct FieldRules {
     /// The rules of a nested field's own fields (of the items of a list, of the value of an
     /// `Option`), for schemas; [`FieldRules::none`] otherwise.
     pub nested_rules: fn() -> &'static [FieldRules],
+    /// The model field whose rules the field follows (`#[validate(model = "…")]` on the
+    /// struct): its `max_length`, `blank`, choices and validators.
+    pub model_field: Option<&'static alder_db::FieldMeta>,
 }
 
 impl FieldRules {

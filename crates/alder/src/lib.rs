@@ -79,6 +79,11 @@ pub mod contrib {
     pub use alder_sessions as sessions;
 }
 
+/// Typed APIs (feature `api`; FastAPI's `/openapi.json` and `/docs`): routing functions
+/// that document their handlers, the OpenAPI 3.1 document and its docs page.
+#[cfg(feature = "api")]
+pub use alder_api as api;
+
 #[doc(hidden)]
 pub mod __private {
     pub use alder_web::__embed_dir;

@@ -26,6 +26,7 @@ fn with_apps(project: alder::Project) -> alder::Project {
         .app(authors::app())
         .app(blog::app())
         .app(blog::api::app())
+        .app(blog::api::docs())
         // After the blog, so the blog's `auth/base.html` (the login pages in the blog's
         // layout) is found before the auth app's own, as with Django's INSTALLED_APPS.
         .app(auth::app_with(auth::AuthConfig {

@@ -24,3 +24,42 @@ pub use many::ManyToManyMeta;
 pub use model::{ModelMeta, UnknownField};
 pub use relation::{OnDelete, RelationMeta};
 pub use rules::{Limit, Validator};
+
+/// The place of the field called `name` in `meta.fields`, at compile time: how
+/// `#[derive(Validate)]` with `model = "…"` finds a model's field, and refuses to compile
+/// when there is none.
+///
+/// ```
+/// use alder_db::{Auto, Model, meta::field_index};
+/// #[derive(Model)]
+/// struct Tag { id: Auto<i64>, name: String }
+/// const NAME: Option<usize> = field_index(Tag::META, "name");
+/// assert_eq!(NAME, Some(1));
+/// assert_eq!(field_index(Tag::META, "colour"), None);
+/// ```
+pub const fn field_index(meta: &ModelMeta, name: &str) -> Option<usize> {
+    let mut index = 0;
+    while index < meta.fields.len() {
+        if same_text(meta.fields[index].name, name) {
+            return Some(index);
+        }
+        index += 1;
+    }
+    None
+}
+
+/// `a == b`, which `const fn`s cannot write for `str`s yet.
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -155,11 +155,12 @@ impl Service<http::Request<Body>> for Csrf {
         let cookie = cookie_secret(request.headers(), &config.cookie_name);
         let token = CsrfToken::new(cookie.and_then(Result::ok));
         request.extensions_mut().insert(token.clone());
-        // A path no route matches is left to the router (its 404, or the redirect to the
-        // path with a slash, where the check then runs): nothing there to protect.
+        // A path no route matches, or a method its route has no handler for, is left to the
+        // router (its 404 or 405, or the redirect to the path with a slash, where the check
+        // then runs): no handler runs, so there is nothing to protect.
         let checked = !is_safe(request.method())
             && request.extensions().get::<SkipChecks>().is_none()
-            && config.urls.has_route(request.uri().path())
+            && config.urls.answers(request.uri().path(), request.method())
             && !config.urls.csrf_exempt(request.uri().path());
         let state = if !checked {
             State::Inner {

@@ -219,9 +219,16 @@ impl Urls {
         self.inner.any_csrf_exempt && self.flags(path).is_some_and(|f| f.csrf_exempt)
     }
 
-    /// Whether some route matches `path` (the trailing-slash redirect aside).
-    pub(crate) fn has_route(&self, path: &str) -> bool {
-        self.flags(path).is_some()
+    /// Whether a handler answers `method` at `path` (the trailing-slash redirect aside):
+    /// otherwise the router answers 404 or 405 and no handler runs.
+    pub(crate) fn answers(&self, path: &str, method: &http::Method) -> bool {
+        let Ok(found) = self.inner.matcher.at(path) else {
+            return false;
+        };
+        self.inner.routes[found.value.1]
+            .handlers
+            .iter()
+            .any(|(m, _)| *m == "*" || *m == method.as_str())
     }
 
     fn flags(&self, path: &str) -> Option<&RouteFlags> {
