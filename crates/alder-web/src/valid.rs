@@ -368,12 +368,19 @@ impl Invalid {
 
     /// A parse failure of serde at `path` in `source`.
     fn parse<E: std::fmt::Display>(source: &str, error: serde_path_to_error::Error<E>) -> Self {
-        let path = path_of(error.path());
+        let mut path = path_of(error.path());
         let message = error.inner().to_string();
-        let kind = if message.starts_with("missing field") {
-            "missing"
-        } else {
-            "type_error"
+        // serde names a missing field only in its message, and the path stops at the
+        // object that lacks it; FastAPI's `loc` ends with the field.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let kind = match missing {
+            Some(field) => {
+                path.push(field.into());
+                "missing"
+            }
+            None => "type_error",
         };
         Invalid::new(source, vec![(path, message, kind.to_string())])
     }

@@ -199,6 +199,11 @@ async fn wrong_types_missing_fields_and_large_numbers_name_the_field() {
     missing.assert_status(422);
     let problem = only_problem(&missing.json()).clone();
     assert_eq!(problem["type"], "missing");
+    assert_eq!(
+        problem["loc"],
+        json!(["body", "stars"]),
+        "the loc ends with the field"
+    );
     assert!(
         problem["msg"].as_str().unwrap().contains("stars"),
         "{problem}"
@@ -357,6 +362,10 @@ async fn query_and_form_problems_name_their_parameter() {
     let response = client.get("/list/").await;
     response.assert_status(422);
     assert_eq!(only_problem(&response.json())["type"], "missing");
+    assert_eq!(
+        only_problem(&response.json())["loc"],
+        json!(["query", "page"])
+    );
 
     let response = client.get("/list/?page=0").await;
     response.assert_status(422);
