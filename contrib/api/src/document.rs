@@ -7,7 +7,7 @@ use alder_web::routing::{RouteInfo, Urls};
 use serde_json::{json, Map, Value as Json};
 
 use crate::operation::{summary_from_name, Operation, OperationBuilder, ParamIn};
-use crate::schema::{error_components, generator, merge};
+use crate::schema::{error_components, generator, integer_bounds, merge};
 
 /// What the document says of the API itself (OpenAPI's `info`).
 ///
@@ -123,7 +123,7 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
         }
     }
 
-    let input_definitions = inputs.take_definitions(true);
+    let mut input_definitions = inputs.take_definitions(true);
     let output_definitions = outputs.take_definitions(true);
     let mut input_side: Vec<&mut Json> = Vec::new();
     let mut output_side: Vec<&mut Json> = Vec::new();
@@ -134,6 +134,12 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
         }
         output_side.push(&mut op.responses);
     }
+    // What a client sends must fit the Rust integer it is read into; what the server sends
+    // fits already, and its bounds would only make poor examples.
+    input_side
+        .iter_mut()
+        .for_each(|value| integer_bounds(value));
+    input_definitions.values_mut().for_each(integer_bounds);
     let mut components = merge(
         input_definitions,
         output_definitions,
@@ -179,7 +185,6 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
     if !schemes.is_empty() {
         doc["components"]["securitySchemes"] = crate::security::schemes(&schemes);
     }
-    crate::schema::integer_bounds(&mut doc);
     doc
 }
 

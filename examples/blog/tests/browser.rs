@@ -875,3 +875,67 @@ async fn staff_manage_posts_in_the_admin() {
     browser.close().await.unwrap();
     server.stop().await.unwrap();
 }
+
+/// The API's docs page (FastAPI's `/docs`): Swagger UI served from the binary lists the
+/// operations, and "Try it out" calls the API from the page.
+#[tokio::test]
+async fn the_api_docs_page_lists_the_operations_and_tries_one() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some(browser) = browser(&profile).await else {
+        return;
+    };
+    let server = live_blog().await;
+
+    browser.goto(&server.url("/api/docs/")).await.unwrap();
+    let title = text_of(&browser, ".info .title").await;
+    assert!(title.starts_with("Alder blog"), "{title}");
+    let paths = text_of(&browser, "#swagger-ui .opblock-tag-section").await;
+    for path in [
+        "/api/posts/",
+        "/api/posts/{slug}/",
+        "/api/posts/{slug}/comments/",
+    ] {
+        assert!(paths.contains(path), "{path} is listed: {paths}");
+    }
+    shoot(&browser, "api-docs").await;
+
+    // Open "List posts", try it, and read the answer on the page.
+    let operation = "#operations-blog_api-list_posts";
+    for part in [".opblock-summary-control", ".try-out__btn", ".execute"] {
+        // Swagger UI draws each part after the click before it.
+        browser
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("{operation} {part}")))
+            .await
+            .unwrap_or_else(|e| panic!("no {part}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+    wait_for_text(
+        &browser,
+        "#operations-blog_api-list_posts .live-responses-table tr.response .response-col_status",
+        "200",
+    )
+    .await;
+    let body = text_of(
+        &browser,
+        "#operations-blog_api-list_posts .live-responses-table .microlight",
+    )
+    .await;
+    assert!(body.contains("Welcome to Alder"), "{body}");
+    browser
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![serde_json::json!(format!(
+                "{operation} .live-responses-table"
+            ))],
+        )
+        .await
+        .unwrap();
+    shoot(&browser, "api-docs-try-it-out").await;
+
+    browser.close().await.unwrap();
+    server.stop().await.unwrap();
+}
