@@ -211,6 +211,14 @@ fn build(
     for extra in &operation.extra {
         extra(&mut op);
     }
+    // An unsafe method's CSRF check answers before the handler (a route can opt out).
+    if matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") && !route.csrf_exempt {
+        op.response(
+            "403",
+            "The CSRF token is missing or wrong (send the `csrftoken` cookie's token in `X-CSRFToken`)",
+            Some(("application/json", crate::schema::error_ref("Error"))),
+        );
+    }
     // OpenAPI wants every parameter of the path declared; untyped ones are text.
     for name in &names {
         if !op.has_parameter(ParamIn::Path, name) {

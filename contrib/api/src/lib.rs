@@ -43,6 +43,8 @@
 //! show in the schema (`maxLength`, `minimum`, `pattern`, `format`); with schemars' derive
 //! beside, write a regular expression as `#[validate(pattern = "…")]`, since schemars reads
 //! `#[validate(regex = …)]` its own way.
+//!
+//! The guide's chapter is `docs/api.md`.
 
 mod document;
 mod error;
@@ -65,6 +67,16 @@ pub use operation::{Operation, OperationBuilder, ParamIn};
 pub use output::{ApiError, ApiOutput, Created, NoContent};
 pub use route::{delete, get, patch, post, put, ApiHandler, ApiRoute};
 pub use schemars::{self, JsonSchema};
+
+/// A reference to the schema of Alder's error body, `{"detail": "…"}`: for an extractor's
+/// own [`ApiInput`] that answers with an Alder error (a 401, a 403).
+///
+/// ```
+/// assert_eq!(alder_api::error_schema()["$ref"], "#/components/schemas/alder.Error");
+/// ```
+pub fn error_schema() -> serde_json::Value {
+    schema::error_ref("Error")
+}
 
 /// The app that serves the project's OpenAPI document and its docs page, named `openapi`:
 ///

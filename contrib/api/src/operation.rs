@@ -163,19 +163,29 @@ impl<'a> OperationBuilder<'a> {
 
     /// Adds a response for `status` (`"200"`, `"4XX"`, `"default"`); `content` is a content
     /// type and its schema, or `None` for a response without a body. A second response of the
-    /// same status with another content type joins the first.
+    /// same status joins the first: another content type beside it, another schema of the
+    /// same content type as one of the two (`anyOf`).
     pub fn response(&mut self, status: &str, description: &str, content: Option<(&str, Json)>) {
         let entry = self
             .responses
             .entry(status.to_string())
             .or_insert_with(|| json!({ "description": description }));
-        if let Some((content_type, schema)) = content {
-            let slot = entry
-                .as_object_mut()
-                .expect("responses are objects")
-                .entry("content")
-                .or_insert_with(|| Json::Object(Map::new()));
-            slot[content_type] = json!({ "schema": schema });
+        let Some((content_type, schema)) = content else {
+            return;
+        };
+        let slot = entry
+            .as_object_mut()
+            .expect("responses are objects")
+            .entry("content")
+            .or_insert_with(|| Json::Object(Map::new()));
+        match slot.get_mut(content_type).and_then(|c| c.get_mut("schema")) {
+            None => slot[content_type] = json!({ "schema": schema }),
+            Some(known) if *known == schema => {}
+            Some(known) => match known.get_mut("anyOf").and_then(Json::as_array_mut) {
+                Some(options) if !options.contains(&schema) => options.push(schema),
+                Some(_) => {}
+                None => *known = json!({ "anyOf": [known.take(), schema] }),
+            },
         }
     }
 
@@ -207,6 +217,29 @@ pub(crate) fn summary_from_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_bodies_of_one_status_and_content_type_are_either() {
+        let mut inputs = SchemaGenerator::default();
+        let mut outputs = SchemaGenerator::default();
+        let mut op = OperationBuilder {
+            inputs: &mut inputs,
+            outputs: &mut outputs,
+            path_names: &[],
+            parameters: Vec::new(),
+            request_body: None,
+            responses: BTreeMap::new(),
+            security: Vec::new(),
+        };
+        let a = json!({ "$ref": "#/a" });
+        let b = json!({ "$ref": "#/b" });
+        op.response("422", "first", Some(("application/json", a.clone())));
+        op.response("422", "second", Some(("application/json", b.clone())));
+        op.response("422", "again", Some(("application/json", a.clone())));
+        let schema = &op.responses["422"]["content"]["application/json"]["schema"];
+        assert_eq!(schema, &json!({ "anyOf": [a, b] }));
+        assert_eq!(op.responses["422"]["description"], "first");
+    }
 
     #[test]
     fn summaries_read_like_sentences() {

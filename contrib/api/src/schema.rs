@@ -113,7 +113,7 @@ fn referenced(schema: &Json) -> Vec<Json> {
 pub(crate) fn error_components() -> Map<String, Json> {
     let mut components = Map::new();
     components.insert(
-        "ValidationError".into(),
+        "alder.ValidationError".into(),
         json!({
             "type": "object",
             "title": "Validation error",
@@ -131,18 +131,18 @@ pub(crate) fn error_components() -> Map<String, Json> {
         }),
     );
     components.insert(
-        "HTTPValidationError".into(),
+        "alder.HTTPValidationError".into(),
         json!({
             "type": "object",
             "title": "HTTP validation error",
             "properties": {
-                "detail": { "type": "array", "items": { "$ref": format!("{COMPONENTS}ValidationError") } }
+                "detail": { "type": "array", "items": { "$ref": format!("{COMPONENTS}alder.ValidationError") } }
             },
             "required": ["detail"]
         }),
     );
     components.insert(
-        "Error".into(),
+        "alder.Error".into(),
         json!({
             "type": "object",
             "title": "Error",
@@ -154,9 +154,11 @@ pub(crate) fn error_components() -> Map<String, Json> {
     components
 }
 
-/// A reference to one of [`error_components`].
+/// A reference to one of [`error_components`] (`"Error"`, `"HTTPValidationError"`). Their
+/// names start with `alder.`, which no Rust type's can, so a type of yours called `Error`
+/// keeps its own.
 pub(crate) fn error_ref(name: &str) -> Json {
-    json!({ "$ref": format!("{COMPONENTS}{name}") })
+    json!({ "$ref": format!("{COMPONENTS}alder.{name}") })
 }
 
 /// Gives the definitions of `inputs` and `outputs` one namespace: a type whose two schemas
@@ -168,11 +170,28 @@ pub(crate) fn merge(
     input_side: &mut [&mut Json],
     output_side: &mut [&mut Json],
 ) -> Map<String, Json> {
-    let differ: Vec<String> = inputs
+    let mut differ: Vec<String> = inputs
         .iter()
         .filter(|(name, schema)| outputs.get(*name).is_some_and(|other| other != *schema))
         .map(|(name, _)| name.clone())
         .collect();
+    // A type that looks the same on both sides but holds one that differs differs too: its
+    // two copies will point to different names. Until nothing more is found.
+    loop {
+        let targets: Vec<String> = differ.iter().map(|n| format!("{COMPONENTS}{n}")).collect();
+        let more: Vec<String> = inputs
+            .iter()
+            .filter(|(name, _)| outputs.contains_key(*name) && !differ.contains(name))
+            .filter(|(name, schema)| {
+                refers_to(schema, &targets) || refers_to(&outputs[name.as_str()], &targets)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        differ.extend(more);
+    }
     if !differ.is_empty() {
         let rename = |side: &str| -> Vec<(String, String)> {
             differ
@@ -210,6 +229,18 @@ pub(crate) fn merge(
         all.entry(name).or_insert(schema);
     }
     all
+}
+
+/// Whether `value` holds a reference to one of `targets`.
+fn refers_to(value: &Json, targets: &[String]) -> bool {
+    match value {
+        Json::Object(object) => {
+            matches!(object.get("$ref"), Some(Json::String(t)) if targets.contains(t))
+                || object.values().any(|inner| refers_to(inner, targets))
+        }
+        Json::Array(items) => items.iter().any(|inner| refers_to(inner, targets)),
+        _ => false,
+    }
 }
 
 /// Renames the references in `value` by `names` (old → new).
@@ -279,6 +310,33 @@ mod tests {
         assert_eq!(schema["properties"]["page"]["maximum"], u32::MAX);
         assert_eq!(schema["properties"]["size"]["maximum"], 255);
         assert!(schema["properties"]["name"].get("maximum").is_none());
+    }
+
+    #[test]
+    fn a_type_holding_one_that_differs_is_named_apart_too() {
+        let mut inputs = Map::new();
+        inputs.insert("Tag".into(), json!({ "required": [] }));
+        inputs.insert(
+            "TagList".into(),
+            json!({ "items": { "$ref": "#/components/schemas/Tag" } }),
+        );
+        let mut outputs = Map::new();
+        outputs.insert("Tag".into(), json!({ "required": ["id"] }));
+        outputs.insert(
+            "TagList".into(),
+            json!({ "items": { "$ref": "#/components/schemas/Tag" } }),
+        );
+        let mut answer = json!({ "$ref": "#/components/schemas/TagList" });
+        let all = merge(inputs, outputs, &mut [], &mut [&mut answer]);
+        assert_eq!(answer["$ref"], "#/components/schemas/TagList-Output");
+        assert_eq!(
+            all["TagList-Output"]["items"]["$ref"],
+            "#/components/schemas/Tag-Output"
+        );
+        assert_eq!(
+            all["TagList-Input"]["items"]["$ref"],
+            "#/components/schemas/Tag-Input"
+        );
     }
 
     #[test]

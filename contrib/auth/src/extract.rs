@@ -446,3 +446,25 @@ pub(crate) async fn middleware(
     TemplateContext::add(&mut parts.extensions, "perms", Value::from_object(perms));
     next.run(Request::from_parts(parts, body)).await
 }
+
+/// How the API document shows the auth app's extractors (the `api` feature).
+#[cfg(feature = "api")]
+mod api_docs {
+    use alder_api::{ApiInput, OperationBuilder};
+
+    /// The user is optional: nothing for the client to send.
+    impl ApiInput for super::CurrentUser {}
+    impl ApiInput for super::Auth {}
+
+    /// The session of a logged-in user, or a 401.
+    impl ApiInput for super::LoginRequired {
+        fn describe(op: &mut OperationBuilder<'_>) {
+            op.security("session");
+            op.response(
+                "401",
+                "Authentication credentials were not provided",
+                Some(("application/json", alder_api::error_schema())),
+            );
+        }
+    }
+}

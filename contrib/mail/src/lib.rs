@@ -333,3 +333,7 @@ fn build(given: Option<MailConfig>) -> alder_web::App {
             Ok(tower::layer::util::Identity::new())
         })
 }
+
+/// The mailer reads nothing from the request; the API document shows nothing for it.
+#[cfg(feature = "api")]
+impl alder_api::ApiInput for Mailer {}

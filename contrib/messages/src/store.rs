@@ -398,3 +398,7 @@ pub(crate) async fn middleware(
     store.finish();
     response
 }
+
+/// Messages ride on the session; the API document shows nothing for them.
+#[cfg(feature = "api")]
+impl alder_api::ApiInput for Messages {}

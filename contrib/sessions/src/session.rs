@@ -399,3 +399,7 @@ where
         Ok(Session(shared))
     }
 }
+
+/// The session is read from its cookie; the API document shows nothing for it.
+#[cfg(feature = "api")]
+impl alder_api::ApiInput for Session {}

@@ -27,6 +27,23 @@
 //! assert_eq!(schema.pointer("/properties/name/maxLength").unwrap(), 20);
 //! assert_eq!(schema.pointer("/properties/id/readOnly").unwrap(), true);
 //! ```
+//!
+//! serde's `rename`, `rename_all` and `skip` (each direction) are followed:
+//!
+//! ```
+//! use alder_db::{Auto, Model};
+//! #[derive(Model, serde::Serialize)]
+//! #[serde(rename_all = "camelCase")]
+//! struct Account {
+//!     id: Auto<i64>,
+//!     display_name: String,
+//!     #[serde(skip)]
+//!     password: String,
+//! }
+//! let schema = schemars::SchemaGenerator::default().into_root_schema_for::<Account>();
+//! assert!(schema.pointer("/properties/displayName").is_some());
+//! assert!(schema.pointer("/properties/password").is_none());
+//! ```
 
 use serde_json::{json, Map, Value as Json};
 
@@ -36,27 +53,57 @@ use schemars::{Schema, SchemaGenerator};
 use crate::meta::{FieldKind, FieldMeta, ModelMeta};
 use crate::validation::{Limit, Validator};
 
+/// `(field, written as, read as)` for the fields whose serde names are not their own, `""`
+/// for a direction serde skips the field in (`#[serde(skip_serializing)]`, …).
+pub type SerdeNames = [(&'static str, &'static str, &'static str)];
+
+/// The name serde gives `field` in the generator's direction, `None` when it skips it.
+fn serde_name(names: &SerdeNames, field: &'static str, input: bool) -> Option<&'static str> {
+    let name = match names.iter().find(|(f, _, _)| *f == field) {
+        Some((_, written, read)) => {
+            if input {
+                *read
+            } else {
+                *written
+            }
+        }
+        None => field,
+    };
+    (!name.is_empty()).then_some(name)
+}
+
 /// The schema of the model `meta` describes, for the generator's contract: for output
-/// (serialize) every field is present; for input (deserialize) the fields serde needs.
-pub fn model_schema(meta: &ModelMeta, generator: &mut SchemaGenerator) -> Schema {
+/// (serialize) every field serde writes is present; for input (deserialize) the fields serde
+/// needs. `names` are serde's names where they differ (`#[derive(Model)]` reads them).
+pub fn model_schema(
+    meta: &ModelMeta,
+    names: &SerdeNames,
+    generator: &mut SchemaGenerator,
+) -> Schema {
     let input = generator.contract().is_deserialize();
     let mut properties = Map::new();
     let mut required = Vec::new();
     for field in meta.fields {
+        let Some(name) = serde_name(names, field.name, input) else {
+            continue;
+        };
         let optional = field.nullable || (field.primary_key && field.auto);
         if !input || !optional {
-            required.push(Json::from(field.name));
+            required.push(Json::from(name));
         }
-        properties.insert(field.name.to_string(), field_schema(field, input));
+        properties.insert(name.to_string(), field_schema(field, input));
     }
     for many in meta.many_to_many {
+        let Some(name) = serde_name(names, many.name, input) else {
+            continue;
+        };
         // Serialized as null: the related rows are fetched with the field's accessor.
         properties.insert(
-            many.name.to_string(),
+            name.to_string(),
             json!({ "type": "null", "readOnly": true, "description": format!("Fetched with `{}()`.", many.name) }),
         );
         if !input {
-            required.push(Json::from(many.name));
+            required.push(Json::from(name));
         }
     }
     let mut schema = json!({

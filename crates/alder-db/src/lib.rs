@@ -96,7 +96,7 @@ pub use uuid;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __model_json_schema {
-    ($name:ident) => {
+    ($name:ident, [$(($field:literal, $written:literal, $read:literal)),*]) => {
         impl $crate::json_schema::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::core::stringify!($name))
@@ -111,7 +111,11 @@ macro_rules! __model_json_schema {
             fn json_schema(
                 generator: &mut $crate::json_schema::schemars::SchemaGenerator,
             ) -> $crate::json_schema::schemars::Schema {
-                $crate::json_schema::model_schema(<$name as $crate::Model>::META, generator)
+                $crate::json_schema::model_schema(
+                    <$name as $crate::Model>::META,
+                    &[$(($field, $written, $read)),*],
+                    generator,
+                )
             }
         }
     };
@@ -122,7 +126,7 @@ macro_rules! __model_json_schema {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __model_json_schema {
-    ($name:ident) => {};
+    ($($anything:tt)*) => {};
 }
 
 #[doc(hidden)]

@@ -5,6 +5,7 @@
 mod choices;
 mod form;
 mod model;
+mod serde_names;
 mod validate;
 
 use proc_macro::TokenStream;

@@ -397,8 +397,22 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         });
     }
 
+    let field_attrs: Vec<(String, &[syn::Attribute])> = fields
+        .named
+        .iter()
+        .map(|f| {
+            let ident = f.ident.as_ref().expect("named fields have names");
+            (
+                ident.to_string().trim_start_matches("r#").to_owned(),
+                &f.attrs[..],
+            )
+        })
+        .collect();
+    let serde_names = crate::serde_names::serde_names(&input.attrs, &field_attrs)?
+        .into_iter()
+        .map(|(field, written, read)| quote!((#field, #written, #read)));
     Ok(quote! {
-        #db::__model_json_schema!(#name);
+        #db::__model_json_schema!(#name, [#(#serde_names),*]);
 
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(

@@ -156,7 +156,7 @@ fn uses_param(ty: &syn::Type, params: &[&syn::Ident]) -> bool {
 }
 
 /// A snake_case field name in serde's `rename_all` style.
-fn rename(name: &str, style: &str, span: Span) -> syn::Result<String> {
+pub(crate) fn rename(name: &str, style: &str, span: Span) -> syn::Result<String> {
     let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
     let capital = |w: &str| {
         let mut chars = w.chars();

@@ -369,3 +369,65 @@ async fn generic_flattened_and_renamed_fields_are_named_as_the_input_spells_them
     // not a 422 blaming the client.
     client.get("/two/1/").await.assert_status(500);
 }
+
+/// A model whose fields an API type follows.
+#[derive(alder_web::db::Model)]
+struct Review {
+    id: alder_web::db::Auto<i64>,
+    #[model(max_length = 40)]
+    reviewer: String,
+    #[model(min = 1, max = 5)]
+    stars: i32,
+    #[model(blank, email)]
+    contact: Option<String>,
+}
+
+/// Sent to add a review: the fields' rules are the model's.
+#[derive(Deserialize, Validate)]
+#[validate(model = "Review")]
+#[serde(rename_all = "camelCase")]
+struct NewReview {
+    reviewer: String,
+    stars: i32,
+    #[serde(default)]
+    contact: Option<String>,
+}
+
+#[test]
+fn a_type_with_model_follows_the_models_field_rules() {
+    let ok = NewReview {
+        reviewer: "Ada".into(),
+        stars: 5,
+        contact: Some(String::new()),
+    };
+    assert!(
+        ok.validate().is_ok(),
+        "blank is allowed where the model allows it"
+    );
+    let bad = NewReview {
+        reviewer: "x".repeat(41),
+        stars: 9,
+        contact: Some("not an address".into()),
+    };
+    let errors = bad.validate().unwrap_err();
+    assert_eq!(errors.field("reviewer")[0].code(), "max_length");
+    assert_eq!(
+        errors.field("stars")[0].message(),
+        "Ensure this value is less than or equal to 5."
+    );
+    assert_eq!(errors.field("contact")[0].code(), "invalid");
+    let empty = NewReview {
+        reviewer: String::new(),
+        stars: 1,
+        contact: None,
+    };
+    assert_eq!(
+        empty.validate().unwrap_err().field("reviewer")[0].code(),
+        "blank"
+    );
+    // The table names the model's field, for schemas.
+    let rules = NewReview::field_rules();
+    let stars = rules.iter().find(|r| r.name == "stars").unwrap();
+    assert_eq!(stars.model_field.unwrap().name, "stars");
+    assert!(stars.validators.is_empty(), "the rules stay the model's");
+}

@@ -1,14 +1,18 @@
 //! The TechEmpower test types on Alder, written as a user would write them: two models with
 //! `#[derive(Model)]`, the `QuerySet`, `bulk_update`, a template with inheritance and typed
-//! JSON, served by a project with Alder's default middleware. `bench/run` measures it against
+//! JSON, served by a project with Alder's default middleware. The JSON tests are routed with
+//! `alder::api` (documented in `/openapi.json`), their input read with `Valid`, their rows
+//! written by the models' serialization. `bench/run` measures it against
 //! the hand-written axum + sqlx baseline in `bench/techempower/baseline`.
 //!
 //! `tfb-alder runserver 127.0.0.1:PORT` with `DATABASE_URL`, `SECRET_KEY` and
 //! `ALDER_DATABASE_POOL_SIZE` in the environment.
 
+use alder::api::{self, JsonSchema};
 use alder::db::{crud, Model};
 use alder::extract::Query;
 use alder::routing::get;
+use alder::valid::{Valid, Validate};
 use alder::{context, App, Db, Json, Project, Result, TemplateResponse, Templates};
 use serde::{Deserialize, Serialize};
 
@@ -33,14 +37,14 @@ struct Fortune {
     message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Message {
     message: &'static str,
 }
 
 /// `?queries=N`: a string, so that a missing or non-numeric value means 1 rather than a 400,
 /// as the test rules ask.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema, Validate)]
 struct Queries {
     queries: Option<String>,
 }
@@ -88,7 +92,7 @@ async fn single(db: Db) -> Result<Json<World>> {
     Ok(Json(random_world(&db).await?))
 }
 
-async fn queries(db: Db, Query(q): Query<Queries>) -> Result<Json<Vec<World>>> {
+async fn queries(db: Db, Valid(Query(q)): Valid<Query<Queries>>) -> Result<Json<Vec<World>>> {
     Ok(Json(random_worlds(&db, q.count()).await?))
 }
 
@@ -114,9 +118,9 @@ async fn fortunes(db: Db, t: Templates) -> Result<TemplateResponse> {
 fn project() -> Project {
     let app = App::new("tfb")
         .route("/plaintext", get(plaintext), "plaintext")
-        .route("/json", get(json), "json")
-        .route("/db", get(single), "db")
-        .route("/queries", get(queries), "queries")
+        .route("/json", api::get(json), "json")
+        .route("/db", api::get(single), "db")
+        .route("/queries", api::get(queries), "queries")
         .route("/updates", get(updates), "updates")
         .route("/fortunes", get(fortunes), "fortunes")
         .model::<World>()
@@ -124,6 +128,7 @@ fn project() -> Project {
         .templates(alder::embed_dir!("templates"));
     Project::from_env()
         .app(app)
+        .app(api::docs(api::Info::new("TechEmpower on Alder", "1")))
         // TechEmpower asks for a Server header; Alder, like Django, sends none of its own.
         .layer(axum::middleware::map_response(
             |mut response: axum::response::Response| async move {
