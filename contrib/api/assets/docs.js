@@ -10,9 +10,11 @@ window.addEventListener("load", function () {
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     requestInterceptor: function (request) {
-      // Session-authenticated calls carry the CSRF token as Django's do.
-      var match = document.cookie.match(/(?:^|; )csrftoken=([^;]*)/);
-      if (match) { request.headers["X-CSRFToken"] = decodeURIComponent(match[1]); }
+      // Session-authenticated calls carry the CSRF token as Django's do, under the names
+      // the project's settings give (the page says which).
+      var name = root.dataset.csrfCookie + "=";
+      var cookie = document.cookie.split("; ").find(function (c) { return c.indexOf(name) === 0; });
+      if (cookie) { request.headers[root.dataset.csrfHeader] = decodeURIComponent(cookie.slice(name.length)); }
       return request;
     },
   });

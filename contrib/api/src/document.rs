@@ -215,7 +215,7 @@ fn build(
     if matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") && !route.csrf_exempt {
         op.response(
             "403",
-            "The CSRF token is missing or wrong (send the `csrftoken` cookie's token in `X-CSRFToken`)",
+            "The CSRF token is missing or wrong: send the CSRF cookie's token in the CSRF header (`X-CSRFToken` unless the settings say otherwise)",
             Some(("application/json", crate::schema::error_ref("Error"))),
         );
     }

@@ -63,9 +63,14 @@ undocumented!(
 
 impl<T> ApiInput for axum::extract::State<T> {}
 impl<T> ApiInput for axum::extract::Extension<T> {}
+/// An optional extractor: a body it reads may be left out.
 impl<T: ApiInput> ApiInput for Option<T> {
     fn describe(op: &mut OperationBuilder<'_>) {
+        let had_body = op.request_body.is_some();
         T::describe(op);
+        if let (false, Some(body)) = (had_body, op.request_body.as_mut()) {
+            body["required"] = serde_json::Value::Bool(false);
+        }
     }
 }
 

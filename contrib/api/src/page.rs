@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use alder_web::extract::Urls;
 use alder_web::routing::get;
-use alder_web::{App, Error, IntoResponse, Response};
+use alder_web::{App, Error, IntoResponse, ProjectState, Response};
 use axum::body::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
@@ -34,7 +34,7 @@ impl Shared {
             .clone()
     }
 
-    fn page(&self, urls: &Urls) -> Result<String, Error> {
+    fn page(&self, urls: &Urls, settings: &alder_web::Settings) -> Result<String, Error> {
         if let Some(page) = self.page.get() {
             return Ok(page.clone());
         }
@@ -52,7 +52,7 @@ impl Shared {
 <link rel="stylesheet" href="{style}">
 </head>
 <body>
-<div id="swagger-ui" data-openapi="{schema}"></div>
+<div id="swagger-ui" data-openapi="{schema}" data-csrf-cookie="{cookie}" data-csrf-header="{header}"></div>
 <script src="{bundle}"></script>
 <script src="{start}"></script>
 </body>
@@ -63,6 +63,8 @@ impl Shared {
             schema = escape(&url("openapi:schema")?),
             bundle = escape(&url("openapi:swagger_ui_js")?),
             start = escape(&url("openapi:docs_js")?),
+            cookie = escape(&settings.csrf_cookie_name),
+            header = escape(&settings.csrf_header_name),
         );
         Ok(self.page.get_or_init(|| page).clone())
     }
@@ -110,10 +112,12 @@ pub(crate) fn routes(app: App, shared: Arc<Shared>) -> App {
     )
     .route(
         "/docs/",
-        get(move |urls: Urls| {
-            let shared = for_page.clone();
-            async move { shared.page(&urls).map(alder_web::Html) }
-        }),
+        get(
+            move |urls: Urls, axum::extract::State(state): axum::extract::State<ProjectState>| {
+                let shared = for_page.clone();
+                async move { shared.page(&urls, state.settings()).map(alder_web::Html) }
+            },
+        ),
         "docs",
     )
     .route(

@@ -172,8 +172,10 @@ impl ApiRoute {
         self
     }
 
-    /// Skips the CSRF check ([`MethodRouter::csrf_exempt`]): for an API authenticated by a
-    /// header.
+    /// Skips the CSRF check ([`MethodRouter::csrf_exempt`]) for **every** method of the
+    /// route, not only the one added last: for an API authenticated by a header, or open to
+    /// anyone without a session. A method that should keep the check belongs on a route of
+    /// its own.
     pub fn csrf_exempt(mut self) -> Self {
         self.router = self.router.csrf_exempt();
         self

@@ -180,10 +180,16 @@ pub fn add_field_rules(object: &mut Map<String, Json>, field: &FieldMeta, input:
     }
     if field.blank && field.kind == FieldKind::Text && !rules.is_empty() {
         // An empty text skips the rules of a field that may be blank, as in full_clean.
-        object.insert(
-            "anyOf".into(),
-            json!([{ "const": "" }, Json::Object(rules)]),
-        );
+        let either = json!([{ "const": "" }, Json::Object(rules)]);
+        if object.contains_key("anyOf") {
+            // Keep the schema's own choice (an `Option` of another type) beside this one.
+            let all = object.entry("allOf").or_insert_with(|| json!([]));
+            if let Some(list) = all.as_array_mut() {
+                list.push(json!({ "anyOf": either }));
+            }
+        } else {
+            object.insert("anyOf".into(), either);
+        }
     } else {
         object.extend(rules);
     }
