@@ -206,12 +206,7 @@ impl<'a> OperationBuilder<'a> {
 
 /// `list_posts` → `List posts`: FastAPI's summary from the function's name.
 pub(crate) fn summary_from_name(name: &str) -> String {
-    let words = name.trim_matches('_').replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    alder_db::naming::capfirst(&name.trim_matches('_').replace('_', " "))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use alder_web::extract::Urls;
 use alder_web::routing::get;
-use alder_web::{App, Error, IntoResponse, ProjectState, Response};
+use alder_web::{escape_html as escape, App, Error, IntoResponse, ProjectState, Response};
 use axum::body::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
@@ -68,22 +68,6 @@ impl Shared {
         );
         Ok(self.page.get_or_init(|| page).clone())
     }
-}
-
-/// Text for an HTML attribute or element.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A file of the page, cached by browsers for a day.

@@ -51,6 +51,7 @@ pub use schemars;
 use schemars::{Schema, SchemaGenerator};
 
 use crate::meta::{FieldKind, FieldMeta, ModelMeta};
+use crate::naming::capfirst;
 use crate::validation::{Limit, Validator};
 
 /// `(field, written as, read as)` for the fields whose serde names are not their own, `""`
@@ -108,7 +109,7 @@ pub fn model_schema(
     }
     let mut schema = json!({
         "type": "object",
-        "title": title(meta.verbose_name),
+        "title": capfirst(meta.verbose_name),
         "properties": properties,
         "required": required,
     });
@@ -137,7 +138,7 @@ pub fn field_schema(field: &FieldMeta, input: bool) -> Json {
         object.insert("readOnly".into(), json!(true));
     }
     if !field.verbose_name.is_empty() {
-        object.insert("title".into(), json!(title(field.verbose_name)));
+        object.insert("title".into(), json!(capfirst(field.verbose_name)));
     }
     if !field.help_text.is_empty() {
         object.insert("description".into(), json!(field.help_text));
@@ -283,14 +284,5 @@ fn allow_null(schema: &mut Map<String, Json>) {
     }
     if let Some(Json::Array(values)) = schema.get_mut("enum") {
         values.push(Json::Null);
-    }
-}
-
-/// `blog post` → `Blog post`.
-fn title(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

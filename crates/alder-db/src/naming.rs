@@ -130,3 +130,18 @@ macro_rules! __default_table {
         $crate::naming::text(&BYTES)
     }};
 }
+
+/// `"published at"` → `"Published at"`: a verbose name at the start of a sentence or a
+/// heading, as Django's `capfirst`.
+///
+/// ```
+/// assert_eq!(alder_db::naming::capfirst("blog post"), "Blog post");
+/// assert_eq!(alder_db::naming::capfirst(""), "");
+/// ```
+pub fn capfirst(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -8,7 +8,7 @@ use syn::{Expr, Lit, Meta, Token};
 use crate::validate::rename;
 
 /// `rename = "x"` (both directions) or `rename(serialize = "a", deserialize = "b")`.
-fn names(meta: &Meta) -> (Option<String>, Option<String>) {
+pub(crate) fn names(meta: &Meta) -> (Option<String>, Option<String>) {
     let text = |expr: &Expr| match expr {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(text),

@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Expr, Fields, Lit, LitInt, LitStr, Meta, Token};
+use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Meta, Token};
 
 use crate::form::web_path;
 use crate::model::rules::{self, RuleAttrs, Shape};
@@ -101,25 +101,7 @@ struct Serde {
 
 /// The string of `key = "…"`, or of `key(deserialize = "…")` (the name serde reads).
 fn serde_name(meta: &Meta) -> Option<String> {
-    let text = |expr: &Expr| match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(text),
-            ..
-        }) => Some(text.value()),
-        _ => None,
-    };
-    match meta {
-        Meta::NameValue(pair) => text(&pair.value),
-        Meta::List(list) => list
-            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-            .ok()?
-            .iter()
-            .find_map(|inner| match inner {
-                Meta::NameValue(pair) if pair.path.is_ident("deserialize") => text(&pair.value),
-                _ => None,
-            }),
-        Meta::Path(_) => None,
-    }
+    crate::serde_names::names(meta).1
 }
 
 fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {

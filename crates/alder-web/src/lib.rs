@@ -50,6 +50,18 @@ pub use app::{App, Command};
 pub use database::Db;
 pub use error::{Error, OptionExt, Result, ResultExt};
 pub use files::Files;
+pub use forms::escape_into as escape_html_into;
+
+/// `text` with `& < > " '` escaped, for HTML written by hand (Django's `escape`).
+///
+/// ```
+/// assert_eq!(alder_web::escape_html("<b>"), "&lt;b&gt;");
+/// ```
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_html_into(&mut out, text);
+    out
+}
 pub use hooks::RouteLayer;
 pub use project::Project;
 pub use redirect::{is_safe_redirect, redirect, RedirectTo};

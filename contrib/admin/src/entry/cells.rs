@@ -99,13 +99,7 @@ pub(crate) fn readable_time(kind: FieldKind, text: &str) -> Option<String> {
 }
 
 /// "published at" → "Published at", as Django's `capfirst`.
-pub(crate) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
+pub(crate) use alder_db::naming::capfirst as capitalise;
 
 #[cfg(test)]
 mod tests {

@@ -4,16 +4,9 @@
 use sea_query::{Expr, ExprTrait, Query, Value};
 
 use crate::meta::FieldMeta;
+use crate::naming::capfirst;
 use crate::validation::{ValidationError, ValidationErrors};
 use crate::{Database, Model, Result};
-
-/// `"published at"` → `"Published at"`, as Django's `capfirst`.
-fn capfirst(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
 
 /// `["a", "b", "c"]` → `"a, b and c"`.
 fn text_list(items: &[String]) -> String {

@@ -50,6 +50,9 @@ mod stored_file;
 mod upload;
 mod view;
 mod widgets;
+// Public as `alder_web::escape_html_into`.
+#[doc(hidden)]
+pub use widgets::escape_into;
 
 /// `#[derive(Form)]`.
 pub use alder_macros::Form;

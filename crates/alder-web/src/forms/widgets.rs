@@ -8,8 +8,15 @@ use alder_db::meta::{FieldKind, Limit, Validator};
 use super::bound::BoundField;
 use super::Widget;
 
-/// Appends `text` with `& < > " '` escaped.
-pub(crate) fn escape_into(out: &mut String, text: &str) {
+/// Appends `text` with `& < > " '` escaped, as Django's `escape` (HTML you write by hand:
+/// a widget, a page outside the templates); [`escape_html`](crate::escape_html) returns it.
+///
+/// ```
+/// let mut out = String::from("<p>");
+/// alder_web::escape_html_into(&mut out, "Tom & \"Jerry\"");
+/// assert_eq!(out, "<p>Tom &amp; &quot;Jerry&quot;");
+/// ```
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
