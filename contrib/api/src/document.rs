@@ -76,7 +76,10 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
     let mut inputs = generator(false);
     let mut outputs = generator(true);
     let mut built = Vec::new();
-    let mut ids = HashSet::new();
+    // Ids set with `.operation_id(…)` are kept as written; generated ones go around them.
+    let mut ids: HashSet<String> = operations(urls)
+        .filter_map(|(_, _, op)| op.operation_id.as_ref().map(|id| id.to_string()))
+        .collect();
     let mut tags = BTreeSet::new();
     let mut schemes = BTreeSet::new();
     for route in urls.routes() {
@@ -245,21 +248,23 @@ fn build(
         (None, Some(name)) => summary_from_name(name),
         (None, None) => summary_from_name(route_name),
     };
-    let base = match (&operation.operation_id, function) {
+    let id = match (&operation.operation_id, function) {
         (Some(id), _) => id.to_string(),
-        (None, Some(name)) => name.to_string(),
-        (None, None) => format!("{app}_{route_name}"),
+        (None, generated) => {
+            let base = generated.map_or_else(|| format!("{app}_{route_name}"), str::to_owned);
+            let mut id = base.clone();
+            if ids.contains(&id) {
+                id = format!("{base}_{}", method.to_ascii_lowercase());
+            }
+            let mut n = 2;
+            while ids.contains(&id) {
+                id = format!("{base}_{n}");
+                n += 1;
+            }
+            ids.insert(id.clone());
+            id
+        }
     };
-    let mut id = base.clone();
-    if ids.contains(&id) {
-        id = format!("{base}_{}", method.to_ascii_lowercase());
-    }
-    let mut n = 2;
-    while ids.contains(&id) {
-        id = format!("{base}_{n}");
-        n += 1;
-    }
-    ids.insert(id.clone());
 
     let tags: Vec<Json> = if operation.tags.is_empty() {
         vec![json!(app)]
@@ -289,6 +294,36 @@ fn build(
     }
 }
 
+/// Every documented operation: its route, its method and what the api app keeps of it.
+fn operations(urls: &Urls) -> impl Iterator<Item = (&RouteInfo, &'static str, &Operation)> {
+    urls.routes().iter().flat_map(|route| {
+        route
+            .handlers
+            .iter()
+            .zip(&route.extensions)
+            .filter_map(move |((method, _), extensions)| {
+                let op = extensions.get::<Operation>()?;
+                (!op.hidden).then_some((route, *method, op))
+            })
+    })
+}
+
+/// The operation ids given twice with `.operation_id(…)`, each with the operations that
+/// share it (`GET /posts/`): client generators need them unique, so the docs app's check
+/// reports them (`check` says `api.E001`).
+pub(crate) fn duplicate_operation_ids(urls: &Urls) -> Vec<(String, Vec<String>)> {
+    let mut by_id: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (route, method, op) in operations(urls) {
+        if let Some(id) = &op.operation_id {
+            by_id
+                .entry(id.to_string())
+                .or_default()
+                .push(format!("{method} {}", route.path));
+        }
+    }
+    by_id.into_iter().filter(|(_, ops)| ops.len() > 1).collect()
+}
+
 /// `/files/{*rest}` → (`/files/{rest}`, `["rest"]`): OpenAPI's template and the names in it.
 pub(crate) fn openapi_path(path: &str) -> (String, Vec<String>) {
     let mut names = Vec::new();
@@ -312,7 +347,37 @@ pub(crate) fn openapi_path(path: &str) -> (String, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::openapi_path;
+    use super::{document, duplicate_operation_ids, openapi_path, Info};
+    use alder_web::{App, Json, Project, Settings};
+
+    async fn list() -> Json<u32> {
+        Json(1)
+    }
+
+    #[test]
+    fn ids_given_are_kept_and_generated_ones_go_around_them() {
+        let site = Project::new(Settings::debug())
+            .app(
+                App::new("a")
+                    .route("/a/", crate::get(list), "a")
+                    .route("/b/", crate::get(list).operation_id("list"), "b")
+                    .route("/c/", crate::get(list).operation_id("shown"), "c")
+                    .route("/d/", crate::get(list).operation_id("shown"), "d"),
+            )
+            .build()
+            .unwrap();
+        let doc = document(site.state().urls(), &Info::new("t", "1"));
+        assert_eq!(doc["paths"]["/b/"]["get"]["operationId"], "list");
+        assert_eq!(doc["paths"]["/a/"]["get"]["operationId"], "list_get");
+        let duplicates = duplicate_operation_ids(site.state().urls());
+        assert_eq!(
+            duplicates,
+            [(
+                "shown".to_string(),
+                vec!["GET /c/".to_string(), "GET /d/".to_string()]
+            )]
+        );
+    }
 
     #[test]
     fn wildcards_become_plain_parameters() {

@@ -119,6 +119,21 @@ pub(crate) fn routes(app: App, shared: Arc<Shared>) -> App {
         get(|| async { asset(START, "text/javascript; charset=utf-8") }),
         "docs_js",
     )
+    .check(|site| {
+        crate::document::duplicate_operation_ids(site.state().urls())
+            .into_iter()
+            .map(|(id, operations)| {
+                alder_web::checks::Finding::error(
+                    "api.E001",
+                    format!(
+                        "the operationId `{id}` is given to {}; client generators need each operation's to be unique",
+                        operations.join(" and ")
+                    ),
+                )
+                .hint("give all but one of them another `.operation_id(…)`")
+            })
+            .collect()
+    })
     .command(
         clap::Command::new("openapi")
             .about("Writes the project's OpenAPI document (JSON) to standard output or a file")

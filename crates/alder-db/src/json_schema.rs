@@ -44,6 +44,22 @@
 //! assert!(schema.pointer("/properties/displayName").is_some());
 //! assert!(schema.pointer("/properties/password").is_none());
 //! ```
+//!
+//! A model with a schema of its own (`#[derive(JsonSchema)]` or a hand-written impl) says
+//! `#[model(json_schema = false)]`, and gets none from its metadata:
+//!
+//! ```
+//! use alder_db::Model;
+//! #[derive(Model, schemars::JsonSchema)]
+//! #[model(json_schema = false)]
+//! struct Note {
+//!     #[model(primary_key)]
+//!     id: i64,
+//!     text: String,
+//! }
+//! # fn uses<T: schemars::JsonSchema>() {}
+//! # uses::<Note>();
+//! ```
 
 use serde_json::{json, Map, Value as Json};
 

@@ -411,8 +411,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let serde_names = crate::serde_names::serde_names(&input.attrs, &field_attrs)?
         .into_iter()
         .map(|(field, written, read)| quote!((#field, #written, #read)));
+    let json_schema = (!attrs.no_json_schema)
+        .then(|| quote!(#db::__model_json_schema!(#name, [#(#serde_names),*]);));
     Ok(quote! {
-        #db::__model_json_schema!(#name, [#(#serde_names),*]);
+        #json_schema
 
         impl #db::Model for #name {
             const META: &'static #db::ModelMeta = &#db::ModelMeta::__new(

@@ -22,6 +22,8 @@ pub(super) struct ModelAttrs {
     pub(super) display: Option<(Option<String>, Span)>,
     /// `clean = "path"`: the model's own check of the object as a whole.
     pub(super) clean: Option<syn::Path>,
+    /// `json_schema = false`: no JSON Schema from the metadata (the model has its own).
+    pub(super) no_json_schema: bool,
 }
 
 #[derive(Default)]
@@ -98,6 +100,9 @@ pub(super) fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> 
                         Some((None, meta.path.span()))
                     }
                 }
+                "json_schema" => {
+                    attrs.no_json_schema = !meta.value()?.parse::<syn::LitBool>()?.value;
+                }
                 "clean" => {
                     let value = meta.value()?;
                     attrs.clean = Some(if value.peek(LitStr) {
@@ -109,7 +114,7 @@ pub(super) fn parse_model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> 
                 _ => {
                     return Err(meta.error(format!(
                         "unknown model option `{key}`; expected one of: table, app, ordering, verbose_name, \
-                         verbose_name_plural, unique_together, index, display, clean"
+                         verbose_name_plural, unique_together, index, display, clean, json_schema"
                     )))
                 }
             }
