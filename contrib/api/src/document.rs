@@ -20,6 +20,7 @@ pub struct Info {
     title: Cow<'static, str>,
     version: Cow<'static, str>,
     description: Option<Cow<'static, str>>,
+    tags: Vec<(Cow<'static, str>, Cow<'static, str>)>,
 }
 
 impl Info {
@@ -29,7 +30,24 @@ impl Info {
             title: title.into(),
             version: version.into(),
             description: None,
+            tags: Vec::new(),
         }
+    }
+
+    /// Describes the tag `name` (an app's name, or one given with
+    /// [`ApiRoute::tag`](crate::ApiRoute::tag)): the docs page shows `text` beside its
+    /// heading.
+    ///
+    /// ```
+    /// let info = alder_api::Info::new("Blog API", "1.0").tag("blog_api", "Posts and comments");
+    /// ```
+    pub fn tag(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        text: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.tags.push((name.into(), text.into()));
+        self
     }
 
     /// A description (Markdown) shown at the top of the docs page.
@@ -182,7 +200,12 @@ pub fn document(urls: &Urls, info: &Info) -> Json {
     if !tags.is_empty() {
         doc["tags"] = tags
             .into_iter()
-            .map(|name| json!({ "name": name }))
+            .map(
+                |name| match info.tags.iter().find(|(tag, _)| *tag == name) {
+                    Some((_, text)) => json!({ "name": name, "description": text }),
+                    None => json!({ "name": name }),
+                },
+            )
             .collect();
     }
     if !schemes.is_empty() {
@@ -205,6 +228,7 @@ fn build(
         inputs,
         outputs,
         path_names: &names,
+        method,
         parameters: Vec::new(),
         request_body: None,
         responses: BTreeMap::new(),
@@ -352,6 +376,37 @@ mod tests {
 
     async fn list() -> Json<u32> {
         Json(1)
+    }
+
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Search {
+        q: String,
+    }
+
+    async fn search(alder_web::extract::Form(s): alder_web::extract::Form<Search>) -> String {
+        s.q
+    }
+
+    #[test]
+    fn a_form_on_a_get_is_the_query_string_and_on_a_post_the_body() {
+        let site = Project::new(Settings::debug())
+            .app(App::new("s").route("/s/", crate::get(search).post(search), "s"))
+            .build()
+            .unwrap();
+        let doc = document(
+            site.state().urls(),
+            &Info::new("t", "1").tag("s", "Searching"),
+        );
+        let get = &doc["paths"]["/s/"]["get"];
+        assert_eq!(get["parameters"][0]["in"], "query");
+        assert_eq!(get["parameters"][0]["name"], "q");
+        assert!(get.get("requestBody").is_none());
+        let post = &doc["paths"]["/s/"]["post"];
+        assert!(post["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+        assert_eq!(
+            doc["tags"][0],
+            serde_json::json!({ "name": "s", "description": "Searching" })
+        );
     }
 
     #[test]

@@ -93,11 +93,16 @@ impl<T: JsonSchema + Validate> ApiInput for Valid<Json<T>> {
     }
 }
 
-/// A form body (`application/x-www-form-urlencoded`).
+/// A form body (`application/x-www-form-urlencoded`); on a GET, the query string.
 impl<T: JsonSchema> ApiInput for Form<T> {
     fn describe(op: &mut OperationBuilder<'_>) {
-        let schema = op.input_schema::<T>();
-        op.request_body("application/x-www-form-urlencoded", schema);
+        if reads_query(op) {
+            let schema = op.inline_input_schema::<T>();
+            parameters(op, ParamIn::Query, &schema);
+        } else {
+            let schema = op.input_schema::<T>();
+            op.request_body("application/x-www-form-urlencoded", schema);
+        }
         // Alder's `Form` answers with its error, `{"detail": "…"}` in an API app.
         let error = || Some(("application/json", error_ref("Error")));
         op.response("400", "The body could not be read", error());
@@ -111,7 +116,7 @@ impl<T: JsonSchema> ApiInput for Form<T> {
     }
 }
 
-/// A form body checked by `T`'s rules.
+/// A form body checked by `T`'s rules (always the body, whatever the method).
 impl<T: JsonSchema + Validate> ApiInput for Valid<Form<T>> {
     fn describe(op: &mut OperationBuilder<'_>) {
         let mut schema = op.input_schema::<T>();
@@ -169,6 +174,11 @@ impl<T: JsonSchema + Validate> ApiInput for Valid<Path<T>> {
         path_parameters(op, &schema);
         validation_error(op);
     }
+}
+
+/// Whether a `Form` is read from the query string: axum's does so on GET and HEAD.
+fn reads_query(op: &OperationBuilder<'_>) -> bool {
+    matches!(op.method(), "GET" | "HEAD")
 }
 
 /// Writes `T`'s `#[validate]` rules into its input schema.

@@ -84,6 +84,7 @@ pub struct OperationBuilder<'a> {
     pub(crate) inputs: &'a mut SchemaGenerator,
     pub(crate) outputs: &'a mut SchemaGenerator,
     pub(crate) path_names: &'a [String],
+    pub(crate) method: &'static str,
     pub(crate) parameters: Vec<Json>,
     pub(crate) request_body: Option<Json>,
     pub(crate) responses: BTreeMap<String, Json>,
@@ -91,6 +92,12 @@ pub struct OperationBuilder<'a> {
 }
 
 impl<'a> OperationBuilder<'a> {
+    /// The operation's method (`"GET"`, `"POST"`, …): a form on a GET is read from the
+    /// query string, elsewhere from the body.
+    pub fn method(&self) -> &'static str {
+        self.method
+    }
+
     /// The names of the route's path parameters, in path order (`["post_id", "id"]`).
     pub fn path_names(&self) -> &[String] {
         self.path_names
@@ -221,6 +228,7 @@ mod tests {
             inputs: &mut inputs,
             outputs: &mut outputs,
             path_names: &[],
+            method: "GET",
             parameters: Vec::new(),
             request_body: None,
             responses: BTreeMap::new(),

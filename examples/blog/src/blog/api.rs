@@ -37,7 +37,8 @@ pub fn app() -> App {
 pub fn docs() -> App {
     api::docs(
         api::Info::new("Alder blog", "1.0")
-            .description("The published posts of the demo blog and their comments."),
+            .description("The published posts of the demo blog and their comments.")
+            .tag("blog_api", "Posts page by page; comments read and added"),
     )
     .prefix("/api")
 }
