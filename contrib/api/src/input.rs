@@ -86,10 +86,7 @@ impl<T: JsonSchema> ApiInput for Json<T> {
 /// A JSON body checked by `T`'s rules, which the schema shows.
 impl<T: JsonSchema + Validate> ApiInput for Valid<Json<T>> {
     fn describe(op: &mut OperationBuilder<'_>) {
-        let mut schema = op.input_schema::<T>();
-        with_rules::<T>(op, &mut schema);
-        op.request_body("application/json", schema);
-        valid_body_errors(op);
+        valid_body::<T>(op, "application/json");
     }
 }
 
@@ -119,10 +116,7 @@ impl<T: JsonSchema> ApiInput for Form<T> {
 /// A form body checked by `T`'s rules (always the body, whatever the method).
 impl<T: JsonSchema + Validate> ApiInput for Valid<Form<T>> {
     fn describe(op: &mut OperationBuilder<'_>) {
-        let mut schema = op.input_schema::<T>();
-        with_rules::<T>(op, &mut schema);
-        op.request_body("application/x-www-form-urlencoded", schema);
-        valid_body_errors(op);
+        valid_body::<T>(op, "application/x-www-form-urlencoded");
     }
 }
 
@@ -142,8 +136,7 @@ impl<T: JsonSchema> ApiInput for Query<T> {
 /// The query string, checked by `T`'s rules.
 impl<T: JsonSchema + Validate> ApiInput for Valid<Query<T>> {
     fn describe(op: &mut OperationBuilder<'_>) {
-        let mut schema = op.inline_input_schema::<T>();
-        with_rules::<T>(op, &mut schema);
+        let schema = ruled_inline_schema::<T>(op);
         parameters(op, ParamIn::Query, &schema);
         validation_error(op);
     }
@@ -155,22 +148,14 @@ impl<T: JsonSchema> ApiInput for Path<T> {
         let schema = op.inline_input_schema::<T>();
         path_parameters(op, &schema);
         // axum's own rejection: plain text.
-        op.response(
-            "400",
-            "A path parameter does not fit",
-            Some((
-                "text/plain; charset=utf-8",
-                serde_json::json!({ "type": "string" }),
-            )),
-        );
+        op.response("400", "A path parameter does not fit", text());
     }
 }
 
 /// The path's parameters, checked by `T`'s rules.
 impl<T: JsonSchema + Validate> ApiInput for Valid<Path<T>> {
     fn describe(op: &mut OperationBuilder<'_>) {
-        let mut schema = op.inline_input_schema::<T>();
-        with_rules::<T>(op, &mut schema);
+        let schema = ruled_inline_schema::<T>(op);
         path_parameters(op, &schema);
         validation_error(op);
     }
@@ -184,6 +169,29 @@ fn reads_query(op: &OperationBuilder<'_>) -> bool {
 /// Writes `T`'s `#[validate]` rules into its input schema.
 fn with_rules<T: Validate>(op: &mut OperationBuilder<'_>, schema: &mut Json_) {
     apply_rules(schema, T::field_rules(), op.inputs.definitions_mut());
+}
+
+/// `T`'s schema written out with its rules, for a type whose fields become parameters.
+fn ruled_inline_schema<T: JsonSchema + Validate>(op: &mut OperationBuilder<'_>) -> Json_ {
+    let mut schema = op.inline_input_schema::<T>();
+    with_rules::<T>(op, &mut schema);
+    schema
+}
+
+/// A `Valid` body of `content_type`: `T`'s schema with its rules, and what `Valid` refuses.
+fn valid_body<T: JsonSchema + Validate>(op: &mut OperationBuilder<'_>, content_type: &str) {
+    let mut schema = op.input_schema::<T>();
+    with_rules::<T>(op, &mut schema);
+    op.request_body(content_type, schema);
+    valid_body_errors(op);
+}
+
+/// A plain-text body, as axum's own rejections are.
+fn text() -> Option<(&'static str, Json_)> {
+    Some((
+        "text/plain; charset=utf-8",
+        serde_json::json!({ "type": "string" }),
+    ))
 }
 
 /// The 422 of refused input, FastAPI's `HTTPValidationError`.
@@ -212,12 +220,6 @@ fn valid_body_errors(op: &mut OperationBuilder<'_>) {
 
 /// What axum's own body extractors answer before the handler runs: plain text.
 fn plain_body_errors(op: &mut OperationBuilder<'_>) {
-    let text = || {
-        Some((
-            "text/plain; charset=utf-8",
-            serde_json::json!({ "type": "string" }),
-        ))
-    };
     op.response("400", "The body could not be read", text());
     op.response("413", "The body is too large", text());
     op.response(

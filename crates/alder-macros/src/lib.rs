@@ -18,7 +18,8 @@ use proc_macro::TokenStream;
 /// `alder_db::naming`), `ordering = "-field, other"`,
 /// `verbose_name = "…"`, `verbose_name_plural = "…"`, `unique_together = "a, b"` (repeatable),
 /// `index = "a, b"` (repeatable), `display = "{title} ({year})"` or `display` (the model's
-/// `Display` impl) for `Model::display`, `clean = "path"` (the model's own check).
+/// `Display` impl) for `Model::display`, `clean = "path"` (the model's own check),
+/// `json_schema = false` (no JSON Schema from the metadata, for a model with its own).
 ///
 /// Field attributes, `#[model(...)]`: `primary_key`, `unique`, `db_index`,
 /// `max_length = N`, `db_column = "name"`, `db_default = "SQL"`, `default = <expr>` or

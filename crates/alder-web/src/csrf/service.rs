@@ -160,8 +160,9 @@ impl Service<http::Request<Body>> for Csrf {
         // then runs): no handler runs, so there is nothing to protect.
         let checked = !is_safe(request.method())
             && request.extensions().get::<SkipChecks>().is_none()
-            && config.urls.answers(request.uri().path(), request.method())
-            && !config.urls.csrf_exempt(request.uri().path());
+            && config
+                .urls
+                .csrf_checked(request.uri().path(), request.method());
         let state = if !checked {
             State::Inner {
                 future: self.inner.call(request),

@@ -219,16 +219,19 @@ impl Urls {
         self.inner.any_csrf_exempt && self.flags(path).is_some_and(|f| f.csrf_exempt)
     }
 
-    /// Whether a handler answers `method` at `path` (the trailing-slash redirect aside):
-    /// otherwise the router answers 404 or 405 and no handler runs.
-    pub(crate) fn answers(&self, path: &str, method: &http::Method) -> bool {
+    /// Whether an unsafe request to `path` needs its CSRF token checked, in one lookup: a
+    /// handler answers `method` there (otherwise the router answers 404 or 405, or redirects
+    /// to the path with a slash, and no handler runs) and the route is not exempt.
+    pub(crate) fn csrf_checked(&self, path: &str, method: &http::Method) -> bool {
         let Ok(found) = self.inner.matcher.at(path) else {
             return false;
         };
-        self.inner.routes[found.value.1]
-            .handlers
-            .iter()
-            .any(|(m, _)| *m == "*" || *m == method.as_str())
+        let (flags, index) = found.value;
+        !flags.csrf_exempt
+            && self.inner.routes[*index]
+                .handlers
+                .iter()
+                .any(|(m, _)| *m == "*" || *m == method.as_str())
     }
 
     fn flags(&self, path: &str) -> Option<&RouteFlags> {
